@@ -1,0 +1,45 @@
+//! reprint: near-duplicate and text-reuse detection for news.
+//!
+//! The pipeline, one module per stage, data flowing one way:
+//!
+//! | stage | module | in → out |
+//! |---|---|---|
+//! | read | [`read`] | paths → [`read::SourceFile`]s → [`read::Document`]s + [`read::Warning`]s |
+//! | tokenize + normalize | [`tokenize`], [`normalize`] | text → [`tokenize::Word`]s (span + normalized-word hash) |
+//! | shingle | [`shingle`] | words → shingle hashes / [`shingle::ShingleSet`] |
+//! | sketch | [`sketch`] | shingle hashes → [`sketch::Signature`] |
+//! | lsh | [`lsh`] | signatures → candidate pairs |
+//! | verify | [`verify`] | candidate pairs → [`verify::VerifiedPair`]s |
+//! | cluster | [`cluster`] | verified pairs → [`cluster::Cluster`]s |
+//! | report | [`report`] | [`ScanResult`] → text / JSON / JSONL |
+//!
+//! [`Scanner`] runs the whole pipeline; start there.
+//!
+//! ```
+//! use reprint::{read::Document, ScanOptions, Scanner};
+//!
+//! let story = "Defence ties between the two countries have grown in recent years \
+//!              with Moscow providing army training and university scholarships.";
+//! let docs = vec![
+//!     Document { id: "a".into(), text: story.into(), line: None },
+//!     Document { id: "b".into(), text: story.to_uppercase(), line: None },
+//! ];
+//! let result = Scanner::new(ScanOptions::default())?.scan_documents(docs);
+//! assert_eq!(result.clusters[0].members, ["a", "b"]);
+//! # Ok::<(), reprint::Error>(())
+//! ```
+
+pub mod cluster;
+mod error;
+pub mod lsh;
+pub mod normalize;
+pub mod read;
+pub mod report;
+pub mod scan;
+pub mod shingle;
+pub mod sketch;
+pub mod tokenize;
+pub mod verify;
+
+pub use error::Error;
+pub use scan::{DuplicateCluster, DuplicatePair, Progress, ScanOptions, ScanResult, Scanner};

@@ -1,0 +1,677 @@
+//! Read: paths → source files → documents, plus warnings.
+//!
+//! Two steps. [`discover`] walks the given paths (directories recursively,
+//! hidden entries skipped, symlinks followed with loop detection, entries
+//! in byte order of their names so runs are reproducible) and lists the
+//! files to read. [`read_file`] turns one file into its documents.
+//!
+//! Neither step fails because of one bad file or line: each returns what it
+//! could read together with [`Warning`]s naming the file and line. The only
+//! errors are about the request itself (a path that does not exist).
+//!
+//! Formats, chosen by extension (case-insensitive):
+//! - `.txt`, `.text`, `.md`, `.markdown`: one article per file;
+//! - `.jsonl`, `.ndjson`: one article per line, an object with an id field
+//!   and a text field (names configurable);
+//! - `.html`, `.htm`, `.xhtml`: the visible text of the body, parsed by
+//!   html5ever (through `scraper`), with script/style/nav and similar
+//!   dropped and block elements kept as paragraphs.
+//!
+//! Inside a directory, files with other extensions are skipped and counted;
+//! a file named explicitly is read as plain text whatever its extension.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use ahash::AHashSet;
+use scraper::{Html, Node};
+
+use crate::error::Error;
+
+/// Default for [`ReadOptions::max_file_size`]: 64 MiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+
+/// Spans are stored as `u32` offsets, so no single text may be larger.
+pub const MAX_FILE_SIZE_LIMIT: u64 = u32::MAX as u64;
+
+/// How many leading bytes are checked for a NUL when deciding that a file
+/// is binary (the heuristic git and ripgrep use).
+const BINARY_PROBE: usize = 8 * 1024;
+
+/// How input files are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// JSONL field holding the document id (default `id`).
+    pub id_field: String,
+    /// JSONL field holding the document text (default `text`).
+    pub text_field: String,
+    /// Files larger than this many bytes are skipped with a warning.
+    pub max_file_size: u64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            id_field: "id".into(),
+            text_field: "text".into(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+}
+
+/// The format of a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One plain-text (or Markdown) article per file.
+    Text,
+    /// One JSON object per line.
+    Jsonl,
+    /// One HTML page per file.
+    Html,
+}
+
+impl Format {
+    /// The format for a file name's extension, if it is one reprint reads.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "txt" | "text" | "md" | "markdown" => Some(Format::Text),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "html" | "htm" | "xhtml" => Some(Format::Html),
+            _ => None,
+        }
+    }
+}
+
+/// A file to read, found by [`discover`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Where to read it.
+    pub path: PathBuf,
+    /// Its id: the path relative to the root it was found under, with `/`
+    /// separators (or the path as given, for a file named explicitly).
+    /// Plain-text and HTML documents take this id; JSONL documents use it
+    /// as the fallback `<id>:<line>`.
+    pub id: String,
+    /// How to read it.
+    pub format: Format,
+}
+
+/// One article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Unique id within a corpus.
+    pub id: String,
+    /// The article's text; every span reprint reports is a byte range of it.
+    /// For HTML input this is the extracted visible text.
+    pub text: String,
+    /// 1-based line of a JSONL document in its file.
+    pub line: Option<u64>,
+}
+
+/// What went wrong with one file or line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WarningKind {
+    /// Invalid UTF-8, decoded with replacement characters.
+    InvalidUtf8,
+    /// A NUL byte in the first 8 KiB: skipped.
+    Binary,
+    /// No text: skipped.
+    Empty,
+    /// Text without a single word: skipped.
+    NoWords,
+    /// Larger than `--max-file-size`: skipped.
+    TooLarge,
+    /// Could not be opened or read: skipped.
+    Unreadable,
+    /// A JSONL line that is not a usable JSON object: skipped.
+    MalformedLine,
+    /// A symlink pointing at one of its own ancestors: not followed.
+    SymlinkLoop,
+    /// An id seen before: the later document is skipped.
+    DuplicateId,
+    /// The same file reached twice (overlapping paths or a symlink).
+    AlreadyRead,
+    /// A file that changed between the two passes of a scan.
+    Changed,
+}
+
+impl WarningKind {
+    /// A stable machine-readable name (used in JSON output).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningKind::InvalidUtf8 => "invalid_utf8",
+            WarningKind::Binary => "binary",
+            WarningKind::Empty => "empty",
+            WarningKind::NoWords => "no_words",
+            WarningKind::TooLarge => "too_large",
+            WarningKind::Unreadable => "unreadable",
+            WarningKind::MalformedLine => "malformed_line",
+            WarningKind::SymlinkLoop => "symlink_loop",
+            WarningKind::DuplicateId => "duplicate_id",
+            WarningKind::AlreadyRead => "already_read",
+            WarningKind::Changed => "changed",
+        }
+    }
+}
+
+/// A problem with one file or line; the run goes on without it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The file, as found from the given path.
+    pub path: String,
+    /// 1-based line, for problems inside a JSONL file.
+    pub line: Option<u64>,
+    /// What kind of problem.
+    pub kind: WarningKind,
+    /// A sentence saying what happened and what reprint did about it.
+    pub message: String,
+}
+
+impl Warning {
+    fn new(path: &Path, line: Option<u64>, kind: WarningKind, message: impl Into<String>) -> Self {
+        Warning {
+            path: display_path(path),
+            line,
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.path, line, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+/// The files found under the given paths.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Files to read, in a reproducible order.
+    pub files: Vec<SourceFile>,
+    /// Files inside directories skipped for their extension.
+    pub skipped_unsupported: usize,
+    /// Problems met while walking.
+    pub warnings: Vec<Warning>,
+}
+
+/// Lists the files to read under `roots`.
+///
+/// Errors only when a root does not exist or cannot be inspected; anything
+/// wrong below a root becomes a warning.
+pub fn discover<P: AsRef<Path>>(roots: &[P]) -> Result<Discovery, Error> {
+    let mut found = Discovery::default();
+    let mut seen: AHashSet<PathBuf> = AHashSet::new();
+    for root in roots {
+        let root = root.as_ref();
+        let meta = fs::metadata(root).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound(root.to_path_buf()),
+            _ => Error::Io {
+                path: root.to_path_buf(),
+                source: e,
+            },
+        })?;
+        if !meta.is_dir() {
+            let format = Format::from_path(root).unwrap_or(Format::Text);
+            found.add(&mut seen, root.to_path_buf(), display_path(root), format);
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    found.warnings.push(walk_warning(root, &err));
+                    continue;
+                }
+            };
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let Some(format) = Format::from_path(entry.path()) else {
+                found.skipped_unsupported += 1;
+                continue;
+            };
+            let id = relative_id(root, entry.path());
+            found.add(&mut seen, entry.into_path(), id, format);
+        }
+    }
+    Ok(found)
+}
+
+impl Discovery {
+    fn add(&mut self, seen: &mut AHashSet<PathBuf>, path: PathBuf, id: String, format: Format) {
+        // Canonicalizing fails only for files that vanish or are unreadable;
+        // those are reported when read, so fall back to the path itself.
+        let canonical = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if !seen.insert(canonical) {
+            self.warnings.push(Warning::new(
+                &path,
+                None,
+                WarningKind::AlreadyRead,
+                "reached a second time (overlapping paths or a symlink); read once",
+            ));
+            return;
+        }
+        self.files.push(SourceFile { path, id, format });
+    }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+fn relative_id(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+/// A path as shown to users: lossy UTF-8 with `/` separators.
+pub(crate) fn display_path(path: &Path) -> String {
+    let shown = path.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        shown.into_owned()
+    } else {
+        shown.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+fn walk_warning(root: &Path, err: &walkdir::Error) -> Warning {
+    let path = err.path().unwrap_or(root);
+    if let Some(ancestor) = err.loop_ancestor() {
+        return Warning::new(
+            path,
+            None,
+            WarningKind::SymlinkLoop,
+            format!(
+                "symlink loop (points back to {}); not followed",
+                display_path(ancestor)
+            ),
+        );
+    }
+    let reason = err
+        .io_error()
+        .map_or_else(|| err.to_string(), |e| e.to_string());
+    Warning::new(
+        path,
+        None,
+        WarningKind::Unreadable,
+        format!("cannot read: {reason}; skipped"),
+    )
+}
+
+/// What [`read_file`] got out of one file.
+#[derive(Debug, Default)]
+pub struct FileRead {
+    /// The documents, in file order.
+    pub documents: Vec<Document>,
+    /// Problems with the file or its lines.
+    pub warnings: Vec<Warning>,
+}
+
+/// Reads one file into documents. Never fails: a file that cannot be used
+/// yields no documents and a warning; a bad JSONL line yields a warning and
+/// the other lines are still read.
+pub fn read_file(file: &SourceFile, opts: &ReadOptions) -> FileRead {
+    let mut out = FileRead::default();
+    let warn = |out: &mut FileRead, line, kind, msg: String| {
+        out.warnings.push(Warning::new(&file.path, line, kind, msg))
+    };
+    let bytes = match read_bounded(&file.path, opts.max_file_size) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            warn(
+                &mut out,
+                None,
+                WarningKind::TooLarge,
+                format!(
+                    "larger than --max-file-size ({} bytes); skipped",
+                    opts.max_file_size
+                ),
+            );
+            return out;
+        }
+        Err(e) => {
+            warn(
+                &mut out,
+                None,
+                WarningKind::Unreadable,
+                format!("cannot read: {e}; skipped"),
+            );
+            return out;
+        }
+    };
+    if bytes.is_empty() {
+        warn(&mut out, None, WarningKind::Empty, "empty file; skipped".into());
+        return out;
+    }
+    if bytes[..bytes.len().min(BINARY_PROBE)].contains(&0) {
+        warn(
+            &mut out,
+            None,
+            WarningKind::Binary,
+            "binary file (NUL byte); skipped".into(),
+        );
+        return out;
+    }
+    let (text, invalid) = decode_lossy(bytes);
+    if invalid > 0 {
+        warn(
+            &mut out,
+            None,
+            WarningKind::InvalidUtf8,
+            format!("invalid UTF-8: {invalid} invalid sequence(s) replaced with U+FFFD"),
+        );
+    }
+    match file.format {
+        Format::Text => push_plain(&mut out, file, text),
+        Format::Html => push_plain(&mut out, file, html_text(&text)),
+        Format::Jsonl => read_jsonl(&mut out, file, &text, opts),
+    }
+    out
+}
+
+/// Reads the file unless it is larger than `max` bytes (`Ok(None)`).
+/// The size is checked on the open handle and the read is bounded, so a
+/// file growing while it is read cannot exceed the limit either.
+fn read_bounded(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let file = fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len > max {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
+/// UTF-8 decoding that never fails: invalid sequences become U+FFFD and are
+/// counted.
+fn decode_lossy(bytes: Vec<u8>) -> (String, usize) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, 0),
+        Err(e) => {
+            let bytes = e.into_bytes();
+            let invalid = bytes
+                .utf8_chunks()
+                .filter(|c| !c.invalid().is_empty())
+                .count();
+            (String::from_utf8_lossy(&bytes).into_owned(), invalid)
+        }
+    }
+}
+
+fn push_plain(out: &mut FileRead, file: &SourceFile, text: String) {
+    if text.trim().is_empty() {
+        out.warnings.push(Warning::new(
+            &file.path,
+            None,
+            WarningKind::Empty,
+            "no text; skipped",
+        ));
+        return;
+    }
+    out.documents.push(Document {
+        id: file.id.clone(),
+        text,
+        line: None,
+    });
+}
+
+fn read_jsonl(out: &mut FileRead, file: &SourceFile, text: &str, opts: &ReadOptions) {
+    for (index, raw) in text.split('\n').enumerate() {
+        let line_no = index as u64 + 1;
+        let line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut warn = |kind, msg: String| {
+            out.warnings
+                .push(Warning::new(&file.path, Some(line_no), kind, msg))
+        };
+        let value: serde_json::Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => {
+                warn(
+                    WarningKind::MalformedLine,
+                    format!("malformed JSON ({e}); line skipped"),
+                );
+                continue;
+            }
+        };
+        let Some(object) = value.as_object() else {
+            warn(
+                WarningKind::MalformedLine,
+                "not a JSON object; line skipped".into(),
+            );
+            continue;
+        };
+        let Some(text) = object.get(&opts.text_field).and_then(|t| t.as_str()) else {
+            warn(
+                WarningKind::MalformedLine,
+                format!(
+                    "no string field \"{}\" (set --text-field); line skipped",
+                    opts.text_field
+                ),
+            );
+            continue;
+        };
+        if text.trim().is_empty() {
+            warn(WarningKind::Empty, "empty text; line skipped".into());
+            continue;
+        }
+        let id = match object.get(&opts.id_field) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            _ => format!("{}:{}", file.id, line_no),
+        };
+        out.documents.push(Document {
+            id,
+            text: text.to_owned(),
+            line: Some(line_no),
+        });
+    }
+}
+
+/// Elements whose content is never visible text.
+const INVISIBLE: &[&str] = &[
+    "script", "style", "nav", "noscript", "template", "head", "iframe", "svg", "button", "select",
+    "option", "textarea", "object", "canvas",
+];
+
+/// Elements that start and end a paragraph.
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "article",
+    "section",
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "caption",
+    "form",
+    "fieldset",
+    "address",
+    "hr",
+    "details",
+    "summary",
+];
+
+/// The visible text of an HTML page's body: whitespace collapsed inside
+/// paragraphs, block elements separated by a blank line, `<br>` as a line
+/// break.
+pub fn html_text(html: &str) -> String {
+    enum Step<'a> {
+        Enter(ego_tree::NodeRef<'a, Node>),
+        Leave,
+    }
+    let doc = Html::parse_document(html);
+    let root = doc.tree.root();
+    let start = root
+        .descendants()
+        .find(|n| n.value().as_element().is_some_and(|e| e.name() == "body"))
+        .unwrap_or(root);
+    let mut text = TextBuilder::default();
+    // An explicit stack: deeply nested pages must not overflow the call stack.
+    let mut stack = vec![Step::Enter(start)];
+    while let Some(step) = stack.pop() {
+        let node = match step {
+            Step::Leave => {
+                text.paragraph_break();
+                continue;
+            }
+            Step::Enter(node) => node,
+        };
+        match node.value() {
+            Node::Text(t) => text.push(t),
+            Node::Element(e) => {
+                let name = e.name();
+                if INVISIBLE.contains(&name) {
+                    continue;
+                }
+                if name == "br" {
+                    text.line_break();
+                    continue;
+                }
+                if BLOCKS.contains(&name) {
+                    text.paragraph_break();
+                    stack.push(Step::Leave);
+                }
+                stack.extend(node.children().rev().map(Step::Enter));
+            }
+            Node::Document | Node::Fragment => {
+                stack.extend(node.children().rev().map(Step::Enter));
+            }
+            _ => {}
+        }
+    }
+    text.out
+}
+
+/// Accumulates visible text, collapsing whitespace and emitting breaks
+/// lazily so that empty blocks do not leave runs of blank lines.
+#[derive(Default)]
+struct TextBuilder {
+    out: String,
+    /// 0: none, 1: space, 2: line break, 3: paragraph break.
+    pending: u8,
+}
+
+impl TextBuilder {
+    fn push(&mut self, s: &str) {
+        for (i, word) in s.split_whitespace().enumerate() {
+            if i > 0 || s.starts_with(char::is_whitespace) {
+                self.pending = self.pending.max(1);
+            }
+            self.flush_pending();
+            self.out.push_str(word);
+        }
+        // Without trailing whitespace the next node glues on ("<b>Rus</b>sia").
+        if s.ends_with(char::is_whitespace) {
+            self.pending = self.pending.max(1);
+        }
+    }
+
+    fn flush_pending(&mut self) {
+        if self.out.is_empty() {
+            self.pending = 0;
+            return;
+        }
+        match self.pending {
+            1 => self.out.push(' '),
+            2 => self.out.push('\n'),
+            3 => self.out.push_str("\n\n"),
+            _ => {}
+        }
+        self.pending = 0;
+    }
+
+    fn line_break(&mut self) {
+        self.pending = self.pending.max(2);
+    }
+
+    fn paragraph_break(&mut self) {
+        self.pending = 3;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_keeps_paragraphs_and_drops_invisible_parts() {
+        let html = r#"<html><head><title>T</title><style>p{}</style></head>
+            <body><nav><a href="/">Home</a></nav>
+            <script>var x = 1;</script>
+            <h1>Russia   and Myanmar</h1>
+            <div><p>First <b>para</b>graph,
+               with a line.</p><p>Second<br>line two</p></div>
+            <footer>Share This Article</footer></body></html>"#;
+        assert_eq!(
+            html_text(html),
+            "Russia and Myanmar\n\nFirst paragraph, with a line.\n\nSecond\nline two\n\nShare This Article"
+        );
+    }
+
+    #[test]
+    fn html_without_body_tags_still_has_text() {
+        assert_eq!(html_text("plain <i>words</i> here"), "plain words here");
+    }
+
+    #[test]
+    fn lossy_decoding_counts_invalid_sequences() {
+        let (text, invalid) = decode_lossy(b"caf\xe9 ok \xff\xfe".to_vec());
+        assert_eq!(invalid, 3);
+        assert!(text.starts_with("caf\u{FFFD} ok"));
+    }
+
+    #[test]
+    fn formats_by_extension() {
+        assert_eq!(Format::from_path(Path::new("a/B.TXT")), Some(Format::Text));
+        assert_eq!(
+            Format::from_path(Path::new("x.ndjson")),
+            Some(Format::Jsonl)
+        );
+        assert_eq!(Format::from_path(Path::new("x.htm")), Some(Format::Html));
+        assert_eq!(Format::from_path(Path::new("x.pdf")), None);
+        assert_eq!(Format::from_path(Path::new("README")), None);
+    }
+}
