@@ -448,9 +448,16 @@ fn read_jsonl(out: &mut FileRead, file: &SourceFile, text: &str, opts: &ReadOpti
         let value: serde_json::Value = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(e) => {
+                // serde's message ends in "at line 1 column N", where
+                // "line 1" means the JSONL line itself: keep only the column.
+                let msg = e.to_string();
+                let what = msg.split(" at line ").next().unwrap_or(&msg);
                 warn(
                     WarningKind::MalformedLine,
-                    format!("malformed JSON ({e}); line skipped"),
+                    format!(
+                        "malformed JSON ({what}, column {}); line skipped",
+                        e.column()
+                    ),
                 );
                 continue;
             }

@@ -1,0 +1,165 @@
+//! The `reprint scan` command line: the seeds, output formats, output
+//! files, quiet mode and determinism across thread counts.
+
+mod common;
+
+use common::*;
+use std::fs;
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
+
+#[test]
+fn seeds_are_not_whole_article_near_duplicates() {
+    let report = scan_json(&[DATA]);
+    assert_eq!(report["schema"], "reprint.scan/1");
+    assert!(report["documents"].as_u64().unwrap() >= 2);
+    let pairs = reported_pairs(&report);
+    assert!(
+        !pairs.contains_key(&(
+            "000_85676adcdf0feb57.txt".to_string(),
+            "004_d7de4594d4d3c26f.txt".to_string()
+        )),
+        "the seeds share passages but are different stories"
+    );
+    // Their whole-article similarity is about 0.18: visible at a low
+    // threshold, which shows the pair is compared at all.
+    let low = scan_json(&[DATA, "--threshold", "0.1"]);
+    let j = reported_pairs(&low)[&(
+        "000_85676adcdf0feb57.txt".to_string(),
+        "004_d7de4594d4d3c26f.txt".to_string(),
+    )];
+    assert!((0.15..0.22).contains(&j), "seed Jaccard {j}");
+}
+
+#[test]
+fn json_report_has_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    write_planted_corpus(dir.path(), 11, 30, 0.0);
+    let report = scan_json(&[dir.path().to_str().unwrap(), "--num-perm", "64"]);
+    let params = &report["params"];
+    assert_eq!(params["threshold"], 0.8);
+    assert_eq!(params["shingle"], 5);
+    assert_eq!(params["num_perm"], 64);
+    assert!(params["bands"].as_u64().unwrap() * params["rows"].as_u64().unwrap() <= 64);
+    assert_eq!(params["verify"], "exact");
+    let clusters = report["clusters"].as_array().unwrap();
+    assert!(!clusters.is_empty());
+    for (i, c) in clusters.iter().enumerate() {
+        assert_eq!(c["id"], i);
+        let members: Vec<&str> = c["members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+        let mut sorted = members.clone();
+        sorted.sort();
+        assert_eq!(members, sorted, "members sorted");
+        for p in c["pairs"].as_array().unwrap() {
+            assert!(members.contains(&p["a"].as_str().unwrap()));
+            assert!(p["jaccard"].as_f64().unwrap() >= 0.8);
+        }
+    }
+    assert_eq!(report["summary"]["clusters"], clusters.len());
+    assert!(report["warnings"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn jsonl_writes_one_cluster_per_line_and_text_ends_with_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    write_planted_corpus(dir.path(), 12, 30, 0.0);
+    let path = dir.path().to_str().unwrap();
+    let json = scan_json(&[path]);
+    let out = run(&["scan", path, "--format", "jsonl", "-q"]);
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), json["clusters"].as_array().unwrap().len());
+    assert_eq!(lines[0], json["clusters"][0]);
+
+    let out = run(&["scan", path]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let last = text.lines().last().unwrap();
+    let n = json["documents"].as_u64().unwrap();
+    assert!(last.starts_with(&format!("{n} documents")), "{last}");
+    assert!(text.contains("cluster 1 ("));
+    // The text report carries the summary, so stderr stays quiet.
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn output_file_and_quiet_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let out = run(&["scan", DATA, "--format", "json", "-o", report.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    let parsed: serde_json::Value = serde_json::from_slice(&fs::read(&report).unwrap()).unwrap();
+    assert_eq!(parsed["schema"], "reprint.scan/1");
+    // Not a terminal: no progress bar, just the summary line.
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("reprint: 2 documents"), "{stderr}");
+
+    let out = run(&["scan", DATA, "--format", "json", "-q", "-o", report.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty());
+}
+
+/// Same input, 1 or 2 threads: byte-identical JSON.
+#[test]
+fn output_does_not_depend_on_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    write_planted_corpus(dir.path(), 13, 200, 0.05);
+    fs::write(dir.path().join("feed.jsonl"), "{\"id\":\"x\",\"text\":\"a b c\"}\n{oops\n").unwrap();
+    let mut paths = vec![dir.path().to_str().unwrap().to_owned(), DATA.to_owned()];
+    let bbc = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/bbc");
+    if std::path::Path::new(bbc).is_dir() {
+        paths.push(bbc.to_owned());
+    }
+    let outputs: Vec<Vec<u8>> = ["1", "2"]
+        .iter()
+        .map(|threads| {
+            let mut args = vec!["scan".to_owned()];
+            args.extend(paths.iter().cloned());
+            args.extend(["--format", "json", "-q", "--threads", threads].map(String::from));
+            let out = reprint().args(&args).output().unwrap();
+            assert!(out.status.success());
+            out.stdout
+        })
+        .collect();
+    let parsed: serde_json::Value = serde_json::from_slice(&outputs[0]).unwrap();
+    assert!(!parsed["clusters"].as_array().unwrap().is_empty());
+    assert!(outputs[0] == outputs[1], "JSON differs between --threads 1 and 2");
+}
+
+#[test]
+fn estimate_verification_is_available() {
+    let dir = tempfile::tempdir().unwrap();
+    write_planted_corpus(dir.path(), 14, 60, 0.02);
+    let exact = reported_pairs(&scan_json(&[dir.path().to_str().unwrap()]));
+    let report = scan_json(&[dir.path().to_str().unwrap(), "--verify", "estimate"]);
+    assert_eq!(report["params"]["verify"], "estimate");
+    let estimated = reported_pairs(&report);
+    // Estimates are multiples of 1/128 and may disagree near the threshold,
+    // but identical-ish copies are found either way.
+    let common = exact.keys().filter(|k| estimated.contains_key(*k)).count();
+    assert!(common as f64 >= 0.8 * exact.len() as f64, "{common} of {}", exact.len());
+    for j in estimated.values() {
+        assert!((j * 128.0 - (j * 128.0).round()).abs() < 1e-3);
+    }
+}
+
+#[test]
+fn spelling_folding_can_be_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let uk = "The organisation said it would analyse the behaviour of labour \
+              markets and recognise the favourable colour of the honourable programme";
+    let us = "The organization said it would analyze the behavior of labor \
+              markets and recognize the favorable color of the honorable programme";
+    fs::write(dir.path().join("uk.txt"), uk).unwrap();
+    fs::write(dir.path().join("us.txt"), us).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let folded = reported_pairs(&scan_json(&[path]));
+    assert_eq!(folded.values().next(), Some(&1.0));
+    assert!(reported_pairs(&scan_json(&[path, "--no-fold-spelling"])).is_empty());
+}
