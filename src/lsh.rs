@@ -138,17 +138,24 @@ mod tests {
         for (t, k) in [(0.5, 64), (0.9, 256), (0.99, 128), (0.3, 32)] {
             let p = LshParams::optimal(t, k);
             assert!(p.used_values() <= k);
-            assert!(candidate_probability(t, p.bands, p.rows) > 0.9, "{t} {k} {p:?}");
+            assert!(
+                candidate_probability(t, p.bands, p.rows) > 0.9,
+                "{t} {k} {p:?}"
+            );
         }
     }
 
     #[test]
     fn similar_signatures_become_candidates() {
         let sketcher = Sketcher::new(128);
-        let base: Vec<u64> = (0..400u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect();
+        let base: Vec<u64> = (0..400u64)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .collect();
         let mut near = base.clone();
         near[..10].iter_mut().for_each(|h| *h ^= 1);
-        let far: Vec<u64> = (1000..1400u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect();
+        let far: Vec<u64> = (1000..1400u64)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .collect();
         let sigs: Vec<Signature> = [&base, &far, &near]
             .iter()
             .map(|set| sketcher.sketch(set).unwrap())

@@ -191,14 +191,34 @@ fn scan(args: ScanArgs) -> Result<()> {
 
 /// Writes to a temporary file beside `path` and renames it into place, so
 /// a failed or interrupted run never leaves a half-written report.
-fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+///
+/// Paths that exist but are not regular files (`/dev/null`, a FIFO) are
+/// written in place: renaming over them would replace the device node.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
+    let shown = path.display();
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot write {shown}"))?;
+        let mut w = io::BufWriter::new(file);
+        write(&mut w).with_context(|| format!("cannot write {shown}"))?;
+        w.flush().with_context(|| format!("cannot write {shown}"))?;
+        return Ok(());
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let shown = path.display();
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write {shown}: cannot create a file in {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
+        format!(
+            "cannot write {shown}: cannot create a file in {}",
+            dir.display()
+        )
+    })?;
     {
         let mut w = io::BufWriter::new(tmp.as_file_mut());
         write(&mut w).with_context(|| format!("cannot write {shown}"))?;
@@ -215,9 +235,7 @@ fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Resul
 /// Parses sizes like `1000`, `64MiB`, `64M`, `2G`, `500k`.
 fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
-    let split = s
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(s.len());
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (digits, unit) = s.split_at(split);
     let n: u64 = digits
         .parse()

@@ -355,7 +355,12 @@ pub fn read_file(file: &SourceFile, opts: &ReadOptions) -> FileRead {
         }
     };
     if bytes.is_empty() {
-        warn(&mut out, None, WarningKind::Empty, "empty file; skipped".into());
+        warn(
+            &mut out,
+            None,
+            WarningKind::Empty,
+            "empty file; skipped".into(),
+        );
         return out;
     }
     if bytes[..bytes.len().min(BINARY_PROBE)].contains(&0) {

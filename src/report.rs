@@ -33,7 +33,11 @@ pub enum ReportFormat {
 }
 
 /// Writes `result` to `out` in `format`.
-pub fn write_report(result: &ScanResult, format: ReportFormat, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_report(
+    result: &ScanResult,
+    format: ReportFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         ReportFormat::Text => write_text(result, out),
         ReportFormat::Json => {

@@ -35,8 +35,8 @@ use crate::error::Error;
 use crate::lsh::{candidate_pairs, LshParams};
 use crate::normalize::NormalizeOptions;
 use crate::read::{
-    discover, display_path, read_file, Document, FileRead, ReadOptions, SourceFile, Warning, WarningKind,
-    MAX_FILE_SIZE_LIMIT,
+    discover, display_path, read_file, Document, FileRead, ReadOptions, SourceFile, Warning,
+    WarningKind, MAX_FILE_SIZE_LIMIT,
 };
 use crate::shingle::{shingle_hashes, ShingleSet, MAX_SHINGLE};
 use crate::sketch::{Signature, Sketcher, MAX_NUM_PERM};
@@ -180,9 +180,7 @@ impl Scanner {
         } = options;
         let invalid = |msg: String| Err(Error::InvalidOption(msg));
         if !(threshold > 0.0 && threshold <= 1.0) {
-            return invalid(format!(
-                "--threshold must be in (0, 1], got {threshold}"
-            ));
+            return invalid(format!("--threshold must be in (0, 1], got {threshold}"));
         }
         if !(1..=MAX_SHINGLE).contains(&shingle) {
             return invalid(format!(
@@ -392,7 +390,7 @@ impl Scanner {
         units.sort_unstable_by_key(|(unit, _)| *unit);
 
         self.start("verifying", units.len());
-        let reloaded: Vec<(Vec<(usize, ShingleSet)>, Vec<Warning>)> = units
+        let reloaded: Vec<Reloaded> = units
             .par_iter()
             .map_init(Scratch::new, |scratch, (unit, wanted)| {
                 let read = source.read(*unit as usize);
@@ -453,6 +451,10 @@ impl Scanner {
         }
     }
 }
+
+/// Pass 2's yield for one unit: rebuilt sets by record index, and
+/// warnings for documents that changed.
+type Reloaded = (Vec<(usize, ShingleSet)>, Vec<Warning>);
 
 /// What pass 1 keeps of a document.
 struct Record {
@@ -620,7 +622,10 @@ mod tests {
         let result = scanner.scan_documents(vec![
             doc("b", story),
             doc("a", &story.replace("tuesday", "Tuesday")),
-            doc("c", "an unrelated story about football scores and the weather in spring"),
+            doc(
+                "c",
+                "an unrelated story about football scores and the weather in spring",
+            ),
             doc("a", "a repeated id is skipped"),
             doc("d", "..."),
         ]);

@@ -25,7 +25,10 @@ pub const MAX_SHINGLE: usize = 64;
 /// Does not allocate beyond `out`. `n` must be in `1..=MAX_SHINGLE`
 /// (checked by the options layer; here it panics on 0).
 pub fn shingle_hashes(words: &[Word], n: usize, out: &mut Vec<u64>) {
-    assert!((1..=MAX_SHINGLE).contains(&n), "shingle size {n} out of range");
+    assert!(
+        (1..=MAX_SHINGLE).contains(&n),
+        "shingle size {n} out of range"
+    );
     if words.is_empty() {
         return;
     }

@@ -187,7 +187,12 @@ mod tests {
     fn signatures_are_stable() {
         // Persisted signatures depend on this exact output.
         let sig = Sketcher::new(8)
-            .sketch(&[0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210, 0x8000_0000_0000_0001, 42])
+            .sketch(&[
+                0x0123_4567_89ab_cdef,
+                0xfedc_ba98_7654_3210,
+                0x8000_0000_0000_0001,
+                42,
+            ])
             .unwrap();
         assert_eq!(
             sig.as_slice(),

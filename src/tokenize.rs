@@ -153,7 +153,10 @@ mod tests {
 
     #[test]
     fn one_letter_words_in_running_text_stay() {
-        assert_eq!(words("Plan B\nwas a\nplan"), ["plan", "b", "was", "a", "plan"]);
+        assert_eq!(
+            words("Plan B\nwas a\nplan"),
+            ["plan", "b", "was", "a", "plan"]
+        );
     }
 
     #[test]

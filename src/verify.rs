@@ -96,6 +96,13 @@ mod tests {
         ];
         let pairs = [(0, 1), (0, 2), (1, 2), (0, 3)];
         let got = verify_exact(&pairs, |i| sets.get(i as usize), 0.8);
-        assert_eq!(got, vec![VerifiedPair { a: 0, b: 1, jaccard: 0.8 }]);
+        assert_eq!(
+            got,
+            vec![VerifiedPair {
+                a: 0,
+                b: 1,
+                jaccard: 0.8
+            }]
+        );
     }
 }

@@ -29,7 +29,11 @@ fn planted_near_duplicates_are_found_exactly() {
     assert_eq!(precision, 1.0);
     assert!(recall >= 0.99, "recall {recall}");
     for (pair, j) in &reported {
-        assert!((truth[pair] - j).abs() < 1e-6, "{pair:?}: {j} vs {}", truth[pair]);
+        assert!(
+            (truth[pair] - j).abs() < 1e-6,
+            "{pair:?}: {j} vs {}",
+            truth[pair]
+        );
     }
 }
 

@@ -17,14 +17,22 @@ const GOOD: &str = "Rights activists have accused Moscow of legitimizing Myanmar
 fn scan_with(setup: impl FnOnce(&Path), extra: &[&str]) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("good-1.txt"), GOOD).unwrap();
-    fs::write(dir.path().join("good-2.txt"), GOOD.replace("deals", "sales")).unwrap();
+    fs::write(
+        dir.path().join("good-2.txt"),
+        GOOD.replace("deals", "sales"),
+    )
+    .unwrap();
     setup(dir.path());
     let mut args = vec![dir.path().to_str().unwrap()];
     args.extend_from_slice(extra);
     let report = scan_json(&args);
     // The good documents always survive.
     let members = &report["clusters"][0]["members"];
-    assert_eq!(members, &serde_json::json!(["good-1.txt", "good-2.txt"]), "{report:#}");
+    assert_eq!(
+        members,
+        &serde_json::json!(["good-1.txt", "good-2.txt"]),
+        "{report:#}"
+    );
     report
 }
 
@@ -40,11 +48,20 @@ fn assert_warning(report: &serde_json::Value, kind: &str, path_end: &str, line: 
 #[test]
 fn invalid_utf8_is_decoded_lossily_and_counted() {
     let report = scan_with(
-        |d| fs::write(d.join("latin1.txt"), b"caf\xe9 au lait, cr\xe8me br\xfbl\xe9e").unwrap(),
+        |d| {
+            fs::write(
+                d.join("latin1.txt"),
+                b"caf\xe9 au lait, cr\xe8me br\xfbl\xe9e",
+            )
+            .unwrap()
+        },
         &[],
     );
     assert_warning(&report, "invalid_utf8", "latin1.txt", None);
-    assert_eq!(report["documents"], 3, "the lossy document is still scanned");
+    assert_eq!(
+        report["documents"], 3,
+        "the lossy document is still scanned"
+    );
 }
 
 #[test]
@@ -118,7 +135,10 @@ fn malformed_jsonl_lines_are_skipped_and_the_rest_read() {
     assert_warning(&report, "malformed_line", "feed.jsonl", Some(3));
     assert_warning(&report, "malformed_line", "feed.jsonl", Some(4));
     assert_eq!(warnings(&report).len(), 3);
-    assert_eq!(report["documents"], 5, "j1, the id-less line, 7 and the two good files");
+    assert_eq!(
+        report["documents"], 5,
+        "j1, the id-less line, 7 and the two good files"
+    );
 }
 
 #[test]
@@ -138,7 +158,10 @@ fn jsonl_ids_fall_back_to_path_and_line_and_fields_are_configurable() {
         "--text-field",
         "body",
     ]);
-    assert_eq!(report["clusters"][0]["members"], serde_json::json!(["a", "feeds/x.ndjson:2"]));
+    assert_eq!(
+        report["clusters"][0]["members"],
+        serde_json::json!(["a", "feeds/x.ndjson:2"])
+    );
 }
 
 #[test]
@@ -158,8 +181,10 @@ fn symlink_loops_are_reported_not_followed() {
 fn duplicate_ids_keep_the_first_document() {
     let report = scan_with(
         |d| {
-            let line = serde_json::json!({"id": "same", "text": "one story about a football match"});
-            let line2 = serde_json::json!({"id": "same", "text": "another story about the stock market"});
+            let line =
+                serde_json::json!({"id": "same", "text": "one story about a football match"});
+            let line2 =
+                serde_json::json!({"id": "same", "text": "another story about the stock market"});
             fs::write(d.join("feed.jsonl"), format!("{line}\n{line2}\n")).unwrap();
         },
         &[],
@@ -216,7 +241,10 @@ fn assert_refused(args: &[&str], needle: &str) {
 
 #[test]
 fn missing_paths_are_an_error_with_nothing_written() {
-    assert_refused(&["data", "no/such/dir"], "no/such/dir: no such file or directory");
+    assert_refused(
+        &["data", "no/such/dir"],
+        "no/such/dir: no such file or directory",
+    );
     let out = run(&["scan", "no/such/dir"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -227,7 +255,10 @@ fn unusable_options_are_an_error_with_nothing_written() {
     let data = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
     assert_refused(&[data, "--threshold", "1.5"], "--threshold");
     assert_refused(&[data, "--shingle", "0"], "--shingle");
-    assert_refused(&[data, "--bands", "20", "--rows", "7"], "exceeds --num-perm");
+    assert_refused(
+        &[data, "--bands", "20", "--rows", "7"],
+        "exceeds --num-perm",
+    );
     assert_refused(&[data, "--threads", "0"], "--threads");
     assert_refused(&[data, "--max-file-size", "lots"], "--max-file-size");
     assert_refused(&[data, "--format", "xml"], "--format");

@@ -32,6 +32,26 @@ fn seeds_are_not_whole_article_near_duplicates() {
 }
 
 #[test]
+fn data_fixtures_form_the_expected_clusters() {
+    let report = scan_json(&[DATA]);
+    assert_eq!(report["documents"], 8);
+    let clusters: Vec<&serde_json::Value> = report["clusters"].as_array().unwrap().iter().collect();
+    let members: Vec<serde_json::Value> = clusters.iter().map(|c| c["members"].clone()).collect();
+    assert_eq!(
+        members,
+        [
+            serde_json::json!([
+                "wire/port-strike-herald.html",
+                "wire/port-strike-original.txt",
+                "wire/port-strike-syndicated.txt"
+            ]),
+            serde_json::json!(["agency-2291", "agency-2293"]),
+        ]
+    );
+    assert!(warnings(&report).is_empty());
+}
+
+#[test]
 fn json_report_has_the_documented_fields() {
     let dir = tempfile::tempdir().unwrap();
     write_planted_corpus(dir.path(), 11, 30, 0.0);
@@ -46,7 +66,12 @@ fn json_report_has_the_documented_fields() {
     assert!(!clusters.is_empty());
     for (i, c) in clusters.iter().enumerate() {
         assert_eq!(c["id"], i);
-        let members: Vec<&str> = c["members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+        let members: Vec<&str> = c["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect();
         let mut sorted = members.clone();
         sorted.sort();
         assert_eq!(members, sorted, "members sorted");
@@ -83,14 +108,25 @@ fn jsonl_writes_one_cluster_per_line_and_text_ends_with_a_summary() {
     assert!(last.starts_with(&format!("{n} documents")), "{last}");
     assert!(text.contains("cluster 1 ("));
     // The text report carries the summary, so stderr stays quiet.
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn output_file_and_quiet_mode() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
-    let out = run(&["scan", DATA, "--format", "json", "-o", report.to_str().unwrap()]);
+    let out = run(&[
+        "scan",
+        DATA,
+        "--format",
+        "json",
+        "-o",
+        report.to_str().unwrap(),
+    ]);
     assert!(out.status.success());
     assert!(out.stdout.is_empty());
     let parsed: serde_json::Value = serde_json::from_slice(&fs::read(&report).unwrap()).unwrap();
@@ -98,9 +134,17 @@ fn output_file_and_quiet_mode() {
     // Not a terminal: no progress bar, just the summary line.
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("reprint: 2 documents"), "{stderr}");
+    assert!(stderr.starts_with("reprint: 8 documents"), "{stderr}");
 
-    let out = run(&["scan", DATA, "--format", "json", "-q", "-o", report.to_str().unwrap()]);
+    let out = run(&[
+        "scan",
+        DATA,
+        "--format",
+        "json",
+        "-q",
+        "-o",
+        report.to_str().unwrap(),
+    ]);
     assert!(out.status.success());
     assert!(out.stderr.is_empty());
 }
@@ -110,7 +154,11 @@ fn output_file_and_quiet_mode() {
 fn output_does_not_depend_on_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     write_planted_corpus(dir.path(), 13, 200, 0.05);
-    fs::write(dir.path().join("feed.jsonl"), "{\"id\":\"x\",\"text\":\"a b c\"}\n{oops\n").unwrap();
+    fs::write(
+        dir.path().join("feed.jsonl"),
+        "{\"id\":\"x\",\"text\":\"a b c\"}\n{oops\n",
+    )
+    .unwrap();
     let mut paths = vec![dir.path().to_str().unwrap().to_owned(), DATA.to_owned()];
     let bbc = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/bbc");
     if std::path::Path::new(bbc).is_dir() {
@@ -129,7 +177,10 @@ fn output_does_not_depend_on_thread_count() {
         .collect();
     let parsed: serde_json::Value = serde_json::from_slice(&outputs[0]).unwrap();
     assert!(!parsed["clusters"].as_array().unwrap().is_empty());
-    assert!(outputs[0] == outputs[1], "JSON differs between --threads 1 and 2");
+    assert!(
+        outputs[0] == outputs[1],
+        "JSON differs between --threads 1 and 2"
+    );
 }
 
 #[test]
@@ -143,7 +194,11 @@ fn estimate_verification_is_available() {
     // Estimates are multiples of 1/128 and may disagree near the threshold,
     // but identical-ish copies are found either way.
     let common = exact.keys().filter(|k| estimated.contains_key(*k)).count();
-    assert!(common as f64 >= 0.8 * exact.len() as f64, "{common} of {}", exact.len());
+    assert!(
+        common as f64 >= 0.8 * exact.len() as f64,
+        "{common} of {}",
+        exact.len()
+    );
     for j in estimated.values() {
         assert!((j * 128.0 - (j * 128.0).round()).abs() < 1e-3);
     }
@@ -162,4 +217,40 @@ fn spelling_folding_can_be_turned_off() {
     let folded = reported_pairs(&scan_json(&[path]));
     assert_eq!(folded.values().next(), Some(&1.0));
     assert!(reported_pairs(&scan_json(&[path, "--no-fold-spelling"])).is_empty());
+}
+
+/// `-o` onto something that is not a regular file (a FIFO here; /dev/null
+/// in practice) writes into it instead of renaming a temporary file over
+/// it, which would replace the special file.
+#[test]
+fn output_to_a_fifo_writes_through_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read(fifo).unwrap())
+    };
+    let out = run(&[
+        "scan",
+        DATA,
+        "--format",
+        "json",
+        "-q",
+        "-o",
+        fifo.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written: serde_json::Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
+    assert_eq!(written["schema"], "reprint.scan/1");
+    assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
 }

@@ -93,7 +93,10 @@ pub fn shingle_sets(root: &Path) -> Vec<(String, ShingleSet)> {
 /// Every pair with exact Jaccard `>= threshold`, by exhaustive comparison:
 /// an inverted index counts the shared shingles of *every* pair that
 /// shares one (all other pairs have Jaccard 0), no sampling, no sketches.
-pub fn exact_pairs(sets: &[(String, ShingleSet)], threshold: f64) -> BTreeMap<(String, String), f64> {
+pub fn exact_pairs(
+    sets: &[(String, ShingleSet)],
+    threshold: f64,
+) -> BTreeMap<(String, String), f64> {
     let mut postings: std::collections::HashMap<u64, Vec<u32>> = Default::default();
     for (i, (_, set)) in sets.iter().enumerate() {
         for &h in set.as_slice() {
@@ -114,7 +117,11 @@ pub fn exact_pairs(sets: &[(String, ShingleSet)], threshold: f64) -> BTreeMap<(S
         let (idb, sb) = &sets[b as usize];
         let j = jaccard_from_counts(sa.len(), sb.len(), c);
         if j >= threshold {
-            let key = if ida < idb { (ida.clone(), idb.clone()) } else { (idb.clone(), ida.clone()) };
+            let key = if ida < idb {
+                (ida.clone(), idb.clone())
+            } else {
+                (idb.clone(), ida.clone())
+            };
             out.insert(key, j);
         }
     }
@@ -127,8 +134,16 @@ pub fn precision_recall(
     truth: &BTreeMap<(String, String), f64>,
 ) -> (f64, f64) {
     let hits = reported.keys().filter(|k| truth.contains_key(*k)).count();
-    let precision = if reported.is_empty() { 1.0 } else { hits as f64 / reported.len() as f64 };
-    let recall = if truth.is_empty() { 1.0 } else { hits as f64 / truth.len() as f64 };
+    let precision = if reported.is_empty() {
+        1.0
+    } else {
+        hits as f64 / reported.len() as f64
+    };
+    let recall = if truth.is_empty() {
+        1.0
+    } else {
+        hits as f64 / truth.len() as f64
+    };
     (precision, recall)
 }
 
