@@ -256,7 +256,8 @@ struct Bar(ProgressBar);
 
 impl Bar {
     fn new() -> Self {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        // Hidden until the first stage starts, so no empty bar is drawn.
+        let bar = ProgressBar::hidden();
         bar.set_style(
             ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} files ({eta})")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -268,15 +269,18 @@ impl Bar {
 
 impl Progress for Bar {
     fn start(&self, stage: &'static str, total: u64) {
-        self.0.reset();
-        self.0.set_length(total);
         self.0.set_message(stage);
+        self.0.set_length(total);
+        self.0.set_position(0);
+        self.0.reset_eta();
+        self.0.set_draw_target(ProgressDrawTarget::stderr());
     }
     fn advance(&self, n: u64) {
         self.0.inc(n);
     }
     fn finish(&self) {
         self.0.finish_and_clear();
+        self.0.set_draw_target(ProgressDrawTarget::hidden());
     }
 }
 

@@ -152,6 +152,14 @@ mod tests {
     }
 
     #[test]
+    fn seed_article_drop_cap_is_repaired() {
+        let seed = include_str!("../data/000_85676adcdf0feb57.txt");
+        let words = words(seed).join(" ");
+        assert!(words.contains("russian defence minister sergei shoigu"));
+        assert!(!words.contains(" ussian "));
+    }
+
+    #[test]
     fn one_letter_words_in_running_text_stay() {
         assert_eq!(
             words("Plan B\nwas a\nplan"),
