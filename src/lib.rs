@@ -29,17 +29,24 @@
 //! # Ok::<(), reprint::Error>(())
 //! ```
 
+pub mod align;
+pub mod boilerplate;
 pub mod cluster;
 mod error;
 pub mod lsh;
 pub mod normalize;
+pub mod passages;
 pub mod read;
 pub mod report;
 pub mod scan;
 pub mod shingle;
 pub mod sketch;
 pub mod tokenize;
+pub mod units;
 pub mod verify;
 
 pub use error::Error;
-pub use scan::{DuplicateCluster, DuplicatePair, Progress, ScanOptions, ScanResult, Scanner};
+pub use scan::{
+    DuplicateCluster, DuplicatePair, LinkOut, OccurrenceOut, PassageClusterOut, Progress,
+    ScanOptions, ScanResult, Scanner, SharedOut,
+};

@@ -14,8 +14,10 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use reprint::boilerplate::KnownBoilerplate;
 use reprint::lsh::LshParams;
 use reprint::normalize::NormalizeOptions;
+use reprint::passages::PassageOptions;
 use reprint::read::ReadOptions;
 use reprint::report::{summary_line, write_report, ReportFormat};
 use reprint::verify::VerifyMode;
@@ -88,6 +90,30 @@ struct ScanArgs {
     /// Skip files larger than this (bytes, or with K/M/G, KiB/MiB/GiB).
     #[arg(long, default_value = "64MiB", value_parser = parse_size)]
     max_file_size: u64,
+    /// Find reposted passages shared between stories (off: whole-document
+    /// clusters only).
+    #[arg(long, value_enum, default_value_t = Switch::On)]
+    passages: Switch,
+    /// A file of known boilerplate paragraphs, one per line (a line ending
+    /// in `*` is a prefix); repeatable.
+    #[arg(long, value_name = "FILE")]
+    boilerplate: Vec<PathBuf>,
+    /// Text occurring in at least this many documents is boilerplate
+    /// (default: max(25, 0.5% of the documents)).
+    #[arg(long, value_name = "N")]
+    boilerplate_min_docs: Option<usize>,
+    /// Fewest reused words that make a passage.
+    #[arg(long, value_name = "N", default_value_t = 15)]
+    min_passage_words: usize,
+    /// Lowest word-alignment similarity of a reposted passage, in (0, 1].
+    #[arg(long, value_name = "F", default_value_t = 0.7)]
+    passage_similarity: f64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -125,6 +151,25 @@ fn main() -> ExitCode {
 
 fn scan(args: ScanArgs) -> Result<()> {
     let started = Instant::now();
+    let normalize = NormalizeOptions {
+        fold_spelling: !args.no_fold_spelling,
+    };
+    let passages = match args.passages {
+        Switch::Off => None,
+        Switch::On => {
+            let mut known = KnownBoilerplate::default();
+            for path in &args.boilerplate {
+                known.extend(KnownBoilerplate::from_file(path, normalize)?);
+            }
+            Some(PassageOptions {
+                min_words: args.min_passage_words,
+                min_similarity: args.passage_similarity,
+                boilerplate_min_docs: args.boilerplate_min_docs,
+                known_boilerplate: known,
+                ..PassageOptions::default()
+            })
+        }
+    };
     let options = ScanOptions {
         threshold: args.threshold,
         shingle: args.shingle,
@@ -137,14 +182,13 @@ fn scan(args: ScanArgs) -> Result<()> {
             VerifyArg::Exact => VerifyMode::Exact,
             VerifyArg::Estimate => VerifyMode::Estimate,
         },
-        normalize: NormalizeOptions {
-            fold_spelling: !args.no_fold_spelling,
-        },
+        normalize,
         read: ReadOptions {
             id_field: args.id_field,
             text_field: args.text_field,
             max_file_size: args.max_file_size,
         },
+        passages,
     };
     let mut scanner = Scanner::new(options)?;
     if !args.quiet && io::stderr().is_terminal() {

@@ -15,7 +15,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::scan::{DuplicateCluster, ScanResult};
+use crate::scan::{DuplicateCluster, LinkOut, PassageClusterOut, ScanResult};
 
 /// The JSON schema identifier written in every JSON report.
 pub const SCAN_SCHEMA: &str = "reprint.scan/1";
@@ -69,6 +69,25 @@ pub fn summary_line(result: &ScanResult) -> String {
         s.verified_pairs,
         result.params.threshold,
     );
+    if result.params.passages.is_some() {
+        let boilerplate = result
+            .passage_clusters
+            .iter()
+            .filter(|c| c.boilerplate)
+            .count();
+        line.push_str(&format!(
+            "; {} reposted {} linking {} story {}, {} boilerplate",
+            result.passage_clusters.len() - boilerplate,
+            plural(
+                result.passage_clusters.len() - boilerplate,
+                "passage",
+                "passages"
+            ),
+            result.links.len(),
+            plural(result.links.len(), "pair", "pairs"),
+            boilerplate,
+        ));
+    }
     line.push_str(&format!(
         "; {} {}",
         result.warnings.len(),
@@ -76,8 +95,9 @@ pub fn summary_line(result: &ScanResult) -> String {
     ));
     if s.skipped_unsupported > 0 {
         line.push_str(&format!(
-            "; {} files skipped (unsupported extension)",
-            s.skipped_unsupported
+            "; {} {} skipped (unsupported extension)",
+            s.skipped_unsupported,
+            plural(s.skipped_unsupported, "file", "files")
         ));
     }
     line
@@ -107,7 +127,66 @@ fn write_text(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
+    for (i, link) in result.links.iter().enumerate() {
+        write_link(out, i, link)?;
+    }
+    let boilerplate: Vec<&PassageClusterOut> = result
+        .passage_clusters
+        .iter()
+        .filter(|c| c.boilerplate)
+        .collect();
+    if !boilerplate.is_empty() {
+        writeln!(out, "boilerplate (never links stories)")?;
+        for c in boilerplate {
+            writeln!(
+                out,
+                "  passage {} in {} {}: {}",
+                c.id,
+                c.documents,
+                plural(c.documents, "document", "documents"),
+                excerpt(&c.quote)
+            )?;
+        }
+        writeln!(out)?;
+    }
     writeln!(out, "{}", summary_line(result))
+}
+
+fn write_link(out: &mut dyn Write, i: usize, link: &LinkOut) -> io::Result<()> {
+    writeln!(
+        out,
+        "link {}: {} ~ {}  score {:.3} (reused: {:.0}% of a, {:.0}% of b){}",
+        i + 1,
+        link.a,
+        link.b,
+        link.score,
+        link.a_coverage * 100.0,
+        link.b_coverage * 100.0,
+        if link.near_duplicate {
+            ", near-duplicates"
+        } else {
+            ""
+        }
+    )?;
+    for s in &link.shared {
+        writeln!(
+            out,
+            "    passage {}  {:.3}  {} [{}..{}]  {} [{}..{}]",
+            s.cluster, s.similarity, link.a, s.a_span.0, s.a_span.1, link.b, s.b_span.0, s.b_span.1
+        )?;
+        writeln!(out, "      {}", excerpt(&s.quote))?;
+    }
+    writeln!(out)
+}
+
+/// A passage for the terminal: on one line, quoted, cut at 160 chars.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 160;
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("“{}…”", &flat[..cut]),
+        None => format!("“{flat}”"),
+    }
 }
 
 fn round6(x: f64) -> f64 {
@@ -121,7 +200,57 @@ struct JsonReport<'a> {
     documents: usize,
     summary: JsonSummary,
     clusters: Vec<JsonCluster<'a>>,
+    passage_clusters: Vec<JsonPassageCluster<'a>>,
+    links: Vec<JsonLink<'a>>,
     warnings: Vec<JsonWarning<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPassageParams {
+    min_words: usize,
+    similarity: f64,
+    boilerplate_min_docs: Option<usize>,
+    known_boilerplate: bool,
+    anchor_words: usize,
+    unit_min_words: usize,
+    unit_max_words: usize,
+}
+
+#[derive(Serialize)]
+struct JsonPassageCluster<'a> {
+    id: usize,
+    boilerplate: bool,
+    documents: usize,
+    quote: &'a str,
+    occurrences: Vec<JsonOccurrence<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonOccurrence<'a> {
+    doc: &'a str,
+    start: u32,
+    end: u32,
+    similarity: f64,
+}
+
+#[derive(Serialize)]
+struct JsonLink<'a> {
+    a: &'a str,
+    b: &'a str,
+    score: f64,
+    a_coverage: f64,
+    b_coverage: f64,
+    near_duplicate: bool,
+    shared: Vec<JsonShared<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonShared<'a> {
+    cluster: usize,
+    clusters: &'a [usize],
+    a_span: [u32; 2],
+    b_span: [u32; 2],
+    similarity: f64,
 }
 
 #[derive(Serialize)]
@@ -135,6 +264,7 @@ struct JsonParams {
     fold_spelling: bool,
     hash: &'static str,
     sketch: &'static str,
+    passages: Option<JsonPassageParams>,
 }
 
 #[derive(Serialize)]
@@ -145,6 +275,10 @@ struct JsonSummary {
     verified_pairs: usize,
     clusters: usize,
     clustered_documents: usize,
+    passage_units: usize,
+    passage_clusters: usize,
+    boilerplate_clusters: usize,
+    links: usize,
     warnings: usize,
 }
 
@@ -187,6 +321,15 @@ impl<'a> JsonReport<'a> {
                 fold_spelling: p.normalize.fold_spelling,
                 hash: "xxh3-64",
                 sketch: "oph-optimal-densification",
+                passages: p.passages.as_ref().map(|o| JsonPassageParams {
+                    min_words: o.min_words,
+                    similarity: o.min_similarity,
+                    boilerplate_min_docs: result.boilerplate_min_docs,
+                    known_boilerplate: !o.known_boilerplate.is_empty(),
+                    anchor_words: o.anchor_words,
+                    unit_min_words: o.units.min_words,
+                    unit_max_words: o.units.max_words,
+                }),
             },
             documents: s.documents,
             summary: JsonSummary {
@@ -196,6 +339,18 @@ impl<'a> JsonReport<'a> {
                 verified_pairs: s.verified_pairs,
                 clusters: result.clusters.len(),
                 clustered_documents: result.clusters.iter().map(|c| c.members.len()).sum(),
+                passage_units: s.passage_units,
+                passage_clusters: result
+                    .passage_clusters
+                    .iter()
+                    .filter(|c| !c.boilerplate)
+                    .count(),
+                boilerplate_clusters: result
+                    .passage_clusters
+                    .iter()
+                    .filter(|c| c.boilerplate)
+                    .count(),
+                links: result.links.len(),
                 warnings: result.warnings.len(),
             },
             clusters: result
@@ -203,6 +358,49 @@ impl<'a> JsonReport<'a> {
                 .iter()
                 .enumerate()
                 .map(|(id, c)| JsonCluster::new(id, c))
+                .collect(),
+            passage_clusters: result
+                .passage_clusters
+                .iter()
+                .map(|c| JsonPassageCluster {
+                    id: c.id,
+                    boilerplate: c.boilerplate,
+                    documents: c.documents,
+                    quote: &c.quote,
+                    occurrences: c
+                        .occurrences
+                        .iter()
+                        .map(|o| JsonOccurrence {
+                            doc: &o.doc,
+                            start: o.start,
+                            end: o.end,
+                            similarity: round6(o.similarity),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            links: result
+                .links
+                .iter()
+                .map(|l| JsonLink {
+                    a: &l.a,
+                    b: &l.b,
+                    score: round6(l.score),
+                    a_coverage: round6(l.a_coverage),
+                    b_coverage: round6(l.b_coverage),
+                    near_duplicate: l.near_duplicate,
+                    shared: l
+                        .shared
+                        .iter()
+                        .map(|s| JsonShared {
+                            cluster: s.cluster,
+                            clusters: &s.clusters,
+                            a_span: [s.a_span.0, s.a_span.1],
+                            b_span: [s.b_span.0, s.b_span.1],
+                            similarity: round6(s.similarity),
+                        })
+                        .collect(),
+                })
                 .collect(),
             warnings: result
                 .warnings

@@ -30,10 +30,11 @@ use ahash::AHashMap;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::cluster::clusters;
+use crate::cluster::{clusters, Cluster};
 use crate::error::Error;
 use crate::lsh::{candidate_pairs, LshParams};
 use crate::normalize::NormalizeOptions;
+use crate::passages::{find_passages, DocUnits, Link, Occurrence, PassageCluster, PassageOptions};
 use crate::read::{
     discover, display_path, read_file, Document, FileRead, ReadOptions, SourceFile, Warning,
     WarningKind, MAX_FILE_SIZE_LIMIT,
@@ -41,7 +42,8 @@ use crate::read::{
 use crate::shingle::{shingle_hashes, ShingleSet, MAX_SHINGLE};
 use crate::sketch::{Signature, Sketcher, MAX_NUM_PERM};
 use crate::tokenize::{Tokenizer, Word};
-use crate::verify::{verify_estimate, verify_exact, VerifiedPair, VerifyMode};
+use crate::units::units;
+use crate::verify::{verify_estimate, verify_exact, VerifyMode};
 
 /// What the user asks for. Validated by [`Scanner::new`].
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +64,9 @@ pub struct ScanOptions {
     pub normalize: NormalizeOptions,
     /// Input reading.
     pub read: ReadOptions,
+    /// The reposted-passage stage; `None` skips it (whole-document clusters
+    /// only).
+    pub passages: Option<PassageOptions>,
 }
 
 impl Default for ScanOptions {
@@ -74,6 +79,7 @@ impl Default for ScanOptions {
             verify: VerifyMode::Exact,
             normalize: NormalizeOptions::default(),
             read: ReadOptions::default(),
+            passages: Some(PassageOptions::default()),
         }
     }
 }
@@ -93,6 +99,8 @@ pub struct Params {
     pub verify: VerifyMode,
     /// Normalization.
     pub normalize: NormalizeOptions,
+    /// The passage stage's options, if it runs.
+    pub passages: Option<PassageOptions>,
 }
 
 /// Receives progress from a running scan (the binary draws a bar with it).
@@ -119,6 +127,8 @@ pub struct Stats {
     pub candidate_pairs: usize,
     /// Pairs that passed verification.
     pub verified_pairs: usize,
+    /// Passage units compared by the passage stage.
+    pub passage_units: usize,
 }
 
 /// Two near-duplicate documents.
@@ -148,10 +158,86 @@ pub struct ScanResult {
     pub params: Params,
     /// Clusters, largest first (ties by first member id).
     pub clusters: Vec<DuplicateCluster>,
+    /// Reposted-passage clusters (empty when the passage stage is off):
+    /// reuse clusters first, then boilerplate; `id` is the index.
+    pub passage_clusters: Vec<PassageClusterOut>,
+    /// Stories linked by shared passages, strongest first.
+    pub links: Vec<LinkOut>,
+    /// The boilerplate document frequency used (`None`: passages off).
+    pub boilerplate_min_docs: Option<usize>,
     /// Problems with individual files or lines, in input order.
     pub warnings: Vec<Warning>,
     /// Counts.
     pub stats: Stats,
+}
+
+/// One occurrence of a passage. Offsets are bytes into the document's
+/// text as read (after lossy UTF-8 decoding; for JSONL the text field; for
+/// HTML the extracted text), start inclusive, end exclusive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OccurrenceOut {
+    /// Document id.
+    pub doc: String,
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+    /// Best alignment similarity with another occurrence.
+    pub similarity: f64,
+}
+
+/// A reposted passage (or a boilerplate one) and its occurrences.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassageClusterOut {
+    /// Its position in [`ScanResult::passage_clusters`].
+    pub id: usize,
+    /// Site chrome rather than reuse.
+    pub boilerplate: bool,
+    /// Occurrences, by document id then offset.
+    pub occurrences: Vec<OccurrenceOut>,
+    /// Number of distinct documents it occurs in.
+    pub documents: usize,
+    /// The text of the first occurrence.
+    pub quote: String,
+}
+
+/// A region shared by two linked stories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedOut {
+    /// The passage cluster of the region (the first, when a run of
+    /// paragraphs spans several).
+    pub cluster: usize,
+    /// All passage clusters of the region.
+    pub clusters: Vec<usize>,
+    /// Byte span in document `a`.
+    pub a_span: (u32, u32),
+    /// Byte span in document `b`.
+    pub b_span: (u32, u32),
+    /// Similarity of the aligned region.
+    pub similarity: f64,
+    /// The text of the region in `a`.
+    pub quote: String,
+}
+
+/// Two stories that share reposted text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkOut {
+    /// The id that sorts first.
+    pub a: String,
+    /// The other id.
+    pub b: String,
+    /// Share of the pair's text that is reused: covered bytes of both
+    /// documents over their total length.
+    pub score: f64,
+    /// Share of `a`'s text covered by the shared regions.
+    pub a_coverage: f64,
+    /// Share of `b`'s text covered by the shared regions.
+    pub b_coverage: f64,
+    /// The two documents are also whole-document near-duplicates (in one
+    /// cluster).
+    pub near_duplicate: bool,
+    /// The shared regions, in `a`'s order.
+    pub shared: Vec<SharedOut>,
 }
 
 /// Runs scans with fixed, validated parameters.
@@ -177,6 +263,7 @@ impl Scanner {
             verify,
             normalize,
             read,
+            passages,
         } = options;
         let invalid = |msg: String| Err(Error::InvalidOption(msg));
         if !(threshold > 0.0 && threshold <= 1.0) {
@@ -216,6 +303,23 @@ impl Scanner {
         if read.id_field.is_empty() || read.text_field.is_empty() {
             return invalid("--id-field and --text-field must not be empty".into());
         }
+        if let Some(p) = &passages {
+            if !(p.min_similarity > 0.0 && p.min_similarity <= 1.0) {
+                return invalid(format!(
+                    "--passage-similarity must be in (0, 1], got {}",
+                    p.min_similarity
+                ));
+            }
+            if p.min_words == 0 || p.units.min_words == 0 || p.units.max_words < p.units.min_words {
+                return invalid("--min-passage-words must be at least 1".into());
+            }
+            if p.boilerplate_min_docs.is_some_and(|n| n < 2) {
+                return invalid(
+                    "--boilerplate-min-docs must be at least 2 (text in one document is not repeated)"
+                        .into(),
+                );
+            }
+        }
         Ok(Scanner {
             params: Params {
                 threshold,
@@ -224,6 +328,7 @@ impl Scanner {
                 lsh,
                 verify,
                 normalize,
+                passages,
             },
             read,
             progress: None,
@@ -265,25 +370,37 @@ impl Scanner {
     fn run(&self, source: &dyn Source, mut warnings: Vec<Warning>) -> ScanResult {
         let params = &self.params;
         let sketcher = Sketcher::new(params.num_perm);
+        let unit_opts = params.passages.as_ref().map(|p| p.units);
 
-        // Pass 1: read, tokenize, shingle, sketch; keep signatures only.
+        // Pass 1: read, tokenize, shingle, sketch; keep signatures (and,
+        // for the passage stage, words and units) but not the text.
         self.start("reading", source.len());
-        let units: Vec<(Vec<Record>, Vec<Warning>)> = (0..source.len())
+        let files: Vec<(Vec<Record>, Vec<Warning>)> = (0..source.len())
             .into_par_iter()
-            .map(|unit| {
-                let read = source.read(unit);
+            .map(|file| {
+                let read = source.read(file);
                 let records = read
                     .documents
                     .into_par_iter()
                     .enumerate()
-                    .map_init(Scratch::new, |scratch, (pos, doc)| {
+                    .map_init(Scratch::default, |scratch, (pos, doc)| {
                         let hashes = scratch.shingles(&doc.text, params);
+                        let signature = sketcher.sketch(hashes);
+                        let units = unit_opts.map(|opts| {
+                            let words = scratch.words.clone();
+                            DocUnits {
+                                units: units(&doc.text, &words, opts),
+                                words,
+                            }
+                        });
                         Record {
-                            signature: sketcher.sketch(hashes),
+                            signature,
+                            units,
                             text_hash: xxh3_64(doc.text.as_bytes()),
+                            text_len: doc.text.len() as u32,
                             id: doc.id,
                             line: doc.line,
-                            unit: unit as u32,
+                            file: file as u32,
                             pos: pos as u32,
                         }
                     })
@@ -297,10 +414,10 @@ impl Scanner {
         // Keep documents with words and a new id, in input order.
         let mut records: Vec<Record> = Vec::new();
         let mut first_seen: AHashMap<String, usize> = AHashMap::new();
-        for (unit_records, unit_warnings) in units {
-            warnings.extend(unit_warnings);
-            for record in unit_records {
-                let where_ = |r: &Record| (source.path(r.unit as usize), r.line);
+        for (file_records, file_warnings) in files {
+            warnings.extend(file_warnings);
+            for record in file_records {
+                let where_ = |r: &Record| (source.path(r.file as usize), r.line);
                 if record.signature.is_none() {
                     let (path, line) = where_(&record);
                     warnings.push(Warning {
@@ -345,8 +462,47 @@ impl Scanner {
             VerifyMode::Estimate => verify_estimate(&candidates, &signatures, params.threshold),
             VerifyMode::Exact => {
                 drop(signatures);
-                let sets = self.reload_sets(source, &records, &candidates, &mut warnings);
+                let mut needed = vec![false; records.len()];
+                for &(a, b) in &candidates {
+                    needed[a as usize] = true;
+                    needed[b as usize] = true;
+                }
+                let sets = self.reload(source, &records, &needed, &mut warnings, |doc| {
+                    let mut scratch = Scratch::default();
+                    ShingleSet::from_hashes(scratch.shingles(&doc.text, params).to_vec())
+                });
                 verify_exact(&candidates, |i| sets[i as usize].as_ref(), params.threshold)
+            }
+        };
+        let doc_clusters = clusters(records.len(), &verified);
+
+        // Passages, with near-duplicate clusters as families.
+        let mut passage_units = 0;
+        let (passage_clusters, links, boilerplate_min_docs) = match &params.passages {
+            None => (Vec::new(), Vec::new(), None),
+            Some(opts) => {
+                let mut family: Vec<u32> = (0..records.len() as u32).collect();
+                for c in &doc_clusters {
+                    for &m in &c.members {
+                        family[m as usize] = c.members[0];
+                    }
+                }
+                let docs: Vec<DocUnits> = records
+                    .iter_mut()
+                    .map(|r| r.units.take().unwrap_or_default())
+                    .collect();
+                passage_units = docs.iter().map(|d| d.units.len()).sum();
+                let found = find_passages(&docs, &family, opts);
+                drop(docs);
+                let (clusters, links) = self.name_passages(
+                    source,
+                    &records,
+                    &family,
+                    found.clusters,
+                    found.links,
+                    &mut warnings,
+                );
+                (clusters, links, Some(found.boilerplate_min_docs))
             }
         };
 
@@ -356,45 +512,46 @@ impl Scanner {
             documents: records.len(),
             candidate_pairs: candidates.len(),
             verified_pairs: verified.len(),
+            passage_units,
         };
         ScanResult {
             params: params.clone(),
-            clusters: named_clusters(&records, &verified),
+            clusters: named_clusters(&records, doc_clusters),
+            passage_clusters,
+            links,
+            boilerplate_min_docs,
             warnings,
             stats,
         }
     }
 
-    /// Pass 2: rebuilds the shingle sets of the documents in `candidates`,
-    /// re-reading each file that holds one once. Indexed like `records`;
-    /// `None` for documents not needed or no longer readable as before.
-    fn reload_sets(
+    /// Pass 2: re-reads each file holding a document with `needed[i]` once
+    /// and computes `f(document)` for those documents. Indexed like
+    /// `records`; `None` for documents not needed or no longer readable as
+    /// they were in pass 1 (a `changed` warning says so).
+    fn reload<T: Send>(
         &self,
         source: &dyn Source,
         records: &[Record],
-        candidates: &[(u32, u32)],
+        needed: &[bool],
         warnings: &mut Vec<Warning>,
-    ) -> Vec<Option<ShingleSet>> {
-        let mut needed = vec![false; records.len()];
-        for &(a, b) in candidates {
-            needed[a as usize] = true;
-            needed[b as usize] = true;
-        }
-        let mut by_unit: AHashMap<u32, Vec<usize>> = AHashMap::new();
+        f: impl Fn(&Document) -> T + Sync,
+    ) -> Vec<Option<T>> {
+        let mut by_file: AHashMap<u32, Vec<usize>> = AHashMap::new();
         for (i, record) in records.iter().enumerate() {
             if needed[i] {
-                by_unit.entry(record.unit).or_default().push(i);
+                by_file.entry(record.file).or_default().push(i);
             }
         }
-        let mut units: Vec<(u32, Vec<usize>)> = by_unit.into_iter().collect();
-        units.sort_unstable_by_key(|(unit, _)| *unit);
+        let mut files: Vec<(u32, Vec<usize>)> = by_file.into_iter().collect();
+        files.sort_unstable_by_key(|(file, _)| *file);
 
-        self.start("verifying", units.len());
-        let reloaded: Vec<Reloaded> = units
+        self.start("verifying", files.len());
+        let reloaded: Vec<(Vec<(usize, T)>, Vec<Warning>)> = files
             .par_iter()
-            .map_init(Scratch::new, |scratch, (unit, wanted)| {
-                let read = source.read(*unit as usize);
-                let mut sets = Vec::with_capacity(wanted.len());
+            .map(|(file, wanted)| {
+                let read = source.read(*file as usize);
+                let mut values = Vec::with_capacity(wanted.len());
                 let mut changed = Vec::new();
                 for &i in wanted {
                     let record = &records[i];
@@ -403,34 +560,143 @@ impl Scanner {
                             if doc.id == record.id
                                 && xxh3_64(doc.text.as_bytes()) == record.text_hash =>
                         {
-                            let hashes = scratch.shingles(&doc.text, &self.params);
-                            sets.push((i, ShingleSet::from_hashes(hashes.to_vec())));
+                            values.push((i, f(doc)));
                         }
                         _ => changed.push(Warning {
-                            path: source.path(record.unit as usize),
+                            path: source.path(record.file as usize),
                             line: record.line,
                             kind: WarningKind::Changed,
                             message: format!(
-                                "\"{}\" changed or vanished during the scan; its pairs are not reported",
+                                "\"{}\" changed or vanished during the scan; its results are incomplete",
                                 record.id
                             ),
                         }),
                     }
                 }
                 self.advance();
-                (sets, changed)
+                (values, changed)
             })
             .collect();
         self.finish();
 
-        let mut sets: Vec<Option<ShingleSet>> = vec![None; records.len()];
-        for (unit_sets, unit_warnings) in reloaded {
-            warnings.extend(unit_warnings);
-            for (i, set) in unit_sets {
-                sets[i] = Some(set);
+        let mut out: Vec<Option<T>> = (0..records.len()).map(|_| None).collect();
+        for (file_values, file_warnings) in reloaded {
+            warnings.extend(file_warnings);
+            for (i, value) in file_values {
+                out[i] = Some(value);
             }
         }
-        sets
+        out
+    }
+
+    /// Turns the passage stage's findings (by document index) into named,
+    /// ordered results with quotes, re-reading the texts it quotes.
+    fn name_passages(
+        &self,
+        source: &dyn Source,
+        records: &[Record],
+        family: &[u32],
+        found_clusters: Vec<PassageCluster>,
+        found_links: Vec<Link>,
+        warnings: &mut Vec<Warning>,
+    ) -> (Vec<PassageClusterOut>, Vec<LinkOut>) {
+        // Which spans are quoted: each cluster's first occurrence (by id
+        // order, decided below) and each shared region's `a` side. Simplest
+        // to re-read every document that occurs anywhere.
+        let mut needed = vec![false; records.len()];
+        for c in &found_clusters {
+            for o in &c.occurrences {
+                needed[o.doc as usize] = true;
+            }
+        }
+        for l in &found_links {
+            needed[l.a as usize] = true;
+            needed[l.b as usize] = true;
+        }
+        let texts = self.reload(source, records, &needed, warnings, |doc| doc.text.clone());
+        let quote = |doc: u32, span: &std::ops::Range<u32>| -> String {
+            texts[doc as usize]
+                .as_ref()
+                .and_then(|t| t.get(span.start as usize..span.end as usize))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let id = |doc: u32| records[doc as usize].id.as_str();
+
+        let clusters: Vec<PassageClusterOut> = found_clusters
+            .into_iter()
+            .enumerate()
+            .map(|(cid, c)| {
+                let mut occurrences: Vec<(&str, &Occurrence)> =
+                    c.occurrences.iter().map(|o| (id(o.doc), o)).collect();
+                occurrences.sort_by(|x, y| (x.0, x.1.span.start).cmp(&(y.0, y.1.span.start)));
+                let first = occurrences[0].1;
+                let mut docs: Vec<&str> = occurrences.iter().map(|o| o.0).collect();
+                docs.dedup();
+                PassageClusterOut {
+                    id: cid,
+                    boilerplate: c.boilerplate,
+                    documents: docs.len(),
+                    quote: quote(first.doc, &first.span),
+                    occurrences: occurrences
+                        .iter()
+                        .map(|(doc, o)| OccurrenceOut {
+                            doc: (*doc).to_owned(),
+                            start: o.span.start,
+                            end: o.span.end,
+                            similarity: o.similarity,
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+
+        let mut links: Vec<LinkOut> = found_links
+            .into_iter()
+            .map(|l| {
+                let swap = id(l.a) > id(l.b);
+                let (a, b) = if swap { (l.b, l.a) } else { (l.a, l.b) };
+                let mut shared: Vec<SharedOut> = l
+                    .shared
+                    .iter()
+                    .map(|s| {
+                        let (sa, sb) = if swap {
+                            (&s.b_span, &s.a_span)
+                        } else {
+                            (&s.a_span, &s.b_span)
+                        };
+                        SharedOut {
+                            cluster: s.clusters[0] as usize,
+                            clusters: s.clusters.iter().map(|&c| c as usize).collect(),
+                            a_span: (sa.start, sa.end),
+                            b_span: (sb.start, sb.end),
+                            similarity: s.similarity,
+                            quote: quote(a, sa),
+                        }
+                    })
+                    .collect();
+                shared.sort_by_key(|s| (s.a_span, s.b_span));
+                let covered_a = covered_bytes(shared.iter().map(|s| s.a_span));
+                let covered_b = covered_bytes(shared.iter().map(|s| s.b_span));
+                let (len_a, len_b) = (records[a as usize].text_len, records[b as usize].text_len);
+                LinkOut {
+                    a: id(a).to_owned(),
+                    b: id(b).to_owned(),
+                    score: (covered_a + covered_b) as f64
+                        / (len_a as u64 + len_b as u64).max(1) as f64,
+                    a_coverage: covered_a as f64 / len_a.max(1) as f64,
+                    b_coverage: covered_b as f64 / len_b.max(1) as f64,
+                    near_duplicate: family[a as usize] == family[b as usize],
+                    shared,
+                }
+            })
+            .collect();
+        links.sort_by(|x, y| {
+            y.score
+                .total_cmp(&x.score)
+                .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
+        });
+        (clusters, links)
     }
 
     fn start(&self, stage: &'static str, total: usize) {
@@ -452,24 +718,25 @@ impl Scanner {
     }
 }
 
-/// Pass 2's yield for one unit: rebuilt sets by record index, and
-/// warnings for documents that changed.
-type Reloaded = (Vec<(usize, ShingleSet)>, Vec<Warning>);
-
 /// What pass 1 keeps of a document.
 struct Record {
     id: String,
     line: Option<u64>,
-    /// Which unit (file) of the source it came from, and its position
-    /// among that unit's documents: how pass 2 finds it again.
-    unit: u32,
+    /// Which file of the source it came from, and its position among that
+    /// file's documents: how pass 2 finds it again.
+    file: u32,
     pos: u32,
     text_hash: u64,
+    text_len: u32,
     /// `None` when the document has no words. Moved out after pass 1.
     signature: Option<Signature>,
+    /// Words and units for the passage stage (when it runs). Moved out
+    /// when the stage starts.
+    units: Option<DocUnits>,
 }
 
 /// Per-thread buffers for tokenizing and shingling.
+#[derive(Default)]
 struct Scratch {
     tokenizer: Option<Tokenizer>,
     words: Vec<Word>,
@@ -477,15 +744,8 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new() -> Self {
-        Scratch {
-            tokenizer: None,
-            words: Vec::new(),
-            hashes: Vec::new(),
-        }
-    }
-
-    /// The shingle hashes of `text` (with repeats), valid until the next call.
+    /// The shingle hashes of `text` (with repeats), valid until the next
+    /// call; `self.words` holds its words meanwhile.
     fn shingles(&mut self, text: &str, params: &Params) -> &[u64] {
         let tokenizer = self
             .tokenizer
@@ -498,13 +758,13 @@ impl Scratch {
     }
 }
 
-/// Where documents come from: units (files) that can be read, and read
-/// again in pass 2.
+/// Where documents come from: files that can be read, and read again in
+/// pass 2.
 trait Source: Sync {
     fn len(&self) -> usize;
-    fn read(&self, unit: usize) -> FileRead;
-    /// How warnings name the unit.
-    fn path(&self, unit: usize) -> String;
+    fn read(&self, file: usize) -> FileRead;
+    /// How warnings name the file.
+    fn path(&self, file: usize) -> String;
 }
 
 struct FileSource<'a> {
@@ -516,36 +776,51 @@ impl Source for FileSource<'_> {
     fn len(&self) -> usize {
         self.files.len()
     }
-    fn read(&self, unit: usize) -> FileRead {
-        read_file(&self.files[unit], self.opts)
+    fn read(&self, file: usize) -> FileRead {
+        read_file(&self.files[file], self.opts)
     }
-    fn path(&self, unit: usize) -> String {
-        display_path(&self.files[unit].path)
+    fn path(&self, file: usize) -> String {
+        display_path(&self.files[file].path)
     }
 }
 
-/// In-memory documents: each document is its own unit.
+/// In-memory documents: each document is its own "file".
 struct MemorySource(Vec<Document>);
 
 impl Source for MemorySource {
     fn len(&self) -> usize {
         self.0.len()
     }
-    fn read(&self, unit: usize) -> FileRead {
+    fn read(&self, file: usize) -> FileRead {
         FileRead {
-            documents: vec![self.0[unit].clone()],
+            documents: vec![self.0[file].clone()],
             warnings: Vec::new(),
         }
     }
-    fn path(&self, unit: usize) -> String {
-        self.0[unit].id.clone()
+    fn path(&self, file: usize) -> String {
+        self.0[file].id.clone()
     }
+}
+
+/// Total bytes covered by possibly overlapping spans.
+fn covered_bytes(spans: impl Iterator<Item = (u32, u32)>) -> u64 {
+    let mut spans: Vec<(u32, u32)> = spans.collect();
+    spans.sort_unstable();
+    let (mut total, mut reach) = (0u64, 0u32);
+    for (start, end) in spans {
+        let start = start.max(reach);
+        if end > start {
+            total += (end - start) as u64;
+            reach = end;
+        }
+    }
+    total
 }
 
 /// Clusters by id: members sorted, pairs as (smaller id, larger id) sorted,
 /// clusters largest first and then by first member.
-fn named_clusters(records: &[Record], verified: &[VerifiedPair]) -> Vec<DuplicateCluster> {
-    let mut out: Vec<DuplicateCluster> = clusters(records.len(), verified)
+fn named_clusters(records: &[Record], doc_clusters: Vec<Cluster>) -> Vec<DuplicateCluster> {
+    let mut out: Vec<DuplicateCluster> = doc_clusters
         .into_iter()
         .map(|c| {
             let id = |i: u32| records[i as usize].id.clone();

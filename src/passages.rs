@@ -1,0 +1,616 @@
+//! Passages: documents' units → reposted-passage clusters and links
+//! between the stories that share them.
+//!
+//! Input: every document's words and units ([`crate::units`]), and which
+//! near-duplicate family (whole-document cluster) each document belongs
+//! to. Output: [`PassageFindings`] by document index; [`crate::scan`]
+//! names and orders them.
+//!
+//! The stage, in order:
+//! 1. **Boilerplate.** Units whose normalized text (fingerprint) occurs in
+//!    at least `boilerplate_min_docs` different families, or that match a
+//!    known boilerplate line, are boilerplate: reported as boilerplate
+//!    clusters, never compared, never linking stories. Frequency counts
+//!    *families*, so a wire story syndicated as 30 near-identical copies
+//!    does not turn its own paragraphs into boilerplate.
+//! 2. **Candidates by anchors.** Every window of `anchor_words` words in a
+//!    unit is an anchor; an inverted index (a sorted list of (anchor,
+//!    unit)) gives, per pair of units in different documents, the number of
+//!    anchors they share — an exact count, not an estimate. Anchors found
+//!    in `boilerplate_min_docs` families or more are too common to mean
+//!    reuse and are skipped. Pairs sharing at least `min_shared_anchors`
+//!    anchors are candidates. (Chosen over per-paragraph MinHash: a
+//!    sentence reused inside a longer paragraph has low Jaccard but a
+//!    high anchor count; see ARCHITECTURE.md.)
+//! 3. **Verification by alignment.** Each candidate is aligned
+//!    ([`crate::align`]); the alignment must have similarity ≥
+//!    `min_similarity`. It is tightened to the reused words.
+//! 4. **Runs.** Per document pair, alignments of consecutive units in both
+//!    documents merge into one run (a reposted run of paragraphs is one
+//!    span). Runs shorter than `min_words` words on either side are
+//!    dropped (a shared phrase is not a reposted passage).
+//! 5. **Clusters.** Union-find over the units of surviving alignments:
+//!    every occurrence of one passage across the corpus in one cluster.
+//! 6. **Links.** Document pairs with at least one run.
+
+use std::ops::Range;
+
+use ahash::AHashMap;
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::align::{similarity, Aligner};
+use crate::boilerplate::{fingerprint, KnownBoilerplate};
+use crate::tokenize::Word;
+use crate::units::{Unit, UnitOptions};
+
+/// Seed of the anchor hash.
+const ANCHOR_SEED: u64 = 0x7265_7072_696e_7405; // "reprint" + 0x05
+
+/// Members of one near-duplicate family are aligned with each other only
+/// when the family is at most this large: beyond it (wire copy syndicated
+/// everywhere) pairwise alignment of identical copies is quadratic noise.
+const MAX_FAMILY_ALIGN: usize = 32;
+
+/// Options of the passage stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassageOptions {
+    /// How documents are cut into units.
+    pub units: UnitOptions,
+    /// Words per anchor.
+    pub anchor_words: usize,
+    /// Anchors two units must share to be aligned.
+    pub min_shared_anchors: usize,
+    /// Minimum similarity of an alignment.
+    pub min_similarity: f64,
+    /// Minimum reused words (on each side) for a passage.
+    pub min_words: usize,
+    /// Text in at least this many families is boilerplate; `None` chooses
+    /// [`auto_boilerplate_min_docs`] from the corpus size.
+    pub boilerplate_min_docs: Option<usize>,
+    /// Known boilerplate lines.
+    pub known_boilerplate: KnownBoilerplate,
+}
+
+impl Default for PassageOptions {
+    fn default() -> Self {
+        PassageOptions {
+            units: UnitOptions::default(),
+            anchor_words: 4,
+            min_shared_anchors: 3,
+            min_similarity: 0.7,
+            min_words: 15,
+            boilerplate_min_docs: None,
+            known_boilerplate: KnownBoilerplate::default(),
+        }
+    }
+}
+
+/// The default boilerplate document frequency for a corpus of `docs`
+/// documents: `max(25, 0.5% of docs)`.
+///
+/// Site chrome is on every article of a site, so its frequency is the
+/// site's article count; a reposted wire paragraph appears in a handful to
+/// a couple of dozen stories. 25 keeps a paragraph reposted 6 (or 20)
+/// times as reuse in any corpus; 0.5% keeps a paragraph syndicated to a
+/// few hundred outlets of a million-article corpus as reuse too, while a
+/// site with 0.5% of the corpus has its chrome recognised.
+pub fn auto_boilerplate_min_docs(docs: usize) -> usize {
+    25.max(docs.div_ceil(200))
+}
+
+/// What the passage stage needs of one document.
+#[derive(Debug, Clone, Default)]
+pub struct DocUnits {
+    /// The document's words.
+    pub words: Vec<Word>,
+    /// Its units.
+    pub units: Vec<Unit>,
+}
+
+/// One occurrence of a passage: a byte span of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Occurrence {
+    /// Document index.
+    pub doc: u32,
+    /// Byte span in the document's text.
+    pub span: Range<u32>,
+    /// Best alignment similarity of this occurrence with another (1.0 for
+    /// boilerplate, which matches exactly or by a known line).
+    pub similarity: f64,
+}
+
+/// A passage and every place it occurs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassageCluster {
+    /// Site chrome rather than reuse.
+    pub boilerplate: bool,
+    /// Occurrences, by document index then position.
+    pub occurrences: Vec<Occurrence>,
+}
+
+/// One reused region shared by a linked pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shared {
+    /// Passage clusters of the region's units, ascending (several when a
+    /// run of paragraphs was reposted together).
+    pub clusters: Vec<u32>,
+    /// Byte span in document `a`.
+    pub a_span: Range<u32>,
+    /// Byte span in document `b`.
+    pub b_span: Range<u32>,
+    /// Similarity of the aligned region.
+    pub similarity: f64,
+}
+
+/// Two documents that share reposted text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    /// Document index (`a < b`).
+    pub a: u32,
+    /// Document index.
+    pub b: u32,
+    /// The shared regions, in `a`'s order.
+    pub shared: Vec<Shared>,
+}
+
+/// Everything the passage stage found, by document index.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PassageFindings {
+    /// Reuse clusters first (by first occurrence), then boilerplate ones
+    /// (largest first). A cluster's id is its index here.
+    pub clusters: Vec<PassageCluster>,
+    /// Linked document pairs, ascending by `(a, b)`.
+    pub links: Vec<Link>,
+    /// The boilerplate frequency used.
+    pub boilerplate_min_docs: usize,
+}
+
+/// A unit, globally numbered.
+#[derive(Debug, Clone, Copy)]
+struct UnitRef {
+    doc: u32,
+    /// Index of the unit within its document.
+    index: u32,
+    unit: Unit,
+}
+
+/// An alignment of two units, by document word indices.
+#[derive(Debug, Clone)]
+struct UnitPair {
+    ua: u32,
+    ub: u32,
+    a: Range<u32>,
+    b: Range<u32>,
+    matches: u32,
+}
+
+/// Runs the passage stage. `family[d]` is document `d`'s near-duplicate
+/// family id (equal ids = same whole-document cluster).
+pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -> PassageFindings {
+    let min_docs = opts
+        .boilerplate_min_docs
+        .unwrap_or_else(|| auto_boilerplate_min_docs(docs.len()))
+        .max(2);
+    let mut family_size: AHashMap<u32, usize> = AHashMap::new();
+    for &f in family {
+        *family_size.entry(f).or_default() += 1;
+    }
+
+    let units: Vec<UnitRef> = docs
+        .iter()
+        .enumerate()
+        .flat_map(|(d, doc)| {
+            doc.units.iter().enumerate().map(move |(i, &unit)| UnitRef {
+                doc: d as u32,
+                index: i as u32,
+                unit,
+            })
+        })
+        .collect();
+    let hashes_of = |u: &UnitRef| -> Vec<u64> {
+        docs[u.doc as usize].words[u.unit.start as usize..u.unit.end as usize]
+            .iter()
+            .map(|w| w.hash)
+            .collect()
+    };
+
+    // 1. Boilerplate, by fingerprint frequency and by known lines.
+    let fingerprints: Vec<u64> = units
+        .par_iter()
+        .map(|u| fingerprint(hashes_of(u)))
+        .collect();
+    let mut boilerplate = vec![false; units.len()];
+    let mut boilerplate_groups: Vec<Vec<u32>> = Vec::new();
+    {
+        let mut by_fp: Vec<(u64, u32)> = fingerprints
+            .iter()
+            .enumerate()
+            .map(|(u, &fp)| (fp, u as u32))
+            .collect();
+        by_fp.sort_unstable();
+        for group in by_fp.chunk_by(|x, y| x.0 == y.0) {
+            let families =
+                distinct_families(group.iter().map(|&(_, u)| units[u as usize].doc), family);
+            if families >= min_docs {
+                let members: Vec<u32> = group.iter().map(|&(_, u)| u).collect();
+                for &u in &members {
+                    boilerplate[u as usize] = true;
+                }
+                boilerplate_groups.push(members);
+            }
+        }
+    }
+    if !opts.known_boilerplate.is_empty() {
+        let mut by_line: std::collections::BTreeMap<usize, Vec<u32>> = Default::default();
+        for (u, unit) in units.iter().enumerate() {
+            if boilerplate[u] {
+                continue;
+            }
+            if let Some(line) = opts
+                .known_boilerplate
+                .matches(&hashes_of(unit), fingerprints[u])
+            {
+                boilerplate[u] = true;
+                by_line.entry(line).or_default().push(u as u32);
+            }
+        }
+        boilerplate_groups.extend(by_line.into_values());
+    }
+
+    // 2. Anchors → candidate unit pairs with their shared-anchor counts.
+    let n = opts.anchor_words.max(1);
+    let mut anchors: Vec<(u64, u32)> = units
+        .par_iter()
+        .enumerate()
+        .filter(|(u, _)| !boilerplate[*u])
+        .flat_map_iter(|(u, unit)| {
+            let words =
+                &docs[unit.doc as usize].words[unit.unit.start as usize..unit.unit.end as usize];
+            let hashes: Vec<u64> = words.iter().map(|w| w.hash).collect();
+            let mut out: Vec<(u64, u32)> = hashes
+                .windows(n.min(hashes.len()))
+                .map(|w| (anchor_hash(w), u as u32))
+                .collect();
+            out.sort_unstable();
+            out.dedup();
+            out
+        })
+        .collect();
+    anchors.par_sort_unstable();
+    let groups: Vec<&[(u64, u32)]> = anchors.chunk_by(|x, y| x.0 == y.0).collect();
+    let mut pair_hits: Vec<u64> = groups
+        .par_iter()
+        .filter(|g| g.len() > 1)
+        .flat_map_iter(|group| {
+            let mut members: Vec<(u32, u32)> = group
+                .iter()
+                .map(|&(_, u)| (family[units[u as usize].doc as usize], u))
+                .collect();
+            let families =
+                distinct_families(group.iter().map(|&(_, u)| units[u as usize].doc), family);
+            let mut out = Vec::new();
+            if families >= min_docs {
+                return out;
+            }
+            members.sort_unstable();
+            let runs: Vec<&[(u32, u32)]> = members.chunk_by(|x, y| x.0 == y.0).collect();
+            for (i, run) in runs.iter().enumerate() {
+                if run.len() > 1 && family_size[&run[0].0] <= MAX_FAMILY_ALIGN {
+                    for (k, &(_, x)) in run.iter().enumerate() {
+                        for &(_, y) in &run[k + 1..] {
+                            push_pair(&mut out, &units, x, y);
+                        }
+                    }
+                }
+                for other in &runs[i + 1..] {
+                    for &(_, x) in run.iter() {
+                        for &(_, y) in other.iter() {
+                            push_pair(&mut out, &units, x, y);
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    drop(groups);
+    drop(anchors);
+    pair_hits.par_sort_unstable();
+    let candidates: Vec<(u32, u32)> = pair_hits
+        .chunk_by(|x, y| x == y)
+        .filter(|run| run.len() >= opts.min_shared_anchors)
+        .map(|run| ((run[0] >> 32) as u32, run[0] as u32))
+        .collect();
+    drop(pair_hits);
+
+    // 3. Align each candidate.
+    let aligned: Vec<UnitPair> = candidates
+        .par_iter()
+        .map_init(Aligner::default, |aligner, &(ua, ub)| {
+            let (ra, rb) = (&units[ua as usize], &units[ub as usize]);
+            let al = aligner.align(&hashes_of(ra), &hashes_of(rb))?;
+            if al.similarity() < opts.min_similarity {
+                return None;
+            }
+            let offset = |u: &UnitRef, r: Range<usize>| {
+                u.unit.start + r.start as u32..u.unit.start + r.end as u32
+            };
+            Some(UnitPair {
+                ua,
+                ub,
+                a: offset(ra, al.a),
+                b: offset(rb, al.b),
+                matches: al.matches as u32,
+            })
+        })
+        .flatten()
+        .collect();
+
+    // 4. Runs per document pair.
+    let runs = merge_runs(&units, aligned, opts.min_words);
+
+    // 5. Clusters over units of surviving alignments.
+    let mut parent: Vec<u32> = (0..units.len() as u32).collect();
+    for run in &runs {
+        for p in &run.pairs {
+            union(&mut parent, p.ua, p.ub);
+        }
+    }
+    // Occurrence per unit: the union of its aligned word ranges, with its
+    // best similarity.
+    let mut occurrence: AHashMap<u32, (Range<u32>, f64)> = AHashMap::new();
+    for run in &runs {
+        for p in &run.pairs {
+            let sim = similarity(p.matches as usize, p.a.len(), p.b.len());
+            for (u, r) in [(p.ua, &p.a), (p.ub, &p.b)] {
+                let e = occurrence.entry(u).or_insert((r.clone(), sim));
+                e.0 = e.0.start.min(r.start)..e.0.end.max(r.end);
+                e.1 = e.1.max(sim);
+            }
+        }
+    }
+    let mut by_root: AHashMap<u32, Vec<u32>> = AHashMap::new();
+    let mut occurring: Vec<u32> = occurrence.keys().copied().collect();
+    occurring.sort_unstable();
+    for u in occurring {
+        by_root.entry(find(&mut parent, u)).or_default().push(u);
+    }
+    let mut reuse: Vec<Vec<u32>> = by_root.into_values().collect();
+    reuse.sort_unstable_by_key(|members| members[0]);
+    let byte_span = |doc: u32, words: Range<u32>| -> Range<u32> {
+        let w = &docs[doc as usize].words;
+        w[words.start as usize].start..w[words.end as usize - 1].end
+    };
+    let mut cluster_of_unit: AHashMap<u32, u32> = AHashMap::new();
+    let mut clusters: Vec<PassageCluster> =
+        Vec::with_capacity(reuse.len() + boilerplate_groups.len());
+    for members in &reuse {
+        let id = clusters.len() as u32;
+        let occurrences = members
+            .iter()
+            .map(|&u| {
+                cluster_of_unit.insert(u, id);
+                let (words, sim) = occurrence[&u].clone();
+                let doc = units[u as usize].doc;
+                Occurrence {
+                    doc,
+                    span: byte_span(doc, words),
+                    similarity: sim,
+                }
+            })
+            .collect();
+        clusters.push(PassageCluster {
+            boilerplate: false,
+            occurrences,
+        });
+    }
+    boilerplate_groups.sort_by(|x, y| y.len().cmp(&x.len()).then(x[0].cmp(&y[0])));
+    for members in boilerplate_groups {
+        let occurrences = members
+            .iter()
+            .map(|&u| {
+                let unit = &units[u as usize];
+                Occurrence {
+                    doc: unit.doc,
+                    span: byte_span(unit.doc, unit.unit.start..unit.unit.end),
+                    similarity: 1.0,
+                }
+            })
+            .collect();
+        clusters.push(PassageCluster {
+            boilerplate: true,
+            occurrences,
+        });
+    }
+
+    // 6. Links.
+    let mut links: Vec<Link> = Vec::new();
+    for run in runs {
+        let shared = Shared {
+            clusters: {
+                let mut ids: Vec<u32> = run.pairs.iter().map(|p| cluster_of_unit[&p.ua]).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids
+            },
+            a_span: byte_span(run.doc_a, run.a.clone()),
+            b_span: byte_span(run.doc_b, run.b.clone()),
+            similarity: similarity(run.matches as usize, run.a.len(), run.b.len()),
+        };
+        match links.last_mut() {
+            Some(link) if link.a == run.doc_a && link.b == run.doc_b => link.shared.push(shared),
+            _ => links.push(Link {
+                a: run.doc_a,
+                b: run.doc_b,
+                shared: vec![shared],
+            }),
+        }
+    }
+    PassageFindings {
+        clusters,
+        links,
+        boilerplate_min_docs: min_docs,
+    }
+}
+
+fn anchor_hash(words: &[u64]) -> u64 {
+    let mut bytes = [0u8; 8 * 16];
+    let n = words.len().min(16);
+    for (chunk, w) in bytes.chunks_exact_mut(8).zip(&words[..n]) {
+        chunk.copy_from_slice(&w.to_le_bytes());
+    }
+    xxh3_64_with_seed(&bytes[..n * 8], ANCHOR_SEED)
+}
+
+fn distinct_families(docs: impl Iterator<Item = u32>, family: &[u32]) -> usize {
+    let mut fams: Vec<u32> = docs.map(|d| family[d as usize]).collect();
+    fams.sort_unstable();
+    fams.dedup();
+    fams.len()
+}
+
+/// Records the unit pair `(x, y)` (in global order) if the units are in
+/// different documents.
+fn push_pair(out: &mut Vec<u64>, units: &[UnitRef], x: u32, y: u32) {
+    if units[x as usize].doc == units[y as usize].doc {
+        return;
+    }
+    let (lo, hi) = (x.min(y), x.max(y));
+    out.push(((lo as u64) << 32) | hi as u64);
+}
+
+/// A run of consecutive aligned units between two documents.
+struct Run {
+    doc_a: u32,
+    doc_b: u32,
+    a: Range<u32>,
+    b: Range<u32>,
+    matches: u32,
+    pairs: Vec<UnitPair>,
+}
+
+/// Merges alignments of consecutive units (in both documents) into runs and
+/// keeps runs with at least `min_words` aligned words on each side. Output
+/// is sorted by `(doc_a, doc_b, a.start)`.
+fn merge_runs(units: &[UnitRef], mut aligned: Vec<UnitPair>, min_words: usize) -> Vec<Run> {
+    aligned.sort_unstable_by_key(|p| {
+        let (a, b) = (&units[p.ua as usize], &units[p.ub as usize]);
+        (a.doc, b.doc, p.a.start, p.b.start)
+    });
+    let mut runs: Vec<Run> = Vec::new();
+    for p in aligned {
+        let (ua, ub) = (units[p.ua as usize], units[p.ub as usize]);
+        if let Some(run) = runs.last_mut() {
+            let last = run
+                .pairs
+                .last()
+                .map(|l| (units[l.ua as usize], units[l.ub as usize]));
+            if let Some((la, lb)) = last {
+                let same_docs = run.doc_a == ua.doc && run.doc_b == ub.doc;
+                let next_in_a = ua.index == la.index + 1;
+                let next_in_b =
+                    (ub.index == lb.index + 1 || ub.index == lb.index) && p.b.start >= run.b.end;
+                if same_docs && next_in_a && next_in_b {
+                    run.a.end = p.a.end;
+                    run.b.end = run.b.end.max(p.b.end);
+                    run.matches += p.matches;
+                    run.pairs.push(p);
+                    continue;
+                }
+            }
+        }
+        runs.push(Run {
+            doc_a: ua.doc,
+            doc_b: ub.doc,
+            a: p.a.clone(),
+            b: p.b.clone(),
+            matches: p.matches,
+            pairs: vec![p],
+        });
+    }
+    runs.retain(|r| r.a.len().min(r.b.len()) >= min_words);
+    runs
+}
+
+fn find(parent: &mut [u32], mut x: u32) -> u32 {
+    while parent[x as usize] != x {
+        let grandparent = parent[parent[x as usize] as usize];
+        parent[x as usize] = grandparent;
+        x = grandparent;
+    }
+    x
+}
+
+fn union(parent: &mut [u32], a: u32, b: u32) {
+    let (ra, rb) = (find(parent, a), find(parent, b));
+    if ra != rb {
+        parent[ra.max(rb) as usize] = ra.min(rb);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::NormalizeOptions;
+    use crate::tokenize::Tokenizer;
+
+    fn doc(text: &str) -> DocUnits {
+        let mut words = Vec::new();
+        Tokenizer::new(NormalizeOptions::default()).words(text, &mut words);
+        let units = crate::units::units(text, &words, UnitOptions::default());
+        DocUnits { words, units }
+    }
+
+    const WIRE: &str = "Defence ties between the two countries have grown in recent years with \
+                        Moscow providing army training and university scholarships to thousands \
+                        of soldiers, as well as selling arms to a military blacklisted by several \
+                        Western countries.";
+
+    #[test]
+    fn a_reposted_paragraph_links_two_stories_with_tight_spans() {
+        let a = format!("A story about a football match that ended in a draw after extra time.\n\n{WIRE}\n\nThe end of the story comes with a final remark about the weather.");
+        let b = format!("Another article about elections in a faraway country with many parties.\nIn other news: {WIRE} Officials declined to comment further on the matter.");
+        let docs = [doc(&a), doc(&b)];
+        let found = find_passages(&docs, &[0, 1], &PassageOptions::default());
+        assert_eq!(found.links.len(), 1);
+        let shared = &found.links[0].shared;
+        assert_eq!(shared.len(), 1);
+        let s = &shared[0];
+        assert_eq!(
+            &a[s.a_span.start as usize..s.a_span.end as usize],
+            WIRE.trim_end_matches('.')
+        );
+        assert_eq!(
+            &b[s.b_span.start as usize..s.b_span.end as usize],
+            WIRE.trim_end_matches('.')
+        );
+        assert_eq!(s.similarity, 1.0);
+        assert_eq!(found.clusters.len(), 1);
+        assert_eq!(found.clusters[0].occurrences.len(), 2);
+    }
+
+    #[test]
+    fn frequent_text_is_boilerplate_and_links_nothing() {
+        let chrome = "Share your experiences, suggestions, and any issues you've encountered on our site. We're here to listen.";
+        let docs: Vec<DocUnits> = (0..4)
+            .map(|i| doc(&format!("Story number {i} is about something entirely different from the others, word{i} word{i}x word{i}y.\n\n{chrome}")))
+            .collect();
+        let opts = PassageOptions {
+            boilerplate_min_docs: Some(3),
+            ..PassageOptions::default()
+        };
+        let found = find_passages(&docs, &[0, 1, 2, 3], &opts);
+        assert!(found.links.is_empty());
+        assert_eq!(found.clusters.len(), 1);
+        assert!(found.clusters[0].boilerplate);
+        assert_eq!(found.clusters[0].occurrences.len(), 4);
+    }
+
+    #[test]
+    fn boilerplate_frequency_default() {
+        assert_eq!(auto_boilerplate_min_docs(10), 25);
+        assert_eq!(auto_boilerplate_min_docs(10_000), 50);
+        assert_eq!(auto_boilerplate_min_docs(1_000_000), 5000);
+    }
+}
