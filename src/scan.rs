@@ -547,7 +547,7 @@ impl Scanner {
         files.sort_unstable_by_key(|(file, _)| *file);
 
         self.start("verifying", files.len());
-        let reloaded: Vec<(Vec<(usize, T)>, Vec<Warning>)> = files
+        let reloaded: Vec<Reloaded<T>> = files
             .par_iter()
             .map(|(file, wanted)| {
                 let read = source.read(*file as usize);
