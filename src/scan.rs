@@ -718,6 +718,10 @@ impl Scanner {
     }
 }
 
+/// Pass 2's yield for one file: values by record index, and warnings for
+/// documents that changed.
+type Reloaded<T> = (Vec<(usize, T)>, Vec<Warning>);
+
 /// What pass 1 keeps of a document.
 struct Record {
     id: String,
