@@ -255,3 +255,181 @@ fn paragraphs(words: &[&str]) -> String {
     }
     text
 }
+
+/// British spellings and their American forms, used to plant spelling
+/// changes in reposted passages.
+pub const SPELLINGS: &[(&str, &str)] = &[
+    ("organisation", "organization"),
+    ("recognised", "recognized"),
+    ("legitimising", "legitimizing"),
+    ("analyse", "analyze"),
+    ("colour", "color"),
+    ("behaviour", "behavior"),
+    ("favourite", "favorite"),
+    ("labour", "labor"),
+    ("criticised", "criticized"),
+    ("defence", "defense"),
+];
+
+/// A planted passage: its occurrences as (document index, byte span).
+pub struct Planted {
+    pub occurrences: Vec<(usize, std::ops::Range<usize>)>,
+}
+
+/// A generated multi-site corpus for the passage stage.
+pub struct SiteCorpus {
+    /// Document ids (file names), by index.
+    pub ids: Vec<String>,
+    /// Document texts, by index.
+    pub texts: Vec<String>,
+    /// Site of each document.
+    pub site: Vec<usize>,
+    /// Every site's chrome lines.
+    pub chrome: Vec<Vec<String>>,
+    /// Reposted passages.
+    pub planted: Vec<Planted>,
+    /// Planted near-duplicate article pairs (document indices).
+    pub near_duplicates: Vec<(usize, usize)>,
+}
+
+/// Builds a deterministic corpus of `docs` articles from `sites` sites.
+/// Every article carries its site's header and footer lines; `passages`
+/// paragraphs of 25–60 words are each reposted into 2–6 unrelated
+/// articles, each copy with up to 10% word edits and British spellings
+/// turned American; 20 articles are republished whole with light edits.
+pub fn site_corpus(seed: u64, docs: usize, sites: usize, passages: usize) -> SiteCorpus {
+    let mut rng = Rng::new(seed);
+    let mut vocab = vocabulary(30_000);
+    // Spelling-variant words get mid-frequency ranks so they occur often.
+    for (i, (uk, _)) in SPELLINGS.iter().enumerate() {
+        vocab[200 + i * 37] = (*uk).to_owned();
+    }
+    let chrome: Vec<Vec<String>> = (0..sites)
+        .map(|s| {
+            vec![
+                format!("The Daily Courier {s} brings you the latest news from your region and around the world every morning"),
+                format!("Subscribe to Courier {s} newsletters for exclusive analysis, opinion and the best of our journalism, delivered free"),
+                format!("Copyright Courier Media Group {s}. All rights reserved. Reproduction in whole or in part without permission is prohibited."),
+            ]
+        })
+        .collect();
+    let paragraph = |rng: &mut Rng, min: usize, max: usize| -> Vec<String> {
+        let len = min + rng.below(max - min + 1);
+        (0..len)
+            .map(|_| zipf_word(rng, &vocab).to_owned())
+            .collect()
+    };
+    // Article bodies as paragraphs of words.
+    let mut bodies: Vec<Vec<Vec<String>>> = (0..docs)
+        .map(|_| {
+            (0..5 + rng.below(8))
+                .map(|_| paragraph(&mut rng, 25, 80))
+                .collect()
+        })
+        .collect();
+    // Plant reposts: (passage, doc, paragraph position).
+    let mut plants: Vec<(usize, usize, usize)> = Vec::new();
+    for p in 0..passages {
+        let original = paragraph(&mut rng, 25, 60);
+        let copies = 2 + rng.below(5);
+        let mut used = Vec::new();
+        while used.len() < copies {
+            let d = rng.below(docs);
+            if !used.contains(&d) {
+                used.push(d);
+            }
+        }
+        for d in used {
+            let rate = rng.unit() * 0.10;
+            let mut copy: Vec<String> = Vec::new();
+            for w in &original {
+                let w = match SPELLINGS.iter().find(|(uk, _)| uk == w) {
+                    Some((_, us)) if rng.unit() < 0.5 => (*us).to_owned(),
+                    _ => w.clone(),
+                };
+                if rng.unit() < rate {
+                    match rng.below(3) {
+                        0 => copy.push(zipf_word(&mut rng, &vocab).to_owned()),
+                        1 => {}
+                        _ => {
+                            copy.push(w);
+                            copy.push(zipf_word(&mut rng, &vocab).to_owned());
+                        }
+                    }
+                } else {
+                    copy.push(w);
+                }
+            }
+            let at = rng.below(bodies[d].len() + 1);
+            bodies[d].insert(at, copy);
+            // Positions of earlier plants in this document shift.
+            for plant in plants.iter_mut().filter(|x| x.1 == d && x.2 >= at) {
+                plant.2 += 1;
+            }
+            plants.push((p, d, at));
+        }
+    }
+    // Whole-article republications (near-duplicates).
+    let mut near_duplicates = Vec::new();
+    for k in 0..20 {
+        let src = rng.below(docs);
+        let mut copy = bodies[src].clone();
+        if let Some(last) = copy.last_mut() {
+            last.push("updated".to_owned());
+        }
+        bodies.push(copy);
+        near_duplicates.push((src, docs + k));
+        for i in 0..plants.len() {
+            if plants[i].1 == src {
+                plants.push((plants[i].0, docs + k, plants[i].2));
+            }
+        }
+    }
+    let total = bodies.len();
+    let site: Vec<usize> = (0..total).map(|d| d % sites).collect();
+    let mut texts = Vec::with_capacity(total);
+    let mut spans: std::collections::HashMap<(usize, usize), std::ops::Range<usize>> =
+        Default::default();
+    for (d, body) in bodies.iter().enumerate() {
+        let c = &chrome[site[d]];
+        let mut text = format!("{}\n\n{}\n\n", c[0], c[1]);
+        for (i, para) in body.iter().enumerate() {
+            let start = text.len();
+            text.push_str(&para.join(" "));
+            spans.insert((d, i), start..text.len());
+            text.push_str(".\n\n");
+        }
+        text.push_str(&c[2]);
+        text.push('\n');
+        texts.push(text);
+    }
+    let mut planted: Vec<Planted> = (0..passages)
+        .map(|_| Planted {
+            occurrences: Vec::new(),
+        })
+        .collect();
+    for (p, d, at) in plants {
+        planted[p].occurrences.push((d, spans[&(d, at)].clone()));
+    }
+    SiteCorpus {
+        ids: (0..total)
+            .map(|d| format!("site{}/article-{d:05}.txt", site[d]))
+            .collect(),
+        texts,
+        site,
+        chrome,
+        planted,
+        near_duplicates,
+    }
+}
+
+impl SiteCorpus {
+    /// Writes the corpus under `dir`.
+    pub fn write(&self, dir: &Path) {
+        for (id, text) in self.ids.iter().zip(&self.texts) {
+            let path = dir.join(id);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+}

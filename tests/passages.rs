@@ -1,0 +1,288 @@
+//! Reposted passages: the seeds, and a generated multi-site corpus with
+//! planted reposts and site chrome, checked against the plant records.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
+const SEED_A: &str = "000_85676adcdf0feb57.txt";
+const SEED_B: &str = "004_d7de4594d4d3c26f.txt";
+
+fn span_text<'a>(text: &'a str, span: &Value) -> &'a str {
+    let (s, e) = (
+        span[0].as_u64().unwrap() as usize,
+        span[1].as_u64().unwrap() as usize,
+    );
+    &text[s..e]
+}
+
+fn seed_link(report: &Value) -> Value {
+    report["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["a"] == SEED_A && l["b"] == SEED_B)
+        .cloned()
+        .expect("the seeds are linked")
+}
+
+/// Words of a text, lowercased, for comparing passages across spellings.
+fn words(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn seeds_are_linked_through_exactly_the_three_reused_passages() {
+    let boilerplate = format!("{DATA}/jakartapost.boilerplate");
+    let report = scan_json(&[DATA, "--boilerplate", &boilerplate]);
+    let a = fs::read_to_string(format!("{DATA}/{SEED_A}")).unwrap();
+    let b = fs::read_to_string(format!("{DATA}/{SEED_B}")).unwrap();
+    let link = seed_link(&report);
+    assert_eq!(link["near_duplicate"], false);
+    let shared = link["shared"].as_array().unwrap();
+
+    // The three passages, as (words that must be inside the span in a,
+    // the same in b).
+    let expected = [
+        (
+            "activists have accused moscow of legitimizing myanmar s military junta which came to power in a feb 1 coup by continuing bilateral visits and arms deals",
+            "activists have accused moscow of legitimising myanmar s junta which seized power in a feb 1 coup by continuing bilateral visits and arms deals",
+        ),
+        (
+            "myanmar s chief senior general min aung hlaing commander in chief of the myanmar armed forces arrives to pay his respects to myanmar independence hero general aung san and eight others assassinated in 1947 during a ceremony to mark the 71th anniversary of martyrs day in yangon",
+            "myanmar s chief senior general min aung hlaing commander in chief of the myanmar armed forces saluting to pay his respects to myanmar independence hero general aung san and eight others assassinated in 1947 during a ceremony to mark the 71th anniversary of martyrs day in yangon",
+        ),
+        (
+            "defence ties between the two countries have grown in recent years with moscow providing army training and university scholarships to thousands of soldiers as well as selling arms to a military blacklisted by several western countries",
+            "defence ties between the two countries have grown in recent years with moscow providing army training and university scholarships to thousands of soldiers as well as selling arms to a military blacklisted by several western countries",
+        ),
+    ];
+    let mut clusters_seen = BTreeSet::new();
+    for (in_a, in_b) in expected {
+        let hit = shared
+            .iter()
+            .find(|s| {
+                words(span_text(&a, &s["a_span"])).contains(in_a)
+                    && words(span_text(&b, &s["b_span"])).contains(in_b)
+            })
+            .unwrap_or_else(|| panic!("no shared span covers {in_a:?}: {shared:#?}"));
+        // Tight: the span is the passage, not the whole paragraph around it.
+        let a_words = words(span_text(&a, &hit["a_span"]));
+        assert!(a_words.len() <= in_a.len() + 12, "span too wide: {a_words}");
+        clusters_seen.insert(hit["cluster"].as_u64().unwrap());
+    }
+    // Exactly these three passage clusters link the seeds; nothing else.
+    let all: BTreeSet<u64> = shared
+        .iter()
+        .map(|s| s["cluster"].as_u64().unwrap())
+        .collect();
+    assert_eq!(all, clusters_seen);
+    assert_eq!(all.len(), 3);
+    for s in shared {
+        let text = words(span_text(&a, &s["a_span"]));
+        assert!(
+            !text.contains("share your experiences"),
+            "chrome linked the seeds"
+        );
+        assert!(
+            !text.contains("appreciate your feedback"),
+            "chrome linked the seeds"
+        );
+    }
+    // The chrome is reported as boilerplate instead.
+    let chrome: Vec<&Value> = report["passage_clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["boilerplate"] == true)
+        .collect();
+    assert!(chrome.iter().any(|c| c["quote"]
+        .as_str()
+        .unwrap()
+        .starts_with("Share your experiences")
+        && c["documents"] == 2));
+}
+
+#[test]
+fn without_known_boilerplate_two_documents_share_their_chrome() {
+    // Frequency cannot call text in two documents boilerplate; this is
+    // what --boilerplate is for.
+    let report = scan_json(&[DATA]);
+    let a = fs::read_to_string(format!("{DATA}/{SEED_A}")).unwrap();
+    let link = seed_link(&report);
+    assert!(link["shared"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| words(span_text(&a, &s["a_span"])).contains("share your experiences")));
+}
+
+#[test]
+fn passages_can_be_turned_off() {
+    let report = scan_json(&[DATA, "--passages", "off"]);
+    assert!(report["links"].as_array().unwrap().is_empty());
+    assert!(report["passage_clusters"].as_array().unwrap().is_empty());
+    assert!(report["params"]["passages"].is_null());
+    assert_eq!(report["clusters"].as_array().unwrap().len(), 2);
+}
+
+fn overlaps(a: &std::ops::Range<usize>, s: usize, e: usize) -> bool {
+    s < a.end && a.start < e
+}
+
+/// 5,000 articles from five sites with header and footer chrome; 300
+/// paragraphs reposted into 2–6 unrelated articles each with up to 10%
+/// word edits and UK→US spelling changes; 20 whole-article republications.
+#[test]
+fn planted_reposts_are_found_and_chrome_is_boilerplate() {
+    let corpus = site_corpus(0xfeed, 5_000, 5, 300);
+    let dir = tempfile::tempdir().unwrap();
+    corpus.write(dir.path());
+    let report = scan_json(&[dir.path().to_str().unwrap()]);
+    let index: HashMap<&str, usize> = corpus
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+
+    // Pairs of documents that really share a planted passage, with where.
+    let mut expected: HashMap<
+        (usize, usize),
+        Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
+    > = HashMap::new();
+    for p in &corpus.planted {
+        for (i, (da, sa)) in p.occurrences.iter().enumerate() {
+            for (db, sb) in &p.occurrences[i + 1..] {
+                let (x, y) = if corpus.ids[*da] < corpus.ids[*db] {
+                    ((*da, sa.clone()), (*db, sb.clone()))
+                } else {
+                    ((*db, sb.clone()), (*da, sa.clone()))
+                };
+                expected.entry((x.0, y.0)).or_default().push((x.1, y.1));
+            }
+        }
+    }
+    let near: BTreeSet<(usize, usize)> = corpus
+        .near_duplicates
+        .iter()
+        .map(|&(x, y)| {
+            if corpus.ids[x] < corpus.ids[y] {
+                (x, y)
+            } else {
+                (y, x)
+            }
+        })
+        .collect();
+
+    let links = report["links"].as_array().unwrap();
+    let mut right = 0;
+    let mut found_planted = 0;
+    let mut linked: HashMap<(usize, usize), &Value> = HashMap::new();
+    for link in links {
+        let a = index[link["a"].as_str().unwrap()];
+        let b = index[link["b"].as_str().unwrap()];
+        linked.insert((a, b), link);
+        if expected.contains_key(&(a, b)) || near.contains(&(a, b)) {
+            right += 1;
+        }
+        // No link through chrome: every shared region of a story link lies
+        // on a planted passage in both documents.
+        if !near.contains(&(a, b)) {
+            let plants = expected.get(&(a, b));
+            for s in link["shared"].as_array().unwrap() {
+                let (as_, ae) = (
+                    s["a_span"][0].as_u64().unwrap() as usize,
+                    s["a_span"][1].as_u64().unwrap() as usize,
+                );
+                let (bs, be) = (
+                    s["b_span"][0].as_u64().unwrap() as usize,
+                    s["b_span"][1].as_u64().unwrap() as usize,
+                );
+                let on_plant = plants.is_some_and(|ps| {
+                    ps.iter()
+                        .any(|(pa, pb)| overlaps(pa, as_, ae) && overlaps(pb, bs, be))
+                });
+                assert!(
+                    on_plant,
+                    "link {} ~ {} shares unplanted text: {:?}",
+                    link["a"],
+                    link["b"],
+                    &corpus.texts[a][as_..ae]
+                );
+            }
+        }
+    }
+    for ((a, b), spans) in &expected {
+        let Some(link) = linked.get(&(a.clone(), b.clone())) else {
+            continue;
+        };
+        let hit = spans.iter().all(|(pa, pb)| {
+            link["shared"].as_array().unwrap().iter().any(|s| {
+                overlaps(
+                    pa,
+                    s["a_span"][0].as_u64().unwrap() as usize,
+                    s["a_span"][1].as_u64().unwrap() as usize,
+                ) && overlaps(
+                    pb,
+                    s["b_span"][0].as_u64().unwrap() as usize,
+                    s["b_span"][1].as_u64().unwrap() as usize,
+                )
+            })
+        });
+        if hit {
+            found_planted += 1;
+        }
+    }
+    let recall = found_planted as f64 / expected.len() as f64;
+    let precision = right as f64 / links.len() as f64;
+    eprintln!(
+        "passages: {} planted pairs, {} links, recall {recall:.4}, link precision {precision:.4}",
+        expected.len(),
+        links.len()
+    );
+    assert!(expected.len() > 1000);
+    assert!(recall >= 0.95, "recall {recall}");
+    assert!(precision >= 0.98, "precision {precision}");
+
+    // Every site's chrome is reported as boilerplate, in (nearly) all of
+    // the site's articles; the default frequency (max(25, 0.5%) = 26 here)
+    // keeps reposts in up to 6 stories as reuse.
+    assert_eq!(report["params"]["passages"]["boilerplate_min_docs"], 26);
+    let boilerplate: Vec<&Value> = report["passage_clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["boilerplate"] == true)
+        .collect();
+    for (s, lines) in corpus.chrome.iter().enumerate() {
+        let site_docs = corpus.site.iter().filter(|&&x| x == s).count();
+        for line in lines {
+            let cluster = boilerplate
+                .iter()
+                .find(|c| words(c["quote"].as_str().unwrap()) == words(line))
+                .unwrap_or_else(|| panic!("site {s} chrome not boilerplate: {line}"));
+            assert_eq!(cluster["documents"], site_docs);
+        }
+    }
+    let reuse_max_docs = report["passage_clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["boilerplate"] == false)
+        .map(|c| c["documents"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    assert!(
+        reuse_max_docs >= 6,
+        "a passage reposted in 6 stories stays reuse"
+    );
+}
