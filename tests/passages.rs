@@ -134,6 +134,9 @@ fn passages_can_be_turned_off() {
     assert_eq!(report["clusters"].as_array().unwrap().len(), 2);
 }
 
+/// Where a planted passage sits in the two documents of a pair.
+type SpanPair = (std::ops::Range<usize>, std::ops::Range<usize>);
+
 fn overlaps(a: &std::ops::Range<usize>, s: usize, e: usize) -> bool {
     s < a.end && a.start < e
 }
@@ -155,10 +158,7 @@ fn planted_reposts_are_found_and_chrome_is_boilerplate() {
         .collect();
 
     // Pairs of documents that really share a planted passage, with where.
-    let mut expected: HashMap<
-        (usize, usize),
-        Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
-    > = HashMap::new();
+    let mut expected: HashMap<(usize, usize), Vec<SpanPair>> = HashMap::new();
     for p in &corpus.planted {
         for (i, (da, sa)) in p.occurrences.iter().enumerate() {
             for (db, sb) in &p.occurrences[i + 1..] {
@@ -222,7 +222,7 @@ fn planted_reposts_are_found_and_chrome_is_boilerplate() {
         }
     }
     for ((a, b), spans) in &expected {
-        let Some(link) = linked.get(&(a.clone(), b.clone())) else {
+        let Some(link) = linked.get(&(*a, *b)) else {
             continue;
         };
         let hit = spans.iter().all(|(pa, pb)| {
