@@ -259,40 +259,48 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
     }
 
     // 2. Anchors → candidate unit pairs with their shared-anchor counts.
+    // Each (anchor, unit) is packed into one u64 — the anchor hash's high
+    // bits above the unit id — so the inverted index is one sort of u64s.
+    // Truncating the anchor hash to (64 − unit bits) bits can make two
+    // anchors collide; at ≥ 40 bits that is a handful of spurious shared
+    // anchors in millions, which the shared-anchor minimum and the
+    // alignment absorb.
+    let unit_bits = (u32::BITS - (units.len().max(2) as u32 - 1).leading_zeros()).max(1);
+    let unit_mask = (1u64 << unit_bits) - 1;
     let n = opts.anchor_words.max(1);
-    let mut anchors: Vec<(u64, u32)> = units
+    let mut anchors: Vec<u64> = units
         .par_iter()
         .enumerate()
         .filter(|(u, _)| !boilerplate[*u])
         .flat_map_iter(|(u, unit)| {
-            let words =
-                &docs[unit.doc as usize].words[unit.unit.start as usize..unit.unit.end as usize];
+            let words = &docs[unit.doc as usize].words[unit.unit.start as usize..unit.unit.end as usize];
             let hashes: Vec<u64> = words.iter().map(|w| w.hash).collect();
-            let mut out: Vec<(u64, u32)> = hashes
-                .windows(n.min(hashes.len()))
-                .map(|w| (anchor_hash(w), u as u32))
-                .collect();
-            out.sort_unstable();
-            out.dedup();
-            out
+            let window = n.min(hashes.len());
+            (0..=hashes.len() - window)
+                .map(move |i| (anchor_hash(&hashes[i..i + window]) << unit_bits) | u as u64)
+                .collect::<Vec<u64>>()
         })
         .collect();
     anchors.par_sort_unstable();
-    let groups: Vec<&[(u64, u32)]> = anchors.chunk_by(|x, y| x.0 == y.0).collect();
-    let mut pair_hits: Vec<u64> = groups
-        .par_iter()
+    // A unit repeating an anchor counts it once.
+    anchors.dedup();
+    let mut pair_hits: Vec<u64> = anchors
+        .par_chunk_by(|x, y| x >> unit_bits == y >> unit_bits)
         .filter(|g| g.len() > 1)
         .flat_map_iter(|group| {
-            let mut members: Vec<(u32, u32)> = group
-                .iter()
-                .map(|&(_, u)| (family[units[u as usize].doc as usize], u))
-                .collect();
-            let families =
-                distinct_families(group.iter().map(|&(_, u)| units[u as usize].doc), family);
             let mut out = Vec::new();
-            if families >= min_docs {
+            let unit_of = |key: u64| (key & unit_mask) as u32;
+            // Families ≤ postings, so only long lists can be too common.
+            if group.len() >= min_docs
+                && distinct_families(group.iter().map(|&k| units[unit_of(k) as usize].doc), family)
+                    >= min_docs
+            {
                 return out;
             }
+            let mut members: Vec<(u32, u32)> = group
+                .iter()
+                .map(|&k| (family[units[unit_of(k) as usize].doc as usize], unit_of(k)))
+                .collect();
             members.sort_unstable();
             let runs: Vec<&[(u32, u32)]> = members.chunk_by(|x, y| x.0 == y.0).collect();
             for (i, run) in runs.iter().enumerate() {
@@ -314,7 +322,6 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
             out
         })
         .collect();
-    drop(groups);
     drop(anchors);
     pair_hits.par_sort_unstable();
     let candidates: Vec<(u32, u32)> = pair_hits

@@ -600,18 +600,17 @@ impl Scanner {
         found_links: Vec<Link>,
         warnings: &mut Vec<Warning>,
     ) -> (Vec<PassageClusterOut>, Vec<LinkOut>) {
-        // Which spans are quoted: each cluster's first occurrence (by id
-        // order, decided below) and each shared region's `a` side. Simplest
-        // to re-read every document that occurs anywhere.
+        // Only quoted texts are re-read: each cluster's first occurrence (in
+        // id order) and the `a` side (smaller id) of each shared region.
+        let id = |doc: u32| records[doc as usize].id.as_str();
         let mut needed = vec![false; records.len()];
         for c in &found_clusters {
-            for o in &c.occurrences {
-                needed[o.doc as usize] = true;
+            if let Some(first) = c.occurrences.iter().min_by_key(|o| (id(o.doc), o.span.start)) {
+                needed[first.doc as usize] = true;
             }
         }
         for l in &found_links {
-            needed[l.a as usize] = true;
-            needed[l.b as usize] = true;
+            needed[if id(l.a) <= id(l.b) { l.a } else { l.b } as usize] = true;
         }
         let texts = self.reload(source, records, &needed, warnings, |doc| doc.text.clone());
         let quote = |doc: u32, span: &std::ops::Range<u32>| -> String {
@@ -621,7 +620,6 @@ impl Scanner {
                 .unwrap_or_default()
                 .to_owned()
         };
-        let id = |doc: u32| records[doc as usize].id.as_str();
 
         let clusters: Vec<PassageClusterOut> = found_clusters
             .into_iter()
