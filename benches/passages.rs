@@ -64,11 +64,20 @@ fn main() {
         bytes as f64 / 1e6,
         warm.links.len(),
         warm.passage_clusters.len(),
-        warm.passage_clusters.iter().filter(|c| c.boilerplate).count()
+        warm.passage_clusters
+            .iter()
+            .filter(|c| c.boilerplate)
+            .count()
     );
     println!("threads: {}", rayon::current_num_threads());
-    println!("document stage (passages off): {:>8.1} ms (median of {runs})", off_t.as_secs_f64() * 1e3);
-    println!("scan with passages:            {:>8.1} ms", on_t.as_secs_f64() * 1e3);
+    println!(
+        "document stage (passages off): {:>8.1} ms (median of {runs})",
+        off_t.as_secs_f64() * 1e3
+    );
+    println!(
+        "scan with passages:            {:>8.1} ms",
+        on_t.as_secs_f64() * 1e3
+    );
     println!(
         "passage stage (difference):    {:>8.1} ms = {:.2}× the document stage",
         passage.as_secs_f64() * 1e3,

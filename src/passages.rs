@@ -273,7 +273,8 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
         .enumerate()
         .filter(|(u, _)| !boilerplate[*u])
         .flat_map_iter(|(u, unit)| {
-            let words = &docs[unit.doc as usize].words[unit.unit.start as usize..unit.unit.end as usize];
+            let words =
+                &docs[unit.doc as usize].words[unit.unit.start as usize..unit.unit.end as usize];
             let hashes: Vec<u64> = words.iter().map(|w| w.hash).collect();
             let window = n.min(hashes.len());
             (0..=hashes.len() - window)
@@ -292,8 +293,10 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
             let unit_of = |key: u64| (key & unit_mask) as u32;
             // Families ≤ postings, so only long lists can be too common.
             if group.len() >= min_docs
-                && distinct_families(group.iter().map(|&k| units[unit_of(k) as usize].doc), family)
-                    >= min_docs
+                && distinct_families(
+                    group.iter().map(|&k| units[unit_of(k) as usize].doc),
+                    family,
+                ) >= min_docs
             {
                 return out;
             }
@@ -355,7 +358,7 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
         .collect();
 
     // 4. Runs per document pair.
-    let runs = merge_runs(&units, aligned, opts.min_words);
+    let runs = merge_runs(&units, aligned, opts.min_words, opts.min_similarity);
 
     // 5. Clusters over units of surviving alignments.
     let mut parent: Vec<u32> = (0..units.len() as u32).collect();
@@ -497,10 +500,16 @@ struct Run {
     pairs: Vec<UnitPair>,
 }
 
-/// Merges alignments of consecutive units (in both documents) into runs and
-/// keeps runs with at least `min_words` aligned words on each side. Output
+/// Merges alignments of consecutive units (in both documents) into runs —
+/// as long as the merged region keeps `min_similarity` — and keeps runs
+/// with at least `min_words` aligned words on each side. Output
 /// is sorted by `(doc_a, doc_b, a.start)`.
-fn merge_runs(units: &[UnitRef], mut aligned: Vec<UnitPair>, min_words: usize) -> Vec<Run> {
+fn merge_runs(
+    units: &[UnitRef],
+    mut aligned: Vec<UnitPair>,
+    min_words: usize,
+    min_similarity: f64,
+) -> Vec<Run> {
     aligned.sort_unstable_by_key(|p| {
         let (a, b) = (&units[p.ua as usize], &units[p.ub as usize]);
         (a.doc, b.doc, p.a.start, p.b.start)
@@ -518,7 +527,14 @@ fn merge_runs(units: &[UnitRef], mut aligned: Vec<UnitPair>, min_words: usize) -
                 let next_in_a = ua.index == la.index + 1;
                 let next_in_b =
                     (ub.index == lb.index + 1 || ub.index == lb.index) && p.b.start >= run.b.end;
-                if same_docs && next_in_a && next_in_b {
+                // Merging must not dilute the run with unaligned text
+                // between the two regions.
+                let merged_similarity = similarity(
+                    (run.matches + p.matches) as usize,
+                    (p.a.end - run.a.start) as usize,
+                    (run.b.end.max(p.b.end) - run.b.start) as usize,
+                );
+                if same_docs && next_in_a && next_in_b && merged_similarity >= min_similarity {
                     run.a.end = p.a.end;
                     run.b.end = run.b.end.max(p.b.end);
                     run.matches += p.matches;
@@ -612,6 +628,64 @@ mod tests {
         assert_eq!(found.clusters.len(), 1);
         assert!(found.clusters[0].boilerplate);
         assert_eq!(found.clusters[0].occurrences.len(), 4);
+    }
+
+    #[test]
+    fn a_reposted_run_of_paragraphs_is_one_span() {
+        let paras = [
+            "The first reposted paragraph talks about the harbour strike and the union demands in detail today.",
+            "The second reposted paragraph explains how shipping lines diverted vessels to smaller coastal ports.",
+            "The third reposted paragraph quotes the transport ministry urging both sides to resume negotiations.",
+        ];
+        let run = paras.join("\n\n");
+        let a = format!("An opening paragraph that only the first story has, about something else.\n\n{run}\n\nA closing line.");
+        let b = format!("{run}\n\nA different ending paragraph written by the second outlet for its own readers.");
+        let found = find_passages(&[doc(&a), doc(&b)], &[0, 1], &PassageOptions::default());
+        let shared = &found.links[0].shared;
+        assert_eq!(shared.len(), 1, "{shared:?}");
+        let s = &shared[0];
+        assert_eq!(s.clusters.len(), 3);
+        let expected = run.trim_end_matches('.');
+        assert_eq!(&a[s.a_span.start as usize..s.a_span.end as usize], expected);
+        assert_eq!(&b[s.b_span.start as usize..s.b_span.end as usize], expected);
+    }
+
+    /// Why anchors and not per-paragraph sketches: on the seeds, the
+    /// caption reused inside a long paragraph has a low paragraph-level
+    /// Jaccard (what MinHash estimates) but many shared anchors.
+    #[test]
+    fn reuse_inside_a_paragraph_has_low_jaccard_but_many_anchors() {
+        let a = include_str!("../data/000_85676adcdf0feb57.txt");
+        let b = include_str!("../data/004_d7de4594d4d3c26f.txt");
+        let unit_with = |text: &str, needle: &str| -> Vec<u64> {
+            let d = doc(text);
+            let start = text.find(needle).unwrap() as u32;
+            let u = d
+                .units
+                .iter()
+                .find(|u| {
+                    let (s, e) = (
+                        d.words[u.start as usize].start,
+                        d.words[u.end as usize - 1].end,
+                    );
+                    s <= start && start < e
+                })
+                .unwrap();
+            d.words[u.start as usize..u.end as usize]
+                .iter()
+                .map(|w| w.hash)
+                .collect()
+        };
+        let caption = "commander-in-chief";
+        let (ua, ub) = (unit_with(a, caption), unit_with(b, caption));
+        let anchors = |h: &[u64]| -> std::collections::BTreeSet<u64> {
+            h.windows(4).map(anchor_hash).collect()
+        };
+        let (aa, ab) = (anchors(&ua), anchors(&ub));
+        let shared = aa.intersection(&ab).count();
+        let jaccard = shared as f64 / (aa.len() + ab.len() - shared) as f64;
+        assert!(jaccard < 0.4, "paragraph Jaccard {jaccard}");
+        assert!(shared >= 30, "shared anchors {shared}");
     }
 
     #[test]

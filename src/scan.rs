@@ -605,7 +605,11 @@ impl Scanner {
         let id = |doc: u32| records[doc as usize].id.as_str();
         let mut needed = vec![false; records.len()];
         for c in &found_clusters {
-            if let Some(first) = c.occurrences.iter().min_by_key(|o| (id(o.doc), o.span.start)) {
+            if let Some(first) = c
+                .occurrences
+                .iter()
+                .min_by_key(|o| (id(o.doc), o.span.start))
+            {
                 needed[first.doc as usize] = true;
             }
         }
