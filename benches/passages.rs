@@ -13,7 +13,6 @@
 //! document stage (off). Not a test: nothing asserts on time.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::time::{Duration, Instant};

@@ -529,12 +529,14 @@ fn merge_runs(
                     (ub.index == lb.index + 1 || ub.index == lb.index) && p.b.start >= run.b.end;
                 // Merging must not dilute the run with unaligned text
                 // between the two regions.
-                let merged_similarity = similarity(
-                    (run.matches + p.matches) as usize,
-                    (p.a.end - run.a.start) as usize,
-                    (run.b.end.max(p.b.end) - run.b.start) as usize,
-                );
-                if same_docs && next_in_a && next_in_b && merged_similarity >= min_similarity {
+                let keeps_similarity = || {
+                    similarity(
+                        (run.matches + p.matches) as usize,
+                        (p.a.end - run.a.start) as usize,
+                        (run.b.end.max(p.b.end) - run.b.start) as usize,
+                    ) >= min_similarity
+                };
+                if same_docs && next_in_a && next_in_b && keeps_similarity() {
                     run.a.end = p.a.end;
                     run.b.end = run.b.end.max(p.b.end);
                     run.matches += p.matches;
