@@ -20,6 +20,7 @@ use reprint::normalize::NormalizeOptions;
 use reprint::passages::PassageOptions;
 use reprint::read::ReadOptions;
 use reprint::report::{summary_line, write_report, ReportFormat};
+use reprint::units::UnitOptions;
 use reprint::verify::VerifyMode;
 use reprint::{Progress, ScanOptions, Scanner};
 
@@ -108,6 +109,9 @@ struct ScanArgs {
     /// Lowest word-alignment similarity of a reposted passage, in (0, 1].
     #[arg(long, value_name = "F", default_value_t = 0.7)]
     passage_similarity: f64,
+    /// Paragraphs with fewer words are not compared (bylines, buttons).
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    unit_min_words: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -166,6 +170,10 @@ fn scan(args: ScanArgs) -> Result<()> {
                 min_similarity: args.passage_similarity,
                 boilerplate_min_docs: args.boilerplate_min_docs,
                 known_boilerplate: known,
+                units: UnitOptions {
+                    min_words: args.unit_min_words,
+                    ..UnitOptions::default()
+                },
                 ..PassageOptions::default()
             })
         }

@@ -310,8 +310,14 @@ impl Scanner {
                     p.min_similarity
                 ));
             }
-            if p.min_words == 0 || p.units.min_words == 0 || p.units.max_words < p.units.min_words {
+            if p.min_words == 0 {
                 return invalid("--min-passage-words must be at least 1".into());
+            }
+            if p.units.min_words == 0 || p.units.max_words < p.units.min_words {
+                return invalid(format!(
+                    "--unit-min-words must be between 1 and {} (the paragraph window)",
+                    p.units.max_words
+                ));
             }
             if p.boilerplate_min_docs.is_some_and(|n| n < 2) {
                 return invalid(
