@@ -11,7 +11,7 @@
 //! the one normalization that needs the whitespace between two words: the
 //! two pieces become one word whose span covers both.
 
-use unicode_segmentation::UnicodeSegmentation;
+use unicode_segmentation::{UnicodeSegmentation, UnicodeWordIndices};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::normalize::{is_drop_cap_split, normalize_word, NormalizeOptions};
@@ -35,6 +35,126 @@ pub struct Word {
 /// seed [`WORD_SEED`].
 pub fn word_hash(normalized: &str) -> u64 {
     xxh3_64_with_seed(normalized.as_bytes(), WORD_SEED)
+}
+
+/// The UAX #29 words of `text` that contain a letter or digit, with their
+/// byte offsets: exactly what `unicode_segmentation`'s
+/// `unicode_word_indices` returns, faster.
+///
+/// Word boundaries always fall at whitespace, so the text is cut into
+/// whitespace-separated chunks; an all-ASCII chunk (most of English news)
+/// is segmented by a byte scanner implementing the UAX #29 rules that
+/// ASCII can trigger (WB5–WB13b), any other chunk by `unicode_segmentation`.
+/// A property test checks the two agree.
+pub fn segment(text: &str) -> Segments<'_> {
+    Segments {
+        text,
+        pos: 0,
+        chunk_end: 0,
+        slow: None,
+    }
+}
+
+/// Iterator returned by [`segment`].
+pub struct Segments<'a> {
+    text: &'a str,
+    /// Next byte to look at.
+    pos: usize,
+    /// End of the current all-ASCII chunk (`pos < chunk_end` while in one).
+    chunk_end: usize,
+    /// The current non-ASCII chunk: its offset and its words.
+    slow: Option<(usize, UnicodeWordIndices<'a>)>,
+}
+
+/// ASCII whitespace: always a word boundary in UAX #29.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+impl<'a> Iterator for Segments<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<(usize, &'a str)> {
+        let bytes = self.text.as_bytes();
+        loop {
+            if let Some((base, words)) = &mut self.slow {
+                if let Some((start, word)) = words.next() {
+                    return Some((*base + start, word));
+                }
+                self.slow = None;
+            }
+            if self.pos < self.chunk_end {
+                if let Some(word) = self.next_ascii(bytes) {
+                    return Some(word);
+                }
+                continue;
+            }
+            while self.pos < bytes.len() && is_space(bytes[self.pos]) {
+                self.pos += 1;
+            }
+            if self.pos >= bytes.len() {
+                return None;
+            }
+            let start = self.pos;
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| is_space(b))
+                .map_or(bytes.len(), |i| start + i);
+            if bytes[start..end].is_ascii() {
+                self.chunk_end = end;
+            } else {
+                self.slow = Some((start, self.text[start..end].unicode_word_indices()));
+                self.pos = end;
+            }
+        }
+    }
+}
+
+impl<'a> Segments<'a> {
+    /// The next word in the current ASCII chunk, or `None` when the chunk
+    /// is used up.
+    fn next_ascii(&mut self, bytes: &'a [u8]) -> Option<(usize, &'a str)> {
+        let end = self.chunk_end;
+        while self.pos < end {
+            let mut i = self.pos;
+            if !is_word_byte(bytes[i]) {
+                self.pos += 1;
+                continue;
+            }
+            let start = i;
+            loop {
+                while i < end && is_word_byte(bytes[i]) {
+                    i += 1;
+                }
+                // WB6/7: letter (: . ') letter; WB11/12: digit (, ; . ') digit.
+                if i + 1 < end {
+                    let (prev, mid, next) = (bytes[i - 1], bytes[i], bytes[i + 1]);
+                    let letters = prev.is_ascii_alphabetic()
+                        && next.is_ascii_alphabetic()
+                        && matches!(mid, b':' | b'.' | b'\'');
+                    let digits = prev.is_ascii_digit()
+                        && next.is_ascii_digit()
+                        && matches!(mid, b',' | b';' | b'.' | b'\'');
+                    if letters || digits {
+                        i += 1;
+                        continue;
+                    }
+                }
+                break;
+            }
+            self.pos = i;
+            // A run of underscores alone is not a word.
+            if bytes[start..i].iter().any(u8::is_ascii_alphanumeric) {
+                // The chunk is ASCII, so any byte range is valid UTF-8.
+                return Some((start, &self.text[start..i]));
+            }
+        }
+        None
+    }
 }
 
 /// Splits texts into normalized, hashed words. Holds a scratch buffer so
@@ -62,7 +182,7 @@ impl Tokenizer {
     /// Texts longer than `u32::MAX` bytes are the caller's to refuse (the
     /// reader caps file sizes below that).
     pub fn for_each_word(&mut self, text: &str, mut f: impl FnMut(u32, u32, &str)) {
-        let mut words = text.unicode_word_indices().peekable();
+        let mut words = segment(text).peekable();
         let mut prev_end = 0usize;
         while let Some((start, word)) = words.next() {
             let mut end = start + word.len();
@@ -113,6 +233,7 @@ impl Tokenizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     fn words(text: &str) -> Vec<String> {
         Tokenizer::new(NormalizeOptions::default()).normalized_words(text)
@@ -164,6 +285,40 @@ mod tests {
         assert_eq!(
             words("Plan B\nwas a\nplan"),
             ["plan", "b", "was", "a", "plan"]
+        );
+    }
+
+    /// Text mixing ASCII words, UAX #29 mid-word punctuation, whitespace
+    /// and non-ASCII letters, marks, spaces and emoji.
+    fn tricky_text() -> impl proptest::strategy::Strategy<Value = String> {
+        let pieces = proptest::sample::select(vec![
+            "a", "B", "z", "3", "0", "_", " ", "  ", ".", ",", ":", ";", "'", "\n", "\t",
+            "\r\n", "-", "!", "(", "\u{0B}", "é", "’", "中", "\u{301}", "\u{A0}", "ß",
+            "Ǆ", "😀", "\u{200D}", "\u{FF21}", "\u{1F1E6}", "ab", "12",
+        ]);
+        proptest::collection::vec(pieces, 0..40).prop_map(|p| p.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+
+        /// The ASCII fast path agrees with unicode-segmentation.
+        #[test]
+        fn segmentation_matches_unicode_segmentation(text in tricky_text()) {
+            let fast: Vec<(usize, &str)> = segment(&text).collect();
+            let reference: Vec<(usize, &str)> = text.unicode_word_indices().collect();
+            proptest::prop_assert_eq!(fast, reference, "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn ascii_rules() {
+        let got: Vec<&str> = segment("don't U.S. 3.5 1,000;2 a:b a_b __ _x 90s x.3 3.x a..b end.")
+            .map(|w| w.1)
+            .collect();
+        assert_eq!(
+            got,
+            ["don't", "U.S", "3.5", "1,000;2", "a:b", "a_b", "_x", "90s", "x", "3", "3", "x", "a", "b", "end"]
         );
     }
 
