@@ -51,7 +51,9 @@ pub fn normalize_word(word: &str, opts: NormalizeOptions, out: &mut String) {
 pub fn nfkc_lowercase(word: &str, out: &mut String) {
     if word.is_ascii() {
         // ASCII is its own NFKC form: skip the decomposition machinery.
-        out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        let from = out.len();
+        out.push_str(word);
+        out[from..].make_ascii_lowercase();
         return;
     }
     for c in word.nfkc() {
@@ -117,6 +119,11 @@ const MIN_STEM: usize = 3;
 /// common words never fold together, which the minimum stem length
 /// guards ("four" and "for" stay apart).
 pub fn fold_spelling(word: &mut String) {
+    // Every British suffix ends in one of these letters: a cheap first test
+    // for the hot path.
+    if !matches!(word.as_bytes().last(), Some(b'e' | b's' | b'g' | b'd' | b'r' | b'y' | b'n' | b'l')) {
+        return;
+    }
     if !word.bytes().all(|b| b.is_ascii_lowercase()) {
         return;
     }
@@ -164,6 +171,13 @@ mod tests {
         let mut out = String::new();
         normalize_word(word, NormalizeOptions::default(), &mut out);
         out
+    }
+
+    #[test]
+    fn every_suffix_ends_in_a_letter_the_fast_test_knows() {
+        for (british, _) in SPELLING_SUFFIXES {
+            assert!(matches!(british.as_bytes().last(), Some(b'e' | b's' | b'g' | b'd' | b'r' | b'y' | b'n' | b'l')));
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use ahash::AHashSet;
+use rayon::prelude::*;
 use scraper::{Html, Node};
 
 use crate::error::Error;
@@ -439,66 +440,79 @@ fn push_plain(out: &mut FileRead, file: &SourceFile, text: String) {
     });
 }
 
+/// Reads the lines of a JSONL file. Lines are parsed in parallel (a large
+/// feed is one file) and collected in file order.
 fn read_jsonl(out: &mut FileRead, file: &SourceFile, text: &str, opts: &ReadOptions) {
-    for (index, raw) in text.split('\n').enumerate() {
-        let line_no = index as u64 + 1;
-        let line = raw.trim();
-        if line.is_empty() {
-            continue;
+    let lines: Vec<&str> = text.split('\n').collect();
+    let parsed: Vec<Option<Result<Document, Warning>>> = lines
+        .par_iter()
+        .enumerate()
+        .map(|(index, raw)| parse_line(file, index as u64 + 1, raw.trim(), opts))
+        .collect();
+    for line in parsed.into_iter().flatten() {
+        match line {
+            Ok(doc) => out.documents.push(doc),
+            Err(warning) => out.warnings.push(warning),
         }
-        let mut warn = |kind, msg: String| {
-            out.warnings
-                .push(Warning::new(&file.path, Some(line_no), kind, msg))
-        };
-        let value: serde_json::Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            Err(e) => {
-                // serde's message ends in "at line 1 column N", where
-                // "line 1" means the JSONL line itself: keep only the column.
-                let msg = e.to_string();
-                let what = msg.split(" at line ").next().unwrap_or(&msg);
-                warn(
-                    WarningKind::MalformedLine,
-                    format!(
-                        "malformed JSON ({what}, column {}); line skipped",
-                        e.column()
-                    ),
-                );
-                continue;
-            }
-        };
-        let Some(object) = value.as_object() else {
-            warn(
+    }
+}
+
+/// One JSONL line: a document, a warning, or `None` for a blank line.
+fn parse_line(
+    file: &SourceFile,
+    line_no: u64,
+    line: &str,
+    opts: &ReadOptions,
+) -> Option<Result<Document, Warning>> {
+    if line.is_empty() {
+        return None;
+    }
+    let warn = |kind, msg: String| Some(Err(Warning::new(&file.path, Some(line_no), kind, msg)));
+    let value: serde_json::Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => {
+            // serde's message ends in "at line 1 column N", where "line 1"
+            // means the JSONL line itself: keep only the column.
+            let msg = e.to_string();
+            let what = msg.split(" at line ").next().unwrap_or(&msg);
+            return warn(
                 WarningKind::MalformedLine,
-                "not a JSON object; line skipped".into(),
+                format!("malformed JSON ({what}, column {}); line skipped", e.column()),
             );
-            continue;
-        };
-        let Some(text) = object.get(&opts.text_field).and_then(|t| t.as_str()) else {
-            warn(
+        }
+    };
+    let serde_json::Value::Object(mut object) = value else {
+        return warn(
+            WarningKind::MalformedLine,
+            "not a JSON object; line skipped".into(),
+        );
+    };
+    // Move the text out of the parsed line rather than copying it.
+    let text = match object.remove(&opts.text_field) {
+        Some(serde_json::Value::String(text)) => text,
+        _ => {
+            return warn(
                 WarningKind::MalformedLine,
                 format!(
                     "no string field \"{}\" (set --text-field); line skipped",
                     opts.text_field
                 ),
-            );
-            continue;
-        };
-        if text.trim().is_empty() {
-            warn(WarningKind::Empty, "empty text; line skipped".into());
-            continue;
+            )
         }
-        let id = match object.get(&opts.id_field) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Number(n)) => n.to_string(),
-            _ => format!("{}:{}", file.id, line_no),
-        };
-        out.documents.push(Document {
-            id,
-            text: text.to_owned(),
-            line: Some(line_no),
-        });
+    };
+    if text.trim().is_empty() {
+        return warn(WarningKind::Empty, "empty text; line skipped".into());
     }
+    let id = match object.remove(&opts.id_field) {
+        Some(serde_json::Value::String(s)) => s,
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        _ => format!("{}:{}", file.id, line_no),
+    };
+    Some(Ok(Document {
+        id,
+        text,
+        line: Some(line_no),
+    }))
 }
 
 /// Elements whose content is never visible text.

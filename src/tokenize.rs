@@ -71,10 +71,6 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
 }
 
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
 impl<'a> Iterator for Segments<'a> {
     type Item = (usize, &'a str);
 
@@ -100,6 +96,12 @@ impl<'a> Iterator for Segments<'a> {
                 return None;
             }
             let start = self.pos;
+            if start == 0 && bytes.is_ascii() {
+                // All-ASCII text (the common case): one chunk; whitespace is
+                // just another non-word byte to the scanner.
+                self.chunk_end = bytes.len();
+                continue;
+            }
             let end = bytes[start..]
                 .iter()
                 .position(|&b| is_space(b))
@@ -119,43 +121,75 @@ impl<'a> Segments<'a> {
     /// is used up.
     fn next_ascii(&mut self, bytes: &'a [u8]) -> Option<(usize, &'a str)> {
         let end = self.chunk_end;
-        while self.pos < end {
-            let mut i = self.pos;
-            if !is_word_byte(bytes[i]) {
-                self.pos += 1;
-                continue;
+        let class = |i: usize| ASCII_CLASS[bytes[i] as usize];
+        let mut i = self.pos;
+        loop {
+            i += bytes[i..end]
+                .iter()
+                .position(|&b| ASCII_CLASS[b as usize] & WORD != 0)
+                .unwrap_or(end - i);
+            if i >= end {
+                self.pos = end;
+                return None;
             }
             let start = i;
             loop {
-                while i < end && is_word_byte(bytes[i]) {
-                    i += 1;
-                }
+                i += bytes[i..end]
+                    .iter()
+                    .position(|&b| ASCII_CLASS[b as usize] & WORD == 0)
+                    .unwrap_or(end - i);
                 // WB6/7: letter (: . ') letter; WB11/12: digit (, ; . ') digit.
                 if i + 1 < end {
-                    let (prev, mid, next) = (bytes[i - 1], bytes[i], bytes[i + 1]);
-                    let letters = prev.is_ascii_alphabetic()
-                        && next.is_ascii_alphabetic()
-                        && matches!(mid, b':' | b'.' | b'\'');
-                    let digits = prev.is_ascii_digit()
-                        && next.is_ascii_digit()
-                        && matches!(mid, b',' | b';' | b'.' | b'\'');
-                    if letters || digits {
+                    let (prev, mid, next) = (class(i - 1), class(i), class(i + 1));
+                    if (prev & next & ALPHA != 0 && mid & MID_LETTER != 0)
+                        || (prev & next & DIGIT != 0 && mid & MID_NUM != 0)
+                    {
                         i += 1;
                         continue;
                     }
                 }
                 break;
             }
-            self.pos = i;
             // A run of underscores alone is not a word.
-            if bytes[start..i].iter().any(u8::is_ascii_alphanumeric) {
+            if bytes[start] != b'_' || bytes[start..i].iter().any(u8::is_ascii_alphanumeric) {
+                self.pos = i;
                 // The chunk is ASCII, so any byte range is valid UTF-8.
                 return Some((start, &self.text[start..i]));
             }
         }
-        None
     }
 }
+
+const WORD: u8 = 1;
+const ALPHA: u8 = 2;
+const DIGIT: u8 = 4;
+const MID_LETTER: u8 = 8;
+const MID_NUM: u8 = 16;
+
+/// UAX #29 word-break classes of ASCII bytes, as bit flags: word bytes
+/// (ALetter, Numeric, ExtendNumLet), letters, digits, MidLetter/MidNumLet/
+/// Single_Quote (`: . '`) and MidNum/MidNumLet/Single_Quote (`, ; . '`).
+const ASCII_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphabetic() {
+            t[b] = WORD | ALPHA;
+        } else if c.is_ascii_digit() {
+            t[b] = WORD | DIGIT;
+        } else if c == b'_' {
+            t[b] = WORD;
+        }
+        b += 1;
+    }
+    t[b':' as usize] = MID_LETTER;
+    t[b'.' as usize] = MID_LETTER | MID_NUM;
+    t[b'\'' as usize] = MID_LETTER | MID_NUM;
+    t[b',' as usize] = MID_NUM;
+    t[b';' as usize] = MID_NUM;
+    t
+};
 
 /// Splits texts into normalized, hashed words. Holds a scratch buffer so
 /// that tokenizing a document does not allocate a string per word; create
@@ -165,6 +199,7 @@ pub struct Tokenizer {
     opts: NormalizeOptions,
     scratch: String,
     joined: String,
+    spans: Vec<(u32, u32)>,
 }
 
 impl Tokenizer {
@@ -174,6 +209,7 @@ impl Tokenizer {
             opts,
             scratch: String::new(),
             joined: String::new(),
+            spans: Vec::new(),
         }
     }
 
@@ -182,32 +218,38 @@ impl Tokenizer {
     /// Texts longer than `u32::MAX` bytes are the caller's to refuse (the
     /// reader caps file sizes below that).
     pub fn for_each_word(&mut self, text: &str, mut f: impl FnMut(u32, u32, &str)) {
-        let mut words = segment(text).peekable();
+        // Segment first into a reusable buffer: a tight loop, and random
+        // access for the drop-cap look-ahead.
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        spans.extend(segment(text).map(|(start, w)| (start as u32, (start + w.len()) as u32)));
         let mut prev_end = 0usize;
-        while let Some((start, word)) = words.next() {
-            let mut end = start + word.len();
-            let joined = match words.peek() {
-                Some(&(next_start, next)) if word.len() <= 4 => {
-                    let before = &text[prev_end..start];
-                    let gap = &text[end..next_start];
-                    if is_drop_cap_split(before, word, gap, next) {
+        let mut i = 0;
+        while i < spans.len() {
+            let (start, mut end) = (spans[i].0 as usize, spans[i].1 as usize);
+            let word = &text[start..end];
+            let mut source = word;
+            // A drop cap is one letter: test that before the full check.
+            if word.len() <= 4 && word.chars().nth(1).is_none() {
+                if let Some(&(next_start, next_end)) = spans.get(i + 1) {
+                    let (next_start, next_end) = (next_start as usize, next_end as usize);
+                    let next = &text[next_start..next_end];
+                    if is_drop_cap_split(&text[prev_end..start], word, &text[end..next_start], next) {
                         self.joined.clear();
                         self.joined.push_str(word);
                         self.joined.push_str(next);
-                        end = next_start + next.len();
-                        words.next();
-                        true
-                    } else {
-                        false
+                        source = &self.joined;
+                        end = next_end;
+                        i += 1;
                     }
                 }
-                _ => false,
-            };
-            let source = if joined { &self.joined } else { word };
+            }
             normalize_word(source, self.opts, &mut self.scratch);
             f(start as u32, end as u32, &self.scratch);
             prev_end = end;
+            i += 1;
         }
+        self.spans = spans;
     }
 
     /// Appends the words of `text` to `out`.
