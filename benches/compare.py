@@ -13,7 +13,8 @@ Steps, all in one run on one machine:
 3. computes the exact ground truth (every pair with word-5-shingle Jaccard
    >= 0.8, by an exact set-similarity join in benches/corpus.rs);
 4. installs the peers, pinned, into a private virtualenv (target/bench/venv);
-5. runs every tool in its own process under /usr/bin/time -v on the identical
+5. runs every tool (three times; the median run is reported) in its own
+   process under /usr/bin/time -v on the identical
    task: lowercased words, 5-word shingles, 128 permutations, threshold 0.8;
    reprint with `--passages off --no-fold-spelling` (documents only, exact
    verification); the peers with their MinHashLSH and the signature estimate
@@ -145,6 +146,12 @@ def timed(cmd, stdin=None):
     return wall, rss, proc.stderr
 
 
+def median_run(cmd, repeat):
+    """Runs cmd `repeat` times; returns the run with the median wall time."""
+    runs = sorted((timed(cmd) for _ in range(repeat)), key=lambda r: r[0])
+    return runs[len(runs) // 2]
+
+
 def read_pairs(path):
     with open(path) as f:
         return {tuple(line.rstrip("\n").split("\t")[:2]) for line in f if line.strip()}
@@ -157,6 +164,7 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--no-peers", action="store_true", help="run reprint only")
     ap.add_argument("--no-truth", action="store_true", help="skip the exact ground truth")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per tool; the median is reported")
     args = ap.parse_args()
 
     BENCH.mkdir(parents=True, exist_ok=True)
@@ -177,8 +185,9 @@ def main():
 
     rows = []
     out = BENCH / "reprint.json"
-    wall, rss, _ = timed([str(reprint), "scan", str(corpus), "--passages", "off", "--no-fold-spelling",
-                          "--threads", str(args.threads), "--format", "json", "-q", "-o", str(out)])
+    wall, rss, _ = median_run([str(reprint), "scan", str(corpus), "--passages", "off", "--no-fold-spelling",
+                               "--threads", str(args.threads), "--format", "json", "-q", "-o", str(out)],
+                              args.repeat)
     report = json.loads(out.read_text())
     found = {(p["a"], p["b"]) for c in report["clusters"] for p in c["pairs"]}
     params = report["params"]
@@ -198,7 +207,7 @@ def main():
             pairs_out = BENCH / f"{name}.tsv"
             script_path = BENCH / f"peer_{name}.py"
             script_path.write_text(script)
-            wall, rss, err = timed([str(py), str(script_path), str(corpus), str(pairs_out)])
+            wall, rss, err = median_run([str(py), str(script_path), str(corpus), str(pairs_out)], args.repeat)
             m = re.search(r"bands x rows: (\d+) x (\d+)", err)
             if m:
                 desc = f"MinHash k=128, MinHashLSH(0.8) chose {m.group(1)}x{m.group(2)}, estimate verify"
