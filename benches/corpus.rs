@@ -37,7 +37,10 @@ const SHARD: usize = 10_000;
 const END: u32 = u32::MAX;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let get = |name: &str| -> Option<String> {
         args.iter()
             .position(|a| a == name)
@@ -45,7 +48,8 @@ fn main() {
     };
     match args.first().map(String::as_str) {
         Some("generate") => {
-            let articles: usize = get("--articles").map_or(20_000, |s| s.parse().expect("--articles N"));
+            let articles: usize =
+                get("--articles").map_or(20_000, |s| s.parse().expect("--articles N"));
             let seed: u64 = get("--seed").map_or(1, |s| s.parse().expect("--seed N"));
             let out = PathBuf::from(get("--out").expect("--out DIR"));
             generate(articles, seed, &out);
@@ -53,7 +57,8 @@ fn main() {
         Some("truth") => {
             let dir = PathBuf::from(get("--dir").expect("--dir DIR"));
             let out = PathBuf::from(get("--out").expect("--out FILE"));
-            let threshold: f64 = get("--threshold").map_or(0.8, |s| s.parse().expect("--threshold F"));
+            let threshold: f64 =
+                get("--threshold").map_or(0.8, |s| s.parse().expect("--threshold F"));
             truth(&dir, &out, threshold);
         }
         _ => {
@@ -154,7 +159,9 @@ impl Chain {
             let (mut a, mut b) = self.starts[rng.below(self.starts.len())];
             let mut sentence = vec![a, b];
             while sentence.len() < 45 {
-                let Some(options) = self.next.get(&(a, b)) else { break };
+                let Some(options) = self.next.get(&(a, b)) else {
+                    break;
+                };
                 let c = options[rng.below(options.len())];
                 if c == END {
                     break;
@@ -195,8 +202,11 @@ fn training_texts() -> Vec<String> {
     let mut texts = Vec::new();
     if bbc.is_dir() {
         for section in ["business", "entertainment", "politics", "sport", "tech"] {
-            let Ok(entries) = fs::read_dir(bbc.join(section)) else { continue };
-            let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            let Ok(entries) = fs::read_dir(bbc.join(section)) else {
+                continue;
+            };
+            let mut paths: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
             paths.sort();
             for p in paths {
                 if let Ok(bytes) = fs::read(&p) {
@@ -324,7 +334,10 @@ fn shingles(text: &str) -> Vec<u64> {
     let mut out: Vec<u64> = if n == 0 {
         Vec::new()
     } else {
-        words.windows(n).map(|w| xxh3_64(w.join(" ").as_bytes())).collect()
+        words
+            .windows(n)
+            .map(|w| xxh3_64(w.join(" ").as_bytes()))
+            .collect()
     };
     out.sort_unstable();
     out.dedup();
@@ -344,7 +357,8 @@ fn truth(dir: &Path, out: &Path, t: f64) {
             let f = std::io::BufReader::new(fs::File::open(p).expect("open shard"));
             f.lines()
                 .map(|l| {
-                    let v: serde_json::Value = serde_json::from_str(&l.expect("line")).expect("json");
+                    let v: serde_json::Value =
+                        serde_json::from_str(&l.expect("line")).expect("json");
                     (
                         v["id"].as_str().expect("id").to_owned(),
                         shingles(v["text"].as_str().expect("text")),
@@ -391,7 +405,11 @@ fn truth(dir: &Path, out: &Path, t: f64) {
         writeln!(w, "{a}\t{b}\t{j:.6}").expect("write");
     }
     w.flush().expect("flush");
-    eprintln!("truth: {} documents, {} pairs at Jaccard >= {t}", docs.len(), pairs.len());
+    eprintln!(
+        "truth: {} documents, {} pairs at Jaccard >= {t}",
+        docs.len(),
+        pairs.len()
+    );
 }
 
 fn intersection(a: &[u64], b: &[u64]) -> usize {

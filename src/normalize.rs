@@ -121,7 +121,10 @@ const MIN_STEM: usize = 3;
 pub fn fold_spelling(word: &mut String) {
     // Every British suffix ends in one of these letters: a cheap first test
     // for the hot path.
-    if !matches!(word.as_bytes().last(), Some(b'e' | b's' | b'g' | b'd' | b'r' | b'y' | b'n' | b'l')) {
+    if !matches!(
+        word.as_bytes().last(),
+        Some(b'e' | b's' | b'g' | b'd' | b'r' | b'y' | b'n' | b'l')
+    ) {
         return;
     }
     if !word.bytes().all(|b| b.is_ascii_lowercase()) {
@@ -176,7 +179,10 @@ mod tests {
     #[test]
     fn every_suffix_ends_in_a_letter_the_fast_test_knows() {
         for (british, _) in SPELLING_SUFFIXES {
-            assert!(matches!(british.as_bytes().last(), Some(b'e' | b's' | b'g' | b'd' | b'r' | b'y' | b'n' | b'l')));
+            assert!(matches!(
+                british.as_bytes().last(),
+                Some(b'e' | b's' | b'g' | b'd' | b'r' | b'y' | b'n' | b'l')
+            ));
         }
     }
 

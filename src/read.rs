@@ -477,7 +477,10 @@ fn parse_line(
             let what = msg.split(" at line ").next().unwrap_or(&msg);
             return warn(
                 WarningKind::MalformedLine,
-                format!("malformed JSON ({what}, column {}); line skipped", e.column()),
+                format!(
+                    "malformed JSON ({what}, column {}); line skipped",
+                    e.column()
+                ),
             );
         }
     };

@@ -43,7 +43,7 @@ use crate::shingle::{shingle_hashes, ShingleSet, MAX_SHINGLE};
 use crate::sketch::{Signature, Sketcher, MAX_NUM_PERM};
 use crate::tokenize::{Tokenizer, Word};
 use crate::units::units;
-use crate::verify::{verify_estimate, verify_exact, VerifyMode};
+use crate::verify::{verify_estimate, verify_exact, VerifiedPair, VerifyMode};
 
 /// What the user asks for. Validated by [`Scanner::new`].
 #[derive(Debug, Clone, PartialEq)]
@@ -392,6 +392,11 @@ impl Scanner {
                     .map_init(Scratch::default, |scratch, (pos, doc)| {
                         let hashes = scratch.shingles(&doc.text, params);
                         let signature = sketcher.sketch(hashes);
+                        let content = hashes.iter().fold(0x9e37_79b9_7f4a_7c15u64, |acc, &h| {
+                            (acc ^ h)
+                                .wrapping_mul(0xbf58_476d_1ce4_e5b9)
+                                .rotate_left(29)
+                        });
                         let units = unit_opts.map(|opts| {
                             let words = scratch.words.clone();
                             DocUnits {
@@ -401,6 +406,7 @@ impl Scanner {
                         });
                         Record {
                             signature,
+                            content,
                             units,
                             text_hash: xxh3_64(doc.text.as_bytes()),
                             text_len: doc.text.len() as u32,
@@ -457,15 +463,40 @@ impl Scanner {
             }
         }
         drop(first_seen);
-        let signatures: Vec<Signature> = records
-            .iter_mut()
-            .filter_map(|r| r.signature.take())
+        // Exact duplicates (same normalized word sequence) collapse onto
+        // their first copy before LSH: a story syndicated 10,000 times is one
+        // LSH entry, not 50 million candidate pairs.
+        let mut rep_of: Vec<u32> = (0..records.len() as u32).collect();
+        {
+            let mut first: AHashMap<u64, u32> = AHashMap::new();
+            for (i, r) in records.iter().enumerate() {
+                rep_of[i] = *first.entry(r.content).or_insert(i as u32);
+            }
+        }
+        let reps: Vec<u32> = (0..records.len() as u32)
+            .filter(|&i| rep_of[i as usize] == i)
             .collect();
+        let signatures: Vec<Signature> = reps
+            .iter()
+            .filter_map(|&i| records[i as usize].signature.take())
+            .collect();
+        for r in records.iter_mut() {
+            r.signature = None;
+        }
 
-        // LSH, then verification.
-        let candidates = candidate_pairs(&signatures, params.lsh);
+        // LSH over representatives, then verification.
+        let candidates: Vec<(u32, u32)> = candidate_pairs(&signatures, params.lsh)
+            .into_iter()
+            .map(|(a, b)| (reps[a as usize], reps[b as usize]))
+            .collect();
         let verified = match params.verify {
-            VerifyMode::Estimate => verify_estimate(&candidates, &signatures, params.threshold),
+            VerifyMode::Estimate => {
+                let mut sig_of: AHashMap<u32, &Signature> = AHashMap::new();
+                for (k, &i) in reps.iter().enumerate() {
+                    sig_of.insert(i, &signatures[k]);
+                }
+                verify_estimate(&candidates, |i| sig_of[&i], params.threshold)
+            }
             VerifyMode::Exact => {
                 drop(signatures);
                 let mut needed = vec![false; records.len()];
@@ -480,6 +511,7 @@ impl Scanner {
                 verify_exact(&candidates, |i| sets[i as usize].as_ref(), params.threshold)
             }
         };
+        let verified = expand_exact_duplicates(&rep_of, verified);
         let doc_clusters = clusters(records.len(), &verified);
 
         // Passages, with near-duplicate clusters as families.
@@ -740,6 +772,9 @@ struct Record {
     pos: u32,
     text_hash: u64,
     text_len: u32,
+    /// Fingerprint of the shingle sequence: equal for exact duplicates
+    /// after normalization (in-memory only, never persisted).
+    content: u64,
     /// `None` when the document has no words. Moved out after pass 1.
     signature: Option<Signature>,
     /// Words and units for the passage stage (when it runs). Moved out
@@ -812,6 +847,68 @@ impl Source for MemorySource {
     fn path(&self, file: usize) -> String {
         self.0[file].id.clone()
     }
+}
+
+/// Exact-duplicate groups larger than this are reported as a star around
+/// their first member instead of every pair (which would be quadratic).
+const MAX_EXPANDED_GROUP: usize = 64;
+
+/// Turns pairs verified between representatives into pairs between
+/// documents: every pair inside an exact-duplicate group (Jaccard 1), and a
+/// verified pair between two groups for every pair of their members —
+/// except that a group of more than [`MAX_EXPANDED_GROUP`] members takes
+/// part through its representative only (plus a star of 1.0 pairs to it).
+fn expand_exact_duplicates(rep_of: &[u32], verified: Vec<VerifiedPair>) -> Vec<VerifiedPair> {
+    let mut members: AHashMap<u32, Vec<u32>> = AHashMap::new();
+    // Groups with more than one member; a representative is its group's
+    // first document, so it comes first.
+    for (i, &r) in rep_of.iter().enumerate() {
+        if r != i as u32 {
+            members.entry(r).or_insert_with(|| vec![r]).push(i as u32);
+        }
+    }
+    let expanded = |rep: u32| -> Vec<u32> {
+        match members.get(&rep) {
+            Some(m) if m.len() <= MAX_EXPANDED_GROUP => m.clone(),
+            _ => vec![rep],
+        }
+    };
+    let mut out: Vec<VerifiedPair> = Vec::with_capacity(verified.len());
+    let mut groups: Vec<(&u32, &Vec<u32>)> = members.iter().collect();
+    groups.sort_unstable_by_key(|(r, _)| **r);
+    for (&rep, m) in groups {
+        if m.len() <= MAX_EXPANDED_GROUP {
+            for (k, &a) in m.iter().enumerate() {
+                for &b in &m[k + 1..] {
+                    out.push(VerifiedPair {
+                        a: a.min(b),
+                        b: a.max(b),
+                        jaccard: 1.0,
+                    });
+                }
+            }
+        } else {
+            for &b in &m[1..] {
+                out.push(VerifiedPair {
+                    a: rep.min(b),
+                    b: rep.max(b),
+                    jaccard: 1.0,
+                });
+            }
+        }
+    }
+    for p in verified {
+        for &a in &expanded(p.a) {
+            for &b in &expanded(p.b) {
+                out.push(VerifiedPair {
+                    a: a.min(b),
+                    b: a.max(b),
+                    jaccard: p.jaccard,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Total bytes covered by possibly overlapping spans.

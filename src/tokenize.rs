@@ -234,7 +234,8 @@ impl Tokenizer {
                 if let Some(&(next_start, next_end)) = spans.get(i + 1) {
                     let (next_start, next_end) = (next_start as usize, next_end as usize);
                     let next = &text[next_start..next_end];
-                    if is_drop_cap_split(&text[prev_end..start], word, &text[end..next_start], next) {
+                    if is_drop_cap_split(&text[prev_end..start], word, &text[end..next_start], next)
+                    {
                         self.joined.clear();
                         self.joined.push_str(word);
                         self.joined.push_str(next);
@@ -334,9 +335,39 @@ mod tests {
     /// and non-ASCII letters, marks, spaces and emoji.
     fn tricky_text() -> impl proptest::strategy::Strategy<Value = String> {
         let pieces = proptest::sample::select(vec![
-            "a", "B", "z", "3", "0", "_", " ", "  ", ".", ",", ":", ";", "'", "\n", "\t",
-            "\r\n", "-", "!", "(", "\u{0B}", "é", "’", "中", "\u{301}", "\u{A0}", "ß",
-            "Ǆ", "😀", "\u{200D}", "\u{FF21}", "\u{1F1E6}", "ab", "12",
+            "a",
+            "B",
+            "z",
+            "3",
+            "0",
+            "_",
+            " ",
+            "  ",
+            ".",
+            ",",
+            ":",
+            ";",
+            "'",
+            "\n",
+            "\t",
+            "\r\n",
+            "-",
+            "!",
+            "(",
+            "\u{0B}",
+            "é",
+            "’",
+            "中",
+            "\u{301}",
+            "\u{A0}",
+            "ß",
+            "Ǆ",
+            "😀",
+            "\u{200D}",
+            "\u{FF21}",
+            "\u{1F1E6}",
+            "ab",
+            "12",
         ]);
         proptest::collection::vec(pieces, 0..40).prop_map(|p| p.concat())
     }
@@ -360,7 +391,10 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            ["don't", "U.S", "3.5", "1,000;2", "a:b", "a_b", "_x", "90s", "x", "3", "3", "x", "a", "b", "end"]
+            [
+                "don't", "U.S", "3.5", "1,000;2", "a:b", "a_b", "_x", "90s", "x", "3", "3", "x",
+                "a", "b", "end"
+            ]
         );
     }
 

@@ -68,16 +68,17 @@ pub fn verify_exact<'s>(
         .collect()
 }
 
-/// Keeps the pairs whose signature estimate is `>= threshold`.
-pub fn verify_estimate(
+/// Keeps the pairs whose signature estimate is `>= threshold`;
+/// `signature_of(i)` gives document `i`'s signature.
+pub fn verify_estimate<'s>(
     pairs: &[(u32, u32)],
-    signatures: &[Signature],
+    signature_of: impl Fn(u32) -> &'s Signature + Sync,
     threshold: f64,
 ) -> Vec<VerifiedPair> {
     pairs
         .par_iter()
         .filter_map(|&(a, b)| {
-            let jaccard = signatures[a as usize].estimate_jaccard(&signatures[b as usize]);
+            let jaccard = signature_of(a).estimate_jaccard(signature_of(b));
             (jaccard >= threshold).then_some(VerifiedPair { a, b, jaccard })
         })
         .collect()
