@@ -4,6 +4,8 @@
 //! ```sh
 //! cargo bench --bench corpus -- generate --articles 20000 --out target/bench/c20k
 //! cargo bench --bench corpus -- truth --dir target/bench/c20k --out target/bench/c20k.truth.tsv
+//! # the scale case: the last 10,000 of 110,000 articles are one story, verbatim
+//! cargo bench --bench corpus -- generate --articles 110000 --identical 10000 --out target/bench/c110k-copies
 //! ```
 //!
 //! **generate** writes JSON Lines shards (`part-NNNNN.jsonl`, 10,000
@@ -51,8 +53,9 @@ fn main() {
             let articles: usize =
                 get("--articles").map_or(20_000, |s| s.parse().expect("--articles N"));
             let seed: u64 = get("--seed").map_or(1, |s| s.parse().expect("--seed N"));
+            let identical: usize = get("--identical").map_or(0, |s| s.parse().expect("--identical N"));
             let out = PathBuf::from(get("--out").expect("--out DIR"));
-            generate(articles, seed, &out);
+            generate(articles, seed, identical, &out);
         }
         Some("truth") => {
             let dir = PathBuf::from(get("--dir").expect("--dir DIR"));
@@ -62,7 +65,7 @@ fn main() {
             truth(&dir, &out, threshold);
         }
         _ => {
-            eprintln!("usage: corpus generate --articles N --out DIR [--seed S] | truth --dir DIR --out FILE [--threshold F]");
+            eprintln!("usage: corpus generate --articles N --out DIR [--seed S] [--identical N] | truth --dir DIR --out FILE [--threshold F]");
             std::process::exit(2);
         }
     }
@@ -296,7 +299,9 @@ fn edit(text: &str, rate: f64, chain: &Chain, rng: &mut Rng) -> String {
     out
 }
 
-fn generate(articles: usize, seed: u64, out: &Path) {
+/// Writes `articles` articles; the last `identical` of them are verbatim
+/// copies of article 0 (a story syndicated everywhere).
+fn generate(articles: usize, seed: u64, identical: usize, out: &Path) {
     fs::create_dir_all(out).expect("create output dir");
     let chain = Chain::train(&training_texts());
     let shards = articles.div_ceil(SHARD);
@@ -307,7 +312,8 @@ fn generate(articles: usize, seed: u64, out: &Path) {
             let mut w = BufWriter::new(fs::File::create(&path).expect("create shard"));
             let mut bytes = 0u64;
             for i in s * SHARD..((s + 1) * SHARD).min(articles) {
-                let text = article(&chain, seed, i, 0);
+                let source = if i >= articles - identical.min(articles) { 0 } else { i };
+                let text = article(&chain, seed, source, 0);
                 bytes += text.len() as u64;
                 let line = serde_json::json!({"id": format!("a{i:07}"), "text": text});
                 writeln!(w, "{line}").expect("write");
