@@ -53,7 +53,8 @@ fn main() {
             let articles: usize =
                 get("--articles").map_or(20_000, |s| s.parse().expect("--articles N"));
             let seed: u64 = get("--seed").map_or(1, |s| s.parse().expect("--seed N"));
-            let identical: usize = get("--identical").map_or(0, |s| s.parse().expect("--identical N"));
+            let identical: usize =
+                get("--identical").map_or(0, |s| s.parse().expect("--identical N"));
             let out = PathBuf::from(get("--out").expect("--out DIR"));
             generate(articles, seed, identical, &out);
         }
@@ -312,7 +313,11 @@ fn generate(articles: usize, seed: u64, identical: usize, out: &Path) {
             let mut w = BufWriter::new(fs::File::create(&path).expect("create shard"));
             let mut bytes = 0u64;
             for i in s * SHARD..((s + 1) * SHARD).min(articles) {
-                let source = if i >= articles - identical.min(articles) { 0 } else { i };
+                let source = if i >= articles - identical.min(articles) {
+                    0
+                } else {
+                    i
+                };
                 let text = article(&chain, seed, source, 0);
                 bytes += text.len() as u64;
                 let line = serde_json::json!({"id": format!("a{i:07}"), "text": text});

@@ -23,15 +23,30 @@ fn ten_thousand_identical_copies_stay_linear() {
     let wire = article(&mut rng);
     let mut feed = String::new();
     for i in 0..10_000 {
-        writeln!(feed, "{}", serde_json::json!({"id": format!("copy-{i:05}"), "text": wire})).unwrap();
+        writeln!(
+            feed,
+            "{}",
+            serde_json::json!({"id": format!("copy-{i:05}"), "text": wire})
+        )
+        .unwrap();
     }
     for i in 0..300 {
-        writeln!(feed, "{}", serde_json::json!({"id": format!("other-{i:03}"), "text": article(&mut rng)})).unwrap();
+        writeln!(
+            feed,
+            "{}",
+            serde_json::json!({"id": format!("other-{i:03}"), "text": article(&mut rng)})
+        )
+        .unwrap();
     }
     // One more story that reposts a paragraph of the wire story.
     let paragraph = wire.split("\n\n").nth(1).unwrap();
     let reposting = format!("{}\n\n{paragraph}", article(&mut rng));
-    writeln!(feed, "{}", serde_json::json!({"id": "reposter", "text": reposting})).unwrap();
+    writeln!(
+        feed,
+        "{}",
+        serde_json::json!({"id": "reposter", "text": reposting})
+    )
+    .unwrap();
     std::fs::write(dir.path().join("feed.jsonl"), feed).unwrap();
 
     let report = scan_json(&[dir.path().to_str().unwrap()]);
@@ -43,14 +58,18 @@ fn ten_thousand_identical_copies_stay_linear() {
     // A star around the first copy, every pair exact.
     let pairs = cluster["pairs"].as_array().unwrap();
     assert_eq!(pairs.len(), 9_999);
-    assert!(pairs.iter().all(|p| p["jaccard"] == 1.0 && p["a"] == "copy-00000"));
+    assert!(pairs
+        .iter()
+        .all(|p| p["jaccard"] == 1.0 && p["a"] == "copy-00000"));
 
     // The passage stage links the reposting story to the copies without
     // aligning the copies with each other, and the wire paragraphs (in one
     // family) are not boilerplate.
     let links = report["links"].as_array().unwrap();
     assert!(links.iter().all(|l| l["near_duplicate"] == false));
-    assert!(links.iter().any(|l| l["b"] == "reposter" || l["a"] == "reposter"));
+    assert!(links
+        .iter()
+        .any(|l| l["b"] == "reposter" || l["a"] == "reposter"));
     assert!(links.len() <= 10_000);
     assert!(report["passage_clusters"]
         .as_array()
