@@ -19,6 +19,28 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// The index file could not be used.
+    #[error("{}: {message}", path.display())]
+    Index {
+        /// The index file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The index was built with other parameters.
+    #[error("{}: built with other parameters ({differences}); use the index's parameters or build a new index", path.display())]
+    IncompatibleIndex {
+        /// The index file.
+        path: PathBuf,
+        /// Which parameters differ.
+        differences: String,
+    },
+    /// An admitted id came again with different text.
+    #[error("id \"{id}\" is already admitted with different text; use --replace to replace it")]
+    IdConflict {
+        /// The id.
+        id: String,
+    },
     /// An option value that cannot work, with what to do instead.
     #[error("invalid option: {0}")]
     InvalidOption(String),

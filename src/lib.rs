@@ -33,6 +33,7 @@ pub mod align;
 pub mod boilerplate;
 pub mod cluster;
 mod error;
+pub mod index;
 pub mod lsh;
 pub mod normalize;
 pub mod passages;

@@ -4,7 +4,7 @@
 //! that cannot be written), with a one-line message on stderr and nothing
 //! written to the output.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -15,11 +15,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use reprint::boilerplate::KnownBoilerplate;
+use reprint::index::{Index, IndexParams, Policy, VerdictKind};
 use reprint::lsh::LshParams;
 use reprint::normalize::NormalizeOptions;
 use reprint::passages::PassageOptions;
-use reprint::read::ReadOptions;
-use reprint::report::{summary_line, write_report, ReportFormat};
+use reprint::read::{discover, parse_line, read_file, Document, Format, ReadOptions, SourceFile};
+use reprint::report::{
+    index_stats_json, stream_error_json, summary_line, verdict_json, write_report, ReportFormat,
+};
 use reprint::units::UnitOptions;
 use reprint::verify::VerifyMode;
 use reprint::{Progress, ScanOptions, Scanner};
@@ -45,6 +48,134 @@ struct Cli {
 enum Command {
     /// Scan files and directories for near-duplicate articles.
     Scan(ScanArgs),
+    /// Build, inspect or edit a durable index of admitted articles.
+    #[command(subcommand)]
+    Index(IndexCommand),
+    /// Verdict for one article (a file, or stdin), or for each line of a
+    /// JSONL file or stream; never modifies the index. Exit code for one
+    /// article: 0 new, 1 duplicate, 3 reposts, 2 error.
+    Check(CheckArgs),
+    /// The pipeline gate: JSONL articles on stdin, one JSON verdict per line
+    /// on stdout in input order; admits the articles that pass.
+    Gate(GateArgs),
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Bulk-load articles (same inputs as `scan`) into INDEX, creating it;
+    /// batched transactions, so an interrupted build keeps whole batches.
+    Build(BuildArgs),
+    /// Counts and parameters of INDEX.
+    Stats {
+        /// The index file.
+        index: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
+        format: StatsFormat,
+    },
+    /// Remove articles by id.
+    Remove {
+        /// The index file.
+        index: PathBuf,
+        /// Ids to remove.
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StatsFormat {
+    Text,
+    Json,
+}
+
+/// Fingerprinting parameters of a new index (must match an existing one).
+#[derive(clap::Args)]
+struct IndexParamArgs {
+    /// Jaccard similarity of a near-duplicate, in (0, 1].
+    #[arg(long, default_value_t = 0.8)]
+    threshold: f64,
+    /// Words per shingle.
+    #[arg(long, default_value_t = 5)]
+    shingle: usize,
+    /// MinHash signature length.
+    #[arg(long, default_value_t = 128)]
+    num_perm: usize,
+    /// LSH bands (with --rows).
+    #[arg(long, requires = "rows")]
+    bands: Option<usize>,
+    /// LSH rows per band (with --bands).
+    #[arg(long, requires = "bands")]
+    rows: Option<usize>,
+    /// Do not fold British spellings to American ones.
+    #[arg(long)]
+    no_fold_spelling: bool,
+}
+
+#[derive(clap::Args)]
+struct BuildArgs {
+    /// The index file (created if missing).
+    index: PathBuf,
+    /// Files or directories to load.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    params: IndexParamArgs,
+    /// Articles per transaction.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    batch: u32,
+    /// Replace articles whose id is already admitted with other text.
+    #[arg(long)]
+    replace: bool,
+    /// JSONL id field.
+    #[arg(long, default_value = "id")]
+    id_field: String,
+    /// JSONL text field.
+    #[arg(long, default_value = "text")]
+    text_field: String,
+    /// Skip files larger than this.
+    #[arg(long, default_value = "64MiB", value_parser = parse_size)]
+    max_file_size: u64,
+    /// No progress bar, warnings or summary.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The index file.
+    index: PathBuf,
+    /// An article file (.txt/.md/.html), a JSONL file, or - for stdin (JSONL
+    /// when it starts with `{`, else one article).
+    #[arg(default_value = "-")]
+    input: PathBuf,
+    /// JSONL id field.
+    #[arg(long, default_value = "id")]
+    id_field: String,
+    /// JSONL text field.
+    #[arg(long, default_value = "text")]
+    text_field: String,
+}
+
+#[derive(clap::Args)]
+struct GateArgs {
+    /// The index file (must exist: create it with `reprint index build`).
+    index: PathBuf,
+    /// Admit near-duplicates too (default: rejected).
+    #[arg(long)]
+    admit_duplicates: bool,
+    /// Reject articles that repost passages (default: admitted, flagged).
+    #[arg(long)]
+    reject_reposts: bool,
+    /// Replace an admitted article when its id comes with other text.
+    #[arg(long)]
+    replace: bool,
+    /// JSONL id field.
+    #[arg(long, default_value = "id")]
+    id_field: String,
+    /// JSONL text field.
+    #[arg(long, default_value = "text")]
+    text_field: String,
 }
 
 #[derive(clap::Args)]
@@ -142,10 +273,17 @@ enum FormatArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(args).map(|()| ExitCode::SUCCESS),
+        Command::Index(IndexCommand::Build(args)) => build(args).map(|()| ExitCode::SUCCESS),
+        Command::Index(IndexCommand::Stats { index, format }) => {
+            stats(&index, format).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Index(IndexCommand::Remove { index, ids }) => remove(&index, &ids),
+        Command::Check(args) => check(args),
+        Command::Gate(args) => gate(args).map(|()| ExitCode::SUCCESS),
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             // A closed pipe (`reprint scan … | head`) is not an error.
             if let Some(io_err) = err.downcast_ref::<io::Error>() {
@@ -245,6 +383,257 @@ fn scan(args: ScanArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn index_params(a: &IndexParamArgs) -> Result<IndexParams> {
+    // Validate like `scan` does, so the same values are refused the same way.
+    Scanner::new(ScanOptions {
+        threshold: a.threshold,
+        shingle: a.shingle,
+        num_perm: a.num_perm,
+        lsh: a
+            .bands
+            .zip(a.rows)
+            .map(|(bands, rows)| LshParams { bands, rows }),
+        ..ScanOptions::default()
+    })?;
+    Ok(IndexParams::new(
+        a.threshold,
+        a.shingle,
+        a.num_perm,
+        a.bands
+            .zip(a.rows)
+            .map(|(bands, rows)| LshParams { bands, rows }),
+        !a.no_fold_spelling,
+    ))
+}
+
+fn build(args: BuildArgs) -> Result<()> {
+    let started = Instant::now();
+    let params = index_params(&args.params)?;
+    let read_opts = ReadOptions {
+        id_field: args.id_field,
+        text_field: args.text_field,
+        max_file_size: args.max_file_size,
+    };
+    let found = discover(&args.paths)?;
+    let index = Index::create(&args.index, params)?;
+    let bar = (!args.quiet && io::stderr().is_terminal()).then(Bar::new);
+    if let Some(b) = &bar {
+        b.start("indexing", found.files.len() as u64);
+    }
+    let mut warnings = found.warnings;
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let (mut read, mut stored) = (0usize, 0usize);
+    let mut batch: Vec<Document> = Vec::new();
+    for file in &found.files {
+        let got = read_file(file, &read_opts);
+        warnings.extend(got.warnings);
+        for doc in got.documents {
+            if !seen.insert(doc.id.clone()) {
+                warnings.push(reprint::read::Warning {
+                    path: file.path.display().to_string(),
+                    line: doc.line,
+                    kind: reprint::read::WarningKind::DuplicateId,
+                    message: format!("duplicate id \"{}\" in the input; skipped", doc.id),
+                });
+                continue;
+            }
+            read += 1;
+            batch.push(doc);
+            if batch.len() >= args.batch as usize {
+                stored += index.admit_batch(&batch, args.replace)?;
+                batch.clear();
+            }
+        }
+        if let Some(b) = &bar {
+            b.advance(1);
+        }
+    }
+    if !batch.is_empty() {
+        stored += index.admit_batch(&batch, args.replace)?;
+    }
+    if let Some(b) = &bar {
+        b.finish();
+    }
+    if !args.quiet {
+        for w in &warnings {
+            eprintln!("reprint: warning: {w}");
+        }
+        eprintln!(
+            "reprint: {read} documents read, {stored} stored in {} ({} already there); {} warnings ({:.2} s)",
+            args.index.display(),
+            read - stored,
+            warnings.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn stats(path: &Path, format: StatsFormat) -> Result<()> {
+    let s = Index::open(path)?.stats()?;
+    match format {
+        StatsFormat::Json => println!("{}", index_stats_json(&s)),
+        StatsFormat::Text => {
+            let per_doc = |bytes: u64| bytes as f64 / s.documents.max(1) as f64;
+            println!("{}", path.display());
+            println!("  documents         {}", s.documents);
+            println!("  band entries      {}", s.band_entries);
+            println!("  passage anchors   {}", s.anchor_entries);
+            println!("  paragraphs        {}", s.paragraphs);
+            println!("  stored text       {} bytes (compressed)", s.text_bytes);
+            println!(
+                "  file              {} bytes ({:.0} per document, {:.0} without text)",
+                s.file_bytes,
+                per_doc(s.file_bytes),
+                per_doc(s.file_bytes.saturating_sub(s.text_bytes))
+            );
+            let p = &s.params;
+            println!(
+                "  parameters        threshold {}, {}-word shingles, {} values ({} bands × {} rows), fold spelling {}, {}",
+                p.threshold, p.shingle, p.num_perm, p.bands, p.rows, p.fold_spelling, p.hash
+            );
+        }
+    }
+    Ok(())
+}
+
+fn remove(path: &Path, ids: &[String]) -> Result<ExitCode> {
+    let missing = Index::open(path)?.remove(ids)?;
+    for id in &missing {
+        eprintln!("reprint: warning: {id}: not in the index");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads JSONL articles from `input`, calling `each` with a document or an
+/// error line for every non-blank line, in order.
+fn for_each_line(
+    input: impl io::BufRead,
+    label: &Path,
+    opts: &ReadOptions,
+    mut each: impl FnMut(Result<Document, String>, u64) -> Result<()>,
+) -> Result<()> {
+    let file = SourceFile {
+        path: label.to_path_buf(),
+        id: label.display().to_string(),
+        format: Format::Jsonl,
+    };
+    for (i, line) in input.split(b'\n').enumerate() {
+        let bytes = line.with_context(|| format!("cannot read {}", label.display()))?;
+        let line_no = i as u64 + 1;
+        let text = String::from_utf8_lossy(&bytes);
+        match parse_line(&file, line_no, text.trim(), opts) {
+            None => {}
+            Some(Ok(doc)) => each(Ok(doc), line_no)?,
+            Some(Err(w)) => each(Err(w.message), line_no)?,
+        }
+    }
+    Ok(())
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode> {
+    let index = Index::open(&args.index)?;
+    let opts = ReadOptions {
+        id_field: args.id_field,
+        text_field: args.text_field,
+        ..ReadOptions::default()
+    };
+    let stdin_input = args.input.as_os_str() == "-";
+    let (bytes, is_jsonl) = if stdin_input {
+        let mut buf = Vec::new();
+        io::stdin()
+            .read_to_end(&mut buf)
+            .context("cannot read stdin")?;
+        let jsonl = buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        (buf, jsonl)
+    } else {
+        let found = discover(std::slice::from_ref(&args.input))?;
+        let file = found
+            .files
+            .first()
+            .with_context(|| format!("{}: not a file", args.input.display()))?;
+        let jsonl = file.format == Format::Jsonl;
+        if !jsonl {
+            let got = read_file(file, &opts);
+            for w in &got.warnings {
+                eprintln!("reprint: warning: {w}");
+            }
+            let doc = got
+                .documents
+                .into_iter()
+                .next()
+                .with_context(|| format!("{}: no article to check", args.input.display()))?;
+            return one_verdict(&index, &doc);
+        }
+        let bytes = std::fs::read(&args.input)
+            .with_context(|| format!("cannot read {}", args.input.display()))?;
+        (bytes, true)
+    };
+    if !is_jsonl {
+        let doc = Document {
+            id: "-".into(),
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            line: None,
+        };
+        return one_verdict(&index, &doc);
+    }
+    let mut out = io::stdout().lock();
+    for_each_line(&bytes[..], &args.input, &opts, |doc, line| {
+        let text = match doc {
+            Ok(doc) => verdict_json(&index.check(&doc)?),
+            Err(message) => stream_error_json(line, &message),
+        };
+        writeln!(out, "{text}")?;
+        Ok(())
+    })?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints one verdict; the exit code tells a shell what it was.
+fn one_verdict(index: &Index, doc: &Document) -> Result<ExitCode> {
+    let v = index.check(doc)?;
+    println!("{}", verdict_json(&v));
+    Ok(ExitCode::from(match v.kind {
+        VerdictKind::New => 0,
+        VerdictKind::Duplicate => 1,
+        VerdictKind::Reposts => 3,
+    }))
+}
+
+fn gate(args: GateArgs) -> Result<()> {
+    let index = Index::open(&args.index)?;
+    let policy = Policy {
+        admit_duplicates: args.admit_duplicates,
+        reject_reposts: args.reject_reposts,
+        replace: args.replace,
+    };
+    let opts = ReadOptions {
+        id_field: args.id_field,
+        text_field: args.text_field,
+        ..ReadOptions::default()
+    };
+    let mut out = io::stdout().lock();
+    for_each_line(io::stdin().lock(), Path::new("-"), &opts, |doc, line| {
+        let text = match doc {
+            Ok(doc) => match index.admit(&doc, policy) {
+                Ok(v) => verdict_json(&v),
+                // A conflicting id is this line's problem, not the stream's.
+                Err(e @ reprint::Error::IdConflict { .. }) => {
+                    stream_error_json(line, &e.to_string())
+                }
+                Err(e) => return Err(e.into()),
+            },
+            Err(message) => stream_error_json(line, &message),
+        };
+        // One line out per article, flushed at once: the caller may be
+        // waiting for it before sending the next.
+        writeln!(out, "{text}")?;
+        out.flush()?;
+        Ok(())
+    })
 }
 
 /// Writes to a temporary file beside `path` and renames it into place, so

@@ -464,7 +464,8 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
     }
 }
 
-fn anchor_hash(words: &[u64]) -> u64 {
+/// The stable hash of one anchor (a window of word hashes).
+pub fn anchor_hash(words: &[u64]) -> u64 {
     let mut bytes = [0u8; 8 * 16];
     let n = words.len().min(16);
     for (chunk, w) in bytes.chunks_exact_mut(8).zip(&words[..n]) {

@@ -457,8 +457,10 @@ fn read_jsonl(out: &mut FileRead, file: &SourceFile, text: &str, opts: &ReadOpti
     }
 }
 
-/// One JSONL line: a document, a warning, or `None` for a blank line.
-fn parse_line(
+/// One JSONL line of `file`: a document, a warning, or `None` for a blank
+/// line. `line_no` is 1-based; `line` has no line terminator. Used for
+/// files and for streams (`reprint gate`, `reprint check -`).
+pub fn parse_line(
     file: &SourceFile,
     line_no: u64,
     line: &str,

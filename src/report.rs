@@ -15,6 +15,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::index::{IndexStats, Verdict};
 use crate::scan::{DuplicateCluster, LinkOut, PassageClusterOut, ScanResult};
 
 /// The JSON schema identifier written in every JSON report.
@@ -432,4 +433,77 @@ impl<'a> JsonCluster<'a> {
                 .collect(),
         }
     }
+}
+
+/// One verdict as a single line of JSON (no trailing newline): the wire
+/// format of `reprint check`, `reprint gate` and `reprint serve`.
+///
+/// `{"id":…,"verdict":"new"|"duplicate"|"reposts","admitted":…,
+/// "duplicate_of":[{"id":…,"jaccard":…}],"passages":[{"id":…,"span":[s,e],
+/// "other_span":[s,e],"similarity":…}]}`
+pub fn verdict_json(v: &Verdict) -> String {
+    #[derive(Serialize)]
+    struct Dup<'a> {
+        id: &'a str,
+        jaccard: f64,
+    }
+    #[derive(Serialize)]
+    struct Passage<'a> {
+        id: &'a str,
+        span: [u32; 2],
+        other_span: [u32; 2],
+        similarity: f64,
+    }
+    #[derive(Serialize)]
+    struct Line<'a> {
+        id: &'a str,
+        verdict: &'static str,
+        admitted: bool,
+        duplicate_of: Vec<Dup<'a>>,
+        passages: Vec<Passage<'a>>,
+    }
+    let line = Line {
+        id: &v.id,
+        verdict: v.kind.as_str(),
+        admitted: v.admitted,
+        duplicate_of: v
+            .duplicate_of
+            .iter()
+            .map(|d| Dup {
+                id: &d.id,
+                jaccard: round6(d.jaccard),
+            })
+            .collect(),
+        passages: v
+            .passages
+            .iter()
+            .map(|p| Passage {
+                id: &p.id,
+                span: [p.span.0, p.span.1],
+                other_span: [p.other_span.0, p.other_span.1],
+                similarity: round6(p.similarity),
+            })
+            .collect(),
+    };
+    serde_json::to_string(&line).unwrap_or_default()
+}
+
+/// An error for one input line of a stream, as a line of JSON.
+pub fn stream_error_json(line: u64, message: &str) -> String {
+    serde_json::json!({"line": line, "error": message}).to_string()
+}
+
+/// `reprint index stats` as JSON.
+pub fn index_stats_json(stats: &IndexStats) -> String {
+    serde_json::json!({
+        "schema": "reprint.index-stats/1",
+        "documents": stats.documents,
+        "band_entries": stats.band_entries,
+        "anchor_entries": stats.anchor_entries,
+        "paragraphs": stats.paragraphs,
+        "text_bytes": stats.text_bytes,
+        "file_bytes": stats.file_bytes,
+        "params": stats.params,
+    })
+    .to_string()
 }

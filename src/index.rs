@@ -1,0 +1,886 @@
+//! Index: a durable record of admitted articles (redb, an embedded ACID
+//! store) and the verdicts the ingestion gate gives against it.
+//!
+//! Every article is fingerprinted exactly as `scan` does (same tokenizer,
+//! shingles, signature and bands for the same parameters), so the gate and
+//! a scan agree. What is stored, per article:
+//!
+//! | table | key → value | why |
+//! |---|---|---|
+//! | `docs` | doc key → id, content hash, LZ4-compressed text | exact verification and passage alignment against admitted text |
+//! | `ids` | id → doc key | lookups, idempotent re-admission |
+//! | `bands` | band key → doc keys (multimap) | near-duplicate candidates (LSH) |
+//! | `anchors` | winnowed passage anchor → doc keys (multimap) | reposted-passage candidates |
+//! | `units` | paragraph fingerprint → number of documents | boilerplate by frequency |
+//! | `meta` | `params` → JSON | refuse to open with incompatible parameters |
+//!
+//! Concurrency and durability come from redb: readers (checks) see a
+//! consistent snapshot and never wait for the writer; admits run one write
+//! transaction at a time, and the verdict of an admit is computed inside
+//! its transaction, so two admits of the same text cannot both be `new`.
+//! A commit is durable when it returns (fsync), so an acknowledged admit
+//! survives `kill -9`, and a killed `index build` leaves whole batches.
+
+use std::path::Path;
+
+use ahash::AHashMap;
+use rayon::prelude::*;
+use redb::{
+    Database, MultimapTableDefinition, ReadableMultimapTable, ReadableTable, ReadableTableMetadata,
+    TableDefinition,
+};
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::boilerplate::fingerprint;
+use crate::error::Error;
+use crate::lsh::{band_key, LshParams};
+use crate::normalize::NormalizeOptions;
+use crate::passages::{
+    anchor_hash, auto_boilerplate_min_docs, find_passages, DocUnits, PassageOptions,
+};
+use crate::read::Document;
+use crate::shingle::{shingle_hashes, ShingleSet};
+use crate::sketch::{Signature, Sketcher};
+use crate::tokenize::{Tokenizer, Word};
+use crate::units::{units, Unit};
+
+const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+const DOCS: TableDefinition<u64, &[u8]> = TableDefinition::new("docs");
+const IDS: TableDefinition<&str, u64> = TableDefinition::new("ids");
+const BANDS: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("bands");
+const ANCHORS: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("anchors");
+const UNITS: TableDefinition<u64, u64> = TableDefinition::new("units");
+
+/// Version of the on-disk layout; bumped when tables or encodings change.
+const FORMAT_VERSION: u32 = 1;
+
+/// Winnowing window over a paragraph's anchors: the smallest anchor of every
+/// run of this many is stored, which guarantees a shared anchor for any
+/// verbatim run of `WINNOW + anchor_words − 1` words while storing about
+/// 2/(WINNOW+1) of them.
+const WINNOW: usize = 8;
+
+/// Most candidate documents aligned for passages per check.
+const MAX_PASSAGE_CANDIDATES: usize = 32;
+
+/// The parameters an index is built with. Stored in the index; opening it
+/// with different ones is refused, because signatures, band keys and
+/// anchors would not be comparable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexParams {
+    /// On-disk layout version.
+    pub format: u32,
+    /// Word and shingle hash.
+    pub hash: String,
+    /// Jaccard threshold of a near-duplicate.
+    pub threshold: f64,
+    /// Words per shingle.
+    pub shingle: usize,
+    /// Signature values.
+    pub num_perm: usize,
+    /// LSH bands.
+    pub bands: usize,
+    /// LSH rows per band.
+    pub rows: usize,
+    /// British → American spelling folding.
+    pub fold_spelling: bool,
+    /// Words per passage anchor.
+    pub anchor_words: usize,
+}
+
+impl IndexParams {
+    /// The parameters `scan` would use for these options.
+    pub fn new(
+        threshold: f64,
+        shingle: usize,
+        num_perm: usize,
+        lsh: Option<LshParams>,
+        fold_spelling: bool,
+    ) -> Self {
+        let lsh = lsh.unwrap_or_else(|| LshParams::optimal(threshold, num_perm));
+        IndexParams {
+            format: FORMAT_VERSION,
+            hash: "xxh3-64".into(),
+            threshold,
+            shingle,
+            num_perm,
+            bands: lsh.bands,
+            rows: lsh.rows,
+            fold_spelling,
+            anchor_words: PassageOptions::default().anchor_words,
+        }
+    }
+
+    fn lsh(&self) -> LshParams {
+        LshParams {
+            bands: self.bands,
+            rows: self.rows,
+        }
+    }
+
+    fn normalize(&self) -> NormalizeOptions {
+        NormalizeOptions {
+            fold_spelling: self.fold_spelling,
+        }
+    }
+
+    /// The differences between two parameter sets, for the refusal message.
+    fn differences(&self, other: &IndexParams) -> Vec<String> {
+        let (a, b) = (
+            serde_json::to_value(self).unwrap_or_default(),
+            serde_json::to_value(other).unwrap_or_default(),
+        );
+        let mut out = Vec::new();
+        if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
+            for (k, v) in a {
+                if b.get(k) != Some(v) {
+                    out.push(format!(
+                        "{k}: index has {}, asked for {v}",
+                        b.get(k).cloned().unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What the gate does with an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Policy {
+    /// Admit near-duplicates too (default: they are rejected).
+    pub admit_duplicates: bool,
+    /// Reject articles that repost passages (default: admitted, flagged).
+    pub reject_reposts: bool,
+    /// Replace an admitted article when the same id comes with different
+    /// text (default: an error).
+    pub replace: bool,
+}
+
+/// The kind of verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerdictKind {
+    /// Neither a near-duplicate nor reposting passages.
+    New,
+    /// A near-duplicate of an admitted article.
+    Duplicate,
+    /// Reposts passages of admitted articles.
+    Reposts,
+}
+
+impl VerdictKind {
+    /// The name in verdict JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictKind::New => "new",
+            VerdictKind::Duplicate => "duplicate",
+            VerdictKind::Reposts => "reposts",
+        }
+    }
+}
+
+/// An admitted article this one is a near-duplicate of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateOf {
+    /// Its id.
+    pub id: String,
+    /// Exact Jaccard similarity.
+    pub jaccard: f64,
+}
+
+/// A passage this article shares with an admitted one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassageMatch {
+    /// The admitted article's id.
+    pub id: String,
+    /// Byte span in this article.
+    pub span: (u32, u32),
+    /// Byte span in the admitted article.
+    pub other_span: (u32, u32),
+    /// Alignment similarity.
+    pub similarity: f64,
+}
+
+/// The gate's answer for one article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// The article's id.
+    pub id: String,
+    /// New, duplicate or reposts.
+    pub kind: VerdictKind,
+    /// Whether the article is (now) in the index.
+    pub admitted: bool,
+    /// Near-duplicates among admitted articles, most similar first.
+    pub duplicate_of: Vec<DuplicateOf>,
+    /// Shared passages, by position in this article.
+    pub passages: Vec<PassageMatch>,
+}
+
+/// Counts describing an index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexStats {
+    /// Admitted documents.
+    pub documents: u64,
+    /// Stored band entries.
+    pub band_entries: u64,
+    /// Stored passage anchors.
+    pub anchor_entries: u64,
+    /// Distinct paragraph fingerprints.
+    pub paragraphs: u64,
+    /// Bytes of compressed text stored.
+    pub text_bytes: u64,
+    /// Size of the index file.
+    pub file_bytes: u64,
+    /// The parameters.
+    pub params: IndexParams,
+}
+
+/// Everything the gate computes of one article before touching the index.
+struct Fingerprint {
+    content_hash: u64,
+    shingles: ShingleSet,
+    band_keys: Vec<u64>,
+    doc: DocUnits,
+    unit_fps: Vec<u64>,
+    anchors: Vec<u64>,
+}
+
+/// An open index.
+pub struct Index {
+    db: Database,
+    params: IndexParams,
+    path: std::path::PathBuf,
+}
+
+fn db_err(path: &Path, e: impl Into<redb::Error>) -> Error {
+    Error::Index {
+        path: path.to_path_buf(),
+        message: e.into().to_string(),
+    }
+}
+
+impl Index {
+    /// Opens the index at `path`, creating it with `params` if it does not
+    /// exist. An existing index built with other parameters is refused
+    /// with [`Error::IncompatibleIndex`] naming the differences.
+    pub fn create(path: &Path, params: IndexParams) -> Result<Index, Error> {
+        let db = Database::create(path).map_err(|e| db_err(path, e))?;
+        let txn = db.begin_write().map_err(|e| db_err(path, e))?;
+        let stored = {
+            let mut meta = txn.open_table(META).map_err(|e| db_err(path, e))?;
+            let existing = meta
+                .get("params")
+                .map_err(|e| db_err(path, e))?
+                .map(|v| v.value().to_owned());
+            match existing {
+                Some(json) => Some(json),
+                None => {
+                    let json = serde_json::to_string(&params).unwrap_or_default();
+                    meta.insert("params", json.as_str())
+                        .map_err(|e| db_err(path, e))?;
+                    None
+                }
+            }
+        };
+        for_tables(&txn, path)?;
+        txn.commit().map_err(|e| db_err(path, e))?;
+        if let Some(json) = stored {
+            let existing: IndexParams = serde_json::from_str(&json).map_err(|e| Error::Index {
+                path: path.to_path_buf(),
+                message: format!("unreadable parameters: {e}"),
+            })?;
+            if existing != params {
+                return Err(Error::IncompatibleIndex {
+                    path: path.to_path_buf(),
+                    differences: params.differences(&existing).join("; "),
+                });
+            }
+        }
+        Ok(Index {
+            db,
+            params,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing index with the parameters it was built with.
+    pub fn open(path: &Path) -> Result<Index, Error> {
+        if !path.exists() {
+            return Err(Error::NotFound(path.to_path_buf()));
+        }
+        let db = Database::open(path).map_err(|e| db_err(path, e))?;
+        let txn = db.begin_read().map_err(|e| db_err(path, e))?;
+        let meta = txn.open_table(META).map_err(|e| db_err(path, e))?;
+        let json = meta
+            .get("params")
+            .map_err(|e| db_err(path, e))?
+            .map(|v| v.value().to_owned())
+            .ok_or_else(|| Error::Index {
+                path: path.to_path_buf(),
+                message: "not a reprint index (no parameters)".into(),
+            })?;
+        drop(meta);
+        drop(txn);
+        let params: IndexParams = serde_json::from_str(&json).map_err(|e| Error::Index {
+            path: path.to_path_buf(),
+            message: format!("unreadable parameters: {e}"),
+        })?;
+        if params.format != FORMAT_VERSION {
+            return Err(Error::IncompatibleIndex {
+                path: path.to_path_buf(),
+                differences: format!(
+                    "format: index has {}, this reprint reads {FORMAT_VERSION}",
+                    params.format
+                ),
+            });
+        }
+        Ok(Index {
+            db,
+            params,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The index's parameters.
+    pub fn params(&self) -> &IndexParams {
+        &self.params
+    }
+
+    fn err(&self, e: impl Into<redb::Error>) -> Error {
+        db_err(&self.path, e)
+    }
+
+    /// The verdict for `doc` against the admitted articles, without
+    /// changing the index.
+    pub fn check(&self, doc: &Document) -> Result<Verdict, Error> {
+        let fp = fingerprint_text(&self.params, &doc.text);
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let tables = Tables {
+            docs: txn.open_table(DOCS).map_err(|e| self.err(e))?,
+            ids: txn.open_table(IDS).map_err(|e| self.err(e))?,
+            bands: txn.open_multimap_table(BANDS).map_err(|e| self.err(e))?,
+            anchors: txn.open_multimap_table(ANCHORS).map_err(|e| self.err(e))?,
+            units: txn.open_table(UNITS).map_err(|e| self.err(e))?,
+        };
+        let existing = tables
+            .ids
+            .get(doc.id.as_str())
+            .map_err(|e| self.err(e))?
+            .map(|k| k.value());
+        if let Some(key) = existing {
+            if self.stored_hash(&tables.docs, key)? == Some(fp.content_hash) {
+                let verdict = self.judge(&tables, doc, &fp, Some(key))?;
+                return Ok(Verdict {
+                    admitted: true,
+                    ..verdict
+                });
+            }
+        }
+        self.judge(&tables, doc, &fp, None)
+    }
+
+    /// Judges `doc` and admits it if the policy says so, in one durable
+    /// transaction. Re-admitting an id with the same text changes nothing
+    /// and answers as for an admitted article; the same id with different
+    /// text is [`Error::IdConflict`] unless `policy.replace`.
+    pub fn admit(&self, doc: &Document, policy: Policy) -> Result<Verdict, Error> {
+        let fp = fingerprint_text(&self.params, &doc.text);
+        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        if let Some(key) = self.key_of(&txn, &doc.id)? {
+            let same = {
+                let docs = txn.open_table(DOCS).map_err(|e| self.err(e))?;
+                self.stored_hash(&docs, key)? == Some(fp.content_hash)
+            };
+            if same {
+                let verdict = {
+                    let t = open_write_tables(&txn).map_err(|e| self.err(e))?;
+                    self.judge(&t, doc, &fp, Some(key))?
+                };
+                txn.abort().map_err(|e| self.err(e))?;
+                return Ok(Verdict {
+                    admitted: true,
+                    ..verdict
+                });
+            }
+            if !policy.replace {
+                return Err(Error::IdConflict { id: doc.id.clone() });
+            }
+            remove_key(&txn, key, &self.params).map_err(|e| self.err(e))?;
+        }
+        let verdict = {
+            let t = open_write_tables(&txn).map_err(|e| self.err(e))?;
+            self.judge(&t, doc, &fp, None)?
+        };
+        let admit = match verdict.kind {
+            VerdictKind::New => true,
+            VerdictKind::Duplicate => policy.admit_duplicates,
+            VerdictKind::Reposts => !policy.reject_reposts,
+        };
+        if admit {
+            insert(&txn, doc, &fp).map_err(|e| self.err(e))?;
+        }
+        txn.commit().map_err(|e| self.err(e))?;
+        Ok(Verdict {
+            admitted: admit,
+            ..verdict
+        })
+    }
+
+    fn key_of(&self, txn: &redb::WriteTransaction, id: &str) -> Result<Option<u64>, Error> {
+        let ids = txn.open_table(IDS).map_err(|e| self.err(e))?;
+        let key = ids.get(id).map_err(|e| self.err(e))?.map(|k| k.value());
+        Ok(key)
+    }
+
+    /// Admits every document without judging it (bulk load), in one
+    /// transaction: all of them are stored or, if the process dies, none.
+    /// Ids already stored with the same text are skipped; with different
+    /// text they are an error unless `replace`. Returns how many were
+    /// stored.
+    pub fn admit_batch(&self, docs: &[Document], replace: bool) -> Result<usize, Error> {
+        let fps: Vec<Fingerprint> = docs
+            .par_iter()
+            .map(|d| fingerprint_text(&self.params, &d.text))
+            .collect();
+        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        let mut stored = 0;
+        for (doc, fp) in docs.iter().zip(&fps) {
+            if let Some(key) = self.key_of(&txn, &doc.id)? {
+                let docs_t = txn.open_table(DOCS).map_err(|e| self.err(e))?;
+                let same = self.stored_hash(&docs_t, key)? == Some(fp.content_hash);
+                drop(docs_t);
+                if same {
+                    continue;
+                }
+                if !replace {
+                    return Err(Error::IdConflict { id: doc.id.clone() });
+                }
+                remove_key(&txn, key, &self.params).map_err(|e| self.err(e))?;
+            }
+            insert(&txn, doc, fp).map_err(|e| self.err(e))?;
+            stored += 1;
+        }
+        txn.commit().map_err(|e| self.err(e))?;
+        Ok(stored)
+    }
+
+    /// Removes articles by id; returns the ids that were not in the index.
+    pub fn remove(&self, ids: &[String]) -> Result<Vec<String>, Error> {
+        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.key_of(&txn, id)? {
+                Some(key) => remove_key(&txn, key, &self.params).map_err(|e| self.err(e))?,
+                None => missing.push(id.clone()),
+            }
+        }
+        txn.commit().map_err(|e| self.err(e))?;
+        Ok(missing)
+    }
+
+    /// Counts.
+    pub fn stats(&self) -> Result<IndexStats, Error> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.err(e))?;
+        let mut text_bytes = 0u64;
+        for entry in docs.iter().map_err(|e| self.err(e))? {
+            let (_, v) = entry.map_err(|e| self.err(e))?;
+            text_bytes += decode_record(v.value()).map_or(0, |r| r.compressed.len() as u64);
+        }
+        Ok(IndexStats {
+            documents: docs.len().map_err(|e| self.err(e))?,
+            band_entries: txn
+                .open_multimap_table(BANDS)
+                .map_err(|e| self.err(e))?
+                .len()
+                .map_err(|e| self.err(e))?,
+            anchor_entries: txn
+                .open_multimap_table(ANCHORS)
+                .map_err(|e| self.err(e))?
+                .len()
+                .map_err(|e| self.err(e))?,
+            paragraphs: txn
+                .open_table(UNITS)
+                .map_err(|e| self.err(e))?
+                .len()
+                .map_err(|e| self.err(e))?,
+            text_bytes,
+            file_bytes: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
+            params: self.params.clone(),
+        })
+    }
+
+    fn stored_hash(
+        &self,
+        docs: &impl ReadableTable<u64, &'static [u8]>,
+        key: u64,
+    ) -> Result<Option<u64>, Error> {
+        Ok(docs
+            .get(key)
+            .map_err(|e| self.err(e))?
+            .and_then(|v| decode_record(v.value()).map(|r| r.content_hash)))
+    }
+
+    /// The verdict for `doc` against every admitted article except `skip`.
+    fn judge<D, I, B, A, U>(
+        &self,
+        t: &Tables<D, I, B, A, U>,
+        doc: &Document,
+        fp: &Fingerprint,
+        skip: Option<u64>,
+    ) -> Result<Verdict, Error>
+    where
+        D: ReadableTable<u64, &'static [u8]>,
+        I: ReadableTable<&'static str, u64>,
+        B: ReadableMultimapTable<u64, u64>,
+        A: ReadableMultimapTable<u64, u64>,
+        U: ReadableTable<u64, u64>,
+    {
+        let p = &self.params;
+        // Near-duplicates: band-key candidates, exact Jaccard on their text.
+        let mut candidates: Vec<u64> = Vec::new();
+        for &k in &fp.band_keys {
+            for v in t.bands.get(k).map_err(|e| self.err(e))? {
+                candidates.push(v.map_err(|e| self.err(e))?.value());
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut duplicate_of = Vec::new();
+        let mut cache: AHashMap<u64, (String, String)> = AHashMap::new();
+        for key in candidates.into_iter().filter(|&k| Some(k) != skip) {
+            let Some((id, text)) = self.load(&t.docs, key)? else {
+                continue;
+            };
+            let other = fingerprint_text(&self.params, &text);
+            let jaccard = fp.shingles.jaccard(&other.shingles);
+            if jaccard >= p.threshold {
+                duplicate_of.push(DuplicateOf {
+                    id: id.clone(),
+                    jaccard,
+                });
+            }
+            cache.insert(key, (id, text));
+        }
+        duplicate_of.sort_by(|a, b| {
+            b.jaccard
+                .total_cmp(&a.jaccard)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+
+        // Passages: winnowed-anchor candidates, aligned with the passage
+        // stage on the pair; boilerplate paragraphs (frequent in the index)
+        // are left out on both sides.
+        let min_docs =
+            auto_boilerplate_min_docs(t.docs.len().map_err(|e| self.err(e))? as usize) as u64;
+        let mut hits: AHashMap<u64, u32> = AHashMap::new();
+        for &a in &fp.anchors {
+            for v in t.anchors.get(a).map_err(|e| self.err(e))? {
+                let key = v.map_err(|e| self.err(e))?.value();
+                if Some(key) != skip {
+                    *hits.entry(key).or_default() += 1;
+                }
+            }
+        }
+        let mut ranked: Vec<(u64, u32)> = hits.into_iter().collect();
+        ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(MAX_PASSAGE_CANDIDATES);
+        let frequent = |fps: &[u64]| -> Result<Vec<bool>, Error> {
+            fps.iter()
+                .map(|f| {
+                    Ok(t.units
+                        .get(*f)
+                        .map_err(|e| self.err(e))?
+                        .map_or(0, |c| c.value())
+                        >= min_docs)
+                })
+                .collect()
+        };
+        let mine = keep_units(&fp.doc, &frequent(&fp.unit_fps)?);
+        let mut passages = Vec::new();
+        let opts = PassageOptions {
+            boilerplate_min_docs: Some(usize::MAX),
+            ..PassageOptions::default()
+        };
+        for (key, _) in ranked {
+            let (id, text) = match cache.remove(&key) {
+                Some(entry) => entry,
+                None => match self.load(&t.docs, key)? {
+                    Some(entry) => entry,
+                    None => continue,
+                },
+            };
+            if duplicate_of.iter().any(|d| d.id == id) {
+                continue;
+            }
+            let other = fingerprint_text(&self.params, &text);
+            let theirs = keep_units(&other.doc, &frequent(&other.unit_fps)?);
+            let found = find_passages(&[mine.clone(), theirs], &[0, 1], &opts);
+            for link in found.links {
+                for s in link.shared {
+                    passages.push(PassageMatch {
+                        id: id.clone(),
+                        span: (s.a_span.start, s.a_span.end),
+                        other_span: (s.b_span.start, s.b_span.end),
+                        similarity: s.similarity,
+                    });
+                }
+            }
+        }
+        passages.sort_by(|a, b| (a.span, &a.id, a.other_span).cmp(&(b.span, &b.id, b.other_span)));
+        let kind = if !duplicate_of.is_empty() {
+            VerdictKind::Duplicate
+        } else if !passages.is_empty() {
+            VerdictKind::Reposts
+        } else {
+            VerdictKind::New
+        };
+        Ok(Verdict {
+            id: doc.id.clone(),
+            kind,
+            admitted: false,
+            duplicate_of,
+            passages,
+        })
+    }
+
+    fn load(
+        &self,
+        docs: &impl ReadableTable<u64, &'static [u8]>,
+        key: u64,
+    ) -> Result<Option<(String, String)>, Error> {
+        let Some(v) = docs.get(key).map_err(|e| self.err(e))? else {
+            return Ok(None);
+        };
+        let record = decode_record(v.value()).ok_or_else(|| Error::Index {
+            path: self.path.clone(),
+            message: format!("corrupt record for document key {key}"),
+        })?;
+        let text =
+            lz4_flex::decompress_size_prepended(record.compressed).map_err(|e| Error::Index {
+                path: self.path.clone(),
+                message: format!("corrupt text for document {}: {e}", record.id),
+            })?;
+        Ok(Some((
+            record.id.to_owned(),
+            String::from_utf8_lossy(&text).into_owned(),
+        )))
+    }
+}
+
+/// Everything the gate needs of one text, computed as `scan` does.
+fn fingerprint_text(p: &IndexParams, text: &str) -> Fingerprint {
+    let mut tokenizer = Tokenizer::new(p.normalize());
+    let mut words: Vec<Word> = Vec::new();
+    tokenizer.words(text, &mut words);
+    let mut hashes = Vec::new();
+    shingle_hashes(&words, p.shingle, &mut hashes);
+    let band_keys = Sketcher::new(p.num_perm)
+        .sketch(&hashes)
+        .map(|sig: Signature| (0..p.bands).map(|b| band_key(&sig, p.lsh(), b)).collect())
+        .unwrap_or_default();
+    let doc_units = units(text, &words, PassageOptions::default().units);
+    let unit_fps: Vec<u64> = doc_units
+        .iter()
+        .map(|u| {
+            fingerprint(
+                words[u.start as usize..u.end as usize]
+                    .iter()
+                    .map(|w| w.hash),
+            )
+        })
+        .collect();
+    let mut anchors = Vec::new();
+    for u in &doc_units {
+        winnow(
+            &words[u.start as usize..u.end as usize],
+            p.anchor_words,
+            &mut anchors,
+        );
+    }
+    anchors.sort_unstable();
+    anchors.dedup();
+    Fingerprint {
+        content_hash: xxh3_64(text.as_bytes()),
+        shingles: ShingleSet::from_hashes(hashes),
+        band_keys,
+        doc: DocUnits {
+            words,
+            units: doc_units,
+        },
+        unit_fps,
+        anchors,
+    }
+}
+
+/// A document's units without the ones flagged.
+fn keep_units(doc: &DocUnits, drop: &[bool]) -> DocUnits {
+    DocUnits {
+        words: doc.words.clone(),
+        units: doc
+            .units
+            .iter()
+            .zip(drop)
+            .filter(|(_, &d)| !d)
+            .map(|(u, _)| *u)
+            .collect::<Vec<Unit>>(),
+    }
+}
+
+/// Appends the winnowed anchors of one paragraph's words: of every window
+/// of [`WINNOW`] consecutive anchors, the smallest.
+fn winnow(words: &[Word], anchor_words: usize, out: &mut Vec<u64>) {
+    let hashes: Vec<u64> = words.iter().map(|w| w.hash).collect();
+    let n = anchor_words.min(hashes.len()).max(1);
+    let anchors: Vec<u64> = hashes.windows(n).map(anchor_hash).collect();
+    if anchors.len() <= WINNOW {
+        out.extend(anchors.iter().min());
+        return;
+    }
+    for w in anchors.windows(WINNOW) {
+        if let Some(&m) = w.iter().min() {
+            if out.last() != Some(&m) {
+                out.push(m);
+            }
+        }
+    }
+}
+
+struct Tables<D, I, B, A, U> {
+    docs: D,
+    ids: I,
+    bands: B,
+    anchors: A,
+    units: U,
+}
+
+type WriteTables<'t> = Tables<
+    redb::Table<'t, u64, &'static [u8]>,
+    redb::Table<'t, &'static str, u64>,
+    redb::MultimapTable<'t, u64, u64>,
+    redb::MultimapTable<'t, u64, u64>,
+    redb::Table<'t, u64, u64>,
+>;
+
+// redb's own error type, straight from `?` on redb calls; the public API
+// wraps it into `Error::Index` with the file name.
+#[allow(clippy::result_large_err)]
+fn open_write_tables(txn: &redb::WriteTransaction) -> Result<WriteTables<'_>, redb::Error> {
+    Ok(Tables {
+        docs: txn.open_table(DOCS)?,
+        ids: txn.open_table(IDS)?,
+        bands: txn.open_multimap_table(BANDS)?,
+        anchors: txn.open_multimap_table(ANCHORS)?,
+        units: txn.open_table(UNITS)?,
+    })
+}
+
+fn for_tables(txn: &redb::WriteTransaction, path: &Path) -> Result<(), Error> {
+    open_write_tables(txn)
+        .map(|_| ())
+        .map_err(|e| db_err(path, e))
+}
+
+// See `open_write_tables`.
+#[allow(clippy::result_large_err)]
+fn insert(
+    txn: &redb::WriteTransaction,
+    doc: &Document,
+    fp: &Fingerprint,
+) -> Result<(), redb::Error> {
+    let mut t = open_write_tables(txn)?;
+    let key = t.docs.last()?.map_or(0, |(k, _)| k.value() + 1);
+    let record = encode_record(
+        &doc.id,
+        fp.content_hash,
+        &lz4_flex::compress_prepend_size(doc.text.as_bytes()),
+    );
+    t.docs.insert(key, record.as_slice())?;
+    t.ids.insert(doc.id.as_str(), key)?;
+    for &b in &fp.band_keys {
+        t.bands.insert(b, key)?;
+    }
+    for &a in &fp.anchors {
+        t.anchors.insert(a, key)?;
+    }
+    let mut fps = fp.unit_fps.clone();
+    fps.sort_unstable();
+    fps.dedup();
+    for f in fps {
+        let count = t.units.get(f)?.map_or(0, |c| c.value());
+        t.units.insert(f, count + 1)?;
+    }
+    Ok(())
+}
+
+/// Removes document `key` and everything derived from it (recomputed from
+/// its stored text).
+// See `open_write_tables`.
+#[allow(clippy::result_large_err)]
+fn remove_key(
+    txn: &redb::WriteTransaction,
+    key: u64,
+    params: &IndexParams,
+) -> Result<(), redb::Error> {
+    let mut t = open_write_tables(txn)?;
+    let Some((id, text)) = ({
+        let v = t.docs.get(key)?;
+        v.and_then(|v| {
+            let r = decode_record(v.value())?;
+            let text = lz4_flex::decompress_size_prepended(r.compressed).ok()?;
+            Some((r.id.to_owned(), String::from_utf8_lossy(&text).into_owned()))
+        })
+    }) else {
+        return Ok(());
+    };
+    let fp = fingerprint_text(params, &text);
+    for &b in &fp.band_keys {
+        t.bands.remove(b, key)?;
+    }
+    for &a in &fp.anchors {
+        t.anchors.remove(a, key)?;
+    }
+    let mut fps = fp.unit_fps.clone();
+    fps.sort_unstable();
+    fps.dedup();
+    for f in fps {
+        let count = t.units.get(f)?.map_or(0, |c| c.value());
+        if count <= 1 {
+            t.units.remove(f)?;
+        } else {
+            t.units.insert(f, count - 1)?;
+        }
+    }
+    t.ids.remove(id.as_str())?;
+    t.docs.remove(key)?;
+    Ok(())
+}
+
+struct Record<'a> {
+    id: &'a str,
+    content_hash: u64,
+    compressed: &'a [u8],
+}
+
+/// Record layout: content hash (u64 LE), id length (u32 LE), id (UTF-8),
+/// LZ4 block with the text's length prepended.
+fn encode_record(id: &str, content_hash: u64, compressed: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(12 + id.len() + compressed.len());
+    out.extend_from_slice(&content_hash.to_le_bytes());
+    out.extend_from_slice(&(id.len() as u32).to_le_bytes());
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(compressed);
+    out
+}
+
+fn decode_record(bytes: &[u8]) -> Option<Record<'_>> {
+    let content_hash = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    let len = u32::from_le_bytes(bytes.get(8..12)?.try_into().ok()?) as usize;
+    let id = std::str::from_utf8(bytes.get(12..12 + len)?).ok()?;
+    Some(Record {
+        id,
+        content_hash,
+        compressed: bytes.get(12 + len..)?,
+    })
+}
