@@ -1,0 +1,382 @@
+//! The ingestion gate: `reprint index build`, `check`, `gate`, `index
+//! stats|remove`, run as real processes — verdicts, exit codes,
+//! idempotency, parameter refusal, agreement with `scan`, and durability
+//! under `kill -9`.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command as Process, Stdio};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
+
+fn bin() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("reprint")
+}
+
+fn build(index: &Path, paths: &[&str], extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["index", "build", index.to_str().unwrap()];
+    args.extend_from_slice(paths);
+    args.extend_from_slice(extra);
+    args.push("-q");
+    run(&args)
+}
+
+fn stats(index: &Path) -> Value {
+    let out = run(&[
+        "index",
+        "stats",
+        index.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Feeds JSONL lines to `reprint gate` and returns the verdict lines.
+fn gate(index: &Path, lines: &[String], extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["gate", index.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = reprint()
+        .args(&args)
+        .write_stdin(lines.join("\n"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+const DEFENCE: &str = "Defence ties between the two countries have grown in recent years with \
+    Moscow providing army training and university scholarships to thousands of soldiers, as well \
+    as selling arms to a military blacklisted by several Western countries.";
+
+#[test]
+fn check_gives_verdicts_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.redb");
+    assert!(build(&index, &[DATA], &[]).status.success());
+    assert_eq!(stats(&index)["documents"], 8);
+
+    // A near-duplicate: exit 1, the admitted copies named, most similar first.
+    let out = run(&[
+        "check",
+        index.to_str().unwrap(),
+        &format!("{DATA}/wire/port-strike-syndicated.txt"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "duplicate");
+    assert_eq!(v["admitted"], false);
+    let dups = v["duplicate_of"].as_array().unwrap();
+    assert_eq!(dups[0]["id"], "wire/port-strike-syndicated.txt");
+    assert_eq!(dups[0]["jaccard"], 1.0);
+    assert!(dups
+        .iter()
+        .any(|d| d["id"] == "wire/port-strike-original.txt"));
+
+    // Reposts a passage: exit 3, spans in both articles.
+    let article =
+        format!("An unrelated opening paragraph about the local weather this week.\n\n{DEFENCE}");
+    let path = dir.path().join("new.txt");
+    std::fs::write(&path, &article).unwrap();
+    let out = run(&["check", index.to_str().unwrap(), path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "reposts");
+    let seed = std::fs::read_to_string(format!("{DATA}/000_85676adcdf0feb57.txt")).unwrap();
+    let p = v["passages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "000_85676adcdf0feb57.txt")
+        .expect("passage from the seed");
+    let (s, e) = (
+        p["span"][0].as_u64().unwrap() as usize,
+        p["span"][1].as_u64().unwrap() as usize,
+    );
+    let (os, oe) = (
+        p["other_span"][0].as_u64().unwrap() as usize,
+        p["other_span"][1].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&article[s..e], DEFENCE.trim_end_matches('.'));
+    assert_eq!(&seed[os..oe], DEFENCE.trim_end_matches('.'));
+
+    // New: exit 0; check never modifies the index.
+    std::fs::write(
+        &path,
+        "A village fair with prize pumpkins and a brass band that played all afternoon long.",
+    )
+    .unwrap();
+    let out = run(&["check", index.to_str().unwrap(), path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stats(&index)["documents"], 8);
+
+    // A JSONL stream on stdin: one verdict per line.
+    let out = reprint()
+        .args(["check", index.to_str().unwrap(), "-"])
+        .write_stdin(format!(
+            "{}\n{}\n",
+            json!({"id": "a", "text": DEFENCE}),
+            json!({"id": "b", "text": "tiny"})
+        ))
+        .output()
+        .unwrap();
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["verdict"], "reposts");
+    assert_eq!(lines[1]["verdict"], "new");
+}
+
+#[test]
+fn gate_admits_in_order_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.redb");
+    assert!(build(&index, &[DATA], &[]).status.success());
+    let fair = "A village fair with prize pumpkins, cakes and a brass band that played all afternoon long in the square.";
+    let lines = vec![
+        json!({"id": "fair", "text": fair}).to_string(),
+        json!({"id": "fair-copy", "text": fair}).to_string(),
+        "{not json".to_string(),
+        json!({"id": "report", "text": format!("A new report on trade.\n\n{DEFENCE}")}).to_string(),
+    ];
+    let verdicts = gate(&index, &lines, &[]);
+    assert_eq!(verdicts.len(), 4, "one line out per line in");
+    assert_eq!(
+        (
+            verdicts[0]["verdict"].as_str(),
+            verdicts[0]["admitted"].as_bool()
+        ),
+        (Some("new"), Some(true))
+    );
+    assert_eq!(
+        (
+            verdicts[1]["verdict"].as_str(),
+            verdicts[1]["admitted"].as_bool()
+        ),
+        (Some("duplicate"), Some(false))
+    );
+    assert_eq!(verdicts[1]["duplicate_of"][0]["id"], "fair");
+    assert_eq!(verdicts[2]["line"], 3);
+    assert!(verdicts[2]["error"]
+        .as_str()
+        .unwrap()
+        .contains("malformed JSON"));
+    assert_eq!(
+        (
+            verdicts[3]["verdict"].as_str(),
+            verdicts[3]["admitted"].as_bool()
+        ),
+        (Some("reposts"), Some(true))
+    );
+    assert_eq!(stats(&index)["documents"], 10);
+
+    // The same again: nothing changes, the admitted ones say so.
+    let again = gate(&index, &lines, &[]);
+    assert_eq!(again[0]["admitted"], true);
+    assert_eq!(again[0]["verdict"], "new");
+    assert_eq!(stats(&index)["documents"], 10);
+    // Re-running the build is idempotent too.
+    assert!(build(&index, &[DATA], &[]).status.success());
+    assert_eq!(stats(&index)["documents"], 10);
+
+    // Same id, different text: an error for that line unless --replace.
+    let changed = vec![json!({"id": "fair", "text": "Something else entirely about the harbour strike and its effect on shipping."}).to_string()];
+    let v = gate(&index, &changed, &[]);
+    assert!(v[0]["error"].as_str().unwrap().contains("--replace"));
+    let v = gate(&index, &changed, &["--replace"]);
+    assert_eq!(v[0]["admitted"], true);
+    assert_eq!(stats(&index)["documents"], 10);
+
+    // Remove.
+    let out = run(&["index", "remove", index.to_str().unwrap(), "fair", "nope"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope: not in the index"));
+    assert_eq!(stats(&index)["documents"], 9);
+}
+
+#[test]
+fn incompatible_parameters_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.redb");
+    assert!(build(&index, &[DATA], &[]).status.success());
+    let out = build(&index, &[DATA], &["--shingle", "4"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("shingle") && err.contains("other parameters"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+    let out = run(&[
+        "check",
+        dir.path().join("missing.redb").to_str().unwrap(),
+        DATA,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Feeding a corpus through `gate` in id order (admitting duplicates, so
+/// every article is there to be compared with) finds the same
+/// near-duplicate pairs as `scan`.
+#[test]
+fn gate_agrees_with_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    write_planted_corpus(&corpus, 21, 150, 0.05);
+    let scanned = reported_pairs(&scan_json(&[corpus.to_str().unwrap()]));
+    assert!(scanned.len() >= 10);
+
+    let mut files: Vec<_> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let lines: Vec<String> = files
+        .iter()
+        .map(|p| {
+            let id = p.file_name().unwrap().to_str().unwrap();
+            json!({"id": id, "text": std::fs::read_to_string(p).unwrap()}).to_string()
+        })
+        .collect();
+    let index = dir.path().join("i.redb");
+    // An empty index with default parameters.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert!(build(&index, &[empty.to_str().unwrap()], &[])
+        .status
+        .success());
+    let verdicts = gate(&index, &lines, &["--admit-duplicates"]);
+    let mut gated = std::collections::BTreeMap::new();
+    for v in &verdicts {
+        for d in v["duplicate_of"].as_array().unwrap() {
+            let (a, b) = (
+                v["id"].as_str().unwrap().to_owned(),
+                d["id"].as_str().unwrap().to_owned(),
+            );
+            let key = if a < b { (a, b) } else { (b, a) };
+            gated.insert(key, d["jaccard"].as_f64().unwrap());
+        }
+    }
+    assert_eq!(
+        gated.keys().collect::<Vec<_>>(),
+        scanned.keys().collect::<Vec<_>>()
+    );
+}
+
+/// An admit acknowledged on stdout survives `kill -9` of the gate right
+/// after.
+#[test]
+fn acknowledged_admits_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.redb");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert!(build(&index, &[empty.to_str().unwrap()], &[])
+        .status
+        .success());
+    let mut child = Process::new(bin())
+        .args(["gate", index.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut rng = Rng::new(5);
+    let vocab = vocabulary(5000);
+    for i in 0..5 {
+        let text: Vec<&str> = (0..80).map(|_| zipf_word(&mut rng, &vocab)).collect();
+        writeln!(
+            stdin,
+            "{}",
+            json!({"id": format!("doc-{i}"), "text": text.join(" ")})
+        )
+        .unwrap();
+        stdin.flush().unwrap();
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["admitted"], true);
+    }
+    // Acknowledged: kill without letting it exit cleanly.
+    let pid = child.id().to_string();
+    assert!(Process::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap()
+        .success());
+    child.wait().unwrap();
+    assert_eq!(stats(&index)["documents"], 5);
+}
+
+/// `kill -9` in the middle of `index build` leaves an index that opens and
+/// holds whole batches; running the build again completes it.
+#[test]
+fn killed_build_keeps_whole_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    write_planted_corpus(&corpus, 22, 600, 0.05);
+    let total = std::fs::read_dir(&corpus).unwrap().count();
+    let index = dir.path().join("i.redb");
+    let mut child = Process::new(bin())
+        .args([
+            "index",
+            "build",
+            index.to_str().unwrap(),
+            corpus.to_str().unwrap(),
+            "--batch",
+            "50",
+            "-q",
+        ])
+        .spawn()
+        .unwrap();
+    // Kill it once the first batches are in.
+    let started = std::time::Instant::now();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let size = std::fs::metadata(&index).map(|m| m.len()).unwrap_or(0);
+        if size > 0 && started.elapsed().as_millis() > 300 {
+            break;
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+    }
+    let pid = child.id().to_string();
+    let _ = Process::new("kill").args(["-9", &pid]).status();
+    child.wait().unwrap();
+    let docs = stats(&index)["documents"].as_u64().unwrap() as usize;
+    eprintln!("killed build: {docs} of {total} documents stored");
+    assert!(
+        docs % 50 == 0 || docs == total,
+        "{docs} documents: not whole batches"
+    );
+    assert!(
+        build(&index, &[corpus.to_str().unwrap()], &["--batch", "50"])
+            .status
+            .success()
+    );
+    assert_eq!(stats(&index)["documents"].as_u64().unwrap() as usize, total);
+}
