@@ -41,6 +41,9 @@ pub enum Error {
         /// The id.
         id: String,
     },
+    /// The HTTP service could not start or run.
+    #[error("serve: {0}")]
+    Serve(String),
     /// An option value that cannot work, with what to do instead.
     #[error("invalid option: {0}")]
     InvalidOption(String),

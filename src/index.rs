@@ -479,6 +479,29 @@ impl Index {
         Ok(missing)
     }
 
+    /// The text of an admitted article.
+    pub fn get(&self, id: &str) -> Result<Option<String>, Error> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let ids = txn.open_table(IDS).map_err(|e| self.err(e))?;
+        let Some(key) = ids.get(id).map_err(|e| self.err(e))?.map(|k| k.value()) else {
+            return Ok(None);
+        };
+        let docs = txn.open_table(DOCS).map_err(|e| self.err(e))?;
+        Ok(self.load(&docs, key)?.map(|(_, text)| text))
+    }
+
+    /// Number of admitted articles (cheap).
+    pub fn len(&self) -> Result<u64, Error> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.err(e))?;
+        docs.len().map_err(|e| self.err(e))
+    }
+
+    /// True when nothing is admitted.
+    pub fn is_empty(&self) -> Result<bool, Error> {
+        Ok(self.len()? == 0)
+    }
+
     /// Counts.
     pub fn stats(&self) -> Result<IndexStats, Error> {
         let txn = self.db.begin_read().map_err(|e| self.err(e))?;

@@ -40,6 +40,7 @@ pub mod passages;
 pub mod read;
 pub mod report;
 pub mod scan;
+pub mod serve;
 pub mod shingle;
 pub mod sketch;
 pub mod tokenize;

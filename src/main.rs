@@ -23,6 +23,7 @@ use reprint::read::{discover, parse_line, read_file, Document, Format, ReadOptio
 use reprint::report::{
     index_stats_json, stream_error_json, summary_line, verdict_json, write_report, ReportFormat,
 };
+use reprint::serve::ServeOptions;
 use reprint::units::UnitOptions;
 use reprint::verify::VerifyMode;
 use reprint::{Progress, ScanOptions, Scanner};
@@ -58,6 +59,39 @@ enum Command {
     /// The pipeline gate: JSONL articles on stdin, one JSON verdict per line
     /// on stdout in input order; admits the articles that pass.
     Gate(GateArgs),
+    /// The gate as an HTTP/JSON service: POST /check, POST /admit,
+    /// GET /documents/{id}, GET /health, GET /metrics.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The index file (must exist: create it with `reprint index build`).
+    index: PathBuf,
+    /// Address to listen on (loopback by default; port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    addr: std::net::SocketAddr,
+    /// File holding a bearer token that POST /admit must present.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Largest request body (413 beyond).
+    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    max_body: u64,
+    /// Admit near-duplicates too (default: rejected).
+    #[arg(long)]
+    admit_duplicates: bool,
+    /// Reject articles that repost passages (default: admitted, flagged).
+    #[arg(long)]
+    reject_reposts: bool,
+    /// Replace an admitted article when its id comes with other text.
+    #[arg(long)]
+    replace: bool,
+    /// Request body field holding the id.
+    #[arg(long, default_value = "id")]
+    id_field: String,
+    /// Request body field holding the text.
+    #[arg(long, default_value = "text")]
+    text_field: String,
 }
 
 #[derive(Subcommand)]
@@ -281,6 +315,7 @@ fn main() -> ExitCode {
         Command::Index(IndexCommand::Remove { index, ids }) => remove(&index, &ids),
         Command::Check(args) => check(args),
         Command::Gate(args) => gate(args).map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
     };
     match outcome {
         Ok(code) => code,
@@ -634,6 +669,45 @@ fn gate(args: GateArgs) -> Result<()> {
         out.flush()?;
         Ok(())
     })
+}
+
+fn serve(args: ServeArgs) -> Result<()> {
+    let index = Index::open(&args.index)?;
+    let token = match &args.token_file {
+        Some(path) => {
+            let t = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the token file {}", path.display()))?;
+            let t = t.trim().to_owned();
+            anyhow::ensure!(!t.is_empty(), "{}: the token file is empty", path.display());
+            Some(t)
+        }
+        None => None,
+    };
+    if !args.addr.ip().is_loopback() && token.is_none() {
+        eprintln!(
+            "reprint: warning: listening on {} without --token-file: anyone who can reach it can admit articles",
+            args.addr
+        );
+    }
+    let opts = ServeOptions {
+        addr: args.addr,
+        token,
+        max_body: usize::try_from(args.max_body).unwrap_or(usize::MAX),
+        policy: Policy {
+            admit_duplicates: args.admit_duplicates,
+            reject_reposts: args.reject_reposts,
+            replace: args.replace,
+        },
+        fields: ReadOptions {
+            id_field: args.id_field,
+            text_field: args.text_field,
+            ..ReadOptions::default()
+        },
+    };
+    reprint::serve::serve(index, opts, |addr| {
+        eprintln!("reprint: listening on http://{addr}");
+    })?;
+    Ok(())
 }
 
 /// Writes to a temporary file beside `path` and renames it into place, so

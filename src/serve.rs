@@ -1,0 +1,328 @@
+//! Serve: the ingestion gate over HTTP/JSON (axum on tokio).
+//!
+//! | route | answer |
+//! |---|---|
+//! | `POST /check` | verdict JSON for the article in the body; never modifies the index |
+//! | `POST /admit` | verdict JSON; admits the article if the policy says so (bearer token if configured) |
+//! | `GET /documents/{id}` | `{"id":…,"text":…}` of an admitted article, or 404 |
+//! | `GET /health` | `{"status":"ok","documents":N}` |
+//! | `GET /metrics` | Prometheus text: requests, verdicts, latency histogram, index size |
+//!
+//! Request bodies are one article, `{"id":…,"text":…}` (field names as for
+//! JSONL input), at most `max_body` bytes (413 beyond); malformed JSON is a
+//! 400 with `{"error":…}`. The index is used from blocking tasks: redb gives
+//! checks a snapshot that never waits for the writer, and serializes
+//! admits, whose verdicts are computed inside their write transaction.
+//! SIGTERM or Ctrl-C stops accepting connections and lets in-flight
+//! requests (admits included) finish before the process exits.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::error::Error;
+use crate::index::{Index, Policy, Verdict, VerdictKind};
+use crate::read::{Document, ReadOptions};
+use crate::report::verdict_json;
+
+/// How the service runs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Address to listen on (loopback by default in the CLI).
+    pub addr: SocketAddr,
+    /// Bearer token required by `POST /admit`, if any.
+    pub token: Option<String>,
+    /// Largest request body, in bytes.
+    pub max_body: usize,
+    /// What `/admit` admits.
+    pub policy: Policy,
+    /// Field names of the request body.
+    pub fields: ReadOptions,
+}
+
+/// Latency histogram bucket bounds, in seconds.
+const BUCKETS: [f64; 11] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+];
+const ENDPOINTS: [&str; 5] = ["check", "admit", "documents", "health", "metrics"];
+
+#[derive(Default)]
+struct Metrics {
+    requests: [AtomicU64; ENDPOINTS.len()],
+    verdicts: [AtomicU64; 3],
+    errors: AtomicU64,
+    buckets: [AtomicU64; BUCKETS.len()],
+    latency_micros: AtomicU64,
+    latency_count: AtomicU64,
+}
+
+impl Metrics {
+    fn observe(&self, started: Instant) {
+        let secs = started.elapsed().as_secs_f64();
+        for (bound, count) in BUCKETS.iter().zip(&self.buckets) {
+            if secs <= *bound {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_micros
+            .fetch_add((secs * 1e6) as u64, Ordering::Relaxed);
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+struct App {
+    index: Index,
+    opts: ServeOptions,
+    metrics: Metrics,
+}
+
+type Shared = Arc<App>;
+
+/// Serves `index` until SIGTERM or Ctrl-C; `ready` is called with the bound
+/// address once the socket listens (the CLI prints it).
+pub fn serve(
+    index: Index,
+    opts: ServeOptions,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Serve(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(opts.addr)
+            .await
+            .map_err(|e| Error::Serve(format!("cannot listen on {}: {e}", opts.addr)))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::Serve(e.to_string()))?;
+        let max_body = opts.max_body;
+        let app = Arc::new(App {
+            index,
+            opts,
+            metrics: Metrics::default(),
+        });
+        let router = Router::new()
+            .route("/check", post(check))
+            .route("/admit", post(admit))
+            .route("/documents/{id}", get(document))
+            .route("/health", get(health))
+            .route("/metrics", get(metrics))
+            .layer(DefaultBodyLimit::max(max_body))
+            .with_state(app);
+        ready(addr);
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown())
+            .await
+            .map_err(|e| Error::Serve(e.to_string()))
+    })
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn error(app: &App, status: StatusCode, message: &str) -> Response {
+    app.metrics.errors.fetch_add(1, Ordering::Relaxed);
+    json_response(status, serde_json::json!({ "error": message }).to_string())
+}
+
+fn count(app: &App, endpoint: &str) {
+    if let Some(i) = ENDPOINTS.iter().position(|e| *e == endpoint) {
+        app.metrics.requests[i].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The article in a request body.
+fn article(app: &App, body: &[u8], need_id: bool) -> Result<Document, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| format!("malformed JSON: {e}"))?;
+    let serde_json::Value::Object(mut object) = value else {
+        return Err("the body must be a JSON object with the article's id and text".into());
+    };
+    let fields = &app.opts.fields;
+    let text = match object.remove(&fields.text_field) {
+        Some(serde_json::Value::String(t)) => t,
+        _ => return Err(format!("no string field \"{}\"", fields.text_field)),
+    };
+    let id = match object.remove(&fields.id_field) {
+        Some(serde_json::Value::String(s)) => s,
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        _ if need_id => {
+            return Err(format!(
+                "no field \"{}\" (the article's id)",
+                fields.id_field
+            ))
+        }
+        _ => "-".into(),
+    };
+    Ok(Document {
+        id,
+        text,
+        line: None,
+    })
+}
+
+fn verdict_response(
+    app: &App,
+    result: Result<Result<Verdict, Error>, tokio::task::JoinError>,
+) -> Response {
+    match result {
+        Ok(Ok(v)) => {
+            let k = match v.kind {
+                VerdictKind::New => 0,
+                VerdictKind::Duplicate => 1,
+                VerdictKind::Reposts => 2,
+            };
+            app.metrics.verdicts[k].fetch_add(1, Ordering::Relaxed);
+            json_response(StatusCode::OK, verdict_json(&v))
+        }
+        Ok(Err(e @ Error::IdConflict { .. })) => error(app, StatusCode::CONFLICT, &e.to_string()),
+        Ok(Err(e)) => error(app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => error(app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+async fn check(State(app): State<Shared>, body: Bytes) -> Response {
+    let started = Instant::now();
+    count(&app, "check");
+    let doc = match article(&app, &body, false) {
+        Ok(doc) => doc,
+        Err(msg) => return error(&app, StatusCode::BAD_REQUEST, &msg),
+    };
+    let worker = app.clone();
+    let result = tokio::task::spawn_blocking(move || worker.index.check(&doc)).await;
+    let response = verdict_response(&app, result);
+    app.metrics.observe(started);
+    response
+}
+
+async fn admit(State(app): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let started = Instant::now();
+    count(&app, "admit");
+    if let Some(token) = &app.opts.token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given != Some(token.as_str()) {
+            return error(
+                &app,
+                StatusCode::UNAUTHORIZED,
+                "admit needs Authorization: Bearer <token>",
+            );
+        }
+    }
+    let doc = match article(&app, &body, true) {
+        Ok(doc) => doc,
+        Err(msg) => return error(&app, StatusCode::BAD_REQUEST, &msg),
+    };
+    let worker = app.clone();
+    let policy = app.opts.policy;
+    let result = tokio::task::spawn_blocking(move || worker.index.admit(&doc, policy)).await;
+    let response = verdict_response(&app, result);
+    app.metrics.observe(started);
+    response
+}
+
+async fn document(State(app): State<Shared>, Path(id): Path<String>) -> Response {
+    count(&app, "documents");
+    let worker = app.clone();
+    let lookup = id.clone();
+    match tokio::task::spawn_blocking(move || worker.index.get(&lookup)).await {
+        Ok(Ok(Some(text))) => json_response(
+            StatusCode::OK,
+            serde_json::json!({ "id": id, "text": text }).to_string(),
+        ),
+        Ok(Ok(None)) => error(
+            &app,
+            StatusCode::NOT_FOUND,
+            &format!("{id}: not in the index"),
+        ),
+        Ok(Err(e)) => error(&app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => error(&app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+async fn health(State(app): State<Shared>) -> Response {
+    count(&app, "health");
+    match app.index.len() {
+        Ok(n) => json_response(
+            StatusCode::OK,
+            serde_json::json!({ "status": "ok", "documents": n }).to_string(),
+        ),
+        Err(e) => error(&app, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    }
+}
+
+async fn metrics(State(app): State<Shared>) -> Response {
+    count(&app, "metrics");
+    let m = &app.metrics;
+    let mut out = String::new();
+    out.push_str("# HELP reprint_requests_total Requests by endpoint.\n# TYPE reprint_requests_total counter\n");
+    for (name, c) in ENDPOINTS.iter().zip(&m.requests) {
+        out.push_str(&format!(
+            "reprint_requests_total{{endpoint=\"{name}\"}} {}\n",
+            c.load(Ordering::Relaxed)
+        ));
+    }
+    out.push_str("# HELP reprint_verdicts_total Verdicts given by /check and /admit.\n# TYPE reprint_verdicts_total counter\n");
+    for (name, c) in ["new", "duplicate", "reposts"].iter().zip(&m.verdicts) {
+        out.push_str(&format!(
+            "reprint_verdicts_total{{verdict=\"{name}\"}} {}\n",
+            c.load(Ordering::Relaxed)
+        ));
+    }
+    out.push_str(&format!(
+        "# HELP reprint_errors_total Requests answered with an error.\n# TYPE reprint_errors_total counter\nreprint_errors_total {}\n",
+        m.errors.load(Ordering::Relaxed)
+    ));
+    out.push_str("# HELP reprint_request_duration_seconds Latency of /check and /admit.\n# TYPE reprint_request_duration_seconds histogram\n");
+    for (bound, c) in BUCKETS.iter().zip(&m.buckets) {
+        out.push_str(&format!(
+            "reprint_request_duration_seconds_bucket{{le=\"{bound}\"}} {}\n",
+            c.load(Ordering::Relaxed)
+        ));
+    }
+    let n = m.latency_count.load(Ordering::Relaxed);
+    out.push_str(&format!(
+        "reprint_request_duration_seconds_bucket{{le=\"+Inf\"}} {n}\nreprint_request_duration_seconds_sum {}\nreprint_request_duration_seconds_count {n}\n",
+        m.latency_micros.load(Ordering::Relaxed) as f64 / 1e6
+    ));
+    out.push_str(&format!(
+        "# HELP reprint_index_documents Admitted documents.\n# TYPE reprint_index_documents gauge\nreprint_index_documents {}\n",
+        app.index.len().unwrap_or(0)
+    ));
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        out,
+    )
+        .into_response()
+}
