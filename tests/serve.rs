@@ -1,0 +1,208 @@
+//! `reprint serve` as a real process on a loopback port, spoken to with
+//! plain HTTP/1.1 over a TCP socket.
+
+mod common;
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
+
+struct Server {
+    child: Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(extra: &[&str]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.redb");
+    let built = common::run(&["index", "build", index.to_str().unwrap(), DATA, "-q"]);
+    assert!(built.status.success());
+    let token = dir.path().join("token");
+    std::fs::write(&token, "s3cret\n").unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("reprint"))
+        .args([
+            "serve",
+            index.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+            "--token-file",
+        ])
+        .arg(&token)
+        .args(extra)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("reprint: listening on http://")
+        .unwrap_or_else(|| panic!("unexpected: {line}"))
+        .to_owned();
+    Server {
+        child,
+        addr,
+        _dir: dir,
+    }
+}
+
+/// One request; returns (status, body).
+fn request(addr: &str, method: &str, path: &str, body: &str, token: Option<&str>) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{auth}Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|x| x.1)
+        .unwrap_or("")
+        .to_owned();
+    (status, body)
+}
+
+const FAIR: &str = "A village fair with prize pumpkins, cakes and a brass band that played all afternoon long in the square.";
+
+#[test]
+fn routes_answer_as_documented() {
+    let server = start(&[]);
+    let a = &server.addr;
+    let (status, body) = request(a, "GET", "/health", "", None);
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["documents"],
+        8
+    );
+
+    let (status, body) = request(
+        a,
+        "POST",
+        "/check",
+        &json!({"text": FAIR}).to_string(),
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["verdict"],
+        "new"
+    );
+
+    let article = json!({"id": "fair", "text": FAIR}).to_string();
+    assert_eq!(request(a, "POST", "/admit", &article, None).0, 401);
+    assert_eq!(request(a, "POST", "/admit", &article, Some("wrong")).0, 401);
+    let (status, body) = request(a, "POST", "/admit", &article, Some("s3cret"));
+    assert_eq!(status, 200);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (v["verdict"].as_str(), v["admitted"].as_bool()),
+        (Some("new"), Some(true))
+    );
+
+    let (status, body) = request(a, "GET", "/documents/fair", "", None);
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["text"], FAIR);
+    assert_eq!(request(a, "GET", "/documents/nope", "", None).0, 404);
+
+    let (status, body) = request(a, "POST", "/check", "{not json", None);
+    assert_eq!(status, 400);
+    assert!(serde_json::from_str::<Value>(&body).unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .contains("malformed JSON"));
+    assert_eq!(
+        request(
+            a,
+            "POST",
+            "/admit",
+            &json!({"text": FAIR}).to_string(),
+            Some("s3cret")
+        )
+        .0,
+        400
+    );
+
+    let (status, body) = request(a, "GET", "/metrics", "", None);
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("reprint_requests_total{endpoint=\"admit\"} 4"),
+        "{body}"
+    );
+    assert!(body.contains("reprint_verdicts_total{verdict=\"new\"} 2"));
+    assert!(body.contains("reprint_index_documents 9"));
+    assert!(body.contains("reprint_request_duration_seconds_count"));
+}
+
+#[test]
+fn large_bodies_are_refused() {
+    let server = start(&["--max-body", "1K"]);
+    let big = json!({"id": "big", "text": FAIR.repeat(40)}).to_string();
+    assert_eq!(request(&server.addr, "POST", "/check", &big, None).0, 413);
+}
+
+/// Admits are serialized with their verdicts: of two concurrent admits of
+/// the same text, exactly one gets in and the other is its duplicate.
+#[test]
+fn concurrent_admits_of_the_same_text_are_not_both_new() {
+    let server = start(&[]);
+    let mut rng = common::Rng::new(3);
+    let vocab = common::vocabulary(5000);
+    for round in 0..5 {
+        let words: Vec<&str> = (0..60)
+            .map(|_| common::zipf_word(&mut rng, &vocab))
+            .collect();
+        let text = words.join(" ");
+        let handles: Vec<_> = (0..2)
+            .map(|k| {
+                let addr = server.addr.clone();
+                let body = json!({"id": format!("r{round}-{k}"), "text": text}).to_string();
+                std::thread::spawn(move || request(&addr, "POST", "/admit", &body, Some("s3cret")))
+            })
+            .collect();
+        let verdicts: Vec<Value> = handles
+            .into_iter()
+            .map(|h| serde_json::from_str(&h.join().unwrap().1).unwrap())
+            .collect();
+        let new = verdicts.iter().filter(|v| v["verdict"] == "new").count();
+        let admitted = verdicts.iter().filter(|v| v["admitted"] == true).count();
+        let duplicates = verdicts
+            .iter()
+            .filter(|v| v["verdict"] == "duplicate")
+            .count();
+        assert_eq!((new, admitted, duplicates), (1, 1, 1), "{verdicts:?}");
+    }
+}
+
+#[test]
+fn sigterm_shuts_down_cleanly() {
+    let mut server = start(&[]);
+    assert_eq!(request(&server.addr, "GET", "/health", "", None).0, 200);
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
