@@ -21,8 +21,15 @@ use reprint::read::{discover, read_file, Document, ReadOptions};
 use reprint::{ScanOptions, Scanner};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    let get = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned());
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let get = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
     let corpus = PathBuf::from(get("--corpus").unwrap_or_else(|| {
         concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench/corpus-20000-s1").to_owned()
     }));
@@ -63,12 +70,19 @@ fn main() {
         index.admit_batch(batch, false).expect("admit");
     }
     let build_s = t.elapsed().as_secs_f64();
+    let mut index = index;
+    let before = std::fs::metadata(&path).map_or(0, |m| m.len());
+    index.compact().expect("compact");
     let stats = index.stats().expect("stats");
+    println!("file before compaction: {:.1} MB", before as f64 / 1e6);
 
     // Check latencies: held-out articles, and indexed ones under new ids.
     let mut latencies: Vec<f64> = Vec::new();
     let mut kinds = [0usize; 3];
-    let requeried = docs.iter().step_by((docs.len() / checks.max(1)).max(1)).take(checks);
+    let requeried = docs
+        .iter()
+        .step_by((docs.len() / checks.max(1)).max(1))
+        .take(checks);
     let probes: Vec<Document> = held_out
         .into_iter()
         .chain(requeried.map(|d| Document {
@@ -85,7 +99,8 @@ fn main() {
     }
     latencies.sort_by(f64::total_cmp);
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
-    let mean_kb = probes.iter().map(|d| d.text.len()).sum::<usize>() as f64 / probes.len() as f64 / 1e3;
+    let mean_kb =
+        probes.iter().map(|d| d.text.len()).sum::<usize>() as f64 / probes.len() as f64 / 1e3;
 
     println!(
         "corpus: {} ({n} articles; {} indexed, {:.1} MB)",

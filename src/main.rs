@@ -107,6 +107,11 @@ enum IndexCommand {
         #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
         format: StatsFormat,
     },
+    /// Rewrite INDEX without free space (after a bulk build or removals).
+    Compact {
+        /// The index file.
+        index: PathBuf,
+    },
     /// Remove articles by id.
     Remove {
         /// The index file.
@@ -313,6 +318,10 @@ fn main() -> ExitCode {
             stats(&index, format).map(|()| ExitCode::SUCCESS)
         }
         Command::Index(IndexCommand::Remove { index, ids }) => remove(&index, &ids),
+        Command::Index(IndexCommand::Compact { index }) => Index::open(&index)
+            .and_then(|mut i| i.compact())
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(Into::into),
         Command::Check(args) => check(args),
         Command::Gate(args) => gate(args).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
