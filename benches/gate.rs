@@ -123,6 +123,18 @@ fn main() {
         stats.file_bytes as f64 / stats.documents as f64,
         (stats.file_bytes - stats.text_bytes) as f64 / stats.documents as f64
     );
+    let tables: u64 = stats.table_bytes.iter().map(|t| t.1).sum();
+    println!(
+        "index tables:          {:.0} bytes/article; {:.0} without the stored text ({})",
+        tables as f64 / stats.documents as f64,
+        (tables - stats.text_bytes) as f64 / stats.documents as f64,
+        stats
+            .table_bytes
+            .iter()
+            .map(|(name, b)| format!("{name} {:.0}", *b as f64 / stats.documents as f64))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!(
         "check:                 {} articles (mean {mean_kb:.1} KB; verdicts new {} / duplicate {} / reposts {}): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         probes.len(),

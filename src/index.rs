@@ -25,10 +25,7 @@ use std::path::Path;
 
 use ahash::AHashMap;
 use rayon::prelude::*;
-use redb::{
-    Database, MultimapTableDefinition, ReadableMultimapTable, ReadableTable, ReadableTableMetadata,
-    TableDefinition,
-};
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -48,12 +45,41 @@ use crate::units::{units, Unit};
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
 const DOCS: TableDefinition<u64, &[u8]> = TableDefinition::new("docs");
 const IDS: TableDefinition<&str, u64> = TableDefinition::new("ids");
-const BANDS: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("bands");
-const ANCHORS: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("anchors");
-const UNITS: TableDefinition<u64, u64> = TableDefinition::new("units");
+/// Postings: (high 32 bits of a band key or anchor, document key) → ().
+/// A plain table of fixed-width keys costs a fraction of a multimap entry;
+/// two keys sharing their high half only add a candidate, which is then
+/// verified exactly.
+const BANDS: TableDefinition<(u32, u32), ()> = TableDefinition::new("bands");
+const ANCHORS: TableDefinition<(u32, u32), ()> = TableDefinition::new("anchors");
+/// High 32 bits of a paragraph fingerprint → number of documents with it.
+const UNITS: TableDefinition<u32, u32> = TableDefinition::new("units");
+
+/// The posting-key half of a 64-bit band key, anchor or fingerprint.
+fn post(h: u64) -> u32 {
+    (h >> 32) as u32
+}
+
+/// A document key as stored in postings.
+fn key32(key: u64) -> u32 {
+    // Keys are sequential from 0; `check_capacity` refuses to go past u32::MAX.
+    key as u32
+}
+
+/// Refuses document keys that postings could not hold.
+// See `open_write_tables`.
+#[allow(clippy::result_large_err)]
+fn check_capacity(last_key: u64) -> Result<(), redb::Error> {
+    if last_key > u64::from(u32::MAX) {
+        return Err(redb::Error::Corrupted(format!(
+            "the index is full ({} documents)",
+            u32::MAX
+        )));
+    }
+    Ok(())
+}
 
 /// Version of the on-disk layout; bumped when tables or encodings change.
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 
 /// Winnowing window over a paragraph's anchors: the smallest anchor of every
 /// run of this many is stored, which guarantees a shared anchor for any
@@ -231,8 +257,12 @@ pub struct IndexStats {
     pub paragraphs: u64,
     /// Bytes of compressed text stored.
     pub text_bytes: u64,
-    /// Size of the index file.
+    /// Size of the index file (redb grows it in large steps, so this is
+    /// an upper bound).
     pub file_bytes: u64,
+    /// Bytes the tables use: stored data, B-tree metadata and
+    /// fragmentation, per table (`docs`, `ids`, `bands`, `anchors`, `units`).
+    pub table_bytes: Vec<(&'static str, u64)>,
     /// The parameters.
     pub params: IndexParams,
 }
@@ -360,8 +390,8 @@ impl Index {
         let tables = Tables {
             docs: txn.open_table(DOCS).map_err(|e| self.err(e))?,
             ids: txn.open_table(IDS).map_err(|e| self.err(e))?,
-            bands: txn.open_multimap_table(BANDS).map_err(|e| self.err(e))?,
-            anchors: txn.open_multimap_table(ANCHORS).map_err(|e| self.err(e))?,
+            bands: txn.open_table(BANDS).map_err(|e| self.err(e))?,
+            anchors: txn.open_table(ANCHORS).map_err(|e| self.err(e))?,
             units: txn.open_table(UNITS).map_err(|e| self.err(e))?,
         };
         let existing = tables
@@ -539,25 +569,27 @@ impl Index {
             let (_, v) = entry.map_err(|e| self.err(e))?;
             text_bytes += decode_record(v.value()).map_or(0, |r| r.compressed.len() as u64);
         }
+        let ids = txn.open_table(IDS).map_err(|e| self.err(e))?;
+        let bands = txn.open_table(BANDS).map_err(|e| self.err(e))?;
+        let anchors = txn.open_table(ANCHORS).map_err(|e| self.err(e))?;
+        let units = txn.open_table(UNITS).map_err(|e| self.err(e))?;
+        let size =
+            |st: redb::TableStats| st.stored_bytes() + st.metadata_bytes() + st.fragmented_bytes();
+        let table_bytes = vec![
+            ("docs", size(docs.stats().map_err(|e| self.err(e))?)),
+            ("ids", size(ids.stats().map_err(|e| self.err(e))?)),
+            ("bands", size(bands.stats().map_err(|e| self.err(e))?)),
+            ("anchors", size(anchors.stats().map_err(|e| self.err(e))?)),
+            ("units", size(units.stats().map_err(|e| self.err(e))?)),
+        ];
         Ok(IndexStats {
             documents: docs.len().map_err(|e| self.err(e))?,
-            band_entries: txn
-                .open_multimap_table(BANDS)
-                .map_err(|e| self.err(e))?
-                .len()
-                .map_err(|e| self.err(e))?,
-            anchor_entries: txn
-                .open_multimap_table(ANCHORS)
-                .map_err(|e| self.err(e))?
-                .len()
-                .map_err(|e| self.err(e))?,
-            paragraphs: txn
-                .open_table(UNITS)
-                .map_err(|e| self.err(e))?
-                .len()
-                .map_err(|e| self.err(e))?,
+            band_entries: bands.len().map_err(|e| self.err(e))?,
+            anchor_entries: anchors.len().map_err(|e| self.err(e))?,
+            paragraphs: units.len().map_err(|e| self.err(e))?,
             text_bytes,
             file_bytes: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
+            table_bytes,
             params: self.params.clone(),
         })
     }
@@ -584,16 +616,17 @@ impl Index {
     where
         D: ReadableTable<u64, &'static [u8]>,
         I: ReadableTable<&'static str, u64>,
-        B: ReadableMultimapTable<u64, u64>,
-        A: ReadableMultimapTable<u64, u64>,
-        U: ReadableTable<u64, u64>,
+        B: ReadableTable<(u32, u32), ()>,
+        A: ReadableTable<(u32, u32), ()>,
+        U: ReadableTable<u32, u32>,
     {
         let p = &self.params;
         // Near-duplicates: band-key candidates, exact Jaccard on their text.
         let mut candidates: Vec<u64> = Vec::new();
         for &k in &fp.band_keys {
-            for v in t.bands.get(k).map_err(|e| self.err(e))? {
-                candidates.push(v.map_err(|e| self.err(e))?.value());
+            let range = (post(k), 0)..=(post(k), u32::MAX);
+            for entry in t.bands.range(range).map_err(|e| self.err(e))? {
+                candidates.push(u64::from(entry.map_err(|e| self.err(e))?.0.value().1));
             }
         }
         candidates.sort_unstable();
@@ -629,11 +662,12 @@ impl Index {
         // stage on the pair; boilerplate paragraphs (frequent in the index)
         // are left out on both sides.
         let min_docs =
-            auto_boilerplate_min_docs(t.docs.len().map_err(|e| self.err(e))? as usize) as u64;
+            auto_boilerplate_min_docs(t.docs.len().map_err(|e| self.err(e))? as usize) as u32;
         let mut hits: AHashMap<u64, u32> = AHashMap::new();
         for &a in &fp.anchors {
-            for v in t.anchors.get(a).map_err(|e| self.err(e))? {
-                let key = v.map_err(|e| self.err(e))?.value();
+            let range = (post(a), 0)..=(post(a), u32::MAX);
+            for entry in t.anchors.range(range).map_err(|e| self.err(e))? {
+                let key = u64::from(entry.map_err(|e| self.err(e))?.0.value().1);
                 if Some(key) != skip {
                     *hits.entry(key).or_default() += 1;
                 }
@@ -646,7 +680,7 @@ impl Index {
             fps.iter()
                 .map(|f| {
                     Ok(t.units
-                        .get(*f)
+                        .get(post(*f))
                         .map_err(|e| self.err(e))?
                         .map_or(0, |c| c.value())
                         >= min_docs)
@@ -812,9 +846,9 @@ struct Tables<D, I, B, A, U> {
 type WriteTables<'t> = Tables<
     redb::Table<'t, u64, &'static [u8]>,
     redb::Table<'t, &'static str, u64>,
-    redb::MultimapTable<'t, u64, u64>,
-    redb::MultimapTable<'t, u64, u64>,
-    redb::Table<'t, u64, u64>,
+    redb::Table<'t, (u32, u32), ()>,
+    redb::Table<'t, (u32, u32), ()>,
+    redb::Table<'t, u32, u32>,
 >;
 
 // redb's own error type, straight from `?` on redb calls; the public API
@@ -824,8 +858,8 @@ fn open_write_tables(txn: &redb::WriteTransaction) -> Result<WriteTables<'_>, re
     Ok(Tables {
         docs: txn.open_table(DOCS)?,
         ids: txn.open_table(IDS)?,
-        bands: txn.open_multimap_table(BANDS)?,
-        anchors: txn.open_multimap_table(ANCHORS)?,
+        bands: txn.open_table(BANDS)?,
+        anchors: txn.open_table(ANCHORS)?,
         units: txn.open_table(UNITS)?,
     })
 }
@@ -845,6 +879,7 @@ fn insert(
 ) -> Result<(), redb::Error> {
     let mut t = open_write_tables(txn)?;
     let key = t.docs.last()?.map_or(0, |(k, _)| k.value() + 1);
+    check_capacity(key)?;
     let record = encode_record(
         &doc.id,
         fp.content_hash,
@@ -853,12 +888,12 @@ fn insert(
     t.docs.insert(key, record.as_slice())?;
     t.ids.insert(doc.id.as_str(), key)?;
     for &b in &fp.band_keys {
-        t.bands.insert(b, key)?;
+        t.bands.insert((post(b), key32(key)), ())?;
     }
     for &a in &fp.anchors {
-        t.anchors.insert(a, key)?;
+        t.anchors.insert((post(a), key32(key)), ())?;
     }
-    let mut fps = fp.unit_fps.clone();
+    let mut fps: Vec<u32> = fp.unit_fps.iter().map(|&f| post(f)).collect();
     fps.sort_unstable();
     fps.dedup();
     for f in fps {
@@ -880,6 +915,7 @@ fn insert_sorted(
 ) -> Result<(), redb::Error> {
     let mut t = open_write_tables(txn)?;
     let first = t.docs.last()?.map_or(0, |(k, _)| k.value() + 1);
+    check_capacity(first + chosen.len() as u64)?;
     let keyed: Vec<(u64, usize)> = chosen
         .iter()
         .enumerate()
@@ -896,14 +932,14 @@ fn insert_sorted(
     for (id, key) in ids {
         t.ids.insert(id, key)?;
     }
-    let mut bands: Vec<(u64, u64)> = Vec::new();
-    let mut anchors: Vec<(u64, u64)> = Vec::new();
-    let mut units: AHashMap<u64, u64> = AHashMap::new();
+    let mut bands: Vec<(u32, u32)> = Vec::new();
+    let mut anchors: Vec<(u32, u32)> = Vec::new();
+    let mut units: AHashMap<u32, u32> = AHashMap::new();
     for &(key, i) in &keyed {
         let fp = &prepared[i].0;
-        bands.extend(fp.band_keys.iter().map(|&b| (b, key)));
-        anchors.extend(fp.anchors.iter().map(|&a| (a, key)));
-        let mut fps = fp.unit_fps.clone();
+        bands.extend(fp.band_keys.iter().map(|&b| (post(b), key32(key))));
+        anchors.extend(fp.anchors.iter().map(|&a| (post(a), key32(key))));
+        let mut fps: Vec<u32> = fp.unit_fps.iter().map(|&f| post(f)).collect();
         fps.sort_unstable();
         fps.dedup();
         for f in fps {
@@ -911,14 +947,16 @@ fn insert_sorted(
         }
     }
     bands.sort_unstable();
-    for (b, key) in bands {
-        t.bands.insert(b, key)?;
+    bands.dedup();
+    for b in bands {
+        t.bands.insert(b, ())?;
     }
     anchors.sort_unstable();
-    for (a, key) in anchors {
-        t.anchors.insert(a, key)?;
+    anchors.dedup();
+    for a in anchors {
+        t.anchors.insert(a, ())?;
     }
-    let mut units: Vec<(u64, u64)> = units.into_iter().collect();
+    let mut units: Vec<(u32, u32)> = units.into_iter().collect();
     units.sort_unstable();
     for (f, n) in units {
         let count = t.units.get(f)?.map_or(0, |c| c.value());
@@ -949,12 +987,12 @@ fn remove_key(
     };
     let fp = fingerprint_text(params, &text);
     for &b in &fp.band_keys {
-        t.bands.remove(b, key)?;
+        t.bands.remove((post(b), key32(key)))?;
     }
     for &a in &fp.anchors {
-        t.anchors.remove(a, key)?;
+        t.anchors.remove((post(a), key32(key)))?;
     }
-    let mut fps = fp.unit_fps.clone();
+    let mut fps: Vec<u32> = fp.unit_fps.iter().map(|&f| post(f)).collect();
     fps.sort_unstable();
     fps.dedup();
     for f in fps {
