@@ -11,13 +11,20 @@
 //! and checked one by one (new articles and reposts); as many indexed
 //! articles are checked again under new ids (near-duplicates, the path
 //! with candidate verification). Latencies are per `Index::check` call on
-//! one thread, index on local disk. Not a test: nothing asserts on time.
+//! one thread, index on local disk. Then the same index is served over
+//! HTTP on loopback and `--clients` keep-alive connections (default 4) send
+//! `POST /check` with the same articles for `--seconds` (default 5): checks
+//! per second and latency percentiles as the clients see them. Not a test:
+//! nothing asserts on time.
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use reprint::index::{Index, IndexParams};
+use reprint::index::{Index, IndexParams, Policy};
 use reprint::read::{discover, read_file, Document, ReadOptions};
+use reprint::serve::{serve, ServeOptions};
 use reprint::{ScanOptions, Scanner};
 
 fn main() {
@@ -144,5 +151,90 @@ fn main() {
         pct(0.50),
         pct(0.99),
         latencies[latencies.len() - 1]
+    );
+
+    let clients: usize = get("--clients").map_or(4, |s| s.parse().expect("--clients N"));
+    let seconds: u64 = get("--seconds").map_or(5, |s| s.parse().expect("--seconds N"));
+    load_test(index, &probes, clients, seconds);
+}
+
+/// One keep-alive HTTP/1.1 client sending `POST /check` bodies in turn
+/// until `until`; returns the latencies in ms.
+fn client(addr: std::net::SocketAddr, bodies: &[String], until: Instant) -> Vec<f64> {
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut writer = stream.try_clone().expect("clone");
+    let mut reader = BufReader::new(stream);
+    let mut latencies = Vec::new();
+    let mut i = 0;
+    while Instant::now() < until {
+        let body = &bodies[i % bodies.len()];
+        i += 1;
+        let t = Instant::now();
+        write!(
+            writer,
+            "POST /check HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send");
+        let mut length = 0usize;
+        let mut status = String::new();
+        reader.read_line(&mut status).expect("status");
+        assert!(status.contains(" 200 "), "{status}");
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("header");
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().expect("length");
+            }
+        }
+        let mut buf = vec![0u8; length];
+        reader.read_exact(&mut buf).expect("body");
+        latencies.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    latencies
+}
+
+fn load_test(index: Index, probes: &[Document], clients: usize, seconds: u64) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let opts = ServeOptions {
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        token: None,
+        max_body: 8 << 20,
+        policy: Policy::default(),
+        fields: ReadOptions::default(),
+    };
+    std::thread::spawn(move || {
+        serve(index, opts, |addr| tx.send(addr).expect("send addr")).expect("serve");
+    });
+    let addr = rx.recv().expect("server address");
+    let bodies: Vec<String> = probes
+        .iter()
+        .map(|d| serde_json::json!({"id": d.id, "text": d.text}).to_string())
+        .collect();
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let handles: Vec<_> = (0..clients)
+        .map(|c| {
+            let mine: Vec<String> = bodies.iter().skip(c).step_by(clients).cloned().collect();
+            std::thread::spawn(move || client(addr, &mine, until))
+        })
+        .collect();
+    let mut latencies: Vec<f64> = handles
+        .into_iter()
+        .flat_map(|h| h.join().expect("client"))
+        .collect();
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    println!(
+        "serve:                 {} clients, {:.0} checks/s over {elapsed:.1} s; p50 {:.2} ms, p99 {:.2} ms",
+        clients,
+        latencies.len() as f64 / elapsed,
+        pct(0.5),
+        pct(0.99)
     );
 }

@@ -673,7 +673,11 @@ impl Index {
                 }
             }
         }
-        let mut ranked: Vec<(u64, u32)> = hits.into_iter().collect();
+        // One shared winnowed anchor is often a stock phrase; a reposted
+        // passage of 15+ words usually shares several.
+        let min_hits = if fp.anchors.len() >= 20 { 2 } else { 1 };
+        let mut ranked: Vec<(u64, u32)> =
+            hits.into_iter().filter(|&(_, n)| n >= min_hits).collect();
         ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked.truncate(MAX_PASSAGE_CANDIDATES);
         let frequent = |fps: &[u64]| -> Result<Vec<bool>, Error> {
@@ -697,8 +701,8 @@ impl Index {
             let Some((id, text)) = self.load(&t.docs, key)? else {
                 continue;
             };
-            let other = fingerprint_text(&self.params, &text);
-            let theirs = keep_units(&other.doc, &frequent(&other.unit_fps)?);
+            let (other, other_fps) = doc_units(p, &text);
+            let theirs = keep_units(&other, &frequent(&other_fps)?);
             let found = find_passages(&[mine.clone(), theirs], &[0, 1], &opts);
             for link in found.links {
                 for s in link.shared {
@@ -793,6 +797,31 @@ fn fingerprint_text(p: &IndexParams, text: &str) -> Fingerprint {
         unit_fps,
         anchors,
     }
+}
+
+/// Just the words, units and paragraph fingerprints of a text (aligning a
+/// passage candidate).
+fn doc_units(p: &IndexParams, text: &str) -> (DocUnits, Vec<u64>) {
+    let mut words: Vec<Word> = Vec::new();
+    Tokenizer::new(p.normalize()).words(text, &mut words);
+    let doc_units = units(text, &words, PassageOptions::default().units);
+    let fps = doc_units
+        .iter()
+        .map(|u| {
+            fingerprint(
+                words[u.start as usize..u.end as usize]
+                    .iter()
+                    .map(|w| w.hash),
+            )
+        })
+        .collect();
+    (
+        DocUnits {
+            words,
+            units: doc_units,
+        },
+        fps,
+    )
 }
 
 /// Just the shingle set of a text (verifying a near-duplicate candidate).
