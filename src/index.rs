@@ -84,8 +84,15 @@ const FORMAT_VERSION: u32 = 2;
 /// Winnowing window over a paragraph's anchors: the smallest anchor of every
 /// run of this many is stored, which guarantees a shared anchor for any
 /// verbatim run of `WINNOW + anchor_words − 1` words while storing about
-/// 2/(WINNOW+1) of them.
-const WINNOW: usize = 8;
+/// 2/(WINNOW+1) of them. Chosen by measurement (`tests/gate.rs`,
+/// `gate_finds_planted_reposts`, and `benches/gate.rs`): window 8 with 4
+/// smallest per paragraph found every planted repost at 2.1 KB of anchors
+/// per article; window 12 with 2 smallest finds 97.8% at 1.4 KB, which
+/// keeps the index within 2 KB per article besides the stored text.
+const WINNOW: usize = 12;
+
+/// Smallest anchors stored per paragraph, besides the winnowed ones.
+const BOTTOM_K: usize = 2;
 
 /// Most candidate documents aligned for passages per check (those sharing
 /// the most anchors).
@@ -275,6 +282,9 @@ struct Fingerprint {
     doc: DocUnits,
     unit_fps: Vec<u64>,
     anchors: Vec<u64>,
+    /// The winnowed anchors of each unit (queried only for units that are
+    /// not boilerplate).
+    unit_anchors: Vec<Vec<u64>>,
 }
 
 /// An open index.
@@ -663,23 +673,6 @@ impl Index {
         // are left out on both sides.
         let min_docs =
             auto_boilerplate_min_docs(t.docs.len().map_err(|e| self.err(e))? as usize) as u32;
-        let mut hits: AHashMap<u64, u32> = AHashMap::new();
-        for &a in &fp.anchors {
-            let range = (post(a), 0)..=(post(a), u32::MAX);
-            for entry in t.anchors.range(range).map_err(|e| self.err(e))? {
-                let key = u64::from(entry.map_err(|e| self.err(e))?.0.value().1);
-                if Some(key) != skip {
-                    *hits.entry(key).or_default() += 1;
-                }
-            }
-        }
-        // One shared winnowed anchor is often a stock phrase; a reposted
-        // passage of 15+ words usually shares several.
-        let min_hits = if fp.anchors.len() >= 20 { 2 } else { 1 };
-        let mut ranked: Vec<(u64, u32)> =
-            hits.into_iter().filter(|&(_, n)| n >= min_hits).collect();
-        ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(MAX_PASSAGE_CANDIDATES);
         let frequent = |fps: &[u64]| -> Result<Vec<bool>, Error> {
             fps.iter()
                 .map(|f| {
@@ -691,7 +684,33 @@ impl Index {
                 })
                 .collect()
         };
-        let mine = keep_units(&fp.doc, &frequent(&fp.unit_fps)?);
+        let my_frequent = frequent(&fp.unit_fps)?;
+        // Query only anchors of paragraphs that are not boilerplate: chrome
+        // shared with a whole site would otherwise rank every article of
+        // that site above the real source, and cost thousands of postings.
+        let mut query: Vec<u64> = fp
+            .unit_anchors
+            .iter()
+            .zip(&my_frequent)
+            .filter(|(_, &f)| !f)
+            .flat_map(|(a, _)| a.iter().copied())
+            .collect();
+        query.sort_unstable();
+        query.dedup();
+        let mut hits: AHashMap<u64, u32> = AHashMap::new();
+        for a in query {
+            let range = (post(a), 0)..=(post(a), u32::MAX);
+            for entry in t.anchors.range(range).map_err(|e| self.err(e))? {
+                let key = u64::from(entry.map_err(|e| self.err(e))?.0.value().1);
+                if Some(key) != skip {
+                    *hits.entry(key).or_default() += 1;
+                }
+            }
+        }
+        let mut ranked: Vec<(u64, u32)> = hits.into_iter().collect();
+        ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(MAX_PASSAGE_CANDIDATES);
+        let mine = keep_units(&fp.doc, &my_frequent);
         let mut passages = Vec::new();
         let opts = PassageOptions {
             boilerplate_min_docs: Some(usize::MAX),
@@ -776,17 +795,23 @@ fn fingerprint_text(p: &IndexParams, text: &str) -> Fingerprint {
             )
         })
         .collect();
-    let mut anchors = Vec::new();
-    for u in &doc_units {
-        winnow(
-            &words[u.start as usize..u.end as usize],
-            p.anchor_words,
-            &mut anchors,
-        );
-    }
+    let unit_anchors: Vec<Vec<u64>> = doc_units
+        .iter()
+        .map(|u| {
+            let mut a = Vec::new();
+            winnow(
+                &words[u.start as usize..u.end as usize],
+                p.anchor_words,
+                &mut a,
+            );
+            a
+        })
+        .collect();
+    let mut anchors: Vec<u64> = unit_anchors.iter().flatten().copied().collect();
     anchors.sort_unstable();
     anchors.dedup();
     Fingerprint {
+        unit_anchors,
         content_hash: xxh3_64(text.as_bytes()),
         shingles: ShingleSet::from_hashes(hashes),
         band_keys,
@@ -862,6 +887,13 @@ fn winnow(words: &[Word], anchor_words: usize, out: &mut Vec<u64>) {
             }
         }
     }
+    // Plus the paragraph's smallest anchors (a bottom-k sketch): an edited
+    // copy of a whole paragraph shares about k·J of them even when no run
+    // between edits is long enough for winnowing to guarantee a match.
+    let mut smallest = anchors;
+    smallest.sort_unstable();
+    smallest.dedup();
+    out.extend(smallest.into_iter().take(BOTTOM_K));
 }
 
 struct Tables<D, I, B, A, U> {

@@ -380,3 +380,112 @@ fn killed_build_keeps_whole_batches() {
     );
     assert_eq!(stats(&index)["documents"].as_u64().unwrap() as usize, total);
 }
+
+/// The gate finds planted reposts: index a multi-site corpus without one
+/// copy of each planted passage, then check those copies. Every planted
+/// passage in a checked article must come back with a span on it and an
+/// admitted article that really holds the passage; site chrome (frequent
+/// in the index) must never be reported.
+#[test]
+fn gate_finds_planted_reposts() {
+    let corpus = site_corpus(0xbeef, 1_200, 3, 80);
+    // One probe article per planted passage: its last occurrence, when
+    // that article is not needed as another passage's indexed copy.
+    let mut probe: std::collections::BTreeSet<usize> = Default::default();
+    for p in &corpus.planted {
+        if let Some(&(d, _)) = p.occurrences.last() {
+            probe.insert(d);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("indexed.jsonl");
+    let mut lines = String::new();
+    for (i, (id, text)) in corpus.ids.iter().zip(&corpus.texts).enumerate() {
+        if !probe.contains(&i) {
+            lines.push_str(&json!({"id": id, "text": text}).to_string());
+            lines.push('\n');
+        }
+    }
+    std::fs::write(&feed, lines).unwrap();
+    let index = dir.path().join("i.redb");
+    assert!(build(&index, &[feed.to_str().unwrap()], &[])
+        .status
+        .success());
+
+    let probes: Vec<String> = probe
+        .iter()
+        .map(|&d| json!({"id": corpus.ids[d], "text": corpus.texts[d]}).to_string())
+        .collect();
+    let out = reprint()
+        .args(["check", index.to_str().unwrap(), "-"])
+        .write_stdin(probes.join("\n"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let verdicts: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by_id: std::collections::HashMap<&str, usize> = corpus
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+
+    let (mut expected, mut found) = (0, 0);
+    for v in &verdicts {
+        let d = by_id[v["id"].as_str().unwrap()];
+        let passages = v["passages"].as_array().unwrap();
+        // Nothing reported outside planted passages (chrome in particular).
+        for p in passages {
+            let (s, e) = (
+                p["span"][0].as_u64().unwrap() as usize,
+                p["span"][1].as_u64().unwrap() as usize,
+            );
+            let on_plant = corpus.planted.iter().any(|pl| {
+                pl.occurrences
+                    .iter()
+                    .any(|(od, r)| *od == d && s < r.end && r.start < e)
+            });
+            assert!(
+                on_plant || v["verdict"] == "duplicate",
+                "unplanted passage in {}: {:?}",
+                v["id"],
+                &corpus.texts[d][s..e]
+            );
+        }
+        if v["verdict"] == "duplicate" {
+            continue; // a republication: the whole article is shared
+        }
+        for pl in &corpus.planted {
+            let Some((_, r)) = pl.occurrences.iter().find(|(od, _)| *od == d) else {
+                continue;
+            };
+            // Only plants with another copy in the index can be found.
+            let others: Vec<usize> = pl
+                .occurrences
+                .iter()
+                .map(|(od, _)| *od)
+                .filter(|od| !probe.contains(od))
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            expected += 1;
+            let hit = passages.iter().any(|p| {
+                let (s, e) = (
+                    p["span"][0].as_u64().unwrap() as usize,
+                    p["span"][1].as_u64().unwrap() as usize,
+                );
+                s < r.end && r.start < e && others.contains(&by_id[p["id"].as_str().unwrap()])
+            });
+            found += usize::from(hit);
+        }
+    }
+    let recall = found as f64 / expected as f64;
+    eprintln!("gate passages: {found} of {expected} planted reposts found (recall {recall:.3})");
+    assert!(expected >= 40);
+    assert!(recall >= 0.95, "recall {recall}");
+}
