@@ -45,12 +45,25 @@ use crate::units::{units, Unit};
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
 const DOCS: TableDefinition<u64, &[u8]> = TableDefinition::new("docs");
 const IDS: TableDefinition<&str, u64> = TableDefinition::new("ids");
-/// Postings: (high 32 bits of a band key or anchor, document key) → ().
+/// Postings: high 32 bits of a band key or anchor, then the document key,
+/// packed in a `u64` (see [`posting`]) → ().
 /// A plain table of fixed-width keys costs a fraction of a multimap entry;
 /// two keys sharing their high half only add a candidate, which is then
 /// verified exactly.
-const BANDS: TableDefinition<(u32, u32), ()> = TableDefinition::new("bands");
-const ANCHORS: TableDefinition<(u32, u32), ()> = TableDefinition::new("anchors");
+const BANDS: TableDefinition<u64, ()> = TableDefinition::new("bands");
+const ANCHORS: TableDefinition<u64, ()> = TableDefinition::new("anchors");
+
+/// A posting: the high half of a band key or anchor above a document key,
+/// as one `u64` (one integer comparison per B-tree step).
+fn posting(h: u64, key: u64) -> u64 {
+    (u64::from(post(h)) << 32) | u64::from(key32(key))
+}
+
+/// All postings of `h`.
+fn postings_of(h: u64) -> std::ops::RangeInclusive<u64> {
+    let base = u64::from(post(h)) << 32;
+    base..=base | u64::from(u32::MAX)
+}
 /// High 32 bits of a paragraph fingerprint → number of documents with it.
 const UNITS: TableDefinition<u32, u32> = TableDefinition::new("units");
 
@@ -79,7 +92,7 @@ fn check_capacity(last_key: u64) -> Result<(), redb::Error> {
 }
 
 /// Version of the on-disk layout; bumped when tables or encodings change.
-const FORMAT_VERSION: u32 = 2;
+const FORMAT_VERSION: u32 = 3;
 
 /// Winnowing window over a paragraph's anchors: the smallest anchor of every
 /// run of this many is stored, which guarantees a shared anchor for any
@@ -626,17 +639,16 @@ impl Index {
     where
         D: ReadableTable<u64, &'static [u8]>,
         I: ReadableTable<&'static str, u64>,
-        B: ReadableTable<(u32, u32), ()>,
-        A: ReadableTable<(u32, u32), ()>,
+        B: ReadableTable<u64, ()>,
+        A: ReadableTable<u64, ()>,
         U: ReadableTable<u32, u32>,
     {
         let p = &self.params;
         // Near-duplicates: band-key candidates, exact Jaccard on their text.
         let mut candidates: Vec<u64> = Vec::new();
         for &k in &fp.band_keys {
-            let range = (post(k), 0)..=(post(k), u32::MAX);
-            for entry in t.bands.range(range).map_err(|e| self.err(e))? {
-                candidates.push(u64::from(entry.map_err(|e| self.err(e))?.0.value().1));
+            for entry in t.bands.range(postings_of(k)).map_err(|e| self.err(e))? {
+                candidates.push(entry.map_err(|e| self.err(e))?.0.value() & u64::from(u32::MAX));
             }
         }
         candidates.sort_unstable();
@@ -699,9 +711,8 @@ impl Index {
         query.dedup();
         let mut hits: AHashMap<u64, u32> = AHashMap::new();
         for a in query {
-            let range = (post(a), 0)..=(post(a), u32::MAX);
-            for entry in t.anchors.range(range).map_err(|e| self.err(e))? {
-                let key = u64::from(entry.map_err(|e| self.err(e))?.0.value().1);
+            for entry in t.anchors.range(postings_of(a)).map_err(|e| self.err(e))? {
+                let key = entry.map_err(|e| self.err(e))?.0.value() & u64::from(u32::MAX);
                 if Some(key) != skip {
                     *hits.entry(key).or_default() += 1;
                 }
@@ -907,8 +918,8 @@ struct Tables<D, I, B, A, U> {
 type WriteTables<'t> = Tables<
     redb::Table<'t, u64, &'static [u8]>,
     redb::Table<'t, &'static str, u64>,
-    redb::Table<'t, (u32, u32), ()>,
-    redb::Table<'t, (u32, u32), ()>,
+    redb::Table<'t, u64, ()>,
+    redb::Table<'t, u64, ()>,
     redb::Table<'t, u32, u32>,
 >;
 
@@ -949,10 +960,10 @@ fn insert(
     t.docs.insert(key, record.as_slice())?;
     t.ids.insert(doc.id.as_str(), key)?;
     for &b in &fp.band_keys {
-        t.bands.insert((post(b), key32(key)), ())?;
+        t.bands.insert(posting(b, key), ())?;
     }
     for &a in &fp.anchors {
-        t.anchors.insert((post(a), key32(key)), ())?;
+        t.anchors.insert(posting(a, key), ())?;
     }
     let mut fps: Vec<u32> = fp.unit_fps.iter().map(|&f| post(f)).collect();
     fps.sort_unstable();
@@ -993,13 +1004,13 @@ fn insert_sorted(
     for (id, key) in ids {
         t.ids.insert(id, key)?;
     }
-    let mut bands: Vec<(u32, u32)> = Vec::new();
-    let mut anchors: Vec<(u32, u32)> = Vec::new();
+    let mut bands: Vec<u64> = Vec::new();
+    let mut anchors: Vec<u64> = Vec::new();
     let mut units: AHashMap<u32, u32> = AHashMap::new();
     for &(key, i) in &keyed {
         let fp = &prepared[i].0;
-        bands.extend(fp.band_keys.iter().map(|&b| (post(b), key32(key))));
-        anchors.extend(fp.anchors.iter().map(|&a| (post(a), key32(key))));
+        bands.extend(fp.band_keys.iter().map(|&b| posting(b, key)));
+        anchors.extend(fp.anchors.iter().map(|&a| posting(a, key)));
         let mut fps: Vec<u32> = fp.unit_fps.iter().map(|&f| post(f)).collect();
         fps.sort_unstable();
         fps.dedup();
@@ -1048,10 +1059,10 @@ fn remove_key(
     };
     let fp = fingerprint_text(params, &text);
     for &b in &fp.band_keys {
-        t.bands.remove((post(b), key32(key)))?;
+        t.bands.remove(posting(b, key))?;
     }
     for &a in &fp.anchors {
-        t.anchors.remove((post(a), key32(key)))?;
+        t.anchors.remove(posting(a, key))?;
     }
     let mut fps: Vec<u32> = fp.unit_fps.iter().map(|&f| post(f)).collect();
     fps.sort_unstable();
