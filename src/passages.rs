@@ -52,6 +52,9 @@ const ANCHOR_SEED: u64 = 0x7265_7072_696e_7405; // "reprint" + 0x05
 /// everywhere) pairwise alignment of identical copies is quadratic noise.
 const MAX_FAMILY_ALIGN: usize = 32;
 
+/// Below this many units the stage runs on the calling thread.
+const PARALLEL_UNITS: usize = 512;
+
 /// Options of the passage stage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PassageOptions {
@@ -216,10 +219,15 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
     };
 
     // 1. Boilerplate, by fingerprint frequency and by known lines.
-    let fingerprints: Vec<u64> = units
-        .par_iter()
-        .map(|u| fingerprint(hashes_of(u)))
-        .collect();
+    // Small inputs (the gate aligns one article against one candidate) run
+    // on the calling thread: waking the pool costs more than the work.
+    let parallel = units.len() >= PARALLEL_UNITS;
+    let fingerprint_of = |u: &UnitRef| fingerprint(hashes_of(u));
+    let fingerprints: Vec<u64> = if parallel {
+        units.par_iter().map(fingerprint_of).collect()
+    } else {
+        units.iter().map(fingerprint_of).collect()
+    };
     let mut boilerplate = vec![false; units.len()];
     let mut boilerplate_groups: Vec<Vec<u32>> = Vec::new();
     {
@@ -268,65 +276,93 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
     let unit_bits = (u32::BITS - (units.len().max(2) as u32 - 1).leading_zeros()).max(1);
     let unit_mask = (1u64 << unit_bits) - 1;
     let n = opts.anchor_words.max(1);
-    let mut anchors: Vec<u64> = units
-        .par_iter()
-        .enumerate()
-        .filter(|(u, _)| !boilerplate[*u])
-        .flat_map_iter(|(u, unit)| {
-            let words =
-                &docs[unit.doc as usize].words[unit.unit.start as usize..unit.unit.end as usize];
-            let hashes: Vec<u64> = words.iter().map(|w| w.hash).collect();
-            let window = n.min(hashes.len());
-            (0..=hashes.len() - window)
-                .map(move |i| (anchor_hash(&hashes[i..i + window]) << unit_bits) | u as u64)
-                .collect::<Vec<u64>>()
-        })
-        .collect();
-    anchors.par_sort_unstable();
+    let unit_anchors = |(u, unit): (usize, &UnitRef)| -> Vec<u64> {
+        let words =
+            &docs[unit.doc as usize].words[unit.unit.start as usize..unit.unit.end as usize];
+        let hashes: Vec<u64> = words.iter().map(|w| w.hash).collect();
+        let window = n.min(hashes.len());
+        (0..=hashes.len() - window)
+            .map(|i| (anchor_hash(&hashes[i..i + window]) << unit_bits) | u as u64)
+            .collect()
+    };
+    let mut anchors: Vec<u64> = if parallel {
+        units
+            .par_iter()
+            .enumerate()
+            .filter(|(u, _)| !boilerplate[*u])
+            .flat_map_iter(unit_anchors)
+            .collect()
+    } else {
+        units
+            .iter()
+            .enumerate()
+            .filter(|(u, _)| !boilerplate[*u])
+            .flat_map(unit_anchors)
+            .collect()
+    };
+    if parallel {
+        anchors.par_sort_unstable();
+    } else {
+        anchors.sort_unstable();
+    }
     // A unit repeating an anchor counts it once.
     anchors.dedup();
-    let mut pair_hits: Vec<u64> = anchors
-        .par_chunk_by(|x, y| x >> unit_bits == y >> unit_bits)
-        .filter(|g| g.len() > 1)
-        .flat_map_iter(|group| {
-            let mut out = Vec::new();
-            let unit_of = |key: u64| (key & unit_mask) as u32;
-            // Families ≤ postings, so only long lists can be too common.
-            if group.len() >= min_docs
-                && distinct_families(
-                    group.iter().map(|&k| units[unit_of(k) as usize].doc),
-                    family,
-                ) >= min_docs
-            {
-                return out;
-            }
-            let mut members: Vec<(u32, u32)> = group
-                .iter()
-                .map(|&k| (family[units[unit_of(k) as usize].doc as usize], unit_of(k)))
-                .collect();
-            members.sort_unstable();
-            let runs: Vec<&[(u32, u32)]> = members.chunk_by(|x, y| x.0 == y.0).collect();
-            for (i, run) in runs.iter().enumerate() {
-                if run.len() > 1 && family_size[&run[0].0] <= MAX_FAMILY_ALIGN {
-                    for (k, &(_, x)) in run.iter().enumerate() {
-                        for &(_, y) in &run[k + 1..] {
-                            push_pair(&mut out, &units, x, y);
-                        }
-                    }
-                }
-                for other in &runs[i + 1..] {
-                    for &(_, x) in run.iter() {
-                        for &(_, y) in other.iter() {
-                            push_pair(&mut out, &units, x, y);
-                        }
+    let group_pairs = |group: &[u64]| -> Vec<u64> {
+        let mut out = Vec::new();
+        let unit_of = |key: u64| (key & unit_mask) as u32;
+        // Families ≤ postings, so only long lists can be too common.
+        if group.len() >= min_docs
+            && distinct_families(
+                group.iter().map(|&k| units[unit_of(k) as usize].doc),
+                family,
+            ) >= min_docs
+        {
+            return out;
+        }
+        let mut members: Vec<(u32, u32)> = group
+            .iter()
+            .map(|&k| (family[units[unit_of(k) as usize].doc as usize], unit_of(k)))
+            .collect();
+        members.sort_unstable();
+        let runs: Vec<&[(u32, u32)]> = members.chunk_by(|x, y| x.0 == y.0).collect();
+        for (i, run) in runs.iter().enumerate() {
+            if run.len() > 1 && family_size[&run[0].0] <= MAX_FAMILY_ALIGN {
+                for (k, &(_, x)) in run.iter().enumerate() {
+                    for &(_, y) in &run[k + 1..] {
+                        push_pair(&mut out, &units, x, y);
                     }
                 }
             }
-            out
-        })
-        .collect();
+            for other in &runs[i + 1..] {
+                for &(_, x) in run.iter() {
+                    for &(_, y) in other.iter() {
+                        push_pair(&mut out, &units, x, y);
+                    }
+                }
+            }
+        }
+        out
+    };
+    let same_anchor = |x: &u64, y: &u64| x >> unit_bits == y >> unit_bits;
+    let mut pair_hits: Vec<u64> = if parallel {
+        anchors
+            .par_chunk_by(same_anchor)
+            .filter(|g| g.len() > 1)
+            .flat_map_iter(group_pairs)
+            .collect()
+    } else {
+        anchors
+            .chunk_by(same_anchor)
+            .filter(|g| g.len() > 1)
+            .flat_map(group_pairs)
+            .collect()
+    };
     drop(anchors);
-    pair_hits.par_sort_unstable();
+    if parallel {
+        pair_hits.par_sort_unstable();
+    } else {
+        pair_hits.sort_unstable();
+    }
     let candidates: Vec<(u32, u32)> = pair_hits
         .chunk_by(|x, y| x == y)
         .filter(|run| run.len() >= opts.min_shared_anchors)
@@ -335,27 +371,36 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
     drop(pair_hits);
 
     // 3. Align each candidate.
-    let aligned: Vec<UnitPair> = candidates
-        .par_iter()
-        .map_init(Aligner::default, |aligner, &(ua, ub)| {
-            let (ra, rb) = (&units[ua as usize], &units[ub as usize]);
-            let al = aligner.align(&hashes_of(ra), &hashes_of(rb))?;
-            if al.similarity() < opts.min_similarity {
-                return None;
-            }
-            let offset = |u: &UnitRef, r: Range<usize>| {
-                u.unit.start + r.start as u32..u.unit.start + r.end as u32
-            };
-            Some(UnitPair {
-                ua,
-                ub,
-                a: offset(ra, al.a),
-                b: offset(rb, al.b),
-                matches: al.matches as u32,
-            })
+    let align = |aligner: &mut Aligner, &(ua, ub): &(u32, u32)| -> Option<UnitPair> {
+        let (ra, rb) = (&units[ua as usize], &units[ub as usize]);
+        let al = aligner.align(&hashes_of(ra), &hashes_of(rb))?;
+        if al.similarity() < opts.min_similarity {
+            return None;
+        }
+        let offset = |u: &UnitRef, r: Range<usize>| {
+            u.unit.start + r.start as u32..u.unit.start + r.end as u32
+        };
+        Some(UnitPair {
+            ua,
+            ub,
+            a: offset(ra, al.a),
+            b: offset(rb, al.b),
+            matches: al.matches as u32,
         })
-        .flatten()
-        .collect();
+    };
+    let aligned: Vec<UnitPair> = if parallel {
+        candidates
+            .par_iter()
+            .map_init(Aligner::default, align)
+            .flatten()
+            .collect()
+    } else {
+        let mut aligner = Aligner::default();
+        candidates
+            .iter()
+            .filter_map(|c| align(&mut aligner, c))
+            .collect()
+    };
 
     // 4. Runs per document pair.
     let runs = merge_runs(&units, aligned, opts.min_words, opts.min_similarity);
