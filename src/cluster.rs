@@ -23,12 +23,7 @@ pub struct Cluster {
 pub fn clusters(num_docs: usize, pairs: &[VerifiedPair]) -> Vec<Cluster> {
     let mut parent: Vec<u32> = (0..num_docs as u32).collect();
     for p in pairs {
-        let (ra, rb) = (find(&mut parent, p.a), find(&mut parent, p.b));
-        if ra != rb {
-            // Root at the smaller index so a cluster's root is its first member.
-            let (lo, hi) = (ra.min(rb), ra.max(rb));
-            parent[hi as usize] = lo;
-        }
+        union(&mut parent, p.a, p.b);
     }
     let mut slot_of_root: Vec<u32> = vec![u32::MAX; num_docs];
     let mut out: Vec<Cluster> = Vec::new();
@@ -55,7 +50,8 @@ pub fn clusters(num_docs: usize, pairs: &[VerifiedPair]) -> Vec<Cluster> {
     out
 }
 
-fn find(parent: &mut [u32], mut x: u32) -> u32 {
+/// The root of `x` in a union-find forest stored as parent links.
+pub(crate) fn find(parent: &mut [u32], mut x: u32) -> u32 {
     while parent[x as usize] != x {
         // Path halving.
         let grandparent = parent[parent[x as usize] as usize];
@@ -63,6 +59,15 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
         x = grandparent;
     }
     x
+}
+
+/// Joins the sets of `a` and `b`, rooted at the smaller index so that a
+/// set's root is its first member.
+pub(crate) fn union(parent: &mut [u32], a: u32, b: u32) {
+    let (ra, rb) = (find(parent, a), find(parent, b));
+    if ra != rb {
+        parent[ra.max(rb) as usize] = ra.min(rb);
+    }
 }
 
 #[cfg(test)]

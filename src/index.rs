@@ -786,32 +786,20 @@ impl Index {
 
 /// Everything the gate needs of one text, computed as `scan` does.
 fn fingerprint_text(p: &IndexParams, text: &str) -> Fingerprint {
-    let mut tokenizer = Tokenizer::new(p.normalize());
-    let mut words: Vec<Word> = Vec::new();
-    tokenizer.words(text, &mut words);
+    let (doc, unit_fps) = doc_units(p, text);
     let mut hashes = Vec::new();
-    shingle_hashes(&words, p.shingle, &mut hashes);
+    shingle_hashes(&doc.words, p.shingle, &mut hashes);
     let band_keys = Sketcher::new(p.num_perm)
         .sketch(&hashes)
         .map(|sig: Signature| (0..p.bands).map(|b| band_key(&sig, p.lsh(), b)).collect())
         .unwrap_or_default();
-    let doc_units = units(text, &words, PassageOptions::default().units);
-    let unit_fps: Vec<u64> = doc_units
-        .iter()
-        .map(|u| {
-            fingerprint(
-                words[u.start as usize..u.end as usize]
-                    .iter()
-                    .map(|w| w.hash),
-            )
-        })
-        .collect();
-    let unit_anchors: Vec<Vec<u64>> = doc_units
+    let unit_anchors: Vec<Vec<u64>> = doc
+        .units
         .iter()
         .map(|u| {
             let mut a = Vec::new();
             winnow(
-                &words[u.start as usize..u.end as usize],
+                &doc.words[u.start as usize..u.end as usize],
                 p.anchor_words,
                 &mut a,
             );
@@ -826,10 +814,7 @@ fn fingerprint_text(p: &IndexParams, text: &str) -> Fingerprint {
         content_hash: xxh3_64(text.as_bytes()),
         shingles: ShingleSet::from_hashes(hashes),
         band_keys,
-        doc: DocUnits {
-            words,
-            units: doc_units,
-        },
+        doc,
         unit_fps,
         anchors,
     }

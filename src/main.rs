@@ -86,12 +86,8 @@ struct ServeArgs {
     /// Replace an admitted article when its id comes with other text.
     #[arg(long)]
     replace: bool,
-    /// Request body field holding the id.
-    #[arg(long, default_value = "id")]
-    id_field: String,
-    /// Request body field holding the text.
-    #[arg(long, default_value = "text")]
-    text_field: String,
+    #[command(flatten)]
+    fields: FieldArgs,
 }
 
 #[derive(Subcommand)]
@@ -128,101 +124,10 @@ enum StatsFormat {
     Json,
 }
 
-/// Fingerprinting parameters of a new index (must match an existing one).
+/// How articles are fingerprinted (for an index: must match how it was
+/// built).
 #[derive(clap::Args)]
-struct IndexParamArgs {
-    /// Jaccard similarity of a near-duplicate, in (0, 1].
-    #[arg(long, default_value_t = 0.8)]
-    threshold: f64,
-    /// Words per shingle.
-    #[arg(long, default_value_t = 5)]
-    shingle: usize,
-    /// MinHash signature length.
-    #[arg(long, default_value_t = 128)]
-    num_perm: usize,
-    /// LSH bands (with --rows).
-    #[arg(long, requires = "rows")]
-    bands: Option<usize>,
-    /// LSH rows per band (with --bands).
-    #[arg(long, requires = "bands")]
-    rows: Option<usize>,
-    /// Do not fold British spellings to American ones.
-    #[arg(long)]
-    no_fold_spelling: bool,
-}
-
-#[derive(clap::Args)]
-struct BuildArgs {
-    /// The index file (created if missing).
-    index: PathBuf,
-    /// Files or directories to load.
-    #[arg(required = true)]
-    paths: Vec<PathBuf>,
-    #[command(flatten)]
-    params: IndexParamArgs,
-    /// Articles per transaction.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
-    batch: u32,
-    /// Replace articles whose id is already admitted with other text.
-    #[arg(long)]
-    replace: bool,
-    /// JSONL id field.
-    #[arg(long, default_value = "id")]
-    id_field: String,
-    /// JSONL text field.
-    #[arg(long, default_value = "text")]
-    text_field: String,
-    /// Skip files larger than this.
-    #[arg(long, default_value = "64MiB", value_parser = parse_size)]
-    max_file_size: u64,
-    /// No progress bar, warnings or summary.
-    #[arg(short, long)]
-    quiet: bool,
-}
-
-#[derive(clap::Args)]
-struct CheckArgs {
-    /// The index file.
-    index: PathBuf,
-    /// An article file (.txt/.md/.html), a JSONL file, or - for stdin (JSONL
-    /// when it starts with `{`, else one article).
-    #[arg(default_value = "-")]
-    input: PathBuf,
-    /// JSONL id field.
-    #[arg(long, default_value = "id")]
-    id_field: String,
-    /// JSONL text field.
-    #[arg(long, default_value = "text")]
-    text_field: String,
-}
-
-#[derive(clap::Args)]
-struct GateArgs {
-    /// The index file (must exist: create it with `reprint index build`).
-    index: PathBuf,
-    /// Admit near-duplicates too (default: rejected).
-    #[arg(long)]
-    admit_duplicates: bool,
-    /// Reject articles that repost passages (default: admitted, flagged).
-    #[arg(long)]
-    reject_reposts: bool,
-    /// Replace an admitted article when its id comes with other text.
-    #[arg(long)]
-    replace: bool,
-    /// JSONL id field.
-    #[arg(long, default_value = "id")]
-    id_field: String,
-    /// JSONL text field.
-    #[arg(long, default_value = "text")]
-    text_field: String,
-}
-
-#[derive(clap::Args)]
-struct ScanArgs {
-    /// Files or directories (scanned recursively) of .txt, .md, .jsonl,
-    /// .ndjson, .html or .htm files.
-    #[arg(required = true, value_name = "PATH")]
-    paths: Vec<PathBuf>,
+struct FingerprintArgs {
     /// Jaccard similarity of word shingles at or above which two articles
     /// are near-duplicates, in (0, 1].
     #[arg(long, default_value_t = 0.8)]
@@ -239,6 +144,84 @@ struct ScanArgs {
     /// LSH rows per band (with --bands).
     #[arg(long, requires = "bands")]
     rows: Option<usize>,
+    /// Do not fold British spellings to American ones.
+    #[arg(long)]
+    no_fold_spelling: bool,
+}
+
+/// JSON field names of articles (JSONL input, stdin streams, HTTP bodies).
+#[derive(clap::Args)]
+struct FieldArgs {
+    /// JSON field holding the article id.
+    #[arg(long, default_value = "id")]
+    id_field: String,
+    /// JSON field holding the article text.
+    #[arg(long, default_value = "text")]
+    text_field: String,
+}
+
+#[derive(clap::Args)]
+struct BuildArgs {
+    /// The index file (created if missing).
+    index: PathBuf,
+    /// Files or directories to load.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    params: FingerprintArgs,
+    /// Articles per transaction.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    batch: u32,
+    /// Replace articles whose id is already admitted with other text.
+    #[arg(long)]
+    replace: bool,
+    #[command(flatten)]
+    fields: FieldArgs,
+    /// Skip files larger than this.
+    #[arg(long, default_value = "64MiB", value_parser = parse_size)]
+    max_file_size: u64,
+    /// No progress bar, warnings or summary.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The index file.
+    index: PathBuf,
+    /// An article file (.txt/.md/.html), a JSONL file, or - for stdin (JSONL
+    /// when it starts with `{`, else one article).
+    #[arg(default_value = "-")]
+    input: PathBuf,
+    #[command(flatten)]
+    fields: FieldArgs,
+}
+
+#[derive(clap::Args)]
+struct GateArgs {
+    /// The index file (must exist: create it with `reprint index build`).
+    index: PathBuf,
+    /// Admit near-duplicates too (default: rejected).
+    #[arg(long)]
+    admit_duplicates: bool,
+    /// Reject articles that repost passages (default: admitted, flagged).
+    #[arg(long)]
+    reject_reposts: bool,
+    /// Replace an admitted article when its id comes with other text.
+    #[arg(long)]
+    replace: bool,
+    #[command(flatten)]
+    fields: FieldArgs,
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Files or directories (scanned recursively) of .txt, .md, .jsonl,
+    /// .ndjson, .html or .htm files.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    params: FingerprintArgs,
     /// How candidate pairs are confirmed: exact shingle-set Jaccard, or the
     /// MinHash estimate.
     #[arg(long, value_enum, default_value_t = VerifyArg::Exact)]
@@ -255,15 +238,8 @@ struct ScanArgs {
     /// No progress bar, warnings or summary on stderr.
     #[arg(short, long)]
     quiet: bool,
-    /// Do not fold British spellings to American ones.
-    #[arg(long)]
-    no_fold_spelling: bool,
-    /// JSONL field holding the article id.
-    #[arg(long, default_value = "id")]
-    id_field: String,
-    /// JSONL field holding the article text.
-    #[arg(long, default_value = "text")]
-    text_field: String,
+    #[command(flatten)]
+    fields: FieldArgs,
     /// Skip files larger than this (bytes, or with K/M/G, KiB/MiB/GiB).
     #[arg(long, default_value = "64MiB", value_parser = parse_size)]
     max_file_size: u64,
@@ -344,7 +320,7 @@ fn main() -> ExitCode {
 fn scan(args: ScanArgs) -> Result<()> {
     let started = Instant::now();
     let normalize = NormalizeOptions {
-        fold_spelling: !args.no_fold_spelling,
+        fold_spelling: !args.params.no_fold_spelling,
     };
     let passages = match args.passages {
         Switch::Off => None,
@@ -367,12 +343,13 @@ fn scan(args: ScanArgs) -> Result<()> {
         }
     };
     let options = ScanOptions {
-        threshold: args.threshold,
-        shingle: args.shingle,
-        num_perm: args.num_perm,
+        threshold: args.params.threshold,
+        shingle: args.params.shingle,
+        num_perm: args.params.num_perm,
         lsh: args
+            .params
             .bands
-            .zip(args.rows)
+            .zip(args.params.rows)
             .map(|(bands, rows)| LshParams { bands, rows }),
         verify: match args.verify {
             VerifyArg::Exact => VerifyMode::Exact,
@@ -380,8 +357,8 @@ fn scan(args: ScanArgs) -> Result<()> {
         },
         normalize,
         read: ReadOptions {
-            id_field: args.id_field,
-            text_field: args.text_field,
+            id_field: args.fields.id_field,
+            text_field: args.fields.text_field,
             max_file_size: args.max_file_size,
         },
         passages,
@@ -429,7 +406,7 @@ fn scan(args: ScanArgs) -> Result<()> {
     Ok(())
 }
 
-fn index_params(a: &IndexParamArgs) -> Result<IndexParams> {
+fn index_params(a: &FingerprintArgs) -> Result<IndexParams> {
     // Validate like `scan` does, so the same values are refused the same way.
     Scanner::new(ScanOptions {
         threshold: a.threshold,
@@ -456,8 +433,8 @@ fn build(args: BuildArgs) -> Result<()> {
     let started = Instant::now();
     let params = index_params(&args.params)?;
     let read_opts = ReadOptions {
-        id_field: args.id_field,
-        text_field: args.text_field,
+        id_field: args.fields.id_field,
+        text_field: args.fields.text_field,
         max_file_size: args.max_file_size,
     };
     let found = discover(&args.paths)?;
@@ -580,8 +557,8 @@ fn for_each_line(
 fn check(args: CheckArgs) -> Result<ExitCode> {
     let index = Index::open(&args.index)?;
     let opts = ReadOptions {
-        id_field: args.id_field,
-        text_field: args.text_field,
+        id_field: args.fields.id_field,
+        text_field: args.fields.text_field,
         ..ReadOptions::default()
     };
     let stdin_input = args.input.as_os_str() == "-";
@@ -655,8 +632,8 @@ fn gate(args: GateArgs) -> Result<()> {
         replace: args.replace,
     };
     let opts = ReadOptions {
-        id_field: args.id_field,
-        text_field: args.text_field,
+        id_field: args.fields.id_field,
+        text_field: args.fields.text_field,
         ..ReadOptions::default()
     };
     let mut out = io::stdout().lock();
@@ -708,8 +685,8 @@ fn serve(args: ServeArgs) -> Result<()> {
             replace: args.replace,
         },
         fields: ReadOptions {
-            id_field: args.id_field,
-            text_field: args.text_field,
+            id_field: args.fields.id_field,
+            text_field: args.fields.text_field,
             ..ReadOptions::default()
         },
     };

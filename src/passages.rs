@@ -41,6 +41,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::align::{similarity, Aligner};
 use crate::boilerplate::{fingerprint, KnownBoilerplate};
+use crate::cluster::{find, union};
 use crate::tokenize::Word;
 use crate::units::{Unit, UnitOptions};
 
@@ -602,22 +603,6 @@ fn merge_runs(
     }
     runs.retain(|r| r.a.len().min(r.b.len()) >= min_words);
     runs
-}
-
-fn find(parent: &mut [u32], mut x: u32) -> u32 {
-    while parent[x as usize] != x {
-        let grandparent = parent[parent[x as usize] as usize];
-        parent[x as usize] = grandparent;
-        x = grandparent;
-    }
-    x
-}
-
-fn union(parent: &mut [u32], a: u32, b: u32) {
-    let (ra, rb) = (find(parent, a), find(parent, b));
-    if ra != rb {
-        parent[ra.max(rb) as usize] = ra.min(rb);
-    }
 }
 
 #[cfg(test)]
