@@ -41,6 +41,9 @@ pub enum Error {
         /// The id.
         id: String,
     },
+    /// The HTML report could not be rendered or written.
+    #[error("report: {0}")]
+    Report(String),
     /// The HTTP service could not start or run.
     #[error("serve: {0}")]
     Serve(String),

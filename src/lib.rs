@@ -33,6 +33,7 @@ pub mod align;
 pub mod boilerplate;
 pub mod cluster;
 mod error;
+pub mod html;
 pub mod index;
 pub mod lsh;
 pub mod normalize;

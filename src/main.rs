@@ -19,14 +19,16 @@ use reprint::index::{Index, IndexParams, Policy, VerdictKind};
 use reprint::lsh::LshParams;
 use reprint::normalize::NormalizeOptions;
 use reprint::passages::PassageOptions;
-use reprint::read::{discover, parse_line, read_file, Document, Format, ReadOptions, SourceFile};
+use reprint::read::{
+    discover, load_texts, parse_line, read_file, Document, Format, ReadOptions, SourceFile,
+};
 use reprint::report::{
     index_stats_json, stream_error_json, summary_line, verdict_json, write_report, ReportFormat,
 };
 use reprint::serve::ServeOptions;
 use reprint::units::UnitOptions;
 use reprint::verify::VerifyMode;
-use reprint::{Progress, ScanOptions, Scanner};
+use reprint::{Progress, ScanOptions, ScanResult, Scanner};
 
 // Scans allocate a string per document and per parsed JSON line from
 // several threads; mimalloc's thread-local heaps cut that cost (measured
@@ -48,7 +50,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Scan files and directories for near-duplicate articles.
-    Scan(ScanArgs),
+    Scan(ScanCmd),
+    /// Scan like `scan` and write a self-contained HTML report: linked
+    /// stories side by side with their shared passages highlighted,
+    /// near-duplicate clusters, boilerplate.
+    Report(ReportCmd),
     /// Build, inspect or edit a durable index of admitted articles.
     #[command(subcommand)]
     Index(IndexCommand),
@@ -226,12 +232,6 @@ struct ScanArgs {
     /// MinHash estimate.
     #[arg(long, value_enum, default_value_t = VerifyArg::Exact)]
     verify: VerifyArg,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
-    format: FormatArg,
-    /// Write the report to FILE (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    output: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
@@ -266,6 +266,27 @@ struct ScanArgs {
     unit_min_words: usize,
 }
 
+#[derive(clap::Args)]
+struct ScanCmd {
+    #[command(flatten)]
+    scan: ScanArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ReportCmd {
+    #[command(flatten)]
+    scan: ScanArgs,
+    /// The HTML file to write (atomically).
+    #[arg(short, long, value_name = "FILE", required = true)]
+    output: PathBuf,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Switch {
     On,
@@ -288,7 +309,8 @@ enum FormatArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Scan(args) => scan(args).map(|()| ExitCode::SUCCESS),
+        Command::Scan(cmd) => scan(cmd).map(|()| ExitCode::SUCCESS),
+        Command::Report(cmd) => report(cmd).map(|()| ExitCode::SUCCESS),
         Command::Index(IndexCommand::Build(args)) => build(args).map(|()| ExitCode::SUCCESS),
         Command::Index(IndexCommand::Stats { index, format }) => {
             stats(&index, format).map(|()| ExitCode::SUCCESS)
@@ -317,8 +339,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn scan(args: ScanArgs) -> Result<()> {
-    let started = Instant::now();
+/// Runs the scan `args` ask for, printing warnings unless quiet.
+fn run_scan(args: &ScanArgs) -> Result<ScanResult> {
     let normalize = NormalizeOptions {
         fold_spelling: !args.params.no_fold_spelling,
     };
@@ -357,8 +379,8 @@ fn scan(args: ScanArgs) -> Result<()> {
         },
         normalize,
         read: ReadOptions {
-            id_field: args.fields.id_field,
-            text_field: args.fields.text_field,
+            id_field: args.fields.id_field.clone(),
+            text_field: args.fields.text_field.clone(),
             max_file_size: args.max_file_size,
         },
         passages,
@@ -380,12 +402,18 @@ fn scan(args: ScanArgs) -> Result<()> {
             writeln!(stderr, "reprint: warning: {warning}")?;
         }
     }
-    let format = match args.format {
+    Ok(result)
+}
+
+fn scan(cmd: ScanCmd) -> Result<()> {
+    let started = Instant::now();
+    let result = run_scan(&cmd.scan)?;
+    let format = match cmd.format {
         FormatArg::Text => ReportFormat::Text,
         FormatArg::Json => ReportFormat::Json,
         FormatArg::Jsonl => ReportFormat::Jsonl,
     };
-    match &args.output {
+    match &cmd.output {
         Some(path) => write_atomically(path, |w| write_report(&result, format, w))?,
         None => {
             let mut stdout = io::BufWriter::new(io::stdout().lock());
@@ -395,11 +423,41 @@ fn scan(args: ScanArgs) -> Result<()> {
     }
     // The text report already ends with the summary; don't repeat it on the
     // same terminal.
-    let summary_shown = args.output.is_none() && matches!(format, ReportFormat::Text);
-    if !args.quiet && !summary_shown {
+    let summary_shown = cmd.output.is_none() && matches!(format, ReportFormat::Text);
+    if !cmd.scan.quiet && !summary_shown {
         eprintln!(
             "reprint: {} ({:.2} s)",
             summary_line(&result),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn report(cmd: ReportCmd) -> Result<()> {
+    let started = Instant::now();
+    let result = run_scan(&cmd.scan)?;
+    // The page shows linked stories side by side: read their texts again.
+    let wanted: std::collections::HashSet<String> = result
+        .links
+        .iter()
+        .take(reprint::html::MAX_LINKS)
+        .flat_map(|l| [l.a.clone(), l.b.clone()])
+        .collect();
+    let opts = ReadOptions {
+        id_field: cmd.scan.fields.id_field.clone(),
+        text_field: cmd.scan.fields.text_field.clone(),
+        max_file_size: cmd.scan.max_file_size,
+    };
+    let texts = load_texts(&cmd.scan.paths, &opts, &wanted)?;
+    write_atomically(&cmd.output, |w| {
+        reprint::html::write_html(&result, &texts, w).map_err(io::Error::other)
+    })?;
+    if !cmd.scan.quiet {
+        eprintln!(
+            "reprint: {} → {} ({:.2} s)",
+            summary_line(&result),
+            cmd.output.display(),
             started.elapsed().as_secs_f64()
         );
     }
@@ -720,7 +778,15 @@ fn write_atomically(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
+    // Reports are for sharing: readable by others, as a plain `>` would
+    // make them (tempfile's default is owner-only).
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder.tempfile_in(dir).with_context(|| {
         format!(
             "cannot write {shown}: cannot create a file in {}",
             dir.display()

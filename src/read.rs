@@ -520,6 +520,28 @@ pub fn parse_line(
     }))
 }
 
+/// The texts of the documents with the given ids under `roots`, read as a
+/// scan reads them (for reports that show text). Files are read in
+/// parallel; documents whose ids are not wanted are dropped at once.
+pub fn load_texts<P: AsRef<Path> + Sync>(
+    roots: &[P],
+    opts: &ReadOptions,
+    wanted: &std::collections::HashSet<String>,
+) -> Result<std::collections::HashMap<String, String>, Error> {
+    let found = discover(roots)?;
+    Ok(found
+        .files
+        .par_iter()
+        .flat_map_iter(|f| {
+            read_file(f, opts)
+                .documents
+                .into_iter()
+                .filter(|d| wanted.contains(&d.id))
+                .map(|d| (d.id, d.text))
+        })
+        .collect())
+}
+
 /// Elements whose content is never visible text.
 const INVISIBLE: &[&str] = &[
     "script", "style", "nav", "noscript", "template", "head", "iframe", "svg", "button", "select",

@@ -1,0 +1,259 @@
+//! HTML report: a [`ScanResult`] and the texts it refers to → one
+//! self-contained page (inline CSS and JS, no network requests).
+//!
+//! The page is rendered from `src/templates/report.html` by minijinja with
+//! HTML auto-escaping, so every document text and id is escaped; nothing
+//! here builds HTML by hand. Linked stories are shown side by side with
+//! each shared passage as a `<mark>` in both texts (classes `p<cluster>`
+//! and a colour class), and a click scrolls the other side to its copy.
+//!
+//! To stay usable on large corpora the page shows the strongest
+//! [`MAX_LINKS`] links and the largest [`MAX_CLUSTERS`] clusters and says
+//! so; the JSON report has everything.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use minijinja::{AutoEscape, Environment};
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::scan::{LinkOut, ScanResult};
+
+/// Most links rendered.
+pub const MAX_LINKS: usize = 500;
+/// Most near-duplicate clusters rendered.
+pub const MAX_CLUSTERS: usize = 500;
+
+const TEMPLATE: &str = include_str!("templates/report.html");
+
+#[derive(Serialize)]
+struct Page {
+    summary: Summary,
+    links: Vec<LinkView>,
+    links_shown: usize,
+    clusters: Vec<ClusterView>,
+    clusters_shown: usize,
+    boilerplate: Vec<BoilerplateView>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    documents: usize,
+    clusters: usize,
+    passages: usize,
+    links: usize,
+    boilerplate: usize,
+    warnings: usize,
+}
+
+#[derive(Serialize)]
+struct LinkView {
+    index: usize,
+    a: String,
+    b: String,
+    score: String,
+    near_duplicate: bool,
+    a_segments: Vec<Segment>,
+    b_segments: Vec<Segment>,
+    shared: Vec<SharedView>,
+}
+
+/// A run of a document's text: plain, or the `shared`-th shared region of
+/// its link (in passage cluster `cluster`).
+#[derive(Serialize)]
+struct Segment {
+    text: String,
+    shared: Option<usize>,
+    cluster: usize,
+}
+
+#[derive(Serialize)]
+struct SharedView {
+    cluster: usize,
+    similarity: String,
+}
+
+#[derive(Serialize)]
+struct ClusterView {
+    members: Vec<String>,
+    pairs: Vec<PairView>,
+}
+
+#[derive(Serialize)]
+struct PairView {
+    a: String,
+    b: String,
+    jaccard: String,
+}
+
+#[derive(Serialize)]
+struct BoilerplateView {
+    documents: usize,
+    quote: String,
+}
+
+/// Writes the report. `texts` maps document ids to their text (as read);
+/// links whose texts are missing are shown without the side-by-side view.
+pub fn write_html(
+    result: &ScanResult,
+    texts: &HashMap<String, String>,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let boilerplate: Vec<BoilerplateView> = result
+        .passage_clusters
+        .iter()
+        .filter(|c| c.boilerplate)
+        .map(|c| BoilerplateView {
+            documents: c.documents,
+            quote: c.quote.clone(),
+        })
+        .collect();
+    let links: Vec<LinkView> = result
+        .links
+        .iter()
+        .take(MAX_LINKS)
+        .enumerate()
+        .map(|(i, l)| link_view(i, l, texts))
+        .collect();
+    let clusters: Vec<ClusterView> = result
+        .clusters
+        .iter()
+        .take(MAX_CLUSTERS)
+        .map(|c| ClusterView {
+            members: c.members.clone(),
+            pairs: c
+                .pairs
+                .iter()
+                .map(|p| PairView {
+                    a: p.a.clone(),
+                    b: p.b.clone(),
+                    jaccard: format!("{:.3}", p.jaccard),
+                })
+                .collect(),
+        })
+        .collect();
+    let page = Page {
+        summary: Summary {
+            documents: result.stats.documents,
+            clusters: result.clusters.len(),
+            passages: result.passage_clusters.len() - boilerplate.len(),
+            links: result.links.len(),
+            boilerplate: boilerplate.len(),
+            warnings: result.warnings.len(),
+        },
+        links_shown: links.len(),
+        clusters_shown: clusters.len(),
+        links,
+        clusters,
+        boilerplate,
+    };
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    env.add_template("report.html", TEMPLATE)
+        .map_err(|e| Error::Report(format!("template: {e}")))?;
+    let template = env
+        .get_template("report.html")
+        .map_err(|e| Error::Report(format!("template: {e}")))?;
+    let html = template
+        .render(&page)
+        .map_err(|e| Error::Report(format!("rendering: {e}")))?;
+    out.write_all(html.as_bytes())
+        .map_err(|e| Error::Report(format!("writing: {e}")))
+}
+
+fn link_view(index: usize, link: &LinkOut, texts: &HashMap<String, String>) -> LinkView {
+    let side = |id: &str, spans: Vec<(u32, u32, usize, usize)>| -> Vec<Segment> {
+        texts
+            .get(id)
+            .map(|text| segments(text, spans))
+            .unwrap_or_default()
+    };
+    let a_spans = link
+        .shared
+        .iter()
+        .enumerate()
+        .map(|(k, s)| (s.a_span.0, s.a_span.1, k, s.cluster))
+        .collect();
+    let b_spans = link
+        .shared
+        .iter()
+        .enumerate()
+        .map(|(k, s)| (s.b_span.0, s.b_span.1, k, s.cluster))
+        .collect();
+    LinkView {
+        index,
+        a: link.a.clone(),
+        b: link.b.clone(),
+        score: format!("{:.3}", link.score),
+        near_duplicate: link.near_duplicate,
+        a_segments: side(&link.a, a_spans),
+        b_segments: side(&link.b, b_spans),
+        shared: link
+            .shared
+            .iter()
+            .map(|s| SharedView {
+                cluster: s.cluster,
+                similarity: format!("{:.3}", s.similarity),
+            })
+            .collect(),
+    }
+}
+
+/// Cuts `text` into plain and marked runs. `spans` are (start, end, shared
+/// index, cluster) byte ranges; overlapping ones are clipped to follow the
+/// previous one, and ranges that are not on char boundaries are skipped.
+fn segments(text: &str, mut spans: Vec<(u32, u32, usize, usize)>) -> Vec<Segment> {
+    spans.sort_unstable();
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    for (start, end, shared, cluster) in spans {
+        let (start, end) = ((start as usize).max(at), end as usize);
+        if start >= end
+            || end > text.len()
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+        {
+            continue;
+        }
+        if start > at {
+            out.push(Segment {
+                text: text[at..start].to_owned(),
+                shared: None,
+                cluster: 0,
+            });
+        }
+        out.push(Segment {
+            text: text[start..end].to_owned(),
+            shared: Some(shared),
+            cluster,
+        });
+        at = end;
+    }
+    if at < text.len() {
+        out.push(Segment {
+            text: text[at..].to_owned(),
+            shared: None,
+            cluster: 0,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_cover_the_text_and_clip_overlaps() {
+        let text = "one two three four five";
+        let segs = segments(text, vec![(4, 13, 0, 7), (8, 18, 1, 9)]);
+        let joined: String = segs.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(joined, text);
+        let marked: Vec<(&str, usize)> = segs
+            .iter()
+            .filter_map(|s| s.shared.map(|_| (s.text.as_str(), s.cluster)))
+            .collect();
+        assert_eq!(marked, [("two three", 7), (" four", 9)]);
+    }
+}

@@ -1,0 +1,139 @@
+//! `reprint report`: the HTML page, parsed (not substring-matched).
+
+mod common;
+
+use common::*;
+use scraper::{Html, Selector};
+use std::collections::BTreeSet;
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
+
+fn render(args: &[&str]) -> Html {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.html");
+    let mut full = vec!["report"];
+    full.extend_from_slice(args);
+    full.extend_from_slice(&["-o", out.to_str().unwrap(), "-q"]);
+    let run = run(&full);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    Html::parse_document(&std::fs::read_to_string(out).unwrap())
+}
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).unwrap()
+}
+
+#[test]
+fn seeds_link_shows_the_three_passages_on_both_sides() {
+    let boilerplate = format!("{DATA}/jakartapost.boilerplate");
+    let page = render(&[DATA, "--boilerplate", &boilerplate]);
+    let link = page
+        .select(&sel("section.link"))
+        .find(|s| {
+            s.select(&sel("h3"))
+                .next()
+                .unwrap()
+                .text()
+                .collect::<String>()
+                .contains("000_85676adcdf0feb57.txt ~ 004_d7de4594d4d3c26f.txt")
+        })
+        .expect("the seeds' link");
+    let marks = |side: &str| -> Vec<(String, String, String, String)> {
+        link.select(&sel(&format!(".{side} mark")))
+            .map(|m| {
+                let v = m.value();
+                (
+                    v.attr("class")
+                        .unwrap()
+                        .split(' ')
+                        .find(|c| c.starts_with('p') && c.len() > 1)
+                        .unwrap()
+                        .to_owned(),
+                    v.attr("id").unwrap().to_owned(),
+                    v.attr("data-other").unwrap().to_owned(),
+                    m.text().collect::<String>(),
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (marks("side-a"), marks("side-b"));
+    let classes = |m: &[(String, String, String, String)]| {
+        m.iter().map(|x| x.0.clone()).collect::<BTreeSet<_>>()
+    };
+    assert_eq!(
+        classes(&a),
+        classes(&b),
+        "same passage classes on both sides"
+    );
+    assert_eq!(classes(&a).len(), 3);
+    // Every mark points at its copy on the other side, in the same class.
+    for (class, _, other, _) in &a {
+        let target = b.iter().find(|m| &m.1 == other).expect("target exists");
+        assert_eq!(&target.0, class);
+    }
+    let all_a: String = a
+        .iter()
+        .map(|m| m.3.as_str())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    for needle in [
+        "activists have accused Moscow",
+        "commander-in-chief of the Myanmar armed forces",
+        "Defence ties between the two countries",
+    ] {
+        assert!(all_a.contains(needle), "{needle} not highlighted: {all_a}");
+    }
+    // Boilerplate is listed, collapsed.
+    let details = page
+        .select(&sel("details"))
+        .next()
+        .expect("boilerplate section");
+    assert!(details.value().attr("open").is_none());
+    assert!(details
+        .text()
+        .collect::<String>()
+        .contains("Share your experiences"));
+}
+
+#[test]
+fn page_is_self_contained_and_escapes_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = "The committee said <b>tariffs</b> & \"quotas\" would be reviewed by the trade ministry before the end of the year, officials confirmed on Monday.";
+    std::fs::write(
+        dir.path().join("a.txt"),
+        format!("First story about farming.\n\n{shared}"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.txt"),
+        format!("Second story, about shipping.\n\n{shared}"),
+    )
+    .unwrap();
+    let page = render(&[dir.path().to_str().unwrap()]);
+    // No network: nothing loaded from elsewhere.
+    for (tag, attr) in [
+        ("script", "src"),
+        ("link", "href"),
+        ("img", "src"),
+        ("iframe", "src"),
+    ] {
+        assert_eq!(
+            page.select(&sel(&format!("{tag}[{attr}]"))).count(),
+            0,
+            "{tag}[{attr}]"
+        );
+    }
+    // The text's markup is text, not elements.
+    let doc = page
+        .select(&sel(".side-a"))
+        .next()
+        .expect("side-by-side view");
+    assert_eq!(doc.select(&sel("b")).count(), 0);
+    let text: String = doc.text().collect();
+    assert!(text.contains("<b>tariffs</b> & \"quotas\""), "{text}");
+    assert!(page.select(&sel("input#q")).next().is_some(), "search box");
+}
