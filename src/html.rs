@@ -7,7 +7,8 @@
 //! each shared passage as a `<mark>` in both texts (classes `p<cluster>`
 //! and a colour class), and a click scrolls the other side to its copy.
 //!
-//! To stay usable on large corpora the page shows the strongest
+//! Links between whole-document near-duplicates are left to the cluster
+//! section. To stay usable on large corpora the page shows the strongest
 //! [`MAX_LINKS`] links and the largest [`MAX_CLUSTERS`] clusters and says
 //! so; the JSON report has everything.
 
@@ -109,9 +110,12 @@ pub fn write_html(
             quote: c.quote.clone(),
         })
         .collect();
-    let links: Vec<LinkView> = result
-        .links
+    // Near-duplicate pairs are shown with their clusters; the links section
+    // is for different stories that share passages.
+    let story_links: Vec<&LinkOut> = result.links.iter().filter(|l| !l.near_duplicate).collect();
+    let links: Vec<LinkView> = story_links
         .iter()
+        .copied()
         .take(MAX_LINKS)
         .enumerate()
         .map(|(i, l)| link_view(i, l, texts))
@@ -138,7 +142,7 @@ pub fn write_html(
             documents: result.stats.documents,
             clusters: result.clusters.len(),
             passages: result.passage_clusters.len() - boilerplate.len(),
-            links: result.links.len(),
+            links: story_links.len(),
             boilerplate: boilerplate.len(),
             warnings: result.warnings.len(),
         },

@@ -441,6 +441,7 @@ fn report(cmd: ReportCmd) -> Result<()> {
     let wanted: std::collections::HashSet<String> = result
         .links
         .iter()
+        .filter(|l| !l.near_duplicate)
         .take(reprint::html::MAX_LINKS)
         .flat_map(|l| [l.a.clone(), l.b.clone()])
         .collect();
