@@ -19,14 +19,21 @@ fn report_of_data_works_in_chromium() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let script = root.join("tests/browser/report.mjs");
     let ready = Path::new("/usr/bin/chromium").exists()
-        && root.join("tests/browser/node_modules/playwright-core").is_dir()
-        && Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+        && root
+            .join("tests/browser/node_modules/playwright-core")
+            .is_dir()
+        && Command::new("node")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
     if !ready {
         assert!(
             std::env::var_os("REPRINT_BROWSER_TESTS").is_none(),
             "REPRINT_BROWSER_TESTS is set but chromium, node or tests/browser/node_modules is missing"
         );
-        eprintln!("skipped: needs /usr/bin/chromium, node and `npm install --prefix tests/browser`");
+        eprintln!(
+            "skipped: needs /usr/bin/chromium, node and `npm install --prefix tests/browser`"
+        );
         return;
     }
     let out_dir = root.join("target/browser");
@@ -43,7 +50,11 @@ fn report_of_data_works_in_chromium() {
         report.to_str().unwrap(),
         "-q",
     ]);
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let run = Command::new("node")
         .arg(&script)
         .arg(&report)
