@@ -31,11 +31,101 @@ const TEMPLATE: &str = include_str!("templates/report.html");
 #[derive(Serialize)]
 struct Page {
     summary: Summary,
+    similarity_histogram: Histogram,
+    size_histogram: Histogram,
     links: Vec<LinkView>,
     links_shown: usize,
     clusters: Vec<ClusterView>,
     clusters_shown: usize,
     boilerplate: Vec<BoilerplateView>,
+}
+
+/// Bars of an inline SVG histogram, laid out here (the template only draws).
+#[derive(Serialize)]
+struct Histogram {
+    title: String,
+    bars: Vec<Bar>,
+    width: u32,
+    height: u32,
+}
+
+#[derive(Serialize)]
+struct Bar {
+    x: u32,
+    y: u32,
+    w: u32,
+    h: u32,
+    label: String,
+    count: usize,
+}
+
+const CHART_HEIGHT: u32 = 120;
+const BAR_WIDTH: u32 = 34;
+
+fn histogram(title: &str, bins: Vec<(String, usize)>) -> Histogram {
+    let max = bins.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+    let bars = bins
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, count))| {
+            let h = (count as f64 / max as f64 * f64::from(CHART_HEIGHT)).round() as u32;
+            Bar {
+                x: i as u32 * (BAR_WIDTH + 6),
+                y: CHART_HEIGHT - h,
+                w: BAR_WIDTH,
+                h,
+                label,
+                count,
+            }
+        })
+        .collect::<Vec<_>>();
+    Histogram {
+        title: title.to_owned(),
+        width: (bars.len() as u32 * (BAR_WIDTH + 6)).max(BAR_WIDTH),
+        height: CHART_HEIGHT,
+        bars,
+    }
+}
+
+/// Verified near-duplicate pairs by Jaccard, in ten bins from the
+/// threshold to 1.
+fn similarity_bins(result: &ScanResult) -> Vec<(String, usize)> {
+    let t = result.params.threshold;
+    let step = ((1.0 - t) / 10.0).max(1e-9);
+    let mut counts = [0usize; 10];
+    for p in result.clusters.iter().flat_map(|c| &c.pairs) {
+        let i = (((p.jaccard - t) / step) as usize).min(9);
+        counts[i] += 1;
+    }
+    counts
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (format!("{:.2}", t + step * i as f64), n))
+        .collect()
+}
+
+/// Reposted-passage clusters by the number of documents they occur in.
+fn size_bins(result: &ScanResult) -> Vec<(String, usize)> {
+    let edges: [(usize, usize, &str); 7] = [
+        (2, 2, "2"),
+        (3, 3, "3"),
+        (4, 4, "4"),
+        (5, 5, "5"),
+        (6, 10, "6–10"),
+        (11, 25, "11–25"),
+        (26, usize::MAX, "26+"),
+    ];
+    edges
+        .iter()
+        .map(|&(lo, hi, label)| {
+            let n = result
+                .passage_clusters
+                .iter()
+                .filter(|c| !c.boilerplate && c.documents >= lo && c.documents <= hi)
+                .count();
+            (label.to_owned(), n)
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -146,6 +236,14 @@ pub fn write_html(
             boilerplate: boilerplate.len(),
             warnings: result.warnings.len(),
         },
+        similarity_histogram: histogram(
+            "Near-duplicate pairs by Jaccard similarity",
+            similarity_bins(result),
+        ),
+        size_histogram: histogram(
+            "Reposted passages by number of documents",
+            size_bins(result),
+        ),
         links_shown: links.len(),
         clusters_shown: clusters.len(),
         links,

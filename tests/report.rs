@@ -87,6 +87,23 @@ fn seeds_link_shows_the_three_passages_on_both_sides() {
     ] {
         assert!(all_a.contains(needle), "{needle} not highlighted: {all_a}");
     }
+    // Two inline SVG histograms; the similarity one counts the 3 verified
+    // near-duplicate pairs of data/.
+    let charts: Vec<_> = page.select(&sel("figure.chart svg")).collect();
+    assert_eq!(charts.len(), 2);
+    let counts: usize = charts[0]
+        .select(&sel("g title"))
+        .map(|t| {
+            t.text()
+                .collect::<String>()
+                .rsplit(": ")
+                .next()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(counts, 3);
     // Boilerplate is listed, collapsed.
     let details = page
         .select(&sel("details"))
