@@ -222,10 +222,6 @@ struct GateArgs {
 
 #[derive(clap::Args)]
 struct ScanArgs {
-    /// Files or directories (scanned recursively) of .txt, .md, .jsonl,
-    /// .ndjson, .html or .htm files.
-    #[arg(required = true, value_name = "PATH")]
-    paths: Vec<PathBuf>,
     #[command(flatten)]
     params: FingerprintArgs,
     /// How candidate pairs are confirmed: exact shingle-set Jaccard, or the
@@ -268,6 +264,10 @@ struct ScanArgs {
 
 #[derive(clap::Args)]
 struct ScanCmd {
+    /// Files or directories (scanned recursively) of .txt, .md, .jsonl,
+    /// .ndjson, .html or .htm files.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
     #[command(flatten)]
     scan: ScanArgs,
     /// Output format.
@@ -280,6 +280,17 @@ struct ScanCmd {
 
 #[derive(clap::Args)]
 struct ReportCmd {
+    /// Files or directories to scan (as for `scan`).
+    #[arg(
+        value_name = "PATH",
+        required_unless_present = "from",
+        conflicts_with = "from"
+    )]
+    paths: Vec<PathBuf>,
+    /// Render a saved `scan --format json` report instead of scanning; the
+    /// documents are read again from the paths it names.
+    #[arg(long, value_name = "SCAN_JSON")]
+    from: Option<PathBuf>,
     #[command(flatten)]
     scan: ScanArgs,
     /// The HTML file to write (atomically).
@@ -340,7 +351,7 @@ fn main() -> ExitCode {
 }
 
 /// Runs the scan `args` ask for, printing warnings unless quiet.
-fn run_scan(args: &ScanArgs) -> Result<ScanResult> {
+fn run_scan(paths: &[PathBuf], args: &ScanArgs) -> Result<ScanResult> {
     let normalize = NormalizeOptions {
         fold_spelling: !args.params.no_fold_spelling,
     };
@@ -394,7 +405,7 @@ fn run_scan(args: &ScanArgs) -> Result<ScanResult> {
         pool = pool.num_threads(n.into());
     }
     let pool = pool.build().context("cannot start worker threads")?;
-    let result = pool.install(|| scanner.scan_paths(&args.paths))?;
+    let result = pool.install(|| scanner.scan_paths(paths))?;
 
     if !args.quiet {
         let mut stderr = io::stderr().lock();
@@ -407,7 +418,7 @@ fn run_scan(args: &ScanArgs) -> Result<ScanResult> {
 
 fn scan(cmd: ScanCmd) -> Result<()> {
     let started = Instant::now();
-    let result = run_scan(&cmd.scan)?;
+    let result = run_scan(&cmd.paths, &cmd.scan)?;
     let format = match cmd.format {
         FormatArg::Text => ReportFormat::Text,
         FormatArg::Json => ReportFormat::Json,
@@ -436,7 +447,22 @@ fn scan(cmd: ScanCmd) -> Result<()> {
 
 fn report(cmd: ReportCmd) -> Result<()> {
     let started = Instant::now();
-    let result = run_scan(&cmd.scan)?;
+    let (result, paths) = match &cmd.from {
+        Some(json) => {
+            let text = std::fs::read_to_string(json)
+                .with_context(|| format!("cannot read {}", json.display()))?;
+            let result = reprint::report::parse_json(&text)
+                .with_context(|| format!("{}", json.display()))?;
+            let paths: Vec<PathBuf> = result.inputs.iter().map(PathBuf::from).collect();
+            anyhow::ensure!(
+                !paths.is_empty(),
+                "{}: the report names no input paths to read the documents from",
+                json.display()
+            );
+            (result, paths)
+        }
+        None => (run_scan(&cmd.paths, &cmd.scan)?, cmd.paths.clone()),
+    };
     // The page shows linked stories side by side: read their texts again.
     let wanted: std::collections::HashSet<String> = result
         .links
@@ -450,7 +476,7 @@ fn report(cmd: ReportCmd) -> Result<()> {
         text_field: cmd.scan.fields.text_field.clone(),
         max_file_size: cmd.scan.max_file_size,
     };
-    let texts = load_texts(&cmd.scan.paths, &opts, &wanted)?;
+    let texts = load_texts(&paths, &opts, &wanted)?;
     write_atomically(&cmd.output, |w| {
         reprint::html::write_html(&result, &texts, w).map_err(io::Error::other)
     })?;

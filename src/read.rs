@@ -139,6 +139,26 @@ pub enum WarningKind {
 }
 
 impl WarningKind {
+    /// Every kind, for parsing names back.
+    pub const ALL: [WarningKind; 11] = [
+        WarningKind::InvalidUtf8,
+        WarningKind::Binary,
+        WarningKind::Empty,
+        WarningKind::NoWords,
+        WarningKind::TooLarge,
+        WarningKind::Unreadable,
+        WarningKind::MalformedLine,
+        WarningKind::SymlinkLoop,
+        WarningKind::DuplicateId,
+        WarningKind::AlreadyRead,
+        WarningKind::Changed,
+    ];
+
+    /// The kind named `name` (see [`WarningKind::as_str`]).
+    pub fn from_name(name: &str) -> Option<WarningKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// A stable machine-readable name (used in JSON output).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -197,6 +197,7 @@ fn round6(x: f64) -> f64 {
 #[derive(Serialize)]
 struct JsonReport<'a> {
     schema: &'static str,
+    inputs: &'a [String],
     params: JsonParams,
     documents: usize,
     summary: JsonSummary,
@@ -312,6 +313,7 @@ impl<'a> JsonReport<'a> {
         let s = &result.stats;
         JsonReport {
             schema: SCAN_SCHEMA,
+            inputs: &result.inputs,
             params: JsonParams {
                 threshold: p.threshold,
                 shingle: p.shingle,
@@ -507,4 +509,224 @@ pub fn index_stats_json(stats: &IndexStats) -> String {
         "params": stats.params,
     })
     .to_string()
+}
+
+/// Reads a `reprint.scan/1` JSON report back into a [`ScanResult`] (for
+/// `reprint report --from`). Fields the report does not carry (the passage
+/// stage's internal options, link quotes) come back as defaults.
+pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
+    use crate::lsh::LshParams;
+    use crate::normalize::NormalizeOptions;
+    use crate::passages::PassageOptions;
+    use crate::read::{Warning, WarningKind};
+    use crate::scan::{DuplicatePair, OccurrenceOut, Params, SharedOut, Stats};
+    use crate::verify::VerifyMode;
+    use crate::{DuplicateCluster, LinkOut, PassageClusterOut};
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct R {
+        schema: String,
+        #[serde(default)]
+        inputs: Vec<String>,
+        params: P,
+        documents: usize,
+        summary: S,
+        clusters: Vec<C>,
+        #[serde(default)]
+        passage_clusters: Vec<PC>,
+        #[serde(default)]
+        links: Vec<L>,
+        warnings: Vec<W>,
+    }
+    #[derive(Deserialize)]
+    struct P {
+        threshold: f64,
+        shingle: usize,
+        num_perm: usize,
+        bands: usize,
+        rows: usize,
+        verify: String,
+        fold_spelling: bool,
+        passages: Option<PP>,
+    }
+    #[derive(Deserialize)]
+    struct PP {
+        min_words: usize,
+        similarity: f64,
+        boilerplate_min_docs: Option<usize>,
+    }
+    #[derive(Deserialize)]
+    struct S {
+        files: usize,
+        skipped_unsupported: usize,
+        candidate_pairs: usize,
+        verified_pairs: usize,
+        #[serde(default)]
+        passage_units: usize,
+    }
+    #[derive(Deserialize)]
+    struct C {
+        members: Vec<String>,
+        pairs: Vec<Pair>,
+    }
+    #[derive(Deserialize)]
+    struct Pair {
+        a: String,
+        b: String,
+        jaccard: f64,
+    }
+    #[derive(Deserialize)]
+    struct PC {
+        id: usize,
+        boilerplate: bool,
+        documents: usize,
+        #[serde(default)]
+        quote: String,
+        occurrences: Vec<O>,
+    }
+    #[derive(Deserialize)]
+    struct O {
+        doc: String,
+        start: u32,
+        end: u32,
+        similarity: f64,
+    }
+    #[derive(Deserialize)]
+    struct L {
+        a: String,
+        b: String,
+        score: f64,
+        a_coverage: f64,
+        b_coverage: f64,
+        near_duplicate: bool,
+        shared: Vec<Sh>,
+    }
+    #[derive(Deserialize)]
+    struct Sh {
+        cluster: usize,
+        clusters: Vec<usize>,
+        a_span: [u32; 2],
+        b_span: [u32; 2],
+        similarity: f64,
+    }
+    #[derive(Deserialize)]
+    struct W {
+        path: String,
+        line: Option<u64>,
+        kind: String,
+        message: String,
+    }
+
+    let bad = |m: String| crate::Error::Report(m);
+    let r: R = serde_json::from_str(text).map_err(|e| bad(format!("not a scan report: {e}")))?;
+    if r.schema != SCAN_SCHEMA {
+        return Err(bad(format!("schema {} is not {SCAN_SCHEMA}", r.schema)));
+    }
+    let passages = r.params.passages.as_ref().map(|p| PassageOptions {
+        min_words: p.min_words,
+        min_similarity: p.similarity,
+        boilerplate_min_docs: p.boilerplate_min_docs,
+        ..PassageOptions::default()
+    });
+    Ok(ScanResult {
+        inputs: r.inputs,
+        params: Params {
+            threshold: r.params.threshold,
+            shingle: r.params.shingle,
+            num_perm: r.params.num_perm,
+            lsh: LshParams {
+                bands: r.params.bands,
+                rows: r.params.rows,
+            },
+            verify: if r.params.verify == "estimate" {
+                VerifyMode::Estimate
+            } else {
+                VerifyMode::Exact
+            },
+            normalize: NormalizeOptions {
+                fold_spelling: r.params.fold_spelling,
+            },
+            passages,
+        },
+        boilerplate_min_docs: r.params.passages.and_then(|p| p.boilerplate_min_docs),
+        clusters: r
+            .clusters
+            .into_iter()
+            .map(|c| DuplicateCluster {
+                members: c.members,
+                pairs: c
+                    .pairs
+                    .into_iter()
+                    .map(|p| DuplicatePair {
+                        a: p.a,
+                        b: p.b,
+                        jaccard: p.jaccard,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        passage_clusters: r
+            .passage_clusters
+            .into_iter()
+            .map(|c| PassageClusterOut {
+                id: c.id,
+                boilerplate: c.boilerplate,
+                documents: c.documents,
+                quote: c.quote,
+                occurrences: c
+                    .occurrences
+                    .into_iter()
+                    .map(|o| OccurrenceOut {
+                        doc: o.doc,
+                        start: o.start,
+                        end: o.end,
+                        similarity: o.similarity,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        links: r
+            .links
+            .into_iter()
+            .map(|l| LinkOut {
+                a: l.a,
+                b: l.b,
+                score: l.score,
+                a_coverage: l.a_coverage,
+                b_coverage: l.b_coverage,
+                near_duplicate: l.near_duplicate,
+                shared: l
+                    .shared
+                    .into_iter()
+                    .map(|s| SharedOut {
+                        cluster: s.cluster,
+                        clusters: s.clusters,
+                        a_span: (s.a_span[0], s.a_span[1]),
+                        b_span: (s.b_span[0], s.b_span[1]),
+                        similarity: s.similarity,
+                        quote: String::new(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        warnings: r
+            .warnings
+            .into_iter()
+            .map(|w| Warning {
+                path: w.path,
+                line: w.line,
+                kind: WarningKind::from_name(&w.kind).unwrap_or(WarningKind::Unreadable),
+                message: w.message,
+            })
+            .collect(),
+        stats: Stats {
+            files: r.summary.files,
+            skipped_unsupported: r.summary.skipped_unsupported,
+            documents: r.documents,
+            candidate_pairs: r.summary.candidate_pairs,
+            verified_pairs: r.summary.verified_pairs,
+            passage_units: r.summary.passage_units,
+        },
+    })
 }

@@ -154,6 +154,9 @@ pub struct DuplicateCluster {
 /// Everything a scan found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScanResult {
+    /// The paths scanned, as given (empty for in-memory documents); a report
+    /// rendered later reads the texts from there again.
+    pub inputs: Vec<String>,
     /// The parameters used.
     pub params: Params,
     /// Clusters, largest first (ties by first member id).
@@ -364,6 +367,7 @@ impl Scanner {
         };
         let mut result = self.run(&source, found.warnings);
         result.stats.skipped_unsupported = found.skipped_unsupported;
+        result.inputs = paths.iter().map(|p| display_path(p.as_ref())).collect();
         Ok(result)
     }
 
@@ -553,6 +557,7 @@ impl Scanner {
             passage_units,
         };
         ScanResult {
+            inputs: Vec::new(),
             params: params.clone(),
             clusters: named_clusters(&records, doc_clusters),
             passage_clusters,

@@ -154,3 +154,33 @@ fn page_is_self_contained_and_escapes_text() {
     assert!(text.contains("<b>tariffs</b> & \"quotas\""), "{text}");
     assert!(page.select(&sel("input#q")).next().is_some(), "search box");
 }
+
+/// `report --from scan.json` renders the same story links as a direct
+/// report, reading the texts again from the paths the scan names.
+#[test]
+fn report_from_a_saved_scan_matches_a_direct_one() {
+    let boilerplate = format!("{DATA}/jakartapost.boilerplate");
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("scan.json");
+    let out = run(&[
+        "scan",
+        DATA,
+        "--boilerplate",
+        &boilerplate,
+        "--format",
+        "json",
+        "-q",
+        "-o",
+        json.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let direct = render(&[DATA, "--boilerplate", &boilerplate]);
+    let saved = render(&["--from", json.to_str().unwrap()]);
+    let marks = |page: &Html| -> Vec<(String, String)> {
+        page.select(&sel("section.link mark"))
+            .map(|m| (m.value().attr("id").unwrap().to_owned(), m.text().collect()))
+            .collect()
+    };
+    assert!(!marks(&direct).is_empty());
+    assert_eq!(marks(&direct), marks(&saved));
+}
