@@ -169,6 +169,47 @@ struct SharedView {
 struct ClusterView {
     members: Vec<String>,
     pairs: Vec<PairView>,
+    /// The member the others are compared with (the first).
+    representative: String,
+    /// Word diffs of the other members against the representative.
+    diffs: Vec<DiffView>,
+}
+
+/// One member's text against the representative's, word by word.
+#[derive(Serialize)]
+struct DiffView {
+    id: String,
+    ops: Vec<DiffOp>,
+}
+
+#[derive(Serialize)]
+struct DiffOp {
+    /// `eq`, `ins` (only in this member) or `del` (only in the representative).
+    kind: &'static str,
+    text: String,
+}
+
+/// Most members of one cluster shown as diffs.
+pub const MAX_DIFFS: usize = 10;
+
+fn diff(representative: &str, member: &str) -> Vec<DiffOp> {
+    use similar::{ChangeTag, TextDiff};
+    let mut ops: Vec<DiffOp> = Vec::new();
+    for change in TextDiff::from_words(representative, member).iter_all_changes() {
+        let kind = match change.tag() {
+            ChangeTag::Equal => "eq",
+            ChangeTag::Insert => "ins",
+            ChangeTag::Delete => "del",
+        };
+        match ops.last_mut() {
+            Some(last) if last.kind == kind => last.text.push_str(change.value()),
+            _ => ops.push(DiffOp {
+                kind,
+                text: change.value().to_owned(),
+            }),
+        }
+    }
+    ops
 }
 
 #[derive(Serialize)]
@@ -184,8 +225,9 @@ struct BoilerplateView {
     quote: String,
 }
 
-/// Writes the report. `texts` maps document ids to their text (as read);
-/// links whose texts are missing are shown without the side-by-side view.
+/// Writes the report. `texts` maps document ids to their text (as read):
+/// the linked stories and the members of the clusters shown (see
+/// [`wanted_texts`]); anything missing is shown without its text.
 pub fn write_html(
     result: &ScanResult,
     texts: &HashMap<String, String>,
@@ -215,6 +257,20 @@ pub fn write_html(
         .iter()
         .take(MAX_CLUSTERS)
         .map(|c| ClusterView {
+            representative: c.members[0].clone(),
+            diffs: match texts.get(&c.members[0]) {
+                Some(rep) => c.members[1..]
+                    .iter()
+                    .take(MAX_DIFFS)
+                    .filter_map(|m| {
+                        Some(DiffView {
+                            id: m.clone(),
+                            ops: diff(rep, texts.get(m)?),
+                        })
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
             members: c.members.clone(),
             pairs: c
                 .pairs
@@ -262,6 +318,23 @@ pub fn write_html(
         .map_err(|e| Error::Report(format!("rendering: {e}")))?;
     out.write_all(html.as_bytes())
         .map_err(|e| Error::Report(format!("writing: {e}")))
+}
+
+/// The ids whose texts [`write_html`] shows: both sides of the story links
+/// shown and the first [`MAX_DIFFS`]` + 1` members of the clusters shown.
+pub fn wanted_texts(result: &ScanResult) -> std::collections::HashSet<String> {
+    let links = result
+        .links
+        .iter()
+        .filter(|l| !l.near_duplicate)
+        .take(MAX_LINKS)
+        .flat_map(|l| [l.a.clone(), l.b.clone()]);
+    let members = result
+        .clusters
+        .iter()
+        .take(MAX_CLUSTERS)
+        .flat_map(|c| c.members.iter().take(MAX_DIFFS + 1).cloned());
+    links.chain(members).collect()
 }
 
 fn link_view(index: usize, link: &LinkOut, texts: &HashMap<String, String>) -> LinkView {

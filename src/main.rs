@@ -463,14 +463,9 @@ fn report(cmd: ReportCmd) -> Result<()> {
         }
         None => (run_scan(&cmd.paths, &cmd.scan)?, cmd.paths.clone()),
     };
-    // The page shows linked stories side by side: read their texts again.
-    let wanted: std::collections::HashSet<String> = result
-        .links
-        .iter()
-        .filter(|l| !l.near_duplicate)
-        .take(reprint::html::MAX_LINKS)
-        .flat_map(|l| [l.a.clone(), l.b.clone()])
-        .collect();
+    // The page shows linked stories side by side and cluster members as
+    // diffs: read those texts again.
+    let wanted = reprint::html::wanted_texts(&result);
     let opts = ReadOptions {
         id_field: cmd.scan.fields.id_field.clone(),
         text_field: cmd.scan.fields.text_field.clone(),

@@ -106,7 +106,7 @@ fn seeds_link_shows_the_three_passages_on_both_sides() {
     assert_eq!(counts, 3);
     // Boilerplate is listed, collapsed.
     let details = page
-        .select(&sel("details"))
+        .select(&sel("details.boilerplate"))
         .next()
         .expect("boilerplate section");
     assert!(details.value().attr("open").is_none());
@@ -183,4 +183,44 @@ fn report_from_a_saved_scan_matches_a_direct_one() {
     };
     assert!(!marks(&direct).is_empty());
     assert_eq!(marks(&direct), marks(&saved));
+}
+
+/// Each near-duplicate cluster shows its members as word diffs against the
+/// first one: the syndicated copy's new headline is an insertion, the
+/// original's a deletion.
+#[test]
+fn clusters_show_word_diffs_against_the_representative() {
+    let page = render(&[DATA]);
+    let cluster = page
+        .select(&sel("section.cluster"))
+        .find(|c| {
+            c.text()
+                .collect::<String>()
+                .contains("wire/port-strike-original.txt")
+        })
+        .expect("the wire cluster");
+    let diff = cluster
+        .select(&sel("details.diff-of"))
+        .find(|d| {
+            d.select(&sel("summary"))
+                .next()
+                .unwrap()
+                .text()
+                .collect::<String>()
+                .starts_with("wire/port-strike-syndicated.txt against wire/port-strike-herald.html")
+        })
+        .expect("a diff of the syndicated copy");
+    let inserted: String = diff.select(&sel("ins")).flat_map(|e| e.text()).collect();
+    let deleted: String = diff.select(&sel("del")).flat_map(|e| e.text()).collect();
+    // The headlines share "Port strike"; the rest of each is the change.
+    for word in ["drags", "automated", "cranes", "Read more"] {
+        assert!(inserted.contains(word), "{word} not inserted: {inserted}");
+    }
+    for word in ["enters", "second", "collapse", "Staff Reporter"] {
+        assert!(deleted.contains(word), "{word} not deleted: {deleted}");
+    }
+    assert!(
+        !inserted.contains("Dock workers") && !deleted.contains("Dock workers"),
+        "shared text is not a change"
+    );
 }
