@@ -83,15 +83,8 @@ struct ServeArgs {
     /// Largest request body (413 beyond).
     #[arg(long, default_value = "8MiB", value_parser = parse_size)]
     max_body: u64,
-    /// Admit near-duplicates too (default: rejected).
-    #[arg(long)]
-    admit_duplicates: bool,
-    /// Reject articles that repost passages (default: admitted, flagged).
-    #[arg(long)]
-    reject_reposts: bool,
-    /// Replace an admitted article when its id comes with other text.
-    #[arg(long)]
-    replace: bool,
+    #[command(flatten)]
+    policy: PolicyArgs,
     #[command(flatten)]
     fields: FieldArgs,
 }
@@ -155,6 +148,30 @@ struct FingerprintArgs {
     no_fold_spelling: bool,
 }
 
+/// What the gate admits (`gate`, `serve`).
+#[derive(clap::Args)]
+struct PolicyArgs {
+    /// Admit near-duplicates too (default: rejected).
+    #[arg(long)]
+    admit_duplicates: bool,
+    /// Reject articles that repost passages (default: admitted, flagged).
+    #[arg(long)]
+    reject_reposts: bool,
+    /// Replace an admitted article when its id comes with other text.
+    #[arg(long)]
+    replace: bool,
+}
+
+impl PolicyArgs {
+    fn policy(&self) -> Policy {
+        Policy {
+            admit_duplicates: self.admit_duplicates,
+            reject_reposts: self.reject_reposts,
+            replace: self.replace,
+        }
+    }
+}
+
 /// JSON field names of articles (JSONL input, stdin streams, HTTP bodies).
 #[derive(clap::Args)]
 struct FieldArgs {
@@ -207,15 +224,8 @@ struct CheckArgs {
 struct GateArgs {
     /// The index file (must exist: create it with `reprint index build`).
     index: PathBuf,
-    /// Admit near-duplicates too (default: rejected).
-    #[arg(long)]
-    admit_duplicates: bool,
-    /// Reject articles that repost passages (default: admitted, flagged).
-    #[arg(long)]
-    reject_reposts: bool,
-    /// Replace an admitted article when its id comes with other text.
-    #[arg(long)]
-    replace: bool,
+    #[command(flatten)]
+    policy: PolicyArgs,
     #[command(flatten)]
     fields: FieldArgs,
 }
@@ -706,11 +716,7 @@ fn one_verdict(index: &Index, doc: &Document) -> Result<ExitCode> {
 
 fn gate(args: GateArgs) -> Result<()> {
     let index = Index::open(&args.index)?;
-    let policy = Policy {
-        admit_duplicates: args.admit_duplicates,
-        reject_reposts: args.reject_reposts,
-        replace: args.replace,
-    };
+    let policy = args.policy.policy();
     let opts = ReadOptions {
         id_field: args.fields.id_field,
         text_field: args.fields.text_field,
@@ -759,11 +765,7 @@ fn serve(args: ServeArgs) -> Result<()> {
         addr: args.addr,
         token,
         max_body: usize::try_from(args.max_body).unwrap_or(usize::MAX),
-        policy: Policy {
-            admit_duplicates: args.admit_duplicates,
-            reject_reposts: args.reject_reposts,
-            replace: args.replace,
-        },
+        policy: args.policy.policy(),
         fields: ReadOptions {
             id_field: args.fields.id_field,
             text_field: args.fields.text_field,
