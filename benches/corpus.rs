@@ -423,6 +423,9 @@ fn truth(dir: &Path, out: &Path, t: f64) {
     );
 }
 
+/// Sorted-set intersection size. Written out here rather than calling
+/// `reprint::shingle::ShingleSet` on purpose: the ground truth must not
+/// share code with the pipeline it judges.
 fn intersection(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {

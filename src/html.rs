@@ -242,12 +242,7 @@ pub fn write_html(
             quote: c.quote.clone(),
         })
         .collect();
-    // Near-duplicate pairs are shown with their clusters; the links section
-    // is for different stories that share passages.
-    let story_links: Vec<&LinkOut> = result.links.iter().filter(|l| !l.near_duplicate).collect();
-    let links: Vec<LinkView> = story_links
-        .iter()
-        .copied()
+    let links: Vec<LinkView> = story_links(result)
         .take(MAX_LINKS)
         .enumerate()
         .map(|(i, l)| link_view(i, l, texts))
@@ -288,7 +283,7 @@ pub fn write_html(
             documents: result.stats.documents,
             clusters: result.clusters.len(),
             passages: result.passage_clusters.len() - boilerplate.len(),
-            links: story_links.len(),
+            links: story_links(result).count(),
             boilerplate: boilerplate.len(),
             warnings: result.warnings.len(),
         },
@@ -323,10 +318,7 @@ pub fn write_html(
 /// The ids whose texts [`write_html`] shows: both sides of the story links
 /// shown and the first [`MAX_DIFFS`]` + 1` members of the clusters shown.
 pub fn wanted_texts(result: &ScanResult) -> std::collections::HashSet<String> {
-    let links = result
-        .links
-        .iter()
-        .filter(|l| !l.near_duplicate)
+    let links = story_links(result)
         .take(MAX_LINKS)
         .flat_map(|l| [l.a.clone(), l.b.clone()]);
     let members = result
@@ -335,6 +327,13 @@ pub fn wanted_texts(result: &ScanResult) -> std::collections::HashSet<String> {
         .take(MAX_CLUSTERS)
         .flat_map(|c| c.members.iter().take(MAX_DIFFS + 1).cloned());
     links.chain(members).collect()
+}
+
+/// The links the page shows: near-duplicate pairs are shown with their
+/// clusters, so the links section is for different stories that share
+/// passages.
+fn story_links(result: &ScanResult) -> impl Iterator<Item = &LinkOut> {
+    result.links.iter().filter(|l| !l.near_duplicate)
 }
 
 fn link_view(index: usize, link: &LinkOut, texts: &HashMap<String, String>) -> LinkView {

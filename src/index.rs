@@ -337,7 +337,8 @@ impl Index {
                 }
             }
         };
-        for_tables(&txn, path)?;
+        // Create every table now, so readers never meet a missing one.
+        open_write_tables(&txn).map_err(|e| db_err(path, e))?;
         txn.commit().map_err(|e| db_err(path, e))?;
         if let Some(json) = stored {
             let existing: IndexParams = serde_json::from_str(&json).map_err(|e| Error::Index {
@@ -721,7 +722,13 @@ impl Index {
         let mut ranked: Vec<(u64, u32)> = hits.into_iter().collect();
         ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked.truncate(MAX_PASSAGE_CANDIDATES);
-        let mine = keep_units(&fp.doc, &my_frequent);
+        let mine = DocUnits {
+            words: fp.doc.words.clone(),
+            units: fp.doc.units.clone(),
+        };
+        // The pair handed to the passage stage: this article, then each
+        // candidate in turn (no copy of this article per candidate).
+        let mut pair = [keep_units(mine, &my_frequent), DocUnits::default()];
         let mut passages = Vec::new();
         let opts = PassageOptions {
             boilerplate_min_docs: Some(usize::MAX),
@@ -732,8 +739,8 @@ impl Index {
                 continue;
             };
             let (other, other_fps) = doc_units(p, &text);
-            let theirs = keep_units(&other, &frequent(&other_fps)?);
-            let found = find_passages(&[mine.clone(), theirs], &[0, 1], &opts);
+            pair[1] = keep_units(other, &frequent(&other_fps)?);
+            let found = find_passages(&pair, &[0, 1], &opts);
             for link in found.links {
                 for s in link.shared {
                     passages.push(PassageMatch {
@@ -853,17 +860,15 @@ fn shingle_set(p: &IndexParams, text: &str) -> ShingleSet {
 }
 
 /// A document's units without the ones flagged.
-fn keep_units(doc: &DocUnits, drop: &[bool]) -> DocUnits {
-    DocUnits {
-        words: doc.words.clone(),
-        units: doc
-            .units
-            .iter()
-            .zip(drop)
-            .filter(|(_, &d)| !d)
-            .map(|(u, _)| *u)
-            .collect::<Vec<Unit>>(),
-    }
+fn keep_units(doc: DocUnits, drop: &[bool]) -> DocUnits {
+    let units: Vec<Unit> = doc
+        .units
+        .iter()
+        .zip(drop)
+        .filter(|(_, &d)| !d)
+        .map(|(u, _)| *u)
+        .collect();
+    DocUnits { units, ..doc }
 }
 
 /// Appends the winnowed anchors of one paragraph's words: of every window
@@ -919,12 +924,6 @@ fn open_write_tables(txn: &redb::WriteTransaction) -> Result<WriteTables<'_>, re
         anchors: txn.open_table(ANCHORS)?,
         units: txn.open_table(UNITS)?,
     })
-}
-
-fn for_tables(txn: &redb::WriteTransaction, path: &Path) -> Result<(), Error> {
-    open_write_tables(txn)
-        .map(|_| ())
-        .map_err(|e| db_err(path, e))
 }
 
 // See `open_write_tables`.

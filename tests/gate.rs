@@ -41,6 +41,22 @@ fn stats(index: &Path) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Creates an empty index with default parameters at `index`.
+fn create_empty(index: &Path) {
+    let empty = tempfile::tempdir().unwrap();
+    assert!(build(index, &[empty.path().to_str().unwrap()], &[])
+        .status
+        .success());
+}
+
+/// A `[start, end]` span of a verdict as byte offsets.
+fn span(v: &Value) -> (usize, usize) {
+    (
+        v[0].as_u64().unwrap() as usize,
+        v[1].as_u64().unwrap() as usize,
+    )
+}
+
 /// Feeds JSONL lines to `reprint gate` and returns the verdict lines.
 fn gate(index: &Path, lines: &[String], extra: &[&str]) -> Vec<Value> {
     let mut args = vec!["gate", index.to_str().unwrap()];
@@ -106,14 +122,8 @@ fn check_gives_verdicts_and_exit_codes() {
         .iter()
         .find(|p| p["id"] == "000_85676adcdf0feb57.txt")
         .expect("passage from the seed");
-    let (s, e) = (
-        p["span"][0].as_u64().unwrap() as usize,
-        p["span"][1].as_u64().unwrap() as usize,
-    );
-    let (os, oe) = (
-        p["other_span"][0].as_u64().unwrap() as usize,
-        p["other_span"][1].as_u64().unwrap() as usize,
-    );
+    let (s, e) = span(&p["span"]);
+    let (os, oe) = span(&p["other_span"]);
     assert_eq!(&article[s..e], DEFENCE.trim_end_matches('.'));
     assert_eq!(&seed[os..oe], DEFENCE.trim_end_matches('.'));
 
@@ -260,12 +270,7 @@ fn gate_agrees_with_scan() {
         })
         .collect();
     let index = dir.path().join("i.redb");
-    // An empty index with default parameters.
-    let empty = dir.path().join("empty");
-    std::fs::create_dir(&empty).unwrap();
-    assert!(build(&index, &[empty.to_str().unwrap()], &[])
-        .status
-        .success());
+    create_empty(&index);
     let verdicts = gate(&index, &lines, &["--admit-duplicates"]);
     let mut gated = std::collections::BTreeMap::new();
     for v in &verdicts {
@@ -290,11 +295,7 @@ fn gate_agrees_with_scan() {
 fn acknowledged_admits_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("i.redb");
-    let empty = dir.path().join("empty");
-    std::fs::create_dir(&empty).unwrap();
-    assert!(build(&index, &[empty.to_str().unwrap()], &[])
-        .status
-        .success());
+    create_empty(&index);
     let mut child = Process::new(bin())
         .args(["gate", index.to_str().unwrap()])
         .stdin(Stdio::piped())
@@ -440,10 +441,7 @@ fn gate_finds_planted_reposts() {
         let passages = v["passages"].as_array().unwrap();
         // Nothing reported outside planted passages (chrome in particular).
         for p in passages {
-            let (s, e) = (
-                p["span"][0].as_u64().unwrap() as usize,
-                p["span"][1].as_u64().unwrap() as usize,
-            );
+            let (s, e) = span(&p["span"]);
             let on_plant = corpus.planted.iter().any(|pl| {
                 pl.occurrences
                     .iter()
@@ -475,10 +473,7 @@ fn gate_finds_planted_reposts() {
             }
             expected += 1;
             let hit = passages.iter().any(|p| {
-                let (s, e) = (
-                    p["span"][0].as_u64().unwrap() as usize,
-                    p["span"][1].as_u64().unwrap() as usize,
-                );
+                let (s, e) = span(&p["span"]);
                 s < r.end && r.start < e && others.contains(&by_id[p["id"].as_str().unwrap()])
             });
             found += usize::from(hit);
