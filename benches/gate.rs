@@ -4,11 +4,14 @@
 //! ```sh
 //! python3 benches/compare.py --no-peers --no-truth      # makes target/bench/corpus-20000-s1
 //! cargo bench --bench gate                               # 20,000 articles
-//! cargo bench --bench gate -- --corpus DIR --checks 2000
+//! cargo bench --bench gate -- --corpus DIR --checks 2000 --runs 1
 //! ```
 //!
-//! The last `--checks` articles of the corpus are held out of the index
-//! and checked one by one (new articles and reposts); as many indexed
+//! Throughput: `reprint scan DIR --passages off` and `reprint index build
+//! INDEX DIR`, the release binary in its own process as a user runs it,
+//! median of `--runs` (default 3). The last `--checks` articles of the
+//! corpus are then removed from the index (and the index compacted) and
+//! checked one by one (new articles and reposts); as many indexed
 //! articles are checked again under new ids (near-duplicates, the path
 //! with candidate verification). Latencies are per `Index::check` call on
 //! one thread, index on local disk. Then the same index is served over
@@ -22,10 +25,9 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use reprint::index::{Index, IndexParams, Policy};
+use reprint::index::{Index, Policy};
 use reprint::read::{discover, read_file, Document, ReadOptions};
 use reprint::serve::{serve, ServeOptions};
-use reprint::{ScanOptions, Scanner};
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -49,35 +51,49 @@ fn main() {
         std::process::exit(2);
     }
 
-    // Scan throughput on the same corpus (documents only).
-    let scanner = Scanner::new(ScanOptions {
-        passages: None,
-        ..ScanOptions::default()
-    })
-    .expect("options");
-    let t = Instant::now();
-    let scanned = scanner.scan_paths(&[&corpus]).expect("scan");
-    let scan_s = t.elapsed().as_secs_f64();
-    let n = scanned.stats.documents;
+    // Throughput: the real binary, as a user runs it, median of `--runs`.
+    let runs: usize = get("--runs").map_or(3, |s| s.parse().expect("--runs N"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bench.redb");
+    let corpus_arg = corpus.to_str().expect("corpus path is UTF-8");
+    let scan_s = median_seconds(runs, || {
+        run(&[
+            "scan",
+            corpus_arg,
+            "--passages",
+            "off",
+            "-q",
+            "--format",
+            "json",
+            "-o",
+            "/dev/null",
+        ])
+    });
+    let build_s = median_seconds(runs, || {
+        let _ = std::fs::remove_file(&path);
+        run(&[
+            "index",
+            "build",
+            path.to_str().expect("UTF-8"),
+            corpus_arg,
+            "-q",
+        ])
+    });
 
-    // Build: read the corpus, hold out the last `checks` articles.
+    // Hold out the last `checks` articles: removed from the index, then
+    // compacted, so they come back as new articles (or reposts).
     let found = discover(&[&corpus]).expect("corpus");
     let mut docs: Vec<Document> = found
         .files
         .iter()
         .flat_map(|f| read_file(f, &ReadOptions::default()).documents)
         .collect();
-    let held_out = docs.split_off(docs.len() - checks.min(docs.len() / 2));
+    let n = docs.len();
     let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("bench.redb");
-    let index = Index::create(&path, IndexParams::new(0.8, 5, 128, None, true)).expect("index");
-    let t = Instant::now();
-    for batch in docs.chunks(1000) {
-        index.admit_batch(batch, false).expect("admit");
-    }
-    let build_s = t.elapsed().as_secs_f64();
-    let mut index = index;
+    let held_out = docs.split_off(docs.len() - checks.min(docs.len() / 2));
+    let mut index = Index::open(&path).expect("index");
+    let ids: Vec<String> = held_out.iter().map(|d| d.id.clone()).collect();
+    index.remove(&ids).expect("remove");
     let before = std::fs::metadata(&path).map_or(0, |m| m.len());
     index.compact().expect("compact");
     let stats = index.stats().expect("stats");
@@ -110,10 +126,10 @@ fn main() {
         probes.iter().map(|d| d.text.len()).sum::<usize>() as f64 / probes.len() as f64 / 1e3;
 
     println!(
-        "corpus: {} ({n} articles; {} indexed, {:.1} MB)",
+        "corpus: {} ({n} articles, {:.1} MB; {} kept indexed for the checks)",
         corpus.display(),
+        bytes as f64 / 1e6,
         docs.len(),
-        bytes as f64 / 1e6
     );
     println!(
         "scan (documents only): {scan_s:.2} s = {:.0} articles/s",
@@ -121,8 +137,8 @@ fn main() {
     );
     println!(
         "index build:           {build_s:.2} s = {:.0} articles/s ({:.0}% of scan's rate)",
-        docs.len() as f64 / build_s,
-        100.0 * (docs.len() as f64 / build_s) / (n as f64 / scan_s)
+        n as f64 / build_s,
+        100.0 * scan_s / build_s
     );
     println!(
         "index size:            {:.1} MB = {:.0} bytes/article; {:.0} bytes/article without the stored text",
@@ -156,6 +172,32 @@ fn main() {
     let clients: usize = get("--clients").map_or(4, |s| s.parse().expect("--clients N"));
     let seconds: u64 = get("--seconds").map_or(5, |s| s.parse().expect("--seconds N"));
     load_test(index, &probes, clients, seconds);
+}
+
+/// Runs the reprint binary; panics unless it succeeds.
+fn run(args: &[&str]) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_reprint"))
+        .args(args)
+        .output()
+        .expect("run reprint");
+    assert!(
+        out.status.success(),
+        "reprint {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The median wall time of `runs` calls of `f`.
+fn median_seconds(runs: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
 }
 
 /// One keep-alive HTTP/1.1 client sending `POST /check` bodies in turn

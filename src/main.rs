@@ -534,39 +534,56 @@ fn build(args: BuildArgs) -> Result<()> {
         b.start("indexing", found.files.len() as u64);
     }
     let mut warnings = found.warnings;
-    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let (mut read, mut stored) = (0usize, 0usize);
-    let mut batch: Vec<Document> = Vec::new();
-    for file in &found.files {
-        let got = read_file(file, &read_opts);
-        warnings.extend(got.warnings);
-        for doc in got.documents {
-            if !seen.insert(doc.id.clone()) {
-                warnings.push(reprint::read::Warning {
-                    path: file.path.display().to_string(),
-                    line: doc.line,
-                    kind: reprint::read::WarningKind::DuplicateId,
-                    message: format!("duplicate id \"{}\" in the input; skipped", doc.id),
-                });
-                continue;
+    let mut seen: ahash::AHashSet<String> = ahash::AHashSet::new();
+    let mut read = 0usize;
+    // Reading runs on its own thread inside `admit_batches`, overlapped
+    // with fingerprinting and writing.
+    let stored = {
+        let mut files = found.files.iter();
+        let mut pending: std::vec::IntoIter<(PathBuf, Document)> = Vec::new().into_iter();
+        let (warnings, seen, read, bar) = (&mut warnings, &mut seen, &mut read, &bar);
+        let size = args.batch as usize;
+        let batches = std::iter::from_fn(move || {
+            let mut batch = Vec::with_capacity(size);
+            while batch.len() < size {
+                let Some((path, doc)) = pending.next() else {
+                    let Some(file) = files.next() else {
+                        return (!batch.is_empty()).then_some(batch);
+                    };
+                    let got = read_file(file, &read_opts);
+                    warnings.extend(got.warnings);
+                    if let Some(b) = bar {
+                        b.advance(1);
+                    }
+                    pending = got
+                        .documents
+                        .into_iter()
+                        .map(|d| (file.path.clone(), d))
+                        .collect::<Vec<_>>()
+                        .into_iter();
+                    continue;
+                };
+                if !seen.insert(doc.id.clone()) {
+                    warnings.push(reprint::read::Warning {
+                        path: path.display().to_string(),
+                        line: doc.line,
+                        kind: reprint::read::WarningKind::DuplicateId,
+                        message: format!("duplicate id \"{}\" in the input; skipped", doc.id),
+                    });
+                    continue;
+                }
+                *read += 1;
+                batch.push(doc);
             }
-            read += 1;
-            batch.push(doc);
-            if batch.len() >= args.batch as usize {
-                stored += index.admit_batch(&batch, args.replace)?;
-                batch.clear();
-            }
-        }
-        if let Some(b) = &bar {
-            b.advance(1);
-        }
-    }
-    if !batch.is_empty() {
-        stored += index.admit_batch(&batch, args.replace)?;
-    }
+            Some(batch)
+        });
+        index.admit_batches(batches, args.replace)?
+    };
     if let Some(b) = &bar {
         b.finish();
     }
+    // Each batch wrote a segment; one leaves checks one lookup per key.
+    index.merge_segments(false)?;
     if !args.quiet {
         for w in &warnings {
             eprintln!("reprint: warning: {w}");
@@ -593,6 +610,7 @@ fn stats(path: &Path, format: StatsFormat) -> Result<()> {
             println!("  band entries      {}", s.band_entries);
             println!("  passage anchors   {}", s.anchor_entries);
             println!("  paragraphs        {}", s.paragraphs);
+            println!("  posting segments  {}", s.segments);
             println!("  stored text       {} bytes (compressed)", s.text_bytes);
             println!(
                 "  file              {} bytes ({:.0} per document, {:.0} without text)",

@@ -503,6 +503,7 @@ pub fn index_stats_json(stats: &IndexStats) -> String {
         "band_entries": stats.band_entries,
         "anchor_entries": stats.anchor_entries,
         "paragraphs": stats.paragraphs,
+        "segments": stats.segments,
         "text_bytes": stats.text_bytes,
         "file_bytes": stats.file_bytes,
         "table_bytes": stats.table_bytes.iter().map(|(k, v)| (k.to_string(), *v)).collect::<std::collections::BTreeMap<String, u64>>(),

@@ -11,8 +11,16 @@
 //! | `ids` | id → doc key | lookups, idempotent re-admission |
 //! | `bands` | band key → doc keys (multimap) | near-duplicate candidates (LSH) |
 //! | `anchors` | winnowed passage anchor → doc keys (multimap) | reposted-passage candidates |
-//! | `units` | paragraph fingerprint → number of documents | boilerplate by frequency |
-//! | `meta` | `params` → JSON | refuse to open with incompatible parameters |
+//! | `units` | paragraph fingerprint → change in its number of documents | boilerplate by frequency |
+//! | `segments`, `blocks` | immutable sorted runs of band, anchor and paragraph-count postings ([`segment`]) | bulk loads without a B-tree insert per posting |
+//! | `meta` | `params` → JSON, `next_key` | refuse incompatible parameters; document keys are never reused |
+//!
+//! Single admits insert postings into the `bands`, `anchors` and `units`
+//! B-trees; `index build` writes each batch's postings as one segment and
+//! merges them when it ends. A lookup reads both. Document keys grow
+//! monotonically, so a posting left in a segment by a removed or replaced
+//! article names no document and is skipped (and dropped by the next
+//! merge).
 //!
 //! Concurrency and durability come from redb: readers (checks) see a
 //! consistent snapshot and never wait for the writer; admits run one write
@@ -20,6 +28,8 @@
 //! its transaction, so two admits of the same text cannot both be `new`.
 //! A commit is durable when it returns (fsync), so an acknowledged admit
 //! survives `kill -9`, and a killed `index build` leaves whole batches.
+
+mod segment;
 
 use std::path::Path;
 
@@ -41,6 +51,8 @@ use crate::shingle::{shingle_hashes, ShingleSet};
 use crate::sketch::{Signature, Sketcher};
 use crate::tokenize::{Tokenizer, Word};
 use crate::units::{units, Unit};
+
+use segment::{Kind, Segment};
 
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
 const DOCS: TableDefinition<u64, &[u8]> = TableDefinition::new("docs");
@@ -64,8 +76,10 @@ fn postings_of(h: u64) -> std::ops::RangeInclusive<u64> {
     let base = u64::from(post(h)) << 32;
     base..=base | u64::from(u32::MAX)
 }
-/// High 32 bits of a paragraph fingerprint → number of documents with it.
-const UNITS: TableDefinition<u32, u32> = TableDefinition::new("units");
+/// High 32 bits of a paragraph fingerprint → number of documents with it,
+/// besides those counted in segments (negative after removing articles
+/// loaded in bulk).
+const UNITS: TableDefinition<u32, i64> = TableDefinition::new("units");
 
 /// The posting-key half of a 64-bit band key, anchor or fingerprint.
 fn post(h: u64) -> u32 {
@@ -92,7 +106,7 @@ fn check_capacity(last_key: u64) -> Result<(), redb::Error> {
 }
 
 /// Version of the on-disk layout; bumped when tables or encodings change.
-const FORMAT_VERSION: u32 = 3;
+const FORMAT_VERSION: u32 = 4;
 
 /// Winnowing window over a paragraph's anchors: the smallest anchor of every
 /// run of this many is stored, which guarantees a shared anchor for any
@@ -273,24 +287,38 @@ pub struct IndexStats {
     pub band_entries: u64,
     /// Stored passage anchors.
     pub anchor_entries: u64,
-    /// Distinct paragraph fingerprints.
+    /// Paragraph-count entries: distinct paragraph fingerprints, except
+    /// that one counted in several segments, or in a segment and the
+    /// B-tree, is counted once in each.
     pub paragraphs: u64,
+    /// Posting segments (one after a build or `compact`).
+    pub segments: u64,
     /// Bytes of compressed text stored.
     pub text_bytes: u64,
     /// Size of the index file (redb grows it in large steps, so this is
     /// an upper bound).
     pub file_bytes: u64,
     /// Bytes the tables use: stored data, B-tree metadata and
-    /// fragmentation, per table (`docs`, `ids`, `bands`, `anchors`, `units`).
+    /// fragmentation, per table (`docs`, `ids`, `bands`, `anchors`, `units`,
+    /// and `segments` for the segments' blocks and descriptors).
     pub table_bytes: Vec<(&'static str, u64)>,
     /// The parameters.
     pub params: IndexParams,
 }
 
+/// A batch of articles fingerprinted by [`Index::prepare`], ready for
+/// [`Index::store`].
+pub struct PreparedBatch {
+    ids: Vec<String>,
+    prepared: Vec<(Fingerprint, Vec<u8>)>,
+}
+
 /// Everything the gate computes of one article before touching the index.
 struct Fingerprint {
     content_hash: u64,
-    shingles: ShingleSet,
+    /// Shingle hashes (a set is made of them only when a near-duplicate
+    /// candidate must be verified).
+    shingle_hashes: Vec<u64>,
     band_keys: Vec<u64>,
     doc: DocUnits,
     unit_fps: Vec<u64>,
@@ -411,13 +439,7 @@ impl Index {
     pub fn check(&self, doc: &Document) -> Result<Verdict, Error> {
         let fp = fingerprint_text(&self.params, &doc.text);
         let txn = self.db.begin_read().map_err(|e| self.err(e))?;
-        let tables = Tables {
-            docs: txn.open_table(DOCS).map_err(|e| self.err(e))?,
-            ids: txn.open_table(IDS).map_err(|e| self.err(e))?,
-            bands: txn.open_table(BANDS).map_err(|e| self.err(e))?,
-            anchors: txn.open_table(ANCHORS).map_err(|e| self.err(e))?,
-            units: txn.open_table(UNITS).map_err(|e| self.err(e))?,
-        };
+        let tables = open_read_tables(&txn).map_err(|e| self.err(e))?;
         let existing = tables
             .ids
             .get(doc.id.as_str())
@@ -492,9 +514,54 @@ impl Index {
     /// transaction: all of them are stored or, if the process dies, none.
     /// Ids already stored with the same text are skipped; with different
     /// text they are an error unless `replace`. Returns how many were
-    /// stored.
+    /// stored. The same as [`Index::prepare`] then [`Index::store`].
     pub fn admit_batch(&self, docs: &[Document], replace: bool) -> Result<usize, Error> {
-        let prepared: Vec<(Fingerprint, Vec<u8>)> = docs
+        self.store(&self.prepare(docs), replace)
+    }
+
+    /// Admits batches as [`Index::admit_batch`] does, one transaction per
+    /// batch, with reading (pulling `batches`), fingerprinting and writing
+    /// overlapped on three threads. Stops at the first error; the batches
+    /// stored before it stay. Returns how many documents were stored.
+    pub fn admit_batches<I>(&self, batches: I, replace: bool) -> Result<usize, Error>
+    where
+        I: Iterator<Item = Vec<Document>> + Send,
+    {
+        use std::sync::mpsc::sync_channel;
+        std::thread::scope(|scope| {
+            let (read_tx, read_rx) = sync_channel::<Vec<Document>>(1);
+            let (store_tx, store_rx) = sync_channel::<PreparedBatch>(1);
+            scope.spawn(move || {
+                for batch in batches {
+                    if read_tx.send(batch).is_err() {
+                        break;
+                    }
+                }
+            });
+            let writer = scope.spawn(move || -> Result<usize, Error> {
+                let mut stored = 0;
+                for batch in store_rx {
+                    stored += self.store(&batch, replace)?;
+                }
+                Ok(stored)
+            });
+            for docs in read_rx {
+                // A failed send means the writer stopped on an error, which
+                // `join` returns.
+                if store_tx.send(self.prepare(&docs)).is_err() {
+                    break;
+                }
+            }
+            drop(store_tx);
+            writer
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
+    /// Fingerprints a batch (in parallel) without touching the index.
+    pub fn prepare(&self, docs: &[Document]) -> PreparedBatch {
+        let prepared = docs
             .par_iter()
             .map(|d| {
                 let fp = fingerprint_text(&self.params, &d.text);
@@ -506,21 +573,31 @@ impl Index {
                 (fp, record)
             })
             .collect();
+        PreparedBatch {
+            ids: docs.iter().map(|d| d.id.clone()).collect(),
+            prepared,
+        }
+    }
+
+    /// Stores a prepared batch in one transaction (see
+    /// [`Index::admit_batch`]).
+    pub fn store(&self, batch: &PreparedBatch, replace: bool) -> Result<usize, Error> {
+        let (ids, prepared) = (&batch.ids, &batch.prepared);
         let txn = self.db.begin_write().map_err(|e| self.err(e))?;
         // Decide what to store, then insert table by table in key order:
         // sorted inserts keep redb's B-trees local and are several times
         // faster than interleaved ones.
         let mut chosen: Vec<usize> = Vec::new();
         let mut in_batch: AHashMap<&str, u64> = AHashMap::new();
-        for (i, (doc, (fp, _))) in docs.iter().zip(&prepared).enumerate() {
-            if let Some(&hash) = in_batch.get(doc.id.as_str()) {
+        for (i, (id, (fp, _))) in ids.iter().zip(prepared).enumerate() {
+            if let Some(&hash) = in_batch.get(id.as_str()) {
                 if hash == fp.content_hash {
                     continue;
                 }
-                return Err(Error::IdConflict { id: doc.id.clone() });
+                return Err(Error::IdConflict { id: id.clone() });
             }
-            in_batch.insert(&doc.id, fp.content_hash);
-            if let Some(key) = self.key_of(&txn, &doc.id)? {
+            in_batch.insert(id, fp.content_hash);
+            if let Some(key) = self.key_of(&txn, id)? {
                 let same = {
                     let docs_t = txn.open_table(DOCS).map_err(|e| self.err(e))?;
                     self.stored_hash(&docs_t, key)? == Some(fp.content_hash)
@@ -529,13 +606,13 @@ impl Index {
                     continue;
                 }
                 if !replace {
-                    return Err(Error::IdConflict { id: doc.id.clone() });
+                    return Err(Error::IdConflict { id: id.clone() });
                 }
                 remove_key(&txn, key, &self.params).map_err(|e| self.err(e))?;
             }
             chosen.push(i);
         }
-        insert_sorted(&txn, docs, &prepared, &chosen).map_err(|e| self.err(e))?;
+        insert_sorted(&txn, ids, prepared, &chosen).map_err(|e| self.err(e))?;
         txn.commit().map_err(|e| self.err(e))?;
         Ok(chosen.len())
     }
@@ -554,9 +631,55 @@ impl Index {
         Ok(missing)
     }
 
-    /// Rewrites the file without free space (after a bulk build or many
-    /// removals).
+    /// Merges the posting segments bulk loads wrote into one, leaving out
+    /// postings of articles removed or replaced since, so a lookup reads
+    /// one block per key. With `force`, a single segment is rewritten too
+    /// (to drop such postings). Returns how many segments were merged (0:
+    /// nothing to do). One transaction: a crash leaves the inputs or the
+    /// result.
+    pub fn merge_segments(&self, force: bool) -> Result<usize, Error> {
+        // The write transaction first: it excludes other writers, so the
+        // snapshot read next is the state this merge replaces.
+        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        let snapshot = self.db.begin_read().map_err(|e| self.err(e))?;
+        let segs = segment::list(
+            &snapshot
+                .open_table(segment::SEGMENTS)
+                .map_err(|e| self.err(e))?,
+        )
+        .map_err(|e| self.err(e))?;
+        if segs.len() < 2 && !(force && segs.len() == 1) {
+            return Ok(0);
+        }
+        let mut live: Vec<u64> = Vec::new();
+        for entry in snapshot
+            .open_table(IDS)
+            .map_err(|e| self.err(e))?
+            .iter()
+            .map_err(|e| self.err(e))?
+        {
+            let key = entry.map_err(|e| self.err(e))?.1.value() as usize;
+            if live.len() <= key / 64 {
+                live.resize(key / 64 + 1, 0);
+            }
+            live[key / 64] |= 1 << (key % 64);
+        }
+        let keep = |key: u64| {
+            let key = key as usize;
+            live.get(key / 64)
+                .is_some_and(|w| w & (1 << (key % 64)) != 0)
+        };
+        segment::merge(&snapshot, &txn, &segs, &keep).map_err(|e| self.err(e))?;
+        drop(snapshot);
+        txn.commit().map_err(|e| self.err(e))?;
+        Ok(segs.len())
+    }
+
+    /// Merges the posting segments (dropping postings of removed
+    /// articles) and rewrites the file without free space (after a bulk
+    /// build or many removals).
     pub fn compact(&mut self) -> Result<(), Error> {
+        self.merge_segments(true)?;
         self.db.compact().map_err(|e| self.err(e))?;
         Ok(())
     }
@@ -597,6 +720,10 @@ impl Index {
         let bands = txn.open_table(BANDS).map_err(|e| self.err(e))?;
         let anchors = txn.open_table(ANCHORS).map_err(|e| self.err(e))?;
         let units = txn.open_table(UNITS).map_err(|e| self.err(e))?;
+        let segments = txn.open_table(segment::SEGMENTS).map_err(|e| self.err(e))?;
+        let segs = segment::list(&segments).map_err(|e| self.err(e))?;
+        let blocks = segment::open_read(&txn, &segs).map_err(|e| self.err(e))?;
+        let in_segments = |k: usize| segs.iter().map(|s| s.counts[k]).sum::<u64>();
         let size =
             |st: redb::TableStats| st.stored_bytes() + st.metadata_bytes() + st.fragmented_bytes();
         let table_bytes = vec![
@@ -605,12 +732,19 @@ impl Index {
             ("bands", size(bands.stats().map_err(|e| self.err(e))?)),
             ("anchors", size(anchors.stats().map_err(|e| self.err(e))?)),
             ("units", size(units.stats().map_err(|e| self.err(e))?)),
+            (
+                "segments",
+                blocks.iter().try_fold(0, |n, b| {
+                    Ok::<u64, Error>(n + size(b.stats().map_err(|e| self.err(e))?))
+                })? + size(segments.stats().map_err(|e| self.err(e))?),
+            ),
         ];
         Ok(IndexStats {
             documents: docs.len().map_err(|e| self.err(e))?,
-            band_entries: bands.len().map_err(|e| self.err(e))?,
-            anchor_entries: anchors.len().map_err(|e| self.err(e))?,
-            paragraphs: units.len().map_err(|e| self.err(e))?,
+            band_entries: bands.len().map_err(|e| self.err(e))? + in_segments(0),
+            anchor_entries: anchors.len().map_err(|e| self.err(e))? + in_segments(1),
+            paragraphs: units.len().map_err(|e| self.err(e))? + in_segments(2),
+            segments: segs.len() as u64,
             text_bytes,
             file_bytes: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
             table_bytes,
@@ -630,9 +764,9 @@ impl Index {
     }
 
     /// The verdict for `doc` against every admitted article except `skip`.
-    fn judge<D, I, B, A, U>(
+    fn judge<D, I, B, A, U, K>(
         &self,
-        t: &Tables<D, I, B, A, U>,
+        t: &Tables<D, I, B, A, U, K>,
         doc: &Document,
         fp: &Fingerprint,
         skip: Option<u64>,
@@ -642,24 +776,32 @@ impl Index {
         I: ReadableTable<&'static str, u64>,
         B: ReadableTable<u64, ()>,
         A: ReadableTable<u64, ()>,
-        U: ReadableTable<u32, u32>,
+        U: ReadableTable<u32, i64>,
+        K: ReadableTable<u64, &'static [u8]>,
     {
         let p = &self.params;
         // Near-duplicates: band-key candidates, exact Jaccard on their text.
         let mut candidates: Vec<u64> = Vec::new();
         for &k in &fp.band_keys {
-            for entry in t.bands.range(postings_of(k)).map_err(|e| self.err(e))? {
-                candidates.push(entry.map_err(|e| self.err(e))?.0.value() & u64::from(u32::MAX));
-            }
+            each_posting(&t.bands, &t.blocks, &t.segs, Kind::Bands, k, |p| {
+                candidates.push(p & u64::from(u32::MAX))
+            })
+            .map_err(|e| self.err(e))?;
         }
         candidates.sort_unstable();
         candidates.dedup();
+        candidates.retain(|&k| Some(k) != skip);
         let mut duplicate_of = Vec::new();
-        for key in candidates.into_iter().filter(|&k| Some(k) != skip) {
+        let mine = if candidates.is_empty() {
+            ShingleSet::default()
+        } else {
+            ShingleSet::from_hashes(fp.shingle_hashes.clone())
+        };
+        for key in candidates {
             let Some((id, text)) = self.load(&t.docs, key)? else {
                 continue;
             };
-            let jaccard = fp.shingles.jaccard(&shingle_set(p, &text));
+            let jaccard = mine.jaccard(&shingle_set(p, &text));
             if jaccard >= p.threshold {
                 duplicate_of.push(DuplicateOf { id, jaccard });
             }
@@ -685,14 +827,12 @@ impl Index {
         // stage on the pair; boilerplate paragraphs (frequent in the index)
         // are left out on both sides.
         let min_docs =
-            auto_boilerplate_min_docs(t.docs.len().map_err(|e| self.err(e))? as usize) as u32;
+            auto_boilerplate_min_docs(t.docs.len().map_err(|e| self.err(e))? as usize) as i64;
         let frequent = |fps: &[u64]| -> Result<Vec<bool>, Error> {
             fps.iter()
                 .map(|f| {
-                    Ok(t.units
-                        .get(post(*f))
+                    Ok(paragraph_count(&t.units, &t.blocks, &t.segs, post(*f))
                         .map_err(|e| self.err(e))?
-                        .map_or(0, |c| c.value())
                         >= min_docs)
                 })
                 .collect()
@@ -712,16 +852,16 @@ impl Index {
         query.dedup();
         let mut hits: AHashMap<u64, u32> = AHashMap::new();
         for a in query {
-            for entry in t.anchors.range(postings_of(a)).map_err(|e| self.err(e))? {
-                let key = entry.map_err(|e| self.err(e))?.0.value() & u64::from(u32::MAX);
+            each_posting(&t.anchors, &t.blocks, &t.segs, Kind::Anchors, a, |p| {
+                let key = p & u64::from(u32::MAX);
                 if Some(key) != skip {
                     *hits.entry(key).or_default() += 1;
                 }
-            }
+            })
+            .map_err(|e| self.err(e))?;
         }
         let mut ranked: Vec<(u64, u32)> = hits.into_iter().collect();
         ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(MAX_PASSAGE_CANDIDATES);
         let mine = DocUnits {
             words: fp.doc.words.clone(),
             units: fp.doc.units.clone(),
@@ -734,10 +874,17 @@ impl Index {
             boilerplate_min_docs: Some(usize::MAX),
             ..PassageOptions::default()
         };
+        // Postings of removed articles name no document: skipped, not
+        // counted against the candidate limit.
+        let mut aligned = 0;
         for (key, _) in ranked {
+            if aligned == MAX_PASSAGE_CANDIDATES {
+                break;
+            }
             let Some((id, text)) = self.load(&t.docs, key)? else {
                 continue;
             };
+            aligned += 1;
             let (other, other_fps) = doc_units(p, &text);
             pair[1] = keep_units(other, &frequent(&other_fps)?);
             let found = find_passages(&pair, &[0, 1], &opts);
@@ -819,7 +966,7 @@ fn fingerprint_text(p: &IndexParams, text: &str) -> Fingerprint {
     Fingerprint {
         unit_anchors,
         content_hash: xxh3_64(text.as_bytes()),
-        shingles: ShingleSet::from_hashes(hashes),
+        shingle_hashes: hashes,
         band_keys,
         doc,
         unit_fps,
@@ -891,18 +1038,28 @@ fn winnow(words: &[Word], anchor_words: usize, out: &mut Vec<u64>) {
     // Plus the paragraph's smallest anchors (a bottom-k sketch): an edited
     // copy of a whole paragraph shares about k·J of them even when no run
     // between edits is long enough for winnowing to guarantee a match.
-    let mut smallest = anchors;
-    smallest.sort_unstable();
-    smallest.dedup();
-    out.extend(smallest.into_iter().take(BOTTOM_K));
+    let mut smallest: Vec<u64> = Vec::with_capacity(BOTTOM_K + 1);
+    for a in anchors {
+        if smallest.len() == BOTTOM_K && a >= smallest[BOTTOM_K - 1] || smallest.contains(&a) {
+            continue;
+        }
+        let at = smallest.partition_point(|&s| s < a);
+        smallest.insert(at, a);
+        smallest.truncate(BOTTOM_K);
+    }
+    out.extend(smallest);
 }
 
-struct Tables<D, I, B, A, U> {
+/// The tables a verdict reads, and the segments of the snapshot.
+struct Tables<D, I, B, A, U, K> {
     docs: D,
     ids: I,
     bands: B,
     anchors: A,
     units: U,
+    /// Each segment's table, in the order of `segs`.
+    blocks: Vec<K>,
+    segs: Vec<Segment>,
 }
 
 type WriteTables<'t> = Tables<
@@ -910,19 +1067,111 @@ type WriteTables<'t> = Tables<
     redb::Table<'t, &'static str, u64>,
     redb::Table<'t, u64, ()>,
     redb::Table<'t, u64, ()>,
-    redb::Table<'t, u32, u32>,
+    redb::Table<'t, u32, i64>,
+    redb::Table<'t, u64, &'static [u8]>,
 >;
+
+/// Calls `found` with every posting of `h`: in the B-tree, then in each
+/// segment.
+// See `open_write_tables`.
+#[allow(clippy::result_large_err)]
+fn each_posting(
+    btree: &impl ReadableTable<u64, ()>,
+    blocks: &[impl ReadableTable<u64, &'static [u8]>],
+    segs: &[Segment],
+    kind: Kind,
+    h: u64,
+    mut found: impl FnMut(u64),
+) -> Result<(), redb::Error> {
+    for entry in btree.range(postings_of(h))? {
+        found(entry?.0.value());
+    }
+    for (s, table) in segs.iter().zip(blocks) {
+        segment::lookup(table, s, kind, postings_of(h), &mut found)?;
+    }
+    Ok(())
+}
+
+/// How many admitted articles have a paragraph with fingerprint `fp`.
+// See `open_write_tables`.
+#[allow(clippy::result_large_err)]
+fn paragraph_count(
+    units: &impl ReadableTable<u32, i64>,
+    blocks: &[impl ReadableTable<u64, &'static [u8]>],
+    segs: &[Segment],
+    fp: u32,
+) -> Result<i64, redb::Error> {
+    let mut n = units.get(fp)?.map_or(0, |c| c.value());
+    let base = u64::from(fp) << 32;
+    for (s, table) in segs.iter().zip(blocks) {
+        segment::lookup(
+            table,
+            s,
+            Kind::Units,
+            base..=base | u64::from(u32::MAX),
+            |p| n += (p & u64::from(u32::MAX)) as i64,
+        )?;
+    }
+    Ok(n)
+}
+
+/// Reserves `n` document keys; keys are never handed out twice, even after
+/// the article holding one is removed (segments may still name it).
+// See `open_write_tables`.
+#[allow(clippy::result_large_err)]
+fn allocate_keys(txn: &redb::WriteTransaction, n: u64) -> Result<u64, redb::Error> {
+    let after_last = txn
+        .open_table(DOCS)?
+        .last()?
+        .map_or(0, |(k, _)| k.value() + 1);
+    let mut meta = txn.open_table(META)?;
+    let stored = meta
+        .get("next_key")?
+        .and_then(|v| v.value().parse::<u64>().ok())
+        .unwrap_or(0);
+    let first = stored.max(after_last);
+    check_capacity(first + n.saturating_sub(1))?;
+    meta.insert("next_key", (first + n).to_string().as_str())?;
+    Ok(first)
+}
 
 // redb's own error type, straight from `?` on redb calls; the public API
 // wraps it into `Error::Index` with the file name.
 #[allow(clippy::result_large_err)]
 fn open_write_tables(txn: &redb::WriteTransaction) -> Result<WriteTables<'_>, redb::Error> {
+    let segs = segment::list(&txn.open_table(segment::SEGMENTS)?)?;
     Ok(Tables {
         docs: txn.open_table(DOCS)?,
         ids: txn.open_table(IDS)?,
         bands: txn.open_table(BANDS)?,
         anchors: txn.open_table(ANCHORS)?,
         units: txn.open_table(UNITS)?,
+        blocks: segment::open_write(txn, &segs)?,
+        segs,
+    })
+}
+
+type ReadTables = Tables<
+    redb::ReadOnlyTable<u64, &'static [u8]>,
+    redb::ReadOnlyTable<&'static str, u64>,
+    redb::ReadOnlyTable<u64, ()>,
+    redb::ReadOnlyTable<u64, ()>,
+    redb::ReadOnlyTable<u32, i64>,
+    redb::ReadOnlyTable<u64, &'static [u8]>,
+>;
+
+// See `open_write_tables`.
+#[allow(clippy::result_large_err)]
+fn open_read_tables(txn: &redb::ReadTransaction) -> Result<ReadTables, redb::Error> {
+    let segs = segment::list(&txn.open_table(segment::SEGMENTS)?)?;
+    Ok(Tables {
+        docs: txn.open_table(DOCS)?,
+        ids: txn.open_table(IDS)?,
+        bands: txn.open_table(BANDS)?,
+        anchors: txn.open_table(ANCHORS)?,
+        units: txn.open_table(UNITS)?,
+        blocks: segment::open_read(txn, &segs)?,
+        segs,
     })
 }
 
@@ -933,9 +1182,8 @@ fn insert(
     doc: &Document,
     fp: &Fingerprint,
 ) -> Result<(), redb::Error> {
+    let key = allocate_keys(txn, 1)?;
     let mut t = open_write_tables(txn)?;
-    let key = t.docs.last()?.map_or(0, |(k, _)| k.value() + 1);
-    check_capacity(key)?;
     let record = encode_record(
         &doc.id,
         fp.content_hash,
@@ -959,65 +1207,81 @@ fn insert(
     Ok(())
 }
 
-/// Stores `docs[i]` for every `i` in `chosen`, one table at a time, keys
-/// sorted.
+/// Stores `docs[i]` for every `i` in `chosen`: texts and ids in the
+/// B-trees (keys sorted, which keeps redb's inserts local), postings as one
+/// new segment.
 // See `open_write_tables`.
 #[allow(clippy::result_large_err)]
 fn insert_sorted(
     txn: &redb::WriteTransaction,
-    docs: &[Document],
+    ids: &[String],
     prepared: &[(Fingerprint, Vec<u8>)],
     chosen: &[usize],
 ) -> Result<(), redb::Error> {
-    let mut t = open_write_tables(txn)?;
-    let first = t.docs.last()?.map_or(0, |(k, _)| k.value() + 1);
-    check_capacity(first + chosen.len() as u64)?;
+    if chosen.is_empty() {
+        return Ok(());
+    }
+    let first = allocate_keys(txn, chosen.len() as u64)?;
     let keyed: Vec<(u64, usize)> = chosen
         .iter()
         .enumerate()
         .map(|(n, &i)| (first + n as u64, i))
         .collect();
-    for &(key, i) in &keyed {
-        t.docs.insert(key, prepared[i].1.as_slice())?;
+    {
+        let mut table = txn.open_table(DOCS)?;
+        for &(key, i) in &keyed {
+            table.insert(key, prepared[i].1.as_slice())?;
+        }
     }
-    let mut ids: Vec<(&str, u64)> = keyed
-        .iter()
-        .map(|&(k, i)| (docs[i].id.as_str(), k))
-        .collect();
-    ids.sort_unstable();
-    for (id, key) in ids {
-        t.ids.insert(id, key)?;
+    {
+        let mut table = txn.open_table(IDS)?;
+        let mut sorted: Vec<(&str, u64)> =
+            keyed.iter().map(|&(k, i)| (ids[i].as_str(), k)).collect();
+        sorted.sort_unstable();
+        for (id, key) in sorted {
+            table.insert(id, key)?;
+        }
     }
     let mut bands: Vec<u64> = Vec::new();
     let mut anchors: Vec<u64> = Vec::new();
-    let mut units: AHashMap<u32, u32> = AHashMap::new();
+    let mut units: Vec<u32> = Vec::new();
     for &(key, i) in &keyed {
         let fp = &prepared[i].0;
         bands.extend(fp.band_keys.iter().map(|&b| posting(b, key)));
         anchors.extend(fp.anchors.iter().map(|&a| posting(a, key)));
-        let mut fps: Vec<u32> = fp.unit_fps.iter().map(|&f| post(f)).collect();
-        fps.sort_unstable();
-        fps.dedup();
-        for f in fps {
-            *units.entry(f).or_default() += 1;
+        let start = units.len();
+        units.extend(fp.unit_fps.iter().map(|&f| post(f)));
+        units[start..].sort_unstable();
+        let mut n = start;
+        for j in start..units.len() {
+            if j == start || units[j] != units[n - 1] {
+                units[n] = units[j];
+                n += 1;
+            }
         }
+        units.truncate(n);
     }
     bands.sort_unstable();
     bands.dedup();
-    for b in bands {
-        t.bands.insert(b, ())?;
-    }
     anchors.sort_unstable();
     anchors.dedup();
-    for a in anchors {
-        t.anchors.insert(a, ())?;
-    }
-    let mut units: Vec<(u32, u32)> = units.into_iter().collect();
     units.sort_unstable();
-    for (f, n) in units {
-        let count = t.units.get(f)?.map_or(0, |c| c.value());
-        t.units.insert(f, count + n)?;
+    let mut counts: Vec<u64> = Vec::new();
+    for chunk in units.chunk_by(|a, b| a == b) {
+        counts.push((u64::from(chunk[0]) << 32) | chunk.len() as u64);
     }
+    let sizes = [bands.len(), anchors.len(), counts.len()].map(|n| n as u64);
+    let id = segment::next_id(txn)?;
+    segment::write(
+        txn,
+        id,
+        [
+            &mut bands.into_iter(),
+            &mut anchors.into_iter(),
+            &mut counts.into_iter(),
+        ],
+        sizes,
+    )?;
     Ok(())
 }
 
@@ -1051,12 +1315,13 @@ fn remove_key(
     let mut fps: Vec<u32> = fp.unit_fps.iter().map(|&f| post(f)).collect();
     fps.sort_unstable();
     fps.dedup();
+    // The count may live in a segment: the B-tree holds the change.
     for f in fps {
-        let count = t.units.get(f)?.map_or(0, |c| c.value());
-        if count <= 1 {
+        let count = t.units.get(f)?.map_or(0, |c| c.value()) - 1;
+        if count == 0 {
             t.units.remove(f)?;
         } else {
-            t.units.insert(f, count - 1)?;
+            t.units.insert(f, count)?;
         }
     }
     t.ids.remove(id.as_str())?;
@@ -1090,4 +1355,118 @@ fn decode_record(bytes: &[u8]) -> Option<Record<'_>> {
         content_hash,
         compressed: bytes.get(12 + len..)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: &str, seed: u64) -> Document {
+        let paragraph = |p: u64| {
+            (0..120)
+                .map(|i| {
+                    format!(
+                        "w{}",
+                        xxh3_64(&[seed, p, i].map(u64::to_le_bytes).concat()) % 5000
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        Document {
+            id: id.into(),
+            text: (0..3).map(paragraph).collect::<Vec<_>>().join("\n\n"),
+            line: None,
+        }
+    }
+
+    fn index() -> (tempfile::TempDir, Index) {
+        let dir = tempfile::tempdir().unwrap();
+        let params = IndexParams::new(0.8, 5, 128, None, true);
+        let index = Index::create(&dir.path().join("i.redb"), params).unwrap();
+        (dir, index)
+    }
+
+    fn duplicates(index: &Index, d: &Document) -> Vec<String> {
+        let v = index.check(d).unwrap();
+        v.duplicate_of.into_iter().map(|d| d.id).collect()
+    }
+
+    #[test]
+    fn bulk_batches_are_found_in_segments_and_merge_into_one() {
+        let (_dir, index) = index();
+        assert_eq!(
+            index
+                .admit_batch(&[doc("a", 1), doc("b", 2)], false)
+                .unwrap(),
+            2
+        );
+        assert_eq!(index.admit_batch(&[doc("c", 3)], false).unwrap(), 1);
+        assert_eq!(index.stats().unwrap().segments, 2);
+        for (id, seed) in [("a", 1), ("b", 2), ("c", 3)] {
+            assert_eq!(duplicates(&index, &doc("probe", seed)), vec![id]);
+        }
+        let before = index.stats().unwrap();
+        assert_eq!(index.merge_segments(false).unwrap(), 2);
+        let after = index.stats().unwrap();
+        assert_eq!(after.segments, 1);
+        assert_eq!(after.band_entries, before.band_entries);
+        assert_eq!(after.anchor_entries, before.anchor_entries);
+        assert_eq!(after.paragraphs, before.paragraphs);
+        for (id, seed) in [("a", 1), ("b", 2), ("c", 3)] {
+            assert_eq!(duplicates(&index, &doc("probe", seed)), vec![id]);
+        }
+        assert!(duplicates(&index, &doc("probe", 4)).is_empty());
+    }
+
+    #[test]
+    fn removed_articles_leave_segments_without_answering_and_keys_are_not_reused() {
+        let (_dir, index) = index();
+        index
+            .admit_batch(&[doc("a", 1), doc("b", 2)], false)
+            .unwrap();
+        assert_eq!(index.remove(&["b".into()]).unwrap(), Vec::<String>::new());
+        assert!(duplicates(&index, &doc("probe", 2)).is_empty());
+        // A new article after the removal gets a new key: the postings
+        // `b` left in the segment do not point at it.
+        index.admit_batch(&[doc("c", 3)], false).unwrap();
+        assert!(duplicates(&index, &doc("probe", 2)).is_empty());
+        assert_eq!(duplicates(&index, &doc("probe", 3)), vec!["c"]);
+        // Re-admitting `b` answers once, not once per stale posting.
+        index.admit(&doc("b", 2), Policy::default()).unwrap();
+        assert_eq!(duplicates(&index, &doc("probe", 2)), vec!["b"]);
+        // A forced merge drops what the removal left behind.
+        let bands_per_doc = index.params().bands as u64;
+        index.merge_segments(true).unwrap();
+        let s = index.stats().unwrap();
+        assert_eq!(s.documents, 3);
+        assert_eq!(s.band_entries, 3 * bands_per_doc);
+    }
+
+    #[test]
+    fn paragraph_counts_add_segments_and_btree_and_go_down_on_removal() {
+        let (_dir, index) = index();
+        let shared = doc("x", 9).text;
+        let with_shared = |id: &str, seed: u64| Document {
+            text: format!("{}\n\n{}", doc(id, seed).text, shared),
+            ..doc(id, seed)
+        };
+        index
+            .admit_batch(&[with_shared("a", 1), with_shared("b", 2)], false)
+            .unwrap();
+        index
+            .admit(&with_shared("c", 3), Policy::default())
+            .unwrap();
+        let count = |index: &Index| {
+            let (_, fps) = doc_units(index.params(), &shared);
+            let txn = index.db.begin_read().unwrap();
+            let t = open_read_tables(&txn).unwrap();
+            paragraph_count(&t.units, &t.blocks, &t.segs, post(fps[0])).unwrap()
+        };
+        assert_eq!(count(&index), 3);
+        index.remove(&["a".into()]).unwrap();
+        assert_eq!(count(&index), 2);
+        index.merge_segments(true).unwrap();
+        assert_eq!(count(&index), 2);
+    }
 }

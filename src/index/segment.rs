@@ -1,0 +1,550 @@
+//! Posting segments: immutable sorted runs of postings, stored in redb as
+//! blocks, for bulk loads.
+//!
+//! A B-tree insert per posting (about 120 per article) capped `index build`
+//! at a tenth of `scan`'s rate. A bulk batch instead sorts its postings in
+//! memory and writes them as one *segment*, a redb table of its own: for
+//! each kind of posting (bands, anchors, paragraph counts), the sorted
+//! `u64`s cut into blocks by their top `bits` bits, each block one value
+//! keyed by (kind, prefix). Writing is sequential; a lookup is one `get` of
+//! the block that must hold the key, then a binary search in it — no
+//! in-memory state, so a one-shot `check` pays nothing to open. A table per
+//! segment makes dropping one (after a merge) a table deletion rather than
+//! a B-tree delete per block.
+//!
+//! Segments are merged (a streaming k-way merge, in one transaction that
+//! adds the merged segment and drops its inputs) at the end of a build and
+//! by `index compact`, so a built index answers with one lookup per key.
+//! Single admits keep writing the B-tree tables; a lookup reads both.
+//!
+//! Contract: postings within a segment and kind are unique and sorted;
+//! paragraph-count entries are `fingerprint << 32 | count` with one entry
+//! per fingerprint per segment (merges add counts). Segments never change
+//! after their transaction commits; a crash leaves either the inputs of a
+//! merge or its output, never both or neither.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use redb::{ReadableTable, TableDefinition};
+
+/// Segment id → descriptor (see [`Segment::encode`]).
+pub(super) const SEGMENTS: TableDefinition<u32, &[u8]> = TableDefinition::new("segments");
+
+/// The name of segment `id`'s table: block key (see [`block_key`]) →
+/// sorted postings, little-endian `u64`s.
+fn table_name(id: u32) -> String {
+    format!("segment-{id:010}")
+}
+
+/// Opens every segment's table in a read transaction.
+// See `list`.
+#[allow(clippy::result_large_err)]
+pub(super) fn open_read(
+    txn: &redb::ReadTransaction,
+    segs: &[Segment],
+) -> Result<Vec<redb::ReadOnlyTable<u64, &'static [u8]>>, redb::Error> {
+    segs.iter()
+        .map(|s| Ok(txn.open_table(TableDefinition::new(&table_name(s.id)))?))
+        .collect()
+}
+
+/// Opens every segment's table in a write transaction.
+// See `list`.
+#[allow(clippy::result_large_err)]
+pub(super) fn open_write<'t>(
+    txn: &'t redb::WriteTransaction,
+    segs: &[Segment],
+) -> Result<Vec<redb::Table<'t, u64, &'static [u8]>>, redb::Error> {
+    segs.iter()
+        .map(|s| Ok(txn.open_table(TableDefinition::new(&table_name(s.id)))?))
+        .collect()
+}
+
+/// Postings per block aimed at: a block is about 1 KB, so a lookup reads
+/// one small value.
+const BLOCK_TARGET: u64 = 128;
+/// Prefix bits at most (the block key has 30 bits for the prefix).
+const MAX_BITS: u8 = 28;
+
+/// What a run of postings indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// LSH band keys.
+    Bands = 0,
+    /// Passage anchors.
+    Anchors = 1,
+    /// Paragraph fingerprint counts.
+    Units = 2,
+}
+
+pub(super) const KINDS: [Kind; 3] = [Kind::Bands, Kind::Anchors, Kind::Units];
+
+/// One segment: per kind, how many entries and how many prefix bits cut it
+/// into blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Segment {
+    pub id: u32,
+    pub counts: [u64; 3],
+    pub bits: [u8; 3],
+}
+
+impl Segment {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(27);
+        for k in 0..3 {
+            out.push(self.bits[k]);
+            out.extend_from_slice(&self.counts[k].to_le_bytes());
+        }
+        out
+    }
+
+    fn decode(id: u32, bytes: &[u8]) -> Option<Segment> {
+        let mut s = Segment {
+            id,
+            counts: [0; 3],
+            bits: [0; 3],
+        };
+        for k in 0..3 {
+            let at = k * 9;
+            s.bits[k] = *bytes.get(at)?;
+            s.counts[k] = u64::from_le_bytes(bytes.get(at + 1..at + 9)?.try_into().ok()?);
+        }
+        Some(s)
+    }
+}
+
+/// Prefix bits for `n` entries: blocks of about [`BLOCK_TARGET`].
+fn bits_for(n: u64) -> u8 {
+    let blocks = n.div_ceil(BLOCK_TARGET).max(1);
+    (64 - (blocks - 1).leading_zeros() as u8).min(MAX_BITS)
+}
+
+fn prefix(posting: u64, bits: u8) -> u64 {
+    if bits == 0 {
+        0
+    } else {
+        posting >> (64 - u32::from(bits))
+    }
+}
+
+/// The block of `prefix` of `kind`: 2 bits of kind above 30 of prefix, so
+/// the blocks of one kind are contiguous and in posting order.
+fn block_key(kind: Kind, prefix: u64) -> u64 {
+    ((kind as u64) << 30) | prefix
+}
+
+fn kind_range(kind: Kind) -> std::ops::RangeInclusive<u64> {
+    block_key(kind, 0)..=block_key(kind, (1 << 30) - 1)
+}
+
+/// Every segment, oldest first.
+// redb's own error type; the index wraps it with the file name.
+#[allow(clippy::result_large_err)]
+pub(super) fn list(
+    segments: &impl ReadableTable<u32, &'static [u8]>,
+) -> Result<Vec<Segment>, redb::Error> {
+    let mut out = Vec::new();
+    for entry in segments.iter()? {
+        let (k, v) = entry?;
+        let s = Segment::decode(k.value(), v.value()).ok_or_else(|| {
+            redb::Error::Corrupted(format!("unreadable descriptor of segment {}", k.value()))
+        })?;
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// Calls `found` with every posting of `kind` in `range` held by `seg`,
+/// whose table is `blocks`.
+// See `list`.
+#[allow(clippy::result_large_err)]
+pub(super) fn lookup(
+    blocks: &impl ReadableTable<u64, &'static [u8]>,
+    seg: &Segment,
+    kind: Kind,
+    range: std::ops::RangeInclusive<u64>,
+    mut found: impl FnMut(u64),
+) -> Result<(), redb::Error> {
+    let k = kind as usize;
+    if seg.counts[k] == 0 {
+        return Ok(());
+    }
+    let bits = seg.bits[k];
+    // The range of one key never crosses a block: blocks split on at most
+    // 28 of the 32 key bits.
+    let Some(block) = blocks.get(block_key(kind, prefix(*range.start(), bits)))? else {
+        return Ok(());
+    };
+    let bytes = block.value();
+    let n = bytes.len() / 8;
+    let at = |i: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
+        u64::from_le_bytes(b)
+    };
+    // First posting >= start.
+    let (mut lo, mut hi) = (0usize, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if at(mid) < *range.start() {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    for i in lo..n {
+        let p = at(i);
+        if p > *range.end() {
+            break;
+        }
+        found(p);
+    }
+    Ok(())
+}
+
+/// Writes sorted runs as blocks of a new segment `id` and records it.
+/// `runs[k]` must be sorted and unique.
+// See `list`.
+#[allow(clippy::result_large_err)]
+pub(super) fn write(
+    txn: &redb::WriteTransaction,
+    id: u32,
+    runs: [&mut dyn Iterator<Item = u64>; 3],
+    sizes: [u64; 3],
+) -> Result<Segment, redb::Error> {
+    let mut blocks = txn.open_table(TableDefinition::<u64, &[u8]>::new(&table_name(id)))?;
+    let mut seg = Segment {
+        id,
+        counts: [0; 3],
+        bits: [0; 3],
+    };
+    for (k, run) in runs.into_iter().enumerate() {
+        let kind = KINDS[k];
+        let bits = bits_for(sizes[k]);
+        seg.bits[k] = bits;
+        let mut buf: Vec<u8> = Vec::with_capacity(BLOCK_TARGET as usize * 16);
+        let mut current: Option<u64> = None;
+        for p in run {
+            let pre = prefix(p, bits);
+            if current != Some(pre) {
+                if let Some(c) = current {
+                    blocks.insert(block_key(kind, c), buf.as_slice())?;
+                }
+                buf.clear();
+                current = Some(pre);
+            }
+            buf.extend_from_slice(&p.to_le_bytes());
+            seg.counts[k] += 1;
+        }
+        if let Some(c) = current {
+            blocks.insert(block_key(kind, c), buf.as_slice())?;
+        }
+    }
+    txn.open_table(SEGMENTS)?
+        .insert(id, seg.encode().as_slice())?;
+    Ok(seg)
+}
+
+/// The id for a new segment.
+// See `list`.
+#[allow(clippy::result_large_err)]
+pub(super) fn next_id(txn: &redb::WriteTransaction) -> Result<u32, redb::Error> {
+    let segments = txn.open_table(SEGMENTS)?;
+    let last = segments.last()?.map(|(k, _)| k.value());
+    match last {
+        None => Ok(0),
+        Some(u32::MAX) => Err(redb::Error::Corrupted("out of segment ids".into())),
+        Some(l) => Ok(l + 1),
+    }
+}
+
+/// Removes a segment and its blocks.
+// See `list`.
+#[allow(clippy::result_large_err)]
+fn drop_segment(txn: &redb::WriteTransaction, id: u32) -> Result<(), redb::Error> {
+    txn.delete_table(TableDefinition::<u64, &[u8]>::new(&table_name(id)))?;
+    txn.open_table(SEGMENTS)?.remove(id)?;
+    Ok(())
+}
+
+/// Every posting of one kind of one segment, in order, read from a
+/// snapshot block by block.
+struct Cursor {
+    blocks: redb::Range<'static, u64, &'static [u8]>,
+    block: Vec<u64>,
+    at: usize,
+}
+
+impl Cursor {
+    #[allow(clippy::result_large_err)]
+    fn new(
+        table: &redb::ReadOnlyTable<u64, &'static [u8]>,
+        kind: Kind,
+    ) -> Result<Cursor, redb::Error> {
+        Ok(Cursor {
+            blocks: table.range(kind_range(kind))?,
+            block: Vec::new(),
+            at: 0,
+        })
+    }
+
+    #[allow(clippy::result_large_err)]
+    fn next(&mut self) -> Result<Option<u64>, redb::Error> {
+        while self.at == self.block.len() {
+            let Some(entry) = self.blocks.next() else {
+                return Ok(None);
+            };
+            let (_, v) = entry?;
+            self.block = v
+                .value()
+                .chunks_exact(8)
+                .map(|c| {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(c);
+                    u64::from_le_bytes(b)
+                })
+                .collect();
+            self.at = 0;
+        }
+        self.at += 1;
+        Ok(Some(self.block[self.at - 1]))
+    }
+}
+
+/// A k-way merge of sorted cursors.
+struct Merge {
+    cursors: Vec<Cursor>,
+    heap: BinaryHeap<Reverse<(u64, usize)>>,
+    error: Option<redb::Error>,
+}
+
+impl Merge {
+    #[allow(clippy::result_large_err)]
+    fn new(mut cursors: Vec<Cursor>) -> Result<Merge, redb::Error> {
+        let mut heap = BinaryHeap::with_capacity(cursors.len());
+        for (i, c) in cursors.iter_mut().enumerate() {
+            if let Some(p) = c.next()? {
+                heap.push(Reverse((p, i)));
+            }
+        }
+        Ok(Merge {
+            cursors,
+            heap,
+            error: None,
+        })
+    }
+}
+
+impl Iterator for Merge {
+    type Item = u64;
+
+    fn next(&mut self) -> Option<u64> {
+        let Reverse((p, i)) = self.heap.pop()?;
+        match self.cursors[i].next() {
+            Ok(Some(n)) => self.heap.push(Reverse((n, i))),
+            Ok(None) => {}
+            Err(e) => {
+                self.error = Some(e);
+                self.heap.clear();
+            }
+        }
+        Some(p)
+    }
+}
+
+/// Adds up the counts of equal fingerprints in a sorted run of
+/// `fingerprint << 32 | count` entries.
+struct SumCounts<I: Iterator<Item = u64>> {
+    inner: std::iter::Peekable<I>,
+}
+
+impl<I: Iterator<Item = u64>> Iterator for SumCounts<I> {
+    type Item = u64;
+
+    fn next(&mut self) -> Option<u64> {
+        let first = self.inner.next()?;
+        let fp = first >> 32;
+        let mut count = first & u64::from(u32::MAX);
+        while let Some(&n) = self.inner.peek() {
+            if n >> 32 != fp {
+                break;
+            }
+            count = (count + (n & u64::from(u32::MAX))).min(u64::from(u32::MAX));
+            self.inner.next();
+        }
+        Some((fp << 32) | count)
+    }
+}
+
+/// Merges `inputs` (segments committed in `snapshot`) into one new segment
+/// in `txn` and drops them; postings whose document `keep` refuses are left
+/// out. The caller commits `txn`.
+// See `list`.
+#[allow(clippy::result_large_err)]
+pub(super) fn merge(
+    snapshot: &redb::ReadTransaction,
+    txn: &redb::WriteTransaction,
+    inputs: &[Segment],
+    keep: &dyn Fn(u64) -> bool,
+) -> Result<Segment, redb::Error> {
+    let tables = open_read(snapshot, inputs)?;
+    let id = next_id(txn)?;
+    let mut merges = Vec::with_capacity(3);
+    for kind in KINDS {
+        let cursors = tables
+            .iter()
+            .map(|t| Cursor::new(t, kind))
+            .collect::<Result<Vec<_>, _>>()?;
+        merges.push(Merge::new(cursors)?);
+    }
+    let sizes = [0, 1, 2].map(|k| inputs.iter().map(|s| s.counts[k]).sum::<u64>());
+    let [mut b, mut a, mut u]: [Merge; 3] = merges
+        .try_into()
+        .map_err(|_| redb::Error::Corrupted("merge of an unknown kind".into()))?;
+    let seg = {
+        let mut b_kept = b.by_ref().filter(|&p| keep(p & u64::from(u32::MAX)));
+        let mut a_kept = a.by_ref().filter(|&p| keep(p & u64::from(u32::MAX)));
+        let mut summed = SumCounts {
+            inner: u.by_ref().peekable(),
+        };
+        write(txn, id, [&mut b_kept, &mut a_kept, &mut summed], sizes)?
+    };
+    for m in [b, a, u] {
+        if let Some(e) = m.error {
+            return Err(e);
+        }
+    }
+    for s in inputs {
+        drop_segment(txn, s.id)?;
+    }
+    Ok(seg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> (tempfile::TempDir, redb::Database) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = redb::Database::create(dir.path().join("s.redb")).unwrap();
+        (dir, db)
+    }
+
+    fn write_runs(db: &redb::Database, runs: [Vec<u64>; 3]) -> Segment {
+        let txn = db.begin_write().unwrap();
+        let id = next_id(&txn).unwrap();
+        let sizes = [0, 1, 2].map(|k| runs[k].len() as u64);
+        let [a, b, c] = runs;
+        let seg = write(
+            &txn,
+            id,
+            [&mut a.into_iter(), &mut b.into_iter(), &mut c.into_iter()],
+            sizes,
+        )
+        .unwrap();
+        txn.commit().unwrap();
+        seg
+    }
+
+    fn all(db: &redb::Database, kind: Kind, range: std::ops::RangeInclusive<u64>) -> Vec<u64> {
+        let txn = db.begin_read().unwrap();
+        let segs = list(&txn.open_table(SEGMENTS).unwrap()).unwrap();
+        let tables = open_read(&txn, &segs).unwrap();
+        let mut out = Vec::new();
+        for (s, blocks) in segs.iter().zip(&tables) {
+            lookup(blocks, s, kind, range.clone(), |p| out.push(p)).unwrap();
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// Every entry of `kind`, read block by block.
+    fn everything(db: &redb::Database, kind: Kind) -> Vec<u64> {
+        let txn = db.begin_read().unwrap();
+        let segs = list(&txn.open_table(SEGMENTS).unwrap()).unwrap();
+        let mut out = Vec::new();
+        for t in open_read(&txn, &segs).unwrap() {
+            let mut c = Cursor::new(&t, kind).unwrap();
+            while let Some(p) = c.next().unwrap() {
+                out.push(p);
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// Pseudo-random sorted postings: key `h` in the high half, doc in the
+    /// low half.
+    fn postings(n: u64, seed: u64, doc: u64) -> Vec<u64> {
+        let mut v: Vec<u64> = (0..n)
+            .map(|i| {
+                let h = xxhash_rust::xxh3::xxh3_64_with_seed(&i.to_le_bytes(), seed);
+                (h & !u64::from(u32::MAX)) | (doc + i % 7)
+            })
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    #[test]
+    fn lookups_find_exactly_the_postings_of_a_key() {
+        let (_d, db) = db();
+        let bands = postings(5000, 1, 0);
+        write_runs(&db, [bands.clone(), vec![], vec![]]);
+        for &p in bands.iter().step_by(37) {
+            let base = p & !u64::from(u32::MAX);
+            let want: Vec<u64> = bands
+                .iter()
+                .copied()
+                .filter(|q| q & !u64::from(u32::MAX) == base)
+                .collect();
+            assert_eq!(all(&db, Kind::Bands, base..=base | 0xFFFF_FFFF), want);
+            assert!(all(&db, Kind::Anchors, base..=base | 0xFFFF_FFFF).is_empty());
+        }
+    }
+
+    #[test]
+    fn merge_keeps_every_posting_sums_counts_and_drops_refused_documents() {
+        let (_d, db) = db();
+        let a = postings(3000, 1, 0);
+        let b = postings(2000, 2, 100);
+        let units_a = vec![(5u64 << 32) | 2, (9u64 << 32) | 1];
+        let units_b = vec![(5u64 << 32) | 3, (7u64 << 32) | 1];
+        let s1 = write_runs(&db, [a.clone(), b.clone(), units_a]);
+        let s2 = write_runs(&db, [b.clone(), a.clone(), units_b]);
+        let snapshot = db.begin_read().unwrap();
+        let txn = db.begin_write().unwrap();
+        let keep = |doc: u64| doc != 3;
+        let merged = merge(&snapshot, &txn, &[s1, s2], &keep).unwrap();
+        txn.commit().unwrap();
+        drop(snapshot);
+        let mut want: Vec<u64> = a
+            .iter()
+            .chain(&b)
+            .copied()
+            .filter(|p| p & 0xFFFF_FFFF != 3)
+            .collect();
+        want.sort_unstable();
+        assert_eq!(everything(&db, Kind::Bands), want);
+        assert_eq!(everything(&db, Kind::Anchors), want);
+        assert_eq!(
+            everything(&db, Kind::Units),
+            vec![(5u64 << 32) | 5, (7u64 << 32) | 1, (9u64 << 32) | 1]
+        );
+        let txn = db.begin_read().unwrap();
+        let segs = list(&txn.open_table(SEGMENTS).unwrap()).unwrap();
+        assert_eq!(segs, vec![merged]);
+        assert_eq!(merged.counts[0], want.len() as u64);
+    }
+
+    #[test]
+    fn bits_give_blocks_of_about_the_target_size() {
+        assert_eq!(bits_for(0), 0);
+        assert_eq!(bits_for(BLOCK_TARGET), 0);
+        assert_eq!(bits_for(BLOCK_TARGET + 1), 1);
+        assert_eq!(bits_for(BLOCK_TARGET * 1024), 10);
+        assert_eq!(bits_for(u64::MAX), MAX_BITS);
+    }
+}
