@@ -885,8 +885,10 @@ impl Index {
                 continue;
             };
             aligned += 1;
-            let (other, other_fps) = doc_units(p, &text);
-            pair[1] = keep_units(other, &frequent(&other_fps)?);
+            // The candidate's paragraphs are not looked up: they can only
+            // align with this article's non-boilerplate ones, and one that
+            // is frequent in the index would have made this one frequent.
+            pair[1] = doc_units(p, &text).0;
             let found = find_passages(&pair, &[0, 1], &opts);
             for link in found.links {
                 for s in link.shared {
