@@ -87,6 +87,8 @@ struct ServeArgs {
     policy: PolicyArgs,
     #[command(flatten)]
     fields: FieldArgs,
+    #[command(flatten)]
+    known: KnownArgs,
 }
 
 #[derive(Subcommand)]
@@ -172,6 +174,32 @@ impl PolicyArgs {
     }
 }
 
+/// Known boilerplate for the commands that judge against an index.
+#[derive(clap::Args)]
+struct KnownArgs {
+    /// A file of known boilerplate paragraphs, one per line (a line ending
+    /// in `*` is a prefix); repeatable. Never reported as reposted, as in
+    /// `scan --boilerplate`.
+    #[arg(long, value_name = "FILE")]
+    boilerplate: Vec<PathBuf>,
+}
+
+impl KnownArgs {
+    /// Opens the index at `path` with these boilerplate files.
+    fn open(&self, path: &Path) -> Result<Index> {
+        let mut index = Index::open(path)?;
+        let mut known = KnownBoilerplate::default();
+        for file in &self.boilerplate {
+            known.extend(KnownBoilerplate::from_file(
+                file,
+                index.params().normalize_options(),
+            )?);
+        }
+        index.set_known_boilerplate(known);
+        Ok(index)
+    }
+}
+
 /// JSON field names of articles (JSONL input, stdin streams, HTTP bodies).
 #[derive(clap::Args)]
 struct FieldArgs {
@@ -218,6 +246,8 @@ struct CheckArgs {
     input: PathBuf,
     #[command(flatten)]
     fields: FieldArgs,
+    #[command(flatten)]
+    known: KnownArgs,
 }
 
 #[derive(clap::Args)]
@@ -228,6 +258,8 @@ struct GateArgs {
     policy: PolicyArgs,
     #[command(flatten)]
     fields: FieldArgs,
+    #[command(flatten)]
+    known: KnownArgs,
 }
 
 #[derive(clap::Args)]
@@ -663,7 +695,7 @@ fn for_each_line(
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
-    let index = Index::open(&args.index)?;
+    let index = args.known.open(&args.index)?;
     let opts = ReadOptions {
         id_field: args.fields.id_field,
         text_field: args.fields.text_field,
@@ -733,7 +765,7 @@ fn one_verdict(index: &Index, doc: &Document) -> Result<ExitCode> {
 }
 
 fn gate(args: GateArgs) -> Result<()> {
-    let index = Index::open(&args.index)?;
+    let index = args.known.open(&args.index)?;
     let policy = args.policy.policy();
     let opts = ReadOptions {
         id_field: args.fields.id_field,
@@ -762,7 +794,7 @@ fn gate(args: GateArgs) -> Result<()> {
 }
 
 fn serve(args: ServeArgs) -> Result<()> {
-    let index = Index::open(&args.index)?;
+    let index = args.known.open(&args.index)?;
     let token = match &args.token_file {
         Some(path) => {
             let t = std::fs::read_to_string(path)

@@ -39,7 +39,7 @@ use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::boilerplate::fingerprint;
+use crate::boilerplate::{fingerprint, KnownBoilerplate};
 use crate::error::Error;
 use crate::lsh::{band_key, LshParams};
 use crate::normalize::NormalizeOptions;
@@ -178,6 +178,12 @@ impl IndexParams {
             bands: self.bands,
             rows: self.rows,
         }
+    }
+
+    /// The normalization texts are fingerprinted with (for parsing a
+    /// boilerplate file to match this index).
+    pub fn normalize_options(&self) -> NormalizeOptions {
+        self.normalize()
     }
 
     fn normalize(&self) -> NormalizeOptions {
@@ -333,6 +339,8 @@ pub struct Index {
     db: Database,
     params: IndexParams,
     path: std::path::PathBuf,
+    /// Paragraphs never reported as reposted, besides frequent ones.
+    known: KnownBoilerplate,
 }
 
 fn db_err(path: &Path, e: impl Into<redb::Error>) -> Error {
@@ -384,6 +392,7 @@ impl Index {
             db,
             params,
             path: path.to_path_buf(),
+            known: KnownBoilerplate::default(),
         })
     }
 
@@ -422,12 +431,22 @@ impl Index {
             db,
             params,
             path: path.to_path_buf(),
+            known: KnownBoilerplate::default(),
         })
     }
 
     /// The index's parameters.
     pub fn params(&self) -> &IndexParams {
         &self.params
+    }
+
+    /// Treats paragraphs matching `known` as boilerplate in verdicts, as
+    /// `scan --boilerplate` does: they are never reported as reposted
+    /// passages, whatever their frequency in the index. Not stored in the
+    /// index: give the same file to every command that judges. Parse it
+    /// with [`IndexParams::normalize_options`].
+    pub fn set_known_boilerplate(&mut self, known: KnownBoilerplate) {
+        self.known = known;
     }
 
     fn err(&self, e: impl Into<redb::Error>) -> Error {
@@ -837,7 +856,16 @@ impl Index {
                 })
                 .collect()
         };
-        let my_frequent = frequent(&fp.unit_fps)?;
+        let mut my_frequent = frequent(&fp.unit_fps)?;
+        if !self.known.is_empty() {
+            for ((u, f), flag) in fp.doc.units.iter().zip(&fp.unit_fps).zip(&mut my_frequent) {
+                let words: Vec<u64> = fp.doc.words[u.start as usize..u.end as usize]
+                    .iter()
+                    .map(|w| w.hash)
+                    .collect();
+                *flag |= self.known.matches(&words, *f).is_some();
+            }
+        }
         // Query only anchors of paragraphs that are not boilerplate: chrome
         // shared with a whole site would otherwise rank every article of
         // that site above the real source, and cost thousands of postings.
