@@ -4,7 +4,9 @@
 //! ```sh
 //! python3 benches/compare.py --no-peers --no-truth      # makes target/bench/corpus-20000-s1
 //! cargo bench --bench gate                               # 20,000 articles
-//! cargo bench --bench gate -- --corpus DIR --checks 2000 --runs 1
+//! cargo bench --bench gate -- --corpus DIR --checks 2000 --runs 1 --no-compact
+//! cargo bench --bench gate -- --corpus DIR --index FILE   # keep the index; reuse it next time
+//! cargo bench --bench gate -- --corpus DIR --index FILE --cache-gib 4
 //! ```
 //!
 //! Throughput: `reprint scan DIR --passages off` and `reprint index build
@@ -54,8 +56,13 @@ fn main() {
     // Throughput: the real binary, as a user runs it, median of `--runs`.
     let runs: usize = get("--runs").map_or(3, |s| s.parse().expect("--runs N"));
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("bench.redb");
+    // `--index PATH`: keep the index there; when it exists already, skip
+    // the throughput runs and measure checks against it.
+    let kept = get("--index").map(PathBuf::from);
+    let reuse = kept.as_ref().is_some_and(|p| p.exists());
+    let path = kept.unwrap_or_else(|| dir.path().join("bench.redb"));
     let corpus_arg = corpus.to_str().expect("corpus path is UTF-8");
+    let runs = if reuse { 0 } else { runs };
     let scan_s = median_seconds(runs, || {
         run(&[
             "scan",
@@ -91,11 +98,19 @@ fn main() {
     let n = docs.len();
     let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
     let held_out = docs.split_off(docs.len() - checks.min(docs.len() / 2));
-    let mut index = Index::open(&path).expect("index");
+    // `--cache-gib N`: the page cache of the index checked and served.
+    let cache = get("--cache-gib").map_or(reprint::index::DEFAULT_CACHE_BYTES, |g| {
+        (g.parse::<f64>().expect("--cache-gib N") * f64::from(1u32 << 30)) as usize
+    });
+    let mut index = Index::open_with_cache(&path, cache).expect("index");
     let ids: Vec<String> = held_out.iter().map(|d| d.id.clone()).collect();
     index.remove(&ids).expect("remove");
     let before = std::fs::metadata(&path).map_or(0, |m| m.len());
-    index.compact().expect("compact");
+    // `--no-compact` skips rewriting the file (minutes for a million
+    // articles); the removed articles' postings then stay, unanswered.
+    if !args.iter().any(|a| a == "--no-compact") {
+        index.compact().expect("compact");
+    }
     let stats = index.stats().expect("stats");
     println!("file before compaction: {:.1} MB", before as f64 / 1e6);
 
@@ -189,7 +204,10 @@ fn run(args: &[&str]) {
 
 /// The median wall time of `runs` calls of `f`.
 fn median_seconds(runs: usize, mut f: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..runs.max(1))
+    if runs == 0 {
+        return f64::NAN;
+    }
+    let mut times: Vec<f64> = (0..runs)
         .map(|_| {
             let t = Instant::now();
             f();

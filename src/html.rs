@@ -8,9 +8,14 @@
 //! and a colour class), and a click scrolls the other side to its copy.
 //!
 //! Links between whole-document near-duplicates are left to the cluster
-//! section. To stay usable on large corpora the page shows the strongest
-//! [`MAX_LINKS`] links and the largest [`MAX_CLUSTERS`] clusters and says
-//! so; the JSON report has everything.
+//! section. To stay usable on large corpora (a 100,000-document corpus can
+//! have hundreds of thousands of links) the page carries the texts of the
+//! strongest [`MAX_LINKS`] links and the largest [`MAX_CLUSTERS`] clusters
+//! only, as cards shown [`CARDS_PER_PAGE`] at a time; every link and
+//! cluster (up to [`MAX_INDEX_ROWS`] of each) is listed in a table
+//! rendered a page at a time from a compact JSON island, with ids, scores
+//! and a jump to the card when there is one. The JSON report has
+//! everything.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -25,6 +30,12 @@ use crate::scan::{LinkOut, ScanResult};
 pub const MAX_LINKS: usize = 500;
 /// Most near-duplicate clusters rendered.
 pub const MAX_CLUSTERS: usize = 500;
+/// Cards (links or clusters) per page.
+pub const CARDS_PER_PAGE: usize = 20;
+/// Rows per page of the tables of all links and clusters.
+pub const ROWS_PER_PAGE: usize = 100;
+/// Most rows of each table (about 40 bytes each in the page).
+pub const MAX_INDEX_ROWS: usize = 200_000;
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 
@@ -33,11 +44,20 @@ struct Page {
     summary: Summary,
     similarity_histogram: Histogram,
     size_histogram: Histogram,
-    links: Vec<LinkView>,
+    link_pages: Vec<Vec<LinkView>>,
     links_shown: usize,
-    clusters: Vec<ClusterView>,
+    cluster_pages: Vec<Vec<ClusterView>>,
     clusters_shown: usize,
     boilerplate: Vec<BoilerplateView>,
+    /// Every link and cluster, compactly (see [`index_json`]); marked safe
+    /// because it is escaped for a `<script>` element there.
+    index_json: minijinja::Value,
+    index_links: usize,
+    index_links_total: usize,
+    index_clusters: usize,
+    index_clusters_total: usize,
+    cards_per_page: usize,
+    rows_per_page: usize,
 }
 
 /// Bars of an inline SVG histogram, laid out here (the template only draws).
@@ -167,6 +187,8 @@ struct SharedView {
 
 #[derive(Serialize)]
 struct ClusterView {
+    /// Rank, largest first (the card's anchor is `cluster-<index>`).
+    index: usize,
     members: Vec<String>,
     pairs: Vec<PairView>,
     /// The member the others are compared with (the first).
@@ -251,7 +273,9 @@ pub fn write_html(
         .clusters
         .iter()
         .take(MAX_CLUSTERS)
-        .map(|c| ClusterView {
+        .enumerate()
+        .map(|(index, c)| ClusterView {
+            index,
             representative: c.members[0].clone(),
             diffs: match texts.get(&c.members[0]) {
                 Some(rep) => c.members[1..]
@@ -297,8 +321,19 @@ pub fn write_html(
         ),
         links_shown: links.len(),
         clusters_shown: clusters.len(),
-        links,
-        clusters,
+        index_json: minijinja::Value::from_safe_string(index_json(
+            result,
+            links.len(),
+            clusters.len(),
+        )),
+        index_links: story_links(result).take(MAX_INDEX_ROWS).count(),
+        index_links_total: story_links(result).count(),
+        index_clusters: result.clusters.len().min(MAX_INDEX_ROWS),
+        index_clusters_total: result.clusters.len(),
+        cards_per_page: CARDS_PER_PAGE,
+        rows_per_page: ROWS_PER_PAGE,
+        link_pages: pages(links),
+        cluster_pages: pages(clusters),
         boilerplate,
     };
     let mut env = Environment::new();
@@ -313,6 +348,89 @@ pub fn write_html(
         .map_err(|e| Error::Report(format!("rendering: {e}")))?;
     out.write_all(html.as_bytes())
         .map_err(|e| Error::Report(format!("writing: {e}")))
+}
+
+/// Cards in pages of [`CARDS_PER_PAGE`].
+fn pages<T>(cards: Vec<T>) -> Vec<Vec<T>> {
+    let mut out: Vec<Vec<T>> = Vec::new();
+    for card in cards {
+        match out.last_mut() {
+            Some(page) if page.len() < CARDS_PER_PAGE => page.push(card),
+            _ => out.push(vec![card]),
+        }
+    }
+    out
+}
+
+/// Document ids numbered in order of first use.
+#[derive(Default)]
+struct Names<'a> {
+    ids: Vec<&'a str>,
+    numbers: HashMap<&'a str, usize>,
+}
+
+impl<'a> Names<'a> {
+    fn number(&mut self, id: &'a str) -> usize {
+        let next = self.ids.len();
+        let n = *self.numbers.entry(id).or_insert(next);
+        if n == next {
+            self.ids.push(id);
+        }
+        n
+    }
+}
+
+/// Members of a cluster listed in its table row.
+const ROW_MEMBERS: usize = 5;
+
+/// The tables' data: `{"docs": [id…], "links": [[a, b, score, a_coverage,
+/// b_coverage, passages]…], "clusters": [[size, [member…], highest
+/// Jaccard]…], "links_detailed": n, "clusters_detailed": n}`, documents as
+/// indices into `docs`, in the page's order (row `i` has card `i` when `i`
+/// is below the `_detailed` count). Escaped for a `<script>` element: `<`,
+/// `>` and `&` are written as JSON `\u` escapes.
+fn index_json(result: &ScanResult, links_detailed: usize, clusters_detailed: usize) -> String {
+    let mut names = Names::default();
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    let links: Vec<serde_json::Value> = story_links(result)
+        .take(MAX_INDEX_ROWS)
+        .map(|l| {
+            serde_json::json!([
+                names.number(&l.a),
+                names.number(&l.b),
+                round(l.score),
+                round(l.a_coverage),
+                round(l.b_coverage),
+                l.shared.len()
+            ])
+        })
+        .collect();
+    let clusters: Vec<serde_json::Value> = result
+        .clusters
+        .iter()
+        .take(MAX_INDEX_ROWS)
+        .map(|c| {
+            let members: Vec<usize> = c
+                .members
+                .iter()
+                .take(ROW_MEMBERS)
+                .map(|m| names.number(m))
+                .collect();
+            let best = c.pairs.iter().map(|p| p.jaccard).fold(0.0, f64::max);
+            serde_json::json!([c.members.len(), members, round(best)])
+        })
+        .collect();
+    let json = serde_json::json!({
+        "docs": names.ids,
+        "links": links,
+        "clusters": clusters,
+        "links_detailed": links_detailed,
+        "clusters_detailed": clusters_detailed,
+    })
+    .to_string();
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 /// The ids whose texts [`write_html`] shows: both sides of the story links

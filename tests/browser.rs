@@ -2,7 +2,8 @@
 //! playwright-core from `tests/browser/report.mjs`): the seeds' three shared
 //! passages highlighted on both sides, a click scrolls the other side to
 //! the passage, no network requests, a screenshot in
-//! `target/browser/report.png`.
+//! `target/browser/report.png`; and paging through a report with hundreds
+//! of links (`tests/browser/pages.mjs`).
 //!
 //! Needs `/usr/bin/chromium` (Debian's `chromium`), `node` and
 //! `npm install --prefix tests/browser`; `.ci/run` provides all three and
@@ -14,10 +15,9 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-#[test]
-fn report_of_data_works_in_chromium() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let script = root.join("tests/browser/report.mjs");
+/// True when Chromium, node and playwright-core are there; otherwise the
+/// test is skipped, unless `REPRINT_BROWSER_TESTS` is set (then it fails).
+fn browser_ready(root: &Path) -> bool {
     let ready = Path::new("/usr/bin/chromium").exists()
         && root
             .join("tests/browser/node_modules/playwright-core")
@@ -34,6 +34,30 @@ fn report_of_data_works_in_chromium() {
         eprintln!(
             "skipped: needs /usr/bin/chromium, node and `npm install --prefix tests/browser`"
         );
+    }
+    ready
+}
+
+/// Runs a browser script; fails the test with its output unless it passes.
+fn node(script: &Path, args: &[&str]) {
+    let run = Command::new("node")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+#[test]
+fn report_of_data_works_in_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("tests/browser/report.mjs");
+    if !browser_ready(root) {
         return;
     }
     let out_dir = root.join("target/browser");
@@ -55,17 +79,44 @@ fn report_of_data_works_in_chromium() {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let run = Command::new("node")
-        .arg(&script)
-        .arg(&report)
-        .arg(out_dir.join("report.png"))
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
+    let shot = out_dir.join("report.png");
+    node(&script, &[report.to_str().unwrap(), shot.to_str().unwrap()]);
+    assert!(shot.exists());
+}
+
+/// Paging in a real browser, on a generated corpus with more links than a
+/// page of cards and a page of the table hold (`tests/browser/pages.mjs`).
+#[test]
+fn report_pages_work_in_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !browser_ready(root) {
+        return;
+    }
+    let corpus = common::site_corpus(0x9a6e5, 800, 3, 120);
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed.jsonl");
+    let lines: String = corpus
+        .ids
+        .iter()
+        .zip(&corpus.texts)
+        .map(|(id, text)| serde_json::json!({"id": id, "text": text}).to_string() + "\n")
+        .collect();
+    std::fs::write(&feed, lines).unwrap();
+    let feed = feed.to_str().unwrap();
+    let scan = common::run(&["scan", feed, "--format", "json", "-q"]);
+    let scan: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
+    let links = scan["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["near_duplicate"] == false)
+        .count();
+    assert!(links > 100, "{links} links: too few to page");
+    let report = dir.path().join("report.html");
+    let made = common::run(&["report", feed, "-o", report.to_str().unwrap(), "-q"]);
+    assert!(made.status.success());
+    node(
+        &root.join("tests/browser/pages.mjs"),
+        &[report.to_str().unwrap(), &links.to_string()],
     );
-    assert!(out_dir.join("report.png").exists());
 }

@@ -224,3 +224,107 @@ fn clusters_show_word_diffs_against_the_representative() {
         "shared text is not a change"
     );
 }
+
+/// Large results page: the link and cluster cards come in pages of 20,
+/// and every story link of the scan is a row of the links table (data in
+/// a JSON island that stays parseable whatever the ids contain), in the
+/// scan's order, with a jump to its card when it has one.
+#[test]
+fn every_link_is_in_the_table_and_cards_come_in_pages() {
+    let corpus = site_corpus(0x7ab1e, 400, 3, 60);
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed.jsonl");
+    let mut lines = String::new();
+    // One linked document's id would end the script element if it were
+    // not escaped.
+    let odd = corpus.planted[0].occurrences[0].0;
+    for (i, (id, text)) in corpus.ids.iter().zip(&corpus.texts).enumerate() {
+        let id = if i == odd {
+            format!("{id}</script><b>&amp;")
+        } else {
+            id.clone()
+        };
+        lines.push_str(&serde_json::json!({"id": id, "text": text}).to_string());
+        lines.push('\n');
+    }
+    std::fs::write(&feed, lines).unwrap();
+    let feed = feed.to_str().unwrap();
+
+    let out = run(&["scan", feed, "--format", "json", "-q"]);
+    let scan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let story_links: Vec<(String, String)> = scan["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["near_duplicate"] == false)
+        .map(|l| {
+            (
+                l["a"].as_str().unwrap().into(),
+                l["b"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(story_links.len() > 40, "{} links", story_links.len());
+
+    let page = render(&[feed]);
+    let island = page
+        .select(&sel("script#index-data"))
+        .next()
+        .expect("the tables' data");
+    let data: serde_json::Value = serde_json::from_str(&island.text().collect::<String>()).unwrap();
+    let docs: Vec<&str> = data["docs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    let rows: Vec<(String, String)> = data["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let name = |k: usize| docs[r[k].as_u64().unwrap() as usize].to_owned();
+            (name(0), name(1))
+        })
+        .collect();
+    assert_eq!(rows, story_links);
+    assert!(
+        docs.iter().any(|d| d.ends_with("</script><b>&amp;")),
+        "the odd id survives the island"
+    );
+    assert_eq!(
+        data["clusters"].as_array().unwrap().len(),
+        scan["clusters"].as_array().unwrap().len()
+    );
+
+    // Cards: one per link (up to 500), in pages of 20; each row below 500
+    // has its card.
+    let pages: Vec<_> = page.select(&sel("#link-pages > .page")).collect();
+    let cards = story_links.len().min(500);
+    assert_eq!(pages.len(), cards.div_ceil(20));
+    for (i, p) in pages.iter().enumerate() {
+        let n = p.select(&sel("section.link")).count();
+        assert_eq!(
+            n,
+            if i + 1 < pages.len() {
+                20
+            } else {
+                cards - 20 * i
+            }
+        );
+    }
+    assert_eq!(data["links_detailed"].as_u64().unwrap() as usize, cards);
+    for (i, (a, b)) in rows.iter().enumerate().take(cards) {
+        let card = page
+            .select(&sel(&format!("section#link-{i}")))
+            .next()
+            .expect("a card for every detailed row");
+        let title = card
+            .select(&sel("h3"))
+            .next()
+            .unwrap()
+            .text()
+            .collect::<String>();
+        assert!(title.contains(&format!("{a} ~ {b}")));
+    }
+}

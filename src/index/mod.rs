@@ -121,6 +121,13 @@ const WINNOW: usize = 12;
 /// Smallest anchors stored per paragraph, besides the winnowed ones.
 const BOTTOM_K: usize = 2;
 
+/// An anchor in more documents than this is a stock phrase, not a pointer
+/// to a source: it is not used to pick passage candidates (as the passage
+/// stage of `scan` ignores anchors of 100+ families). Without the cap, a
+/// phrase in tens of thousands of articles cost a check that many
+/// postings.
+const MAX_ANCHOR_DOCS: usize = 1000;
+
 /// Most candidate documents aligned for passages per check (those sharing
 /// the most anchors).
 const MAX_PASSAGE_CANDIDATES: usize = 8;
@@ -334,6 +341,10 @@ struct Fingerprint {
     unit_anchors: Vec<Vec<u64>>,
 }
 
+/// The page cache of an opened index unless told otherwise (redb's
+/// default).
+pub const DEFAULT_CACHE_BYTES: usize = 1 << 30;
+
 /// An open index.
 pub struct Index {
     db: Database,
@@ -398,10 +409,22 @@ impl Index {
 
     /// Opens an existing index with the parameters it was built with.
     pub fn open(path: &Path) -> Result<Index, Error> {
+        Self::open_with_cache(path, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`Index::open`] with a page cache of `cache_bytes` (default
+    /// [`DEFAULT_CACHE_BYTES`]). Checks read a few blocks of postings and
+    /// the texts of a few candidates each, scattered over the file; a
+    /// server whose cache holds the postings (about 1.7 KB per article)
+    /// and the often-read texts answers without system calls.
+    pub fn open_with_cache(path: &Path, cache_bytes: usize) -> Result<Index, Error> {
         if !path.exists() {
             return Err(Error::NotFound(path.to_path_buf()));
         }
-        let db = Database::open(path).map_err(|e| db_err(path, e))?;
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .open(path)
+            .map_err(|e| db_err(path, e))?;
         let txn = db.begin_read().map_err(|e| db_err(path, e))?;
         let meta = txn.open_table(META).map_err(|e| db_err(path, e))?;
         let json = meta
@@ -801,11 +824,19 @@ impl Index {
         let p = &self.params;
         // Near-duplicates: band-key candidates, exact Jaccard on their text.
         let mut candidates: Vec<u64> = Vec::new();
+        let mut found = Vec::new();
         for &k in &fp.band_keys {
-            each_posting(&t.bands, &t.blocks, &t.segs, Kind::Bands, k, |p| {
-                candidates.push(p & u64::from(u32::MAX))
-            })
+            postings(
+                &t.bands,
+                &t.blocks,
+                &t.segs,
+                Kind::Bands,
+                k,
+                usize::MAX,
+                &mut found,
+            )
             .map_err(|e| self.err(e))?;
+            candidates.extend(found.iter().map(|p| p & u64::from(u32::MAX)));
         }
         candidates.sort_unstable();
         candidates.dedup();
@@ -878,18 +909,43 @@ impl Index {
             .collect();
         query.sort_unstable();
         query.dedup();
-        let mut hits: AHashMap<u64, u32> = AHashMap::new();
+        // Every hit's document key; counted after one sort.
+        let mut hits: Vec<u64> = Vec::new();
         for a in query {
-            each_posting(&t.anchors, &t.blocks, &t.segs, Kind::Anchors, a, |p| {
-                let key = p & u64::from(u32::MAX);
-                if Some(key) != skip {
-                    *hits.entry(key).or_default() += 1;
-                }
-            })
+            let usable = postings(
+                &t.anchors,
+                &t.blocks,
+                &t.segs,
+                Kind::Anchors,
+                a,
+                MAX_ANCHOR_DOCS,
+                &mut found,
+            )
             .map_err(|e| self.err(e))?;
+            if !usable {
+                continue;
+            }
+            hits.extend(
+                found
+                    .iter()
+                    .map(|p| p & u64::from(u32::MAX))
+                    .filter(|&key| Some(key) != skip),
+            );
         }
-        let mut ranked: Vec<(u64, u32)> = hits.into_iter().collect();
-        ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        hits.sort_unstable();
+        let mut ranked: Vec<(u64, u32)> = hits
+            .chunk_by(|a, b| a == b)
+            .map(|run| (run[0], run.len() as u32))
+            .collect();
+        // Most shared anchors first; only the head is needed in order
+        // (with room for removed articles, which are skipped).
+        let order = |a: &(u64, u32), b: &(u64, u32)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+        let head = 4 * MAX_PASSAGE_CANDIDATES;
+        if ranked.len() > head {
+            ranked.select_nth_unstable_by(head, order);
+            ranked.truncate(head);
+        }
+        ranked.sort_unstable_by(order);
         let mine = DocUnits {
             words: fp.doc.words.clone(),
             units: fp.doc.units.clone(),
@@ -1101,25 +1157,33 @@ type WriteTables<'t> = Tables<
     redb::Table<'t, u64, &'static [u8]>,
 >;
 
-/// Calls `found` with every posting of `h`: in the B-tree, then in each
-/// segment.
+/// Appends every posting of `h` to `out` (cleared first): the B-tree's,
+/// then each segment's. `false` (and `out` incomplete) when there are more
+/// than `limit`.
 // See `open_write_tables`.
 #[allow(clippy::result_large_err)]
-fn each_posting(
+fn postings(
     btree: &impl ReadableTable<u64, ()>,
     blocks: &[impl ReadableTable<u64, &'static [u8]>],
     segs: &[Segment],
     kind: Kind,
     h: u64,
-    mut found: impl FnMut(u64),
-) -> Result<(), redb::Error> {
+    limit: usize,
+    out: &mut Vec<u64>,
+) -> Result<bool, redb::Error> {
+    out.clear();
     for entry in btree.range(postings_of(h))? {
-        found(entry?.0.value());
+        if out.len() == limit {
+            return Ok(false);
+        }
+        out.push(entry?.0.value());
     }
     for (s, table) in segs.iter().zip(blocks) {
-        segment::lookup(table, s, kind, postings_of(h), &mut found)?;
+        if !segment::lookup(table, s, kind, postings_of(h), limit, out)? {
+            return Ok(false);
+        }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// How many admitted articles have a paragraph with fingerprint `fp`.
@@ -1131,18 +1195,23 @@ fn paragraph_count(
     segs: &[Segment],
     fp: u32,
 ) -> Result<i64, redb::Error> {
-    let mut n = units.get(fp)?.map_or(0, |c| c.value());
+    let n = units.get(fp)?.map_or(0, |c| c.value());
     let base = u64::from(fp) << 32;
+    let mut found = Vec::new();
     for (s, table) in segs.iter().zip(blocks) {
         segment::lookup(
             table,
             s,
             Kind::Units,
             base..=base | u64::from(u32::MAX),
-            |p| n += (p & u64::from(u32::MAX)) as i64,
+            usize::MAX,
+            &mut found,
         )?;
     }
-    Ok(n)
+    Ok(n + found
+        .iter()
+        .map(|p| (p & u64::from(u32::MAX)) as i64)
+        .sum::<i64>())
 }
 
 /// Reserves `n` document keys; keys are never handed out twice, even after

@@ -155,8 +155,9 @@ pub(super) fn list(
     Ok(out)
 }
 
-/// Calls `found` with every posting of `kind` in `range` held by `seg`,
-/// whose table is `blocks`.
+/// Appends to `out` every posting of `kind` in `range` held by `seg`,
+/// whose table is `blocks`, unless that would make `out` longer than
+/// `limit`: then `out` is left as it was and the answer is `false`.
 // See `list`.
 #[allow(clippy::result_large_err)]
 pub(super) fn lookup(
@@ -164,43 +165,48 @@ pub(super) fn lookup(
     seg: &Segment,
     kind: Kind,
     range: std::ops::RangeInclusive<u64>,
-    mut found: impl FnMut(u64),
-) -> Result<(), redb::Error> {
+    limit: usize,
+    out: &mut Vec<u64>,
+) -> Result<bool, redb::Error> {
     let k = kind as usize;
     if seg.counts[k] == 0 {
-        return Ok(());
+        return Ok(true);
     }
     let bits = seg.bits[k];
     // The range of one key never crosses a block: blocks split on at most
     // 28 of the 32 key bits.
     let Some(block) = blocks.get(block_key(kind, prefix(*range.start(), bits)))? else {
-        return Ok(());
+        return Ok(true);
     };
     let bytes = block.value();
-    let n = bytes.len() / 8;
     let at = |i: usize| {
         let mut b = [0u8; 8];
         b.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
         u64::from_le_bytes(b)
     };
-    // First posting >= start.
-    let (mut lo, mut hi) = (0usize, n);
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        if at(mid) < *range.start() {
-            lo = mid + 1;
-        } else {
-            hi = mid;
+    // The first posting not below `bound`.
+    let first_from = |bound: u64| {
+        let (mut lo, mut hi) = (0usize, bytes.len() / 8);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if at(mid) < bound {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
         }
+        lo
+    };
+    let start = first_from(*range.start());
+    let end = match range.end().checked_add(1) {
+        Some(after) => first_from(after),
+        None => bytes.len() / 8,
+    };
+    if out.len() + (end - start) > limit {
+        return Ok(false);
     }
-    for i in lo..n {
-        let p = at(i);
-        if p > *range.end() {
-            break;
-        }
-        found(p);
-    }
-    Ok(())
+    out.extend((start..end).map(at));
+    Ok(true)
 }
 
 /// Writes sorted runs as blocks of a new segment `id` and records it.
@@ -453,7 +459,7 @@ mod tests {
         let tables = open_read(&txn, &segs).unwrap();
         let mut out = Vec::new();
         for (s, blocks) in segs.iter().zip(&tables) {
-            lookup(blocks, s, kind, range.clone(), |p| out.push(p)).unwrap();
+            assert!(lookup(blocks, s, kind, range.clone(), usize::MAX, &mut out).unwrap());
         }
         out.sort_unstable();
         out
