@@ -564,7 +564,8 @@ impl Index {
     /// Admits batches as [`Index::admit_batch`] does, one transaction per
     /// batch, with reading (pulling `batches`), fingerprinting and writing
     /// overlapped on three threads. Stops at the first error; the batches
-    /// stored before it stay. Returns how many documents were stored.
+    /// stored before it stay. Returns how many documents were stored, once
+    /// they are all durable.
     pub fn admit_batches<I>(&self, batches: I, replace: bool) -> Result<usize, Error>
     where
         I: Iterator<Item = Vec<Document>> + Send,
@@ -580,12 +581,26 @@ impl Index {
                     }
                 }
             });
+            // Batches commit without waiting for the disk (a killed
+            // process loses nothing the OS has; a power cut may lose the
+            // last batches, never half of one), then one durable commit
+            // makes them all durable before this returns.
             let writer = scope.spawn(move || -> Result<usize, Error> {
                 let mut stored = 0;
+                let mut outcome = Ok(());
                 for batch in store_rx {
-                    stored += self.store(&batch, replace)?;
+                    match self.store_with(&batch, replace, redb::Durability::Eventual) {
+                        Ok(n) => stored += n,
+                        Err(e) => {
+                            outcome = Err(e);
+                            break;
+                        }
+                    }
                 }
-                Ok(stored)
+                // Also after an error: the batches stored before it stay.
+                let txn = self.db.begin_write().map_err(|e| self.err(e))?;
+                txn.commit().map_err(|e| self.err(e))?;
+                outcome.map(|()| stored)
             });
             for docs in read_rx {
                 // A failed send means the writer stopped on an error, which
@@ -624,8 +639,18 @@ impl Index {
     /// Stores a prepared batch in one transaction (see
     /// [`Index::admit_batch`]).
     pub fn store(&self, batch: &PreparedBatch, replace: bool) -> Result<usize, Error> {
+        self.store_with(batch, replace, redb::Durability::Immediate)
+    }
+
+    fn store_with(
+        &self,
+        batch: &PreparedBatch,
+        replace: bool,
+        durability: redb::Durability,
+    ) -> Result<usize, Error> {
         let (ids, prepared) = (&batch.ids, &batch.prepared);
-        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        let mut txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        txn.set_durability(durability);
         // Decide what to store, then insert table by table in key order:
         // sorted inserts keep redb's B-trees local and are several times
         // faster than interleaved ones.
@@ -722,7 +747,9 @@ impl Index {
     /// build or many removals).
     pub fn compact(&mut self) -> Result<(), Error> {
         self.merge_segments(true)?;
-        self.db.compact().map_err(|e| self.err(e))?;
+        // Each pass moves what it can towards the start of the file; the
+        // file shrinks once nothing is left to move.
+        while self.db.compact().map_err(|e| self.err(e))? {}
         Ok(())
     }
 

@@ -40,6 +40,10 @@ try {
   await page.fill("#q", id);
   const names = await rows.evaluateAll((trs) => trs.map((tr) => tr.cells[1].textContent + " " + tr.cells[2].textContent));
   if (!names.length || names.some((n) => !n.includes(id))) await fail(`filter "${id}" left ${names}`);
+  if (await pager.isVisible()) await fail("the card pager is still shown while filtering");
+  await page.fill("#q", "no document has this id");
+  const none = await rows.allTextContents();
+  if (none.length !== 1 || !none[0].includes("Nothing matches")) await fail(`a filter matching nothing shows ${none}`);
   await page.fill("#q", "");
   if (await rows.count() !== Math.min(links, 100)) await fail("clearing the filter did not restore the table");
 
