@@ -936,42 +936,46 @@ impl Index {
             .collect();
         query.sort_unstable();
         query.dedup();
-        // Every hit's document key; counted after one sort.
-        let mut hits: Vec<u64> = Vec::new();
-        for a in query {
-            let usable = postings(
-                &t.anchors,
-                &t.blocks,
-                &t.segs,
-                Kind::Anchors,
-                a,
-                MAX_ANCHOR_DOCS,
-                &mut found,
-            )
-            .map_err(|e| self.err(e))?;
-            if !usable {
-                continue;
-            }
-            hits.extend(
-                found
-                    .iter()
-                    .map(|p| p & u64::from(u32::MAX))
-                    .filter(|&key| Some(key) != skip),
-            );
-        }
-        hits.sort_unstable();
-        let mut ranked: Vec<(u64, u32)> = hits
-            .chunk_by(|a, b| a == b)
-            .map(|run| (run[0], run.len() as u32))
-            .collect();
-        // Most shared anchors first; only the head is needed in order
-        // (with room for removed articles, which are skipped).
-        let order = |a: &(u64, u32), b: &(u64, u32)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+        // Documents by shared anchors. A check can count tens of thousands
+        // of hits (anchors shared with up to MAX_ANCHOR_DOCS articles):
+        // they go to this thread's tally, an array indexed by document key
+        // kept between checks (sorting them took a sixth of a served
+        // check).
         let head = 4 * MAX_PASSAGE_CANDIDATES;
-        if ranked.len() > head {
-            ranked.select_nth_unstable_by(head, order);
-            ranked.truncate(head);
-        }
+        let order = |a: &(u64, u32), b: &(u64, u32)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+        let mut ranked = TALLY.with(|tally| -> Result<Vec<(u64, u32)>, Error> {
+            let tally = &mut *tally.borrow_mut();
+            tally.clear();
+            for &a in &query {
+                let usable = postings(
+                    &t.anchors,
+                    &t.blocks,
+                    &t.segs,
+                    Kind::Anchors,
+                    a,
+                    MAX_ANCHOR_DOCS,
+                    &mut found,
+                )
+                .map_err(|e| self.err(e))?;
+                if !usable {
+                    continue;
+                }
+                for p in &found {
+                    let key = p & u64::from(u32::MAX);
+                    if Some(key) != skip {
+                        tally.add(key);
+                    }
+                }
+            }
+            // Only the head is needed in order (with room for removed
+            // articles, which are skipped).
+            let ranked = tally.counts();
+            if ranked.len() > head {
+                ranked.select_nth_unstable_by(head, order);
+                ranked.truncate(head);
+            }
+            Ok(ranked.clone())
+        })?;
         ranked.sort_unstable_by(order);
         let mine = DocUnits {
             words: fp.doc.words.clone(),
@@ -1161,6 +1165,66 @@ fn winnow(words: &[Word], anchor_words: usize, out: &mut Vec<u64>) {
         smallest.truncate(BOTTOM_K);
     }
     out.extend(smallest);
+}
+
+/// Document keys counted in the dense array of a [`Tally`] (2 bytes each
+/// per thread at most: 32 MiB); keys above go to its map.
+const DENSE_KEYS: u64 = 1 << 24;
+
+/// Hit counts per document key for one check; a thread keeps its tally
+/// between checks so the memory is not requested (and zeroed) each time.
+#[derive(Default)]
+struct Tally {
+    dense: Vec<u16>,
+    touched: Vec<u32>,
+    sparse: AHashMap<u64, u32>,
+    ranked: Vec<(u64, u32)>,
+}
+
+impl Tally {
+    /// Forgets the last check's counts.
+    fn clear(&mut self) {
+        for &k in &self.touched {
+            self.dense[k as usize] = 0;
+        }
+        self.touched.clear();
+        self.sparse.clear();
+        self.ranked.clear();
+    }
+
+    fn add(&mut self, key: u64) {
+        if key < DENSE_KEYS {
+            let k = key as usize;
+            if k >= self.dense.len() {
+                self.dense.resize((k + 1).next_power_of_two(), 0);
+            }
+            let count = &mut self.dense[k];
+            if *count == 0 {
+                self.touched.push(k as u32);
+            }
+            *count = count.saturating_add(1);
+        } else {
+            *self.sparse.entry(key).or_default() += 1;
+        }
+    }
+
+    /// Every counted key with its count, in no particular order.
+    fn counts(&mut self) -> &mut Vec<(u64, u32)> {
+        self.ranked.clear();
+        let dense = &self.dense;
+        self.ranked.extend(
+            self.touched
+                .iter()
+                .map(|&k| (u64::from(k), u32::from(dense[k as usize]))),
+        );
+        self.ranked
+            .extend(self.sparse.iter().map(|(&k, &n)| (k, n)));
+        &mut self.ranked
+    }
+}
+
+thread_local! {
+    static TALLY: std::cell::RefCell<Tally> = std::cell::RefCell::new(Tally::default());
 }
 
 /// The tables a verdict reads, and the segments of the snapshot.
@@ -1516,6 +1580,20 @@ mod tests {
     fn duplicates(index: &Index, d: &Document) -> Vec<String> {
         let v = index.check(d).unwrap();
         v.duplicate_of.into_iter().map(|d| d.id).collect()
+    }
+
+    #[test]
+    fn tally_counts_dense_and_sparse_keys_and_forgets_on_clear() {
+        let mut tally = Tally::default();
+        for key in [5, 9, 5, DENSE_KEYS + 7, 5, DENSE_KEYS + 7] {
+            tally.add(key);
+        }
+        let mut counts = tally.counts().clone();
+        counts.sort_unstable();
+        assert_eq!(counts, vec![(5, 3), (9, 1), (DENSE_KEYS + 7, 2)]);
+        tally.clear();
+        tally.add(9);
+        assert_eq!(tally.counts().clone(), vec![(9, 1)]);
     }
 
     #[test]
