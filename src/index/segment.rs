@@ -12,7 +12,7 @@
 //! segment makes dropping one (after a merge) a table deletion rather than
 //! a B-tree delete per block.
 //!
-//! Segments are merged (a streaming k-way merge, in one transaction that
+//! Segments are merged (block by block, streaming, in one transaction that
 //! adds the merged segment and drops its inputs) at the end of a build and
 //! by `index compact`, so a built index answers with one lookup per key.
 //! Single admits keep writing the B-tree tables; a lookup reads both.
@@ -22,9 +22,6 @@
 //! per fingerprint per segment (merges add counts). Segments never change
 //! after their transaction commits; a crash leaves either the inputs of a
 //! merge or its output, never both or neither.
-
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 use redb::{ReadableTable, TableDefinition};
 
@@ -295,97 +292,70 @@ impl Cursor {
         })
     }
 
+    /// The next posting, without taking it.
     #[allow(clippy::result_large_err)]
-    fn next(&mut self) -> Result<Option<u64>, redb::Error> {
+    fn peek(&mut self) -> Result<Option<u64>, redb::Error> {
         while self.at == self.block.len() {
             let Some(entry) = self.blocks.next() else {
                 return Ok(None);
             };
             let (_, v) = entry?;
-            self.block = v
-                .value()
-                .chunks_exact(8)
-                .map(|c| {
-                    let mut b = [0u8; 8];
-                    b.copy_from_slice(c);
-                    u64::from_le_bytes(b)
-                })
-                .collect();
+            self.block.clear();
+            self.block.extend(v.value().chunks_exact(8).map(|c| {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(c);
+                u64::from_le_bytes(b)
+            }));
             self.at = 0;
         }
-        self.at += 1;
-        Ok(Some(self.block[self.at - 1]))
+        Ok(Some(self.block[self.at]))
     }
-}
 
-/// A k-way merge of sorted cursors.
-struct Merge {
-    cursors: Vec<Cursor>,
-    heap: BinaryHeap<Reverse<(u64, usize)>>,
-    error: Option<redb::Error>,
-}
-
-impl Merge {
+    /// Moves the postings whose top `bits` are `pre` (a run at the head)
+    /// to `out`.
     #[allow(clippy::result_large_err)]
-    fn new(mut cursors: Vec<Cursor>) -> Result<Merge, redb::Error> {
-        let mut heap = BinaryHeap::with_capacity(cursors.len());
-        for (i, c) in cursors.iter_mut().enumerate() {
-            if let Some(p) = c.next()? {
-                heap.push(Reverse((p, i)));
-            }
-        }
-        Ok(Merge {
-            cursors,
-            heap,
-            error: None,
-        })
-    }
-}
-
-impl Iterator for Merge {
-    type Item = u64;
-
-    fn next(&mut self) -> Option<u64> {
-        let Reverse((p, i)) = self.heap.pop()?;
-        match self.cursors[i].next() {
-            Ok(Some(n)) => self.heap.push(Reverse((n, i))),
-            Ok(None) => {}
-            Err(e) => {
-                self.error = Some(e);
-                self.heap.clear();
-            }
-        }
-        Some(p)
-    }
-}
-
-/// Adds up the counts of equal fingerprints in a sorted run of
-/// `fingerprint << 32 | count` entries.
-struct SumCounts<I: Iterator<Item = u64>> {
-    inner: std::iter::Peekable<I>,
-}
-
-impl<I: Iterator<Item = u64>> Iterator for SumCounts<I> {
-    type Item = u64;
-
-    fn next(&mut self) -> Option<u64> {
-        let first = self.inner.next()?;
-        let fp = first >> 32;
-        let mut count = first & u64::from(u32::MAX);
-        while let Some(&n) = self.inner.peek() {
-            if n >> 32 != fp {
+    fn take_prefix(&mut self, pre: u64, bits: u8, out: &mut Vec<u64>) -> Result<(), redb::Error> {
+        while let Some(p) = self.peek()? {
+            if prefix(p, bits) != pre {
                 break;
             }
-            count = (count + (n & u64::from(u32::MAX))).min(u64::from(u32::MAX));
-            self.inner.next();
+            let run = self.block[self.at..]
+                .iter()
+                .take_while(|&&q| prefix(q, bits) == pre)
+                .count();
+            out.extend_from_slice(&self.block[self.at..self.at + run]);
+            self.at += run;
         }
-        Some((fp << 32) | count)
+        Ok(())
     }
+}
+
+/// Adds up the counts of equal fingerprints in sorted
+/// `fingerprint << 32 | count` entries, in place.
+fn sum_counts(entries: &mut Vec<u64>) {
+    const LOW: u64 = u32::MAX as u64;
+    let mut kept = 0;
+    for i in 0..entries.len() {
+        let e = entries[i];
+        if kept > 0 && entries[kept - 1] >> 32 == e >> 32 {
+            let count = ((entries[kept - 1] & LOW) + (e & LOW)).min(LOW);
+            entries[kept - 1] = (e & !LOW) | count;
+        } else {
+            entries[kept] = e;
+            kept += 1;
+        }
+    }
+    entries.truncate(kept);
 }
 
 /// Merges `inputs` (segments committed in `snapshot`) into one new segment
 /// in `txn` and drops them; postings whose document `keep` refuses are left
 /// out. The caller commits `txn`.
+///
+/// Block by block: every output block gathers the runs with its prefix from
+/// each input (contiguous, since inputs are cut on no more prefix bits than
+/// the output) and sorts them — a few hundred postings at a time, no
+/// per-posting heap.
 // See `list`.
 #[allow(clippy::result_large_err)]
 pub(super) fn merge(
@@ -396,31 +366,59 @@ pub(super) fn merge(
 ) -> Result<Segment, redb::Error> {
     let tables = open_read(snapshot, inputs)?;
     let id = next_id(txn)?;
-    let mut merges = Vec::with_capacity(3);
-    for kind in KINDS {
-        let cursors = tables
-            .iter()
-            .map(|t| Cursor::new(t, kind))
-            .collect::<Result<Vec<_>, _>>()?;
-        merges.push(Merge::new(cursors)?);
-    }
-    let sizes = [0, 1, 2].map(|k| inputs.iter().map(|s| s.counts[k]).sum::<u64>());
-    let [mut b, mut a, mut u]: [Merge; 3] = merges
-        .try_into()
-        .map_err(|_| redb::Error::Corrupted("merge of an unknown kind".into()))?;
-    let seg = {
-        let mut b_kept = b.by_ref().filter(|&p| keep(p & u64::from(u32::MAX)));
-        let mut a_kept = a.by_ref().filter(|&p| keep(p & u64::from(u32::MAX)));
-        let mut summed = SumCounts {
-            inner: u.by_ref().peekable(),
-        };
-        write(txn, id, [&mut b_kept, &mut a_kept, &mut summed], sizes)?
+    let mut seg = Segment {
+        id,
+        counts: [0; 3],
+        bits: [0; 3],
     };
-    for m in [b, a, u] {
-        if let Some(e) = m.error {
-            return Err(e);
+    {
+        let mut out = txn.open_table(TableDefinition::<u64, &[u8]>::new(&table_name(id)))?;
+        let mut buf: Vec<u64> = Vec::new();
+        let mut bytes: Vec<u8> = Vec::new();
+        for kind in KINDS {
+            let k = kind as usize;
+            let bits = bits_for(inputs.iter().map(|s| s.counts[k]).sum());
+            seg.bits[k] = bits;
+            let mut cursors = tables
+                .iter()
+                .map(|t| Cursor::new(t, kind))
+                .collect::<Result<Vec<_>, _>>()?;
+            loop {
+                // The next output block: the smallest prefix at a head.
+                let mut next: Option<u64> = None;
+                for c in &mut cursors {
+                    if let Some(p) = c.peek()? {
+                        let pre = prefix(p, bits);
+                        next = Some(next.map_or(pre, |n| n.min(pre)));
+                    }
+                }
+                let Some(pre) = next else {
+                    break;
+                };
+                buf.clear();
+                for c in &mut cursors {
+                    c.take_prefix(pre, bits, &mut buf)?;
+                }
+                buf.sort_unstable();
+                if kind == Kind::Units {
+                    sum_counts(&mut buf);
+                } else {
+                    buf.retain(|&p| keep(p & u64::from(u32::MAX)));
+                }
+                if buf.is_empty() {
+                    continue;
+                }
+                bytes.clear();
+                for p in &buf {
+                    bytes.extend_from_slice(&p.to_le_bytes());
+                }
+                out.insert(block_key(kind, pre), bytes.as_slice())?;
+                seg.counts[k] += buf.len() as u64;
+            }
         }
     }
+    txn.open_table(SEGMENTS)?
+        .insert(id, seg.encode().as_slice())?;
     for s in inputs {
         drop_segment(txn, s.id)?;
     }
@@ -472,8 +470,9 @@ mod tests {
         let mut out = Vec::new();
         for t in open_read(&txn, &segs).unwrap() {
             let mut c = Cursor::new(&t, kind).unwrap();
-            while let Some(p) = c.next().unwrap() {
+            while let Some(p) = c.peek().unwrap() {
                 out.push(p);
+                c.at += 1;
             }
         }
         out.sort_unstable();
