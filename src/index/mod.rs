@@ -323,7 +323,28 @@ pub struct IndexStats {
 /// [`Index::store`].
 pub struct PreparedBatch {
     ids: Vec<String>,
-    prepared: Vec<(Fingerprint, Vec<u8>)>,
+    prepared: Vec<(Keys, Vec<u8>)>,
+}
+
+/// What a bulk load stores of an article's fingerprint: its keys, not its
+/// words (a batch of 10,000 articles holds about 5 MB of them instead of
+/// 300 MB).
+struct Keys {
+    content_hash: u64,
+    band_keys: Vec<u64>,
+    anchors: Vec<u64>,
+    unit_fps: Vec<u64>,
+}
+
+impl Keys {
+    fn of(fp: Fingerprint) -> Keys {
+        Keys {
+            content_hash: fp.content_hash,
+            band_keys: fp.band_keys,
+            anchors: fp.anchors,
+            unit_fps: fp.unit_fps,
+        }
+    }
 }
 
 /// Everything the gate computes of one article before touching the index.
@@ -627,7 +648,7 @@ impl Index {
                     fp.content_hash,
                     &lz4_flex::compress_prepend_size(d.text.as_bytes()),
                 );
-                (fp, record)
+                (Keys::of(fp), record)
             })
             .collect();
         PreparedBatch {
@@ -1405,7 +1426,7 @@ fn insert(
 fn insert_sorted(
     txn: &redb::WriteTransaction,
     ids: &[String],
-    prepared: &[(Fingerprint, Vec<u8>)],
+    prepared: &[(Keys, Vec<u8>)],
     chosen: &[usize],
 ) -> Result<(), redb::Error> {
     if chosen.is_empty() {
