@@ -12,9 +12,10 @@
 //! segment makes dropping one (after a merge) a table deletion rather than
 //! a B-tree delete per block.
 //!
-//! Segments are merged (block by block, streaming, in one transaction that
-//! adds the merged segment and drops its inputs) at the end of a build and
-//! by `index compact`, so a built index answers with one lookup per key.
+//! Segments are merged (chunk by chunk, in bounded memory, in one
+//! transaction that adds the merged segment and drops its inputs) at the
+//! end of a build and by `index compact`, so a built index answers with
+//! one lookup per key.
 //! Single admits keep writing the B-tree tables; a lookup reads both.
 //!
 //! Contract: postings within a segment and kind are unique and sorted;
