@@ -357,20 +357,74 @@ fn sum_counts(entries: &mut Vec<u64>) {
     entries.truncate(kept);
 }
 
+/// Sends every kind's postings of `tables` (the segments `inputs`), merged,
+/// as sorted chunks of about `chunk_target`: each chunk of the key space
+/// gathers its runs from every input (contiguous, inputs being sorted) and
+/// is sorted once (a heap over a thousand inputs cost more). Paragraph
+/// counts are summed; other postings `keep` refuses are left out. Stops
+/// quietly when the receiver hangs up.
+// See `list`.
+#[allow(clippy::result_large_err)]
+fn gather_chunks(
+    tables: &[redb::ReadOnlyTable<u64, &'static [u8]>],
+    inputs: &[Segment],
+    bits: [u8; 3],
+    keep: &(dyn Fn(u64) -> bool + Sync),
+    chunk_target: u64,
+    tx: &std::sync::mpsc::SyncSender<Result<(Kind, Vec<u64>), redb::Error>>,
+) -> Result<(), redb::Error> {
+    for kind in KINDS {
+        let k = kind as usize;
+        let mut cursors = tables
+            .iter()
+            .map(|t| Cursor::new(t, kind))
+            .collect::<Result<Vec<_>, _>>()?;
+        let total: u64 = inputs.iter().map(|s| s.counts[k]).sum();
+        let chunk_bits = bits_for_target(total, chunk_target).min(bits[k]);
+        loop {
+            // The next non-empty chunk: the smallest at an input's head.
+            let mut next: Option<u64> = None;
+            for c in &mut cursors {
+                if let Some(p) = c.peek()? {
+                    let pre = prefix(p, chunk_bits);
+                    next = Some(next.map_or(pre, |n| n.min(pre)));
+                }
+            }
+            let Some(chunk) = next else {
+                break;
+            };
+            let mut buf = Vec::new();
+            for c in &mut cursors {
+                c.take_prefix(chunk, chunk_bits, &mut buf)?;
+            }
+            buf.sort_unstable();
+            if kind == Kind::Units {
+                sum_counts(&mut buf);
+            } else {
+                buf.retain(|&p| keep(p & u64::from(u32::MAX)));
+            }
+            if tx.send(Ok((kind, buf))).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Merges `inputs` (segments committed in `snapshot`) into one new segment
 /// in `txn` and drops them; postings whose document `keep` refuses are left
 /// out. The caller commits `txn`.
 ///
-/// Chunk by chunk: every chunk of the key space gathers its runs from each
-/// input and sorts them, about a million postings at a time (bounded
-/// memory, no per-posting heap), then is written as output blocks.
+/// Chunk by chunk (see [`gather_chunks`]), about a million postings at a
+/// time (bounded memory), read and sorted on one thread while this one
+/// writes the previous chunk's blocks.
 // See `list`.
 #[allow(clippy::result_large_err)]
 pub(super) fn merge(
     snapshot: &redb::ReadTransaction,
     txn: &redb::WriteTransaction,
     inputs: &[Segment],
-    keep: &dyn Fn(u64) -> bool,
+    keep: &(dyn Fn(u64) -> bool + Sync),
 ) -> Result<Segment, redb::Error> {
     merge_in_chunks(snapshot, txn, inputs, keep, CHUNK)
 }
@@ -382,7 +436,7 @@ fn merge_in_chunks(
     snapshot: &redb::ReadTransaction,
     txn: &redb::WriteTransaction,
     inputs: &[Segment],
-    keep: &dyn Fn(u64) -> bool,
+    keep: &(dyn Fn(u64) -> bool + Sync),
     chunk_target: u64,
 ) -> Result<Segment, redb::Error> {
     let tables = open_read(snapshot, inputs)?;
@@ -392,60 +446,36 @@ fn merge_in_chunks(
         counts: [0; 3],
         bits: [0; 3],
     };
-    {
+    let bits = [0, 1, 2].map(|k| bits_for(inputs.iter().map(|s| s.counts[k]).sum()));
+    seg.bits = bits;
+    // Reading and sorting chunks (one thread) overlaps with writing them
+    // (this one, which holds the write transaction).
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Kind, Vec<u64>), redb::Error>>(2);
+    std::thread::scope(|scope| -> Result<(), redb::Error> {
+        let tables = &tables;
+        scope.spawn(move || {
+            let sent = gather_chunks(tables, inputs, bits, keep, chunk_target, &tx);
+            if let Err(e) = sent {
+                // The receiver stops at the first error.
+                let _ = tx.send(Err(e));
+            }
+        });
         let mut out = txn.open_table(TableDefinition::<u64, &[u8]>::new(&table_name(id)))?;
-        let mut buf: Vec<u64> = Vec::new();
         let mut bytes: Vec<u8> = Vec::new();
-        for kind in KINDS {
-            let k = kind as usize;
-            let bits = bits_for(inputs.iter().map(|s| s.counts[k]).sum());
-            seg.bits[k] = bits;
-            let mut cursors = tables
-                .iter()
-                .map(|t| Cursor::new(t, kind))
-                .collect::<Result<Vec<_>, _>>()?;
-            // Chunks of the key space of about CHUNK postings: each gathers
-            // its runs from every input (contiguous, inputs being sorted)
-            // and is sorted once, then cut into output blocks. A heap over
-            // a thousand inputs cost more than the sorting.
-            let total: u64 = inputs.iter().map(|s| s.counts[k]).sum();
-            let chunk_bits = bits_for_target(total, chunk_target).min(bits);
-            let mut chunk = 0u64;
-            loop {
-                // The next non-empty chunk: the smallest at an input's head.
-                let mut next: Option<u64> = None;
-                for c in &mut cursors {
-                    if let Some(p) = c.peek()? {
-                        let pre = prefix(p, chunk_bits);
-                        next = Some(next.map_or(pre, |n| n.min(pre)));
-                    }
+        for chunk in rx {
+            let (kind, postings) = chunk?;
+            let bits = bits[kind as usize];
+            for block in postings.chunk_by(|a, b| prefix(*a, bits) == prefix(*b, bits)) {
+                bytes.clear();
+                for p in block {
+                    bytes.extend_from_slice(&p.to_le_bytes());
                 }
-                let Some(pre) = next else {
-                    break;
-                };
-                debug_assert!(pre >= chunk);
-                chunk = pre;
-                buf.clear();
-                for c in &mut cursors {
-                    c.take_prefix(chunk, chunk_bits, &mut buf)?;
-                }
-                buf.sort_unstable();
-                if kind == Kind::Units {
-                    sum_counts(&mut buf);
-                } else {
-                    buf.retain(|&p| keep(p & u64::from(u32::MAX)));
-                }
-                for block in buf.chunk_by(|a, b| prefix(*a, bits) == prefix(*b, bits)) {
-                    bytes.clear();
-                    for p in block {
-                        bytes.extend_from_slice(&p.to_le_bytes());
-                    }
-                    out.insert(block_key(kind, prefix(block[0], bits)), bytes.as_slice())?;
-                    seg.counts[k] += block.len() as u64;
-                }
+                out.insert(block_key(kind, prefix(block[0], bits)), bytes.as_slice())?;
+                seg.counts[kind as usize] += block.len() as u64;
             }
         }
-    }
+        Ok(())
+    })?;
     txn.open_table(SEGMENTS)?
         .insert(id, seg.encode().as_slice())?;
     for s in inputs {
