@@ -577,13 +577,15 @@ fn build(args: BuildArgs) -> Result<()> {
     // with fingerprinting and writing.
     let stored = {
         let mut files = found.files.iter();
-        let mut pending: std::vec::IntoIter<(PathBuf, Document)> = Vec::new().into_iter();
+        // The file being drained and its remaining documents.
+        let mut current: Option<&reprint::read::SourceFile> = None;
+        let mut pending = Vec::new().into_iter();
         let (warnings, seen, read, bar) = (&mut warnings, &mut seen, &mut read, &bar);
         let size = args.batch as usize;
         let batches = std::iter::from_fn(move || {
             let mut batch = Vec::with_capacity(size);
             while batch.len() < size {
-                let Some((path, doc)) = pending.next() else {
+                let (Some(file), Some(doc)) = (current, pending.next()) else {
                     let Some(file) = files.next() else {
                         return (!batch.is_empty()).then_some(batch);
                     };
@@ -592,17 +594,13 @@ fn build(args: BuildArgs) -> Result<()> {
                     if let Some(b) = bar {
                         b.advance(1);
                     }
-                    pending = got
-                        .documents
-                        .into_iter()
-                        .map(|d| (file.path.clone(), d))
-                        .collect::<Vec<_>>()
-                        .into_iter();
+                    current = Some(file);
+                    pending = got.documents.into_iter();
                     continue;
                 };
                 if !seen.insert(doc.id.clone()) {
                     warnings.push(reprint::read::Warning {
-                        path: path.display().to_string(),
+                        path: file.path.display().to_string(),
                         line: doc.line,
                         kind: reprint::read::WarningKind::DuplicateId,
                         message: format!("duplicate id \"{}\" in the input; skipped", doc.id),

@@ -1024,7 +1024,7 @@ impl Index {
             // The candidate's paragraphs are not looked up: they can only
             // align with this article's non-boilerplate ones, and one that
             // is frequent in the index would have made this one frequent.
-            pair[1] = doc_units(p, &text).0;
+            pair[1] = words_and_units(p, &text);
             let found = find_passages(&pair, &[0, 1], &opts);
             for link in found.links {
                 for s in link.shared {
@@ -1112,29 +1112,30 @@ fn fingerprint_text(p: &IndexParams, text: &str) -> Fingerprint {
     }
 }
 
-/// Just the words, units and paragraph fingerprints of a text (aligning a
-/// passage candidate).
+/// The words, units and paragraph fingerprints of a text.
 fn doc_units(p: &IndexParams, text: &str) -> (DocUnits, Vec<u64>) {
-    let mut words: Vec<Word> = Vec::new();
-    Tokenizer::new(p.normalize()).words(text, &mut words);
-    let doc_units = units(text, &words, PassageOptions::default().units);
-    let fps = doc_units
+    let doc = words_and_units(p, text);
+    let fps = doc
+        .units
         .iter()
         .map(|u| {
             fingerprint(
-                words[u.start as usize..u.end as usize]
+                doc.words[u.start as usize..u.end as usize]
                     .iter()
                     .map(|w| w.hash),
             )
         })
         .collect();
-    (
-        DocUnits {
-            words,
-            units: doc_units,
-        },
-        fps,
-    )
+    (doc, fps)
+}
+
+/// Just the words and units of a text (aligning a passage candidate, whose
+/// paragraphs need no fingerprints).
+fn words_and_units(p: &IndexParams, text: &str) -> DocUnits {
+    let mut words: Vec<Word> = Vec::new();
+    Tokenizer::new(p.normalize()).words(text, &mut words);
+    let units = units(text, &words, PassageOptions::default().units);
+    DocUnits { words, units }
 }
 
 /// Just the shingle set of a text (verifying a near-duplicate candidate).

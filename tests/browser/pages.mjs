@@ -4,20 +4,11 @@
 // search box filters the table, and a row's number jumps to its card on
 // whatever page it is.
 // Usage: node pages.mjs REPORT.html LINKS
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 
 const [report, linksArg] = process.argv.slice(2);
 const links = Number(linksArg);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-const fail = async (message) => {
-  console.error("browser check failed: " + message);
-  await browser.close();
-  process.exit(1);
-};
+const { browser, fail } = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await page.goto("file://" + report);

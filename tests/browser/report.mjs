@@ -2,19 +2,10 @@
 // would see it: the seeds' link shows each shared passage highlighted on
 // both sides, and clicking a passage scrolls the other side to its copy.
 // Usage: node report.mjs REPORT.html SCREENSHOT.png
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 
 const [report, screenshot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-const fail = async (message) => {
-  console.error("browser check failed: " + message);
-  await browser.close();
-  process.exit(1);
-};
+const { browser, fail } = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const requests = [];
