@@ -31,6 +31,10 @@ use reprint::index::{Index, Policy};
 use reprint::read::{discover, read_file, Document, ReadOptions};
 use reprint::serve::{serve, ServeOptions};
 
+// The allocator of the `reprint` binary, whose server this measures.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -141,6 +145,7 @@ fn main() {
     }
     latencies.sort_by(f64::total_cmp);
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let mean_ms = latencies.iter().sum::<f64>() / latencies.len() as f64;
     let mean_kb =
         probes.iter().map(|d| d.text.len()).sum::<usize>() as f64 / probes.len() as f64 / 1e3;
 
@@ -178,7 +183,7 @@ fn main() {
             .join(", ")
     );
     println!(
-        "check:                 {} articles (mean {mean_kb:.1} KB; verdicts new {} / duplicate {} / reposts {}): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "check:                 {} articles (mean {mean_kb:.1} KB; verdicts new {} / duplicate {} / reposts {}): mean {mean_ms:.2} ms, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         probes.len(),
         kinds[0],
         kinds[1],
@@ -222,9 +227,9 @@ fn median_seconds(runs: usize, mut f: impl FnMut()) -> f64 {
     times[times.len() / 2]
 }
 
-/// One keep-alive HTTP/1.1 client sending `POST /check` bodies in turn
+/// One keep-alive HTTP/1.1 client sending whole `POST /check` requests in turn
 /// until `until`; returns the latencies in ms.
-fn client(addr: std::net::SocketAddr, bodies: &[String], until: Instant) -> Vec<f64> {
+fn client(addr: std::net::SocketAddr, requests: &[String], until: Instant) -> Vec<f64> {
     let stream = TcpStream::connect(addr).expect("connect");
     stream.set_nodelay(true).expect("nodelay");
     let mut writer = stream.try_clone().expect("clone");
@@ -232,15 +237,12 @@ fn client(addr: std::net::SocketAddr, bodies: &[String], until: Instant) -> Vec<
     let mut latencies = Vec::new();
     let mut i = 0;
     while Instant::now() < until {
-        let body = &bodies[i % bodies.len()];
+        let request = &requests[i % requests.len()];
         i += 1;
         let t = Instant::now();
-        write!(
-            writer,
-            "POST /check HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .expect("send");
+        // One write per request, as wrk sends it: `write!` on the socket
+        // would send each piece of the format as a packet of its own.
+        writer.write_all(request.as_bytes()).expect("send");
         let mut length = 0usize;
         let mut status = String::new();
         reader.read_line(&mut status).expect("status");
@@ -275,15 +277,21 @@ fn load_test(index: Index, probes: &[Document], clients: usize, seconds: u64) {
         serve(index, opts, |addr| tx.send(addr).expect("send addr")).expect("serve");
     });
     let addr = rx.recv().expect("server address");
-    let bodies: Vec<String> = probes
+    let requests: Vec<String> = probes
         .iter()
-        .map(|d| serde_json::json!({"id": d.id, "text": d.text}).to_string())
+        .map(|d| {
+            let body = serde_json::json!({"id": d.id, "text": d.text}).to_string();
+            format!(
+                "POST /check HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+        })
         .collect();
     let until = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let handles: Vec<_> = (0..clients)
         .map(|c| {
-            let mine: Vec<String> = bodies.iter().skip(c).step_by(clients).cloned().collect();
+            let mine: Vec<String> = requests.iter().skip(c).step_by(clients).cloned().collect();
             std::thread::spawn(move || client(addr, &mine, until))
         })
         .collect();

@@ -197,6 +197,176 @@ struct UnitPair {
     matches: u32,
 }
 
+/// One document prepared for alignment against others, one at a time: the
+/// gate's form of the passage stage, which aligns an incoming article
+/// with each of its candidates.
+///
+/// [`PassageProbe::shared_with`] returns exactly the shared regions that
+/// [`find_passages`] reports for the pair `[probe, other]` (two families,
+/// no boilerplate detection, no known boilerplate lines), without
+/// recomputing the probe's anchors for every candidate. A test checks the
+/// two agree.
+pub struct PassageProbe<'a> {
+    doc: &'a DocUnits,
+    /// The probe's (anchor, unit index) pairs, sorted and unique.
+    anchors: Vec<(u64, u32)>,
+    opts: PassageOptions,
+    aligner: Aligner,
+}
+
+/// A region shared by a probe and another document (see [`PassageProbe`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedRegion {
+    /// Byte span in the probe's text.
+    pub a_span: Range<u32>,
+    /// Byte span in the other document's text.
+    pub b_span: Range<u32>,
+    /// Similarity of the aligned region.
+    pub similarity: f64,
+}
+
+impl<'a> PassageProbe<'a> {
+    /// Prepares `doc`; `opts.boilerplate_min_docs` and
+    /// `opts.known_boilerplate` are not used (leave out boilerplate units
+    /// before calling, as the gate does).
+    pub fn new(doc: &'a DocUnits, opts: &PassageOptions) -> Self {
+        let mut anchors: Vec<(u64, u32)> = Vec::new();
+        let mut hashes = Vec::new();
+        for (u, unit) in doc.units.iter().enumerate() {
+            hashes.clear();
+            hashes.extend(
+                doc.words[unit.start as usize..unit.end as usize]
+                    .iter()
+                    .map(|w| w.hash),
+            );
+            anchors.extend(window_anchors(&hashes, opts.anchor_words).map(|a| (a, u as u32)));
+        }
+        anchors.sort_unstable();
+        anchors.dedup();
+        PassageProbe {
+            doc,
+            anchors,
+            opts: opts.clone(),
+            aligner: Aligner::default(),
+        }
+    }
+
+    /// The regions the probe shares with `other`, in the probe's order.
+    pub fn shared_with(&mut self, other: &DocUnits) -> Vec<SharedRegion> {
+        let na = self.doc.units.len() as u32;
+        // Shared-anchor counts per (probe unit, other unit), packed as
+        // `find_passages` numbers units: the probe's first, then other's.
+        let mut hits: Vec<u64> = Vec::new();
+        let mut mine: Vec<u64> = Vec::new();
+        let mut hashes = Vec::new();
+        for (v, unit) in other.units.iter().enumerate() {
+            hashes.clear();
+            hashes.extend(
+                other.words[unit.start as usize..unit.end as usize]
+                    .iter()
+                    .map(|w| w.hash),
+            );
+            mine.clear();
+            mine.extend(window_anchors(&hashes, self.opts.anchor_words));
+            // A unit repeating an anchor counts it once.
+            mine.sort_unstable();
+            mine.dedup();
+            for &a in &mine {
+                let from = self.anchors.partition_point(|&(x, _)| x < a);
+                for &(_, u) in self.anchors[from..].iter().take_while(|&&(x, _)| x == a) {
+                    hits.push((u64::from(u) << 32) | u64::from(na + v as u32));
+                }
+            }
+        }
+        if hits.is_empty() {
+            return Vec::new();
+        }
+        hits.sort_unstable();
+        let docs = [self.doc, other];
+        let units: Vec<UnitRef> = docs
+            .iter()
+            .enumerate()
+            .flat_map(|(d, doc)| {
+                doc.units.iter().enumerate().map(move |(i, &unit)| UnitRef {
+                    doc: d as u32,
+                    index: i as u32,
+                    unit,
+                })
+            })
+            .collect();
+        let aligned: Vec<UnitPair> = hits
+            .chunk_by(|x, y| x == y)
+            .filter(|run| run.len() >= self.opts.min_shared_anchors)
+            .filter_map(|run| {
+                let (ua, ub) = ((run[0] >> 32) as u32, run[0] as u32);
+                align_units(
+                    &mut self.aligner,
+                    &docs,
+                    &units,
+                    ua,
+                    ub,
+                    self.opts.min_similarity,
+                )
+            })
+            .collect();
+        let byte_span = |doc: &DocUnits, words: Range<u32>| -> Range<u32> {
+            doc.words[words.start as usize].start..doc.words[words.end as usize - 1].end
+        };
+        merge_runs(
+            &units,
+            aligned,
+            self.opts.min_words,
+            self.opts.min_similarity,
+        )
+        .into_iter()
+        .map(|run| SharedRegion {
+            a_span: byte_span(self.doc, run.a.clone()),
+            b_span: byte_span(other, run.b.clone()),
+            similarity: similarity(run.matches as usize, run.a.len(), run.b.len()),
+        })
+        .collect()
+    }
+}
+
+/// The anchors of one unit's word hashes: one per window of `n` words (the
+/// whole unit when shorter).
+fn window_anchors(hashes: &[u64], n: usize) -> impl Iterator<Item = u64> + '_ {
+    let window = n.max(1).min(hashes.len());
+    (0..=hashes.len() - window).map(move |i| anchor_hash(&hashes[i..i + window]))
+}
+
+/// Aligns units `ua` and `ub`; `None` unless the alignment reaches
+/// `min_similarity`.
+fn align_units<D: std::borrow::Borrow<DocUnits>>(
+    aligner: &mut Aligner,
+    docs: &[D],
+    units: &[UnitRef],
+    ua: u32,
+    ub: u32,
+    min_similarity: f64,
+) -> Option<UnitPair> {
+    let (ra, rb) = (&units[ua as usize], &units[ub as usize]);
+    let hashes_of = |u: &UnitRef| -> Vec<u64> {
+        docs[u.doc as usize].borrow().words[u.unit.start as usize..u.unit.end as usize]
+            .iter()
+            .map(|w| w.hash)
+            .collect()
+    };
+    let al = aligner.align(&hashes_of(ra), &hashes_of(rb))?;
+    if al.similarity() < min_similarity {
+        return None;
+    }
+    let offset =
+        |u: &UnitRef, r: Range<usize>| u.unit.start + r.start as u32..u.unit.start + r.end as u32;
+    Some(UnitPair {
+        ua,
+        ub,
+        a: offset(ra, al.a),
+        b: offset(rb, al.b),
+        matches: al.matches as u32,
+    })
+}
+
 /// Runs the passage stage. `family[d]` is document `d`'s near-duplicate
 /// family id (equal ids = same whole-document cluster).
 pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -> PassageFindings {
@@ -284,14 +454,10 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
     // alignment absorb.
     let unit_bits = (u32::BITS - (units.len().max(2) as u32 - 1).leading_zeros()).max(1);
     let unit_mask = (1u64 << unit_bits) - 1;
-    let n = opts.anchor_words.max(1);
     let unit_anchors = |(u, unit): (usize, &UnitRef)| -> Vec<u64> {
-        let words =
-            &docs[unit.doc as usize].words[unit.unit.start as usize..unit.unit.end as usize];
-        let hashes: Vec<u64> = words.iter().map(|w| w.hash).collect();
-        let window = n.min(hashes.len());
-        (0..=hashes.len() - window)
-            .map(|i| (anchor_hash(&hashes[i..i + window]) << unit_bits) | u as u64)
+        let hashes = hashes_of(unit);
+        window_anchors(&hashes, opts.anchor_words)
+            .map(|a| (a << unit_bits) | u as u64)
             .collect()
     };
     let mut anchors: Vec<u64> = if parallel {
@@ -383,22 +549,8 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
     drop(pair_hits);
 
     // 3. Align each candidate.
-    let align = |aligner: &mut Aligner, &(ua, ub): &(u32, u32)| -> Option<UnitPair> {
-        let (ra, rb) = (&units[ua as usize], &units[ub as usize]);
-        let al = aligner.align(&hashes_of(ra), &hashes_of(rb))?;
-        if al.similarity() < opts.min_similarity {
-            return None;
-        }
-        let offset = |u: &UnitRef, r: Range<usize>| {
-            u.unit.start + r.start as u32..u.unit.start + r.end as u32
-        };
-        Some(UnitPair {
-            ua,
-            ub,
-            a: offset(ra, al.a),
-            b: offset(rb, al.b),
-            matches: al.matches as u32,
-        })
+    let align = |aligner: &mut Aligner, &(ua, ub): &(u32, u32)| {
+        align_units(aligner, docs, &units, ua, ub, opts.min_similarity)
     };
     let aligned: Vec<UnitPair> = if parallel {
         candidates
@@ -730,6 +882,52 @@ mod tests {
         let jaccard = shared as f64 / (aa.len() + ab.len() - shared) as f64;
         assert!(jaccard < 0.4, "paragraph Jaccard {jaccard}");
         assert!(shared >= 30, "shared anchors {shared}");
+    }
+
+    proptest::proptest! {
+        /// The gate's pairwise form finds exactly what the passage stage
+        /// finds for the pair: texts drawn from a small vocabulary, with
+        /// paragraphs copied between them and words edited.
+        #[test]
+        fn a_probe_finds_what_the_stage_finds_for_the_pair(
+            a in proptest::collection::vec(proptest::collection::vec(0u8..40, 6..60), 1..8),
+            b in proptest::collection::vec(proptest::collection::vec(0u8..40, 6..60), 1..8),
+            copies in proptest::collection::vec((0usize..8, 0usize..8, 0usize..60, 0u8..40), 0..6),
+        ) {
+            let mut b = b;
+            for &(from, to, at, word) in &copies {
+                let mut para = a[from % a.len()].clone();
+                let at = at % para.len();
+                para[at] = word;
+                let to = to % (b.len() + 1);
+                b.insert(to, para);
+            }
+            let text = |paras: &[Vec<u8>]| -> String {
+                paras
+                    .iter()
+                    .map(|p| p.iter().map(|w| format!("w{w}")).collect::<Vec<_>>().join(" "))
+                    .collect::<Vec<_>>()
+                    .join("\n\n")
+            };
+            let (ta, tb) = (text(&a), text(&b));
+            let docs = [doc(&ta), doc(&tb)];
+            let opts = PassageOptions {
+                boilerplate_min_docs: Some(usize::MAX),
+                ..PassageOptions::default()
+            };
+            let want: Vec<SharedRegion> = find_passages(&docs, &[0, 1], &opts)
+                .links
+                .into_iter()
+                .flat_map(|l| l.shared)
+                .map(|s| SharedRegion {
+                    a_span: s.a_span,
+                    b_span: s.b_span,
+                    similarity: s.similarity,
+                })
+                .collect();
+            let got = PassageProbe::new(&docs[0], &opts).shared_with(&docs[1]);
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 
     #[test]

@@ -32,6 +32,7 @@
 mod segment;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use ahash::AHashMap;
 use rayon::prelude::*;
@@ -44,7 +45,7 @@ use crate::error::Error;
 use crate::lsh::{band_key, LshParams};
 use crate::normalize::NormalizeOptions;
 use crate::passages::{
-    anchor_hash, auto_boilerplate_min_docs, find_passages, DocUnits, PassageOptions,
+    anchor_hash, auto_boilerplate_min_docs, DocUnits, PassageOptions, PassageProbe,
 };
 use crate::read::Document;
 use crate::shingle::{shingle_hashes, ShingleSet};
@@ -52,7 +53,7 @@ use crate::sketch::{Signature, Sketcher};
 use crate::tokenize::{Tokenizer, Word};
 use crate::units::{units, Unit};
 
-use segment::{Kind, Segment};
+use segment::{BlockCache, Kind, Segment};
 
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
 const DOCS: TableDefinition<u64, &[u8]> = TableDefinition::new("docs");
@@ -373,6 +374,8 @@ pub struct Index {
     path: std::path::PathBuf,
     /// Paragraphs never reported as reposted, besides frequent ones.
     known: KnownBoilerplate,
+    /// Decoded posting blocks read by checks.
+    blocks: Arc<BlockCache>,
 }
 
 fn db_err(path: &Path, e: impl Into<redb::Error>) -> Error {
@@ -425,6 +428,7 @@ impl Index {
             params,
             path: path.to_path_buf(),
             known: KnownBoilerplate::default(),
+            blocks: Arc::new(BlockCache::new(DEFAULT_CACHE_BYTES / 2)),
         })
     }
 
@@ -442,8 +446,10 @@ impl Index {
         if !path.exists() {
             return Err(Error::NotFound(path.to_path_buf()));
         }
+        // Half for redb's pages (texts, and the B-trees above posting
+        // blocks), half for decoded posting blocks.
         let db = Database::builder()
-            .set_cache_size(cache_bytes)
+            .set_cache_size(cache_bytes / 2)
             .open(path)
             .map_err(|e| db_err(path, e))?;
         let txn = db.begin_read().map_err(|e| db_err(path, e))?;
@@ -476,6 +482,7 @@ impl Index {
             params,
             path: path.to_path_buf(),
             known: KnownBoilerplate::default(),
+            blocks: Arc::new(BlockCache::new(cache_bytes / 2)),
         })
     }
 
@@ -502,7 +509,7 @@ impl Index {
     pub fn check(&self, doc: &Document) -> Result<Verdict, Error> {
         let fp = fingerprint_text(&self.params, &doc.text);
         let txn = self.db.begin_read().map_err(|e| self.err(e))?;
-        let tables = open_read_tables(&txn).map_err(|e| self.err(e))?;
+        let tables = open_read_tables(&txn, &self.blocks).map_err(|e| self.err(e))?;
         let existing = tables
             .ids
             .get(doc.id.as_str())
@@ -874,16 +881,8 @@ impl Index {
         let mut candidates: Vec<u64> = Vec::new();
         let mut found = Vec::new();
         for &k in &fp.band_keys {
-            postings(
-                &t.bands,
-                &t.blocks,
-                &t.segs,
-                Kind::Bands,
-                k,
-                usize::MAX,
-                &mut found,
-            )
-            .map_err(|e| self.err(e))?;
+            t.postings(&t.bands, Kind::Bands, k, usize::MAX, &mut found)
+                .map_err(|e| self.err(e))?;
             candidates.extend(found.iter().map(|p| p & u64::from(u32::MAX)));
         }
         candidates.sort_unstable();
@@ -928,11 +927,7 @@ impl Index {
             auto_boilerplate_min_docs(t.docs.len().map_err(|e| self.err(e))? as usize) as i64;
         let frequent = |fps: &[u64]| -> Result<Vec<bool>, Error> {
             fps.iter()
-                .map(|f| {
-                    Ok(paragraph_count(&t.units, &t.blocks, &t.segs, post(*f))
-                        .map_err(|e| self.err(e))?
-                        >= min_docs)
-                })
+                .map(|f| Ok(t.paragraph_count(post(*f)).map_err(|e| self.err(e))? >= min_docs))
                 .collect()
         };
         let mut my_frequent = frequent(&fp.unit_fps)?;
@@ -968,16 +963,9 @@ impl Index {
             let tally = &mut *tally.borrow_mut();
             tally.clear();
             for &a in &query {
-                let usable = postings(
-                    &t.anchors,
-                    &t.blocks,
-                    &t.segs,
-                    Kind::Anchors,
-                    a,
-                    MAX_ANCHOR_DOCS,
-                    &mut found,
-                )
-                .map_err(|e| self.err(e))?;
+                let usable = t
+                    .postings(&t.anchors, Kind::Anchors, a, MAX_ANCHOR_DOCS, &mut found)
+                    .map_err(|e| self.err(e))?;
                 if !usable {
                     continue;
                 }
@@ -998,18 +986,17 @@ impl Index {
             Ok(ranked.clone())
         })?;
         ranked.sort_unstable_by(order);
-        let mine = DocUnits {
-            words: fp.doc.words.clone(),
-            units: fp.doc.units.clone(),
-        };
-        // The pair handed to the passage stage: this article, then each
-        // candidate in turn (no copy of this article per candidate).
-        let mut pair = [keep_units(mine, &my_frequent), DocUnits::default()];
+        let mine = keep_units(
+            DocUnits {
+                words: fp.doc.words.clone(),
+                units: fp.doc.units.clone(),
+            },
+            &my_frequent,
+        );
+        // This article's anchors are computed once, then each candidate is
+        // aligned with it as the passage stage would align the pair.
+        let mut probe = PassageProbe::new(&mine, &PassageOptions::default());
         let mut passages = Vec::new();
-        let opts = PassageOptions {
-            boilerplate_min_docs: Some(usize::MAX),
-            ..PassageOptions::default()
-        };
         // Postings of removed articles name no document: skipped, not
         // counted against the candidate limit.
         let mut aligned = 0;
@@ -1024,17 +1011,13 @@ impl Index {
             // The candidate's paragraphs are not looked up: they can only
             // align with this article's non-boilerplate ones, and one that
             // is frequent in the index would have made this one frequent.
-            pair[1] = words_and_units(p, &text);
-            let found = find_passages(&pair, &[0, 1], &opts);
-            for link in found.links {
-                for s in link.shared {
-                    passages.push(PassageMatch {
-                        id: id.clone(),
-                        span: (s.a_span.start, s.a_span.end),
-                        other_span: (s.b_span.start, s.b_span.end),
-                        similarity: s.similarity,
-                    });
-                }
+            for s in probe.shared_with(&words_and_units(p, &text)) {
+                passages.push(PassageMatch {
+                    id: id.clone(),
+                    span: (s.a_span.start, s.a_span.end),
+                    other_span: (s.b_span.start, s.b_span.end),
+                    similarity: s.similarity,
+                });
             }
         }
         passages.sort_by(|a, b| (a.span, &a.id, a.other_span).cmp(&(b.span, &b.id, b.other_span)));
@@ -1259,6 +1242,9 @@ struct Tables<D, I, B, A, U, K> {
     /// Each segment's table, in the order of `segs`.
     blocks: Vec<K>,
     segs: Vec<Segment>,
+    /// The index's block cache, for tables of a read transaction only
+    /// (see [`BlockCache`]).
+    cache: Option<Arc<BlockCache>>,
 }
 
 type WriteTables<'t> = Tables<
@@ -1270,61 +1256,68 @@ type WriteTables<'t> = Tables<
     redb::Table<'t, u64, &'static [u8]>,
 >;
 
-/// Appends every posting of `h` to `out` (cleared first): the B-tree's,
-/// then each segment's. `false` (and `out` incomplete) when there are more
-/// than `limit`.
-// See `open_write_tables`.
-#[allow(clippy::result_large_err)]
-fn postings(
-    btree: &impl ReadableTable<u64, ()>,
-    blocks: &[impl ReadableTable<u64, &'static [u8]>],
-    segs: &[Segment],
-    kind: Kind,
-    h: u64,
-    limit: usize,
-    out: &mut Vec<u64>,
-) -> Result<bool, redb::Error> {
-    out.clear();
-    for entry in btree.range(postings_of(h))? {
-        if out.len() == limit {
-            return Ok(false);
+impl<D, I, B, A, U, K> Tables<D, I, B, A, U, K>
+where
+    U: ReadableTable<u32, i64>,
+    K: ReadableTable<u64, &'static [u8]>,
+{
+    /// Appends every posting of `h` to `out` (cleared first): the B-tree's
+    /// (`btree`, the table of `kind`), then each segment's. `false` (and
+    /// `out` incomplete) when there are more than `limit`.
+    // See `open_write_tables`.
+    #[allow(clippy::result_large_err)]
+    fn postings(
+        &self,
+        btree: &impl ReadableTable<u64, ()>,
+        kind: Kind,
+        h: u64,
+        limit: usize,
+        out: &mut Vec<u64>,
+    ) -> Result<bool, redb::Error> {
+        out.clear();
+        for entry in btree.range(postings_of(h))? {
+            if out.len() == limit {
+                return Ok(false);
+            }
+            out.push(entry?.0.value());
         }
-        out.push(entry?.0.value());
+        self.segment_postings(kind, postings_of(h), limit, out)
     }
-    for (s, table) in segs.iter().zip(blocks) {
-        if !segment::lookup(table, s, kind, postings_of(h), limit, out)? {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
 
-/// How many admitted articles have a paragraph with fingerprint `fp`.
-// See `open_write_tables`.
-#[allow(clippy::result_large_err)]
-fn paragraph_count(
-    units: &impl ReadableTable<u32, i64>,
-    blocks: &[impl ReadableTable<u64, &'static [u8]>],
-    segs: &[Segment],
-    fp: u32,
-) -> Result<i64, redb::Error> {
-    let n = units.get(fp)?.map_or(0, |c| c.value());
-    let base = u64::from(fp) << 32;
-    let mut found = Vec::new();
-    for (s, table) in segs.iter().zip(blocks) {
-        segment::lookup(
-            table,
-            s,
-            Kind::Units,
-            base..=base | u64::from(u32::MAX),
-            usize::MAX,
-            &mut found,
-        )?;
+    /// Appends each segment's postings of `kind` in `range` to `out`;
+    /// `false` (and `out` incomplete) when that makes more than `limit`.
+    // See `open_write_tables`.
+    #[allow(clippy::result_large_err)]
+    fn segment_postings(
+        &self,
+        kind: Kind,
+        range: std::ops::RangeInclusive<u64>,
+        limit: usize,
+        out: &mut Vec<u64>,
+    ) -> Result<bool, redb::Error> {
+        for (s, table) in self.segs.iter().zip(&self.blocks) {
+            let cache = self.cache.as_deref();
+            if !segment::lookup(table, s, kind, range.clone(), limit, out, cache)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
-    Ok(n + found
-        .iter()
-        .map(|p| (p & u64::from(u32::MAX)) as i64)
-        .sum::<i64>())
+
+    /// How many admitted articles have a paragraph with fingerprint `fp`.
+    // See `open_write_tables`.
+    #[allow(clippy::result_large_err)]
+    fn paragraph_count(&self, fp: u32) -> Result<i64, redb::Error> {
+        let n = self.units.get(fp)?.map_or(0, |c| c.value());
+        let base = u64::from(fp) << 32;
+        let mut found = Vec::new();
+        let range = base..=base | u64::from(u32::MAX);
+        self.segment_postings(Kind::Units, range, usize::MAX, &mut found)?;
+        Ok(n + found
+            .iter()
+            .map(|p| (p & u64::from(u32::MAX)) as i64)
+            .sum::<i64>())
+    }
 }
 
 /// Reserves `n` document keys; keys are never handed out twice, even after
@@ -1360,6 +1353,7 @@ fn open_write_tables(txn: &redb::WriteTransaction) -> Result<WriteTables<'_>, re
         units: txn.open_table(UNITS)?,
         blocks: segment::open_write(txn, &segs)?,
         segs,
+        cache: None,
     })
 }
 
@@ -1374,7 +1368,10 @@ type ReadTables = Tables<
 
 // See `open_write_tables`.
 #[allow(clippy::result_large_err)]
-fn open_read_tables(txn: &redb::ReadTransaction) -> Result<ReadTables, redb::Error> {
+fn open_read_tables(
+    txn: &redb::ReadTransaction,
+    cache: &Arc<BlockCache>,
+) -> Result<ReadTables, redb::Error> {
     let segs = segment::list(&txn.open_table(segment::SEGMENTS)?)?;
     Ok(Tables {
         docs: txn.open_table(DOCS)?,
@@ -1384,6 +1381,7 @@ fn open_read_tables(txn: &redb::ReadTransaction) -> Result<ReadTables, redb::Err
         units: txn.open_table(UNITS)?,
         blocks: segment::open_read(txn, &segs)?,
         segs,
+        cache: Some(Arc::clone(cache)),
     })
 }
 
@@ -1686,8 +1684,8 @@ mod tests {
         let count = |index: &Index| {
             let (_, fps) = doc_units(index.params(), &shared);
             let txn = index.db.begin_read().unwrap();
-            let t = open_read_tables(&txn).unwrap();
-            paragraph_count(&t.units, &t.blocks, &t.segs, post(fps[0])).unwrap()
+            let t = open_read_tables(&txn, &index.blocks).unwrap();
+            t.paragraph_count(post(fps[0])).unwrap()
         };
         assert_eq!(count(&index), 3);
         index.remove(&["a".into()]).unwrap();

@@ -24,6 +24,8 @@
 //! after their transaction commits; a crash leaves either the inputs of a
 //! merge or its output, never both or neither.
 
+use std::sync::Arc;
+
 use redb::{ReadableTable, TableDefinition};
 
 /// Segment id → descriptor (see [`Segment::encode`]).
@@ -161,9 +163,46 @@ pub(super) fn list(
     Ok(out)
 }
 
+/// Decoded blocks of committed segments, shared by the readers of an
+/// index: a cached block is one hash lookup, where reading it from redb is
+/// a walk down the segment table's B-tree (four pages at a million
+/// articles) and a decode.
+///
+/// Contract: only blocks read in *read* transactions are cached, so every
+/// cached block belongs to a committed segment; committed segments never
+/// change, and segment ids are never reused (see [`next_id`]), so a cached
+/// block stays right for as long as anyone can ask for it. Blocks of
+/// segments dropped by a merge are never asked for again and age out.
+pub(super) struct BlockCache(quick_cache::sync::Cache<u64, Arc<[u64]>, BlockWeight>);
+
+/// A cached block's weight: its postings' bytes and the entry's overhead.
+#[derive(Clone)]
+struct BlockWeight;
+
+impl quick_cache::Weighter<u64, Arc<[u64]>> for BlockWeight {
+    fn weight(&self, _: &u64, block: &Arc<[u64]>) -> u64 {
+        8 * block.len() as u64 + 64
+    }
+}
+
+impl BlockCache {
+    /// A cache holding about `bytes` of blocks.
+    pub(super) fn new(bytes: usize) -> BlockCache {
+        // Blocks average about 1 KB.
+        let items = (bytes / 1024).max(16);
+        BlockCache(quick_cache::sync::Cache::with_weighter(
+            items,
+            bytes as u64,
+            BlockWeight,
+        ))
+    }
+}
+
 /// Appends to `out` every posting of `kind` in `range` held by `seg`,
 /// whose table is `blocks`, unless that would make `out` longer than
 /// `limit`: then `out` is left as it was and the answer is `false`.
+/// With a `cache`, the block is looked up there first and kept there
+/// (pass one only for tables of a read transaction; see [`BlockCache`]).
 // See `list`.
 #[allow(clippy::result_large_err)]
 pub(super) fn lookup(
@@ -173,6 +212,7 @@ pub(super) fn lookup(
     range: std::ops::RangeInclusive<u64>,
     limit: usize,
     out: &mut Vec<u64>,
+    cache: Option<&BlockCache>,
 ) -> Result<bool, redb::Error> {
     let k = kind as usize;
     if seg.counts[k] == 0 {
@@ -181,38 +221,35 @@ pub(super) fn lookup(
     let bits = seg.bits[k];
     // The range of one key never crosses a block: blocks split on at most
     // 28 of the 32 key bits.
-    let Some(block) = blocks.get(block_key(kind, prefix(*range.start(), bits)))? else {
-        return Ok(true);
+    let key = block_key(kind, prefix(*range.start(), bits));
+    let read = || -> Result<Arc<[u64]>, redb::Error> {
+        Ok(match blocks.get(key)? {
+            Some(block) => decode_block(block.value()),
+            None => Arc::from([]),
+        })
     };
-    let bytes = block.value();
-    let at = |i: usize| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
-        u64::from_le_bytes(b)
+    let postings = match cache {
+        // Block keys are 32 bits: the segment id goes above them.
+        Some(cache) => cache
+            .0
+            .get_or_insert_with(&(u64::from(seg.id) << 32 | key), read)?,
+        None => read()?,
     };
-    // The first posting not below `bound`.
-    let first_from = |bound: u64| {
-        let (mut lo, mut hi) = (0usize, bytes.len() / 8);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if at(mid) < bound {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        lo
-    };
-    let start = first_from(*range.start());
-    let end = match range.end().checked_add(1) {
-        Some(after) => first_from(after),
-        None => bytes.len() / 8,
-    };
+    let start = postings.partition_point(|&p| p < *range.start());
+    let end = start + postings[start..].partition_point(|&p| p <= *range.end());
     if out.len() + (end - start) > limit {
         return Ok(false);
     }
-    out.extend((start..end).map(at));
+    out.extend_from_slice(&postings[start..end]);
     Ok(true)
+}
+
+/// A block's postings: little-endian `u64`s.
+fn decode_block(bytes: &[u8]) -> Arc<[u64]> {
+    bytes
+        .chunks_exact(8)
+        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
+        .collect()
 }
 
 /// Writes sorted runs as blocks of a new segment `id` and records it.
@@ -258,7 +295,10 @@ pub(super) fn write(
     Ok(seg)
 }
 
-/// The id for a new segment.
+/// The id for a new segment: one above the newest. Ids are never reused —
+/// the newest segment is only ever dropped by a merge, which records its
+/// output under a newer id first — so a segment id names one content for
+/// the life of the file (the [`BlockCache`] relies on it).
 // See `list`.
 #[allow(clippy::result_large_err)]
 pub(super) fn next_id(txn: &redb::WriteTransaction) -> Result<u32, redb::Error> {
@@ -514,12 +554,22 @@ mod tests {
         let txn = db.begin_read().unwrap();
         let segs = list(&txn.open_table(SEGMENTS).unwrap()).unwrap();
         let tables = open_read(&txn, &segs).unwrap();
-        let mut out = Vec::new();
-        for (s, blocks) in segs.iter().zip(&tables) {
-            assert!(lookup(blocks, s, kind, range.clone(), usize::MAX, &mut out).unwrap());
-        }
-        out.sort_unstable();
-        out
+        // Read from the tables, then through a cache twice (a miss that
+        // fills it, then a hit): all three must agree.
+        let cache = BlockCache::new(1 << 20);
+        let mut answers = [None, Some(&cache), Some(&cache)].map(|cache| {
+            let mut out = Vec::new();
+            for (s, blocks) in segs.iter().zip(&tables) {
+                assert!(
+                    lookup(blocks, s, kind, range.clone(), usize::MAX, &mut out, cache).unwrap()
+                );
+            }
+            out.sort_unstable();
+            out
+        });
+        assert_eq!(answers[0], answers[1]);
+        assert_eq!(answers[0], answers[2]);
+        std::mem::take(&mut answers[0])
     }
 
     /// Every entry of `kind`, read block by block.
