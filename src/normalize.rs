@@ -119,27 +119,41 @@ const MIN_STEM: usize = 3;
 /// common words never fold together, which the minimum stem length
 /// guards ("four" and "for" stay apart).
 pub fn fold_spelling(word: &mut String) {
+    if let Some((stem, american)) = spelling_fold(word) {
+        word.truncate(stem);
+        word.push_str(american);
+    }
+}
+
+/// What [`fold_spelling`] would do to `word`: keep its first `stem` bytes
+/// and append `american`; `None` when it leaves the word alone.
+pub fn spelling_fold(word: &str) -> Option<(usize, &'static str)> {
     // Every British suffix ends in one of these letters: a cheap first test
     // for the hot path.
     if !matches!(
         word.as_bytes().last(),
         Some(b'e' | b's' | b'g' | b'd' | b'r' | b'y' | b'n' | b'l')
     ) {
-        return;
+        return None;
+    }
+    // Every British suffix starts with "is", "ys" or "our" and is 3 to 8
+    // bytes long: most words have none of these where a suffix would
+    // start, and skip the suffix list.
+    let b = word.as_bytes();
+    let starts_suffix =
+        |p: usize| matches!(&b[p..], [b'i' | b'y', b's', ..] | [b'o', b'u', b'r', ..]);
+    if !(b.len().saturating_sub(8)..b.len().saturating_sub(2)).any(starts_suffix) {
+        return None;
     }
     if !word.bytes().all(|b| b.is_ascii_lowercase()) {
-        return;
+        return None;
     }
     for (british, american) in SPELLING_SUFFIXES {
         if let Some(stem) = word.strip_suffix(british) {
-            if stem.len() >= MIN_STEM {
-                let stem_len = stem.len();
-                word.truncate(stem_len);
-                word.push_str(american);
-            }
-            return;
+            return (stem.len() >= MIN_STEM).then_some((stem.len(), *american));
         }
     }
+    None
 }
 
 /// True when `letter` followed by `gap` is the drop-cap artefact of a
@@ -183,6 +197,19 @@ mod tests {
                 british.as_bytes().last(),
                 Some(b'e' | b's' | b'g' | b'd' | b'r' | b'y' | b'n' | b'l')
             ));
+        }
+    }
+
+    #[test]
+    fn every_suffix_starts_as_the_fast_test_expects() {
+        for (british, _) in SPELLING_SUFFIXES {
+            assert!((3..=8).contains(&british.len()), "{british}");
+            assert!(
+                british.starts_with("is")
+                    || british.starts_with("ys")
+                    || british.starts_with("our"),
+                "{british}"
+            );
         }
     }
 

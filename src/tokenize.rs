@@ -14,7 +14,7 @@
 use unicode_segmentation::{UnicodeSegmentation, UnicodeWordIndices};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use crate::normalize::{is_drop_cap_split, normalize_word, NormalizeOptions};
+use crate::normalize::{is_drop_cap_split, normalize_word, spelling_fold, NormalizeOptions};
 
 /// Seed of the word hash. Part of the on-disk/cross-run contract: changing it
 /// changes every shingle, signature and band key.
@@ -200,6 +200,8 @@ pub struct Tokenizer {
     scratch: String,
     joined: String,
     spans: Vec<(u32, u32)>,
+    /// An all-ASCII text lowercased in one pass (see `for_each_word`).
+    lower: String,
 }
 
 impl Tokenizer {
@@ -210,6 +212,7 @@ impl Tokenizer {
             scratch: String::new(),
             joined: String::new(),
             spans: Vec::new(),
+            lower: String::new(),
         }
     }
 
@@ -223,12 +226,22 @@ impl Tokenizer {
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
         spans.extend(segment(text).map(|(start, w)| (start as u32, (start + w.len()) as u32)));
+        // ASCII is its own NFKC form, so an all-ASCII text (most English
+        // news) is lowercased once, whole, and its words normalized as
+        // slices of that copy: no per-word copy unless a spelling folds.
+        let ascii = text.is_ascii();
+        if ascii {
+            self.lower.clear();
+            self.lower.push_str(text);
+            self.lower.make_ascii_lowercase();
+        }
         let mut prev_end = 0usize;
         let mut i = 0;
         while i < spans.len() {
             let (start, mut end) = (spans[i].0 as usize, spans[i].1 as usize);
             let word = &text[start..end];
             let mut source = word;
+            let mut rejoined = false;
             // A drop cap is one letter: test that before the full check.
             if word.len() <= 4 && word.chars().nth(1).is_none() {
                 if let Some(&(next_start, next_end)) = spans.get(i + 1) {
@@ -240,13 +253,27 @@ impl Tokenizer {
                         self.joined.push_str(word);
                         self.joined.push_str(next);
                         source = &self.joined;
+                        rejoined = true;
                         end = next_end;
                         i += 1;
                     }
                 }
             }
-            normalize_word(source, self.opts, &mut self.scratch);
-            f(start as u32, end as u32, &self.scratch);
+            if ascii && !rejoined {
+                let lower = &self.lower[start..end];
+                match spelling_fold(lower).filter(|_| self.opts.fold_spelling) {
+                    None => f(start as u32, end as u32, lower),
+                    Some((stem, american)) => {
+                        self.scratch.clear();
+                        self.scratch.push_str(&lower[..stem]);
+                        self.scratch.push_str(american);
+                        f(start as u32, end as u32, &self.scratch);
+                    }
+                }
+            } else {
+                normalize_word(source, self.opts, &mut self.scratch);
+                f(start as u32, end as u32, &self.scratch);
+            }
             prev_end = end;
             i += 1;
         }
@@ -381,6 +408,26 @@ mod tests {
             let fast: Vec<(usize, &str)> = segment(&text).collect();
             let reference: Vec<(usize, &str)> = text.unicode_word_indices().collect();
             proptest::prop_assert_eq!(fast, reference, "{:?}", text);
+        }
+
+        /// An all-ASCII text (lowercased whole) normalizes its words as any
+        /// other text does: a non-ASCII word appended sends the same words
+        /// down the general path.
+        #[test]
+        fn ascii_words_normalize_as_other_text_does(
+            words in proptest::collection::vec(proptest::sample::select(vec![
+                "Colour", "ORGANISING", "the", "R", "ussian", "four", "Analysed",
+                "isations", "hour", "Plan", "B", "favourite", "don't", "U.S.", "3.5",
+            ]), 0..30),
+            gaps in proptest::collection::vec(proptest::sample::select(vec![" ", "\n", "\n\n", ", "]), 30),
+        ) {
+            let text: String = words.iter().zip(&gaps).map(|(w, g)| format!("{w}{g}")).collect();
+            let mut fast = Vec::new();
+            Tokenizer::default().words(&text, &mut fast);
+            let mut general = Vec::new();
+            Tokenizer::default().words(&format!("{text}\n\nÉté"), &mut general);
+            general.pop();
+            proptest::prop_assert_eq!(fast, general, "{:?}", text);
         }
     }
 

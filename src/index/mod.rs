@@ -1054,7 +1054,8 @@ impl Index {
             })?;
         Ok(Some((
             record.id.to_owned(),
-            String::from_utf8_lossy(&text).into_owned(),
+            String::from_utf8(text)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         )))
     }
 }
