@@ -188,12 +188,21 @@ impl quick_cache::Weighter<u64, Arc<[u64]>> for BlockWeight {
 impl BlockCache {
     /// A cache holding about `bytes` of blocks.
     pub(super) fn new(bytes: usize) -> BlockCache {
-        // Blocks average about 1 KB.
-        let items = (bytes / 1024).max(16);
-        BlockCache(quick_cache::sync::Cache::with_weighter(
-            items,
-            bytes as u64,
+        // Blocks average about 1 KB. Many shards: every check looks up
+        // a hundred or more blocks, and concurrent checks on shared shard
+        // locks would bounce their cache lines between cores.
+        let options = quick_cache::OptionsBuilder::new()
+            .estimated_items_capacity((bytes / 1024).max(16))
+            .weight_capacity(bytes as u64)
+            .shards(256)
+            .build()
+            // `build` refuses only a missing capacity; both are set.
+            .expect("block cache options are complete");
+        BlockCache(quick_cache::sync::Cache::with_options(
+            options,
             BlockWeight,
+            Default::default(),
+            Default::default(),
         ))
     }
 }
