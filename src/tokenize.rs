@@ -216,6 +216,11 @@ impl Tokenizer {
         }
     }
 
+    /// The normalization this tokenizer applies.
+    pub fn options(&self) -> NormalizeOptions {
+        self.opts
+    }
+
     /// Calls `f(start, end, normalized)` for every word of `text`, in order.
     ///
     /// Texts longer than `u32::MAX` bytes are the caller's to refuse (the

@@ -1116,8 +1116,19 @@ fn doc_units(p: &IndexParams, text: &str) -> (DocUnits, Vec<u64>) {
 /// Just the words and units of a text (aligning a passage candidate, whose
 /// paragraphs need no fingerprints).
 fn words_and_units(p: &IndexParams, text: &str) -> DocUnits {
-    let mut words: Vec<Word> = Vec::new();
-    Tokenizer::new(p.normalize()).words(text, &mut words);
+    thread_local! {
+        // A thread's tokenizer keeps its buffers (a lowercased copy of the
+        // text, word spans) from one document to the next.
+        static TOKENIZER: std::cell::RefCell<Tokenizer> = std::cell::RefCell::default();
+    }
+    let mut words: Vec<Word> = Vec::with_capacity(text.len() / 5);
+    TOKENIZER.with(|t| {
+        let mut t = t.borrow_mut();
+        if t.options() != p.normalize() {
+            *t = Tokenizer::new(p.normalize());
+        }
+        t.words(text, &mut words);
+    });
     let units = units(text, &words, PassageOptions::default().units);
     DocUnits { words, units }
 }
