@@ -208,8 +208,8 @@ struct UnitPair {
 /// two agree.
 pub struct PassageProbe<'a> {
     doc: &'a DocUnits,
-    /// The probe's (anchor, unit index) pairs, sorted and unique.
-    anchors: Vec<(u64, u32)>,
+    /// The probe's units by anchor (each unit once per anchor).
+    anchors: AHashMap<u64, Vec<u32>>,
     opts: PassageOptions,
     aligner: Aligner,
 }
@@ -230,7 +230,7 @@ impl<'a> PassageProbe<'a> {
     /// `opts.known_boilerplate` are not used (leave out boilerplate units
     /// before calling, as the gate does).
     pub fn new(doc: &'a DocUnits, opts: &PassageOptions) -> Self {
-        let mut anchors: Vec<(u64, u32)> = Vec::new();
+        let mut anchors: AHashMap<u64, Vec<u32>> = AHashMap::new();
         let mut hashes = Vec::new();
         for (u, unit) in doc.units.iter().enumerate() {
             hashes.clear();
@@ -239,10 +239,14 @@ impl<'a> PassageProbe<'a> {
                     .iter()
                     .map(|w| w.hash),
             );
-            anchors.extend(window_anchors(&hashes, opts.anchor_words).map(|a| (a, u as u32)));
+            for a in window_anchors(&hashes, opts.anchor_words) {
+                let units = anchors.entry(a).or_default();
+                // Units are visited in order: a repeat is the last one.
+                if units.last() != Some(&(u as u32)) {
+                    units.push(u as u32);
+                }
+            }
         }
-        anchors.sort_unstable();
-        anchors.dedup();
         PassageProbe {
             doc,
             anchors,
@@ -271,9 +275,8 @@ impl<'a> PassageProbe<'a> {
             // A unit repeating an anchor counts it once.
             mine.sort_unstable();
             mine.dedup();
-            for &a in &mine {
-                let from = self.anchors.partition_point(|&(x, _)| x < a);
-                for &(_, u) in self.anchors[from..].iter().take_while(|&&(x, _)| x == a) {
+            for a in &mine {
+                for &u in self.anchors.get(a).into_iter().flatten() {
                     hits.push((u64::from(u) << 32) | u64::from(na + v as u32));
                 }
             }

@@ -160,6 +160,42 @@ impl<'a> Segments<'a> {
     }
 }
 
+/// The words of an all-ASCII text as byte ranges, appended to `out`:
+/// exactly what [`segment`] yields for it (a property test checks it), in
+/// one tight loop rather than an iterator's steps.
+fn ascii_spans(bytes: &[u8], out: &mut Vec<(u32, u32)>) {
+    let class = |i: usize| ASCII_CLASS[bytes[i] as usize];
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
+        if class(i) & WORD == 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        loop {
+            while i < n && class(i) & WORD != 0 {
+                i += 1;
+            }
+            // WB6/7: letter (: . ') letter; WB11/12: digit (, ; . ') digit.
+            if i + 1 < n {
+                let (prev, mid, next) = (class(i - 1), class(i), class(i + 1));
+                if (prev & next & ALPHA != 0 && mid & MID_LETTER != 0)
+                    || (prev & next & DIGIT != 0 && mid & MID_NUM != 0)
+                {
+                    i += 1;
+                    continue;
+                }
+            }
+            break;
+        }
+        // A run of underscores alone is not a word.
+        if bytes[start] != b'_' || bytes[start..i].iter().any(u8::is_ascii_alphanumeric) {
+            out.push((start as u32, i as u32));
+        }
+    }
+}
+
 const WORD: u8 = 1;
 const ALPHA: u8 = 2;
 const DIGIT: u8 = 4;
@@ -230,11 +266,15 @@ impl Tokenizer {
         // access for the drop-cap look-ahead.
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
-        spans.extend(segment(text).map(|(start, w)| (start as u32, (start + w.len()) as u32)));
+        let ascii = text.is_ascii();
+        if ascii {
+            ascii_spans(text.as_bytes(), &mut spans);
+        } else {
+            spans.extend(segment(text).map(|(start, w)| (start as u32, (start + w.len()) as u32)));
+        }
         // ASCII is its own NFKC form, so an all-ASCII text (most English
         // news) is lowercased once, whole, and its words normalized as
         // slices of that copy: no per-word copy unless a spelling folds.
-        let ascii = text.is_ascii();
         if ascii {
             self.lower.clear();
             self.lower.push_str(text);
@@ -413,6 +453,18 @@ mod tests {
             let fast: Vec<(usize, &str)> = segment(&text).collect();
             let reference: Vec<(usize, &str)> = text.unicode_word_indices().collect();
             proptest::prop_assert_eq!(fast, reference, "{:?}", text);
+        }
+
+        /// The all-ASCII scanner finds what `segment` finds.
+        #[test]
+        fn ascii_spans_match_segment(text in tricky_text()) {
+            let text: String = text.chars().filter(char::is_ascii).collect();
+            let mut spans = Vec::new();
+            ascii_spans(text.as_bytes(), &mut spans);
+            let reference: Vec<(u32, u32)> = segment(&text)
+                .map(|(start, w)| (start as u32, (start + w.len()) as u32))
+                .collect();
+            proptest::prop_assert_eq!(spans, reference, "{:?}", text);
         }
 
         /// An all-ASCII text (lowercased whole) normalizes its words as any
