@@ -128,8 +128,12 @@ pub fn fold_spelling(word: &mut String) {
 /// What [`fold_spelling`] would do to `word`: keep its first `stem` bytes
 /// and append `american`; `None` when it leaves the word alone.
 pub fn spelling_fold(word: &str) -> Option<(usize, &'static str)> {
-    // Every British suffix ends in one of these letters: a cheap first test
-    // for the hot path.
+    // A fold needs a stem and a suffix of at least 3 bytes each: most
+    // words are shorter. Then every British suffix ends in one of these
+    // letters: a cheap second test for the hot path.
+    if word.len() < MIN_STEM + 3 {
+        return None;
+    }
     if !matches!(
         word.as_bytes().last(),
         Some(b'e' | b's' | b'g' | b'd' | b'r' | b'y' | b'n' | b'l')
@@ -142,7 +146,7 @@ pub fn spelling_fold(word: &str) -> Option<(usize, &'static str)> {
     let b = word.as_bytes();
     let starts_suffix =
         |p: usize| matches!(&b[p..], [b'i' | b'y', b's', ..] | [b'o', b'u', b'r', ..]);
-    if !(b.len().saturating_sub(8)..b.len().saturating_sub(2)).any(starts_suffix) {
+    if !(b.len().saturating_sub(8).max(MIN_STEM)..b.len() - 2).any(starts_suffix) {
         return None;
     }
     if !word.bytes().all(|b| b.is_ascii_lowercase()) {
