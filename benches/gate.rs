@@ -170,6 +170,12 @@ fn main() {
         stats.file_bytes as f64 / stats.documents as f64,
         (stats.file_bytes - stats.text_bytes) as f64 / stats.documents as f64
     );
+    println!(
+        "index on disk:         {:.1} MB = {:.0} bytes/article; {:.0} bytes/article without the stored text",
+        stats.disk_bytes as f64 / 1e6,
+        stats.disk_bytes as f64 / stats.documents as f64,
+        (stats.disk_bytes.saturating_sub(stats.text_bytes)) as f64 / stats.documents as f64
+    );
     let tables: u64 = stats.table_bytes.iter().map(|t| t.1).sum();
     println!(
         "index tables:          {:.0} bytes/article; {:.0} without the stored text ({})",

@@ -653,6 +653,12 @@ fn stats(path: &Path, format: StatsFormat) -> Result<()> {
                 per_doc(s.file_bytes),
                 per_doc(s.file_bytes.saturating_sub(s.text_bytes))
             );
+            println!(
+                "  on disk           {} bytes ({:.0} per document, {:.0} without text)",
+                s.disk_bytes,
+                per_doc(s.disk_bytes),
+                per_doc(s.disk_bytes.saturating_sub(s.text_bytes))
+            );
             let p = &s.params;
             println!(
                 "  parameters        threshold {}, {}-word shingles, {} values ({} bands × {} rows), fold spelling {}, {}",

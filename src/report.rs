@@ -506,6 +506,7 @@ pub fn index_stats_json(stats: &IndexStats) -> String {
         "segments": stats.segments,
         "text_bytes": stats.text_bytes,
         "file_bytes": stats.file_bytes,
+        "disk_bytes": stats.disk_bytes,
         "table_bytes": stats.table_bytes.iter().map(|(k, v)| (k.to_string(), *v)).collect::<std::collections::BTreeMap<String, u64>>(),
         "params": stats.params,
     })

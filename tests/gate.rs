@@ -87,7 +87,15 @@ fn check_gives_verdicts_and_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("i.redb");
     assert!(build(&index, &[DATA], &[]).status.success());
-    assert_eq!(stats(&index)["documents"], 8);
+    let s = stats(&index);
+    assert_eq!(s["documents"], 8);
+    // The file's size and what it occupies on disk (allocated blocks,
+    // fewer where redb grew the file without writing its tail).
+    let (file, disk) = (
+        s["file_bytes"].as_u64().unwrap(),
+        s["disk_bytes"].as_u64().unwrap(),
+    );
+    assert!(disk > 0 && disk <= file, "disk {disk}, file {file}");
 
     // A near-duplicate: exit 1, the admitted copies named, most similar first.
     let out = run(&[

@@ -312,6 +312,10 @@ pub struct IndexStats {
     /// Size of the index file (redb grows it in large steps, so this is
     /// an upper bound).
     pub file_bytes: u64,
+    /// What the file occupies on disk: its allocated blocks, less than
+    /// `file_bytes` where redb grew the file without writing its tail (on
+    /// platforms that do not say, `file_bytes`).
+    pub disk_bytes: u64,
     /// Bytes the tables use: stored data, B-tree metadata and
     /// fragmentation, per table (`docs`, `ids`, `bands`, `anchors`, `units`,
     /// and `segments` for the segments' blocks and descriptors).
@@ -844,6 +848,7 @@ impl Index {
             segments: segs.len() as u64,
             text_bytes,
             file_bytes: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
+            disk_bytes: std::fs::metadata(&self.path).map_or(0, |m| disk_bytes(&m)),
             table_bytes,
             params: self.params.clone(),
         })
@@ -1058,6 +1063,21 @@ impl Index {
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         )))
     }
+}
+
+/// The bytes a file occupies on disk.
+#[cfg(unix)]
+fn disk_bytes(m: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    // `blocks` counts 512-byte units whatever the file system's block size.
+    m.blocks() * 512
+}
+
+/// The bytes a file occupies on disk: its length where the platform does
+/// not say.
+#[cfg(not(unix))]
+fn disk_bytes(m: &std::fs::Metadata) -> u64 {
+    m.len()
 }
 
 /// Everything the gate needs of one text, computed as `scan` does.
