@@ -182,8 +182,9 @@ struct JudgeArgs {
     /// `scan --boilerplate`.
     #[arg(long, value_name = "FILE")]
     boilerplate: Vec<PathBuf>,
-    /// Memory for the index's page cache (a server over a large index
-    /// answers faster when the postings fit: about 1.7 KB per article).
+    /// Memory for the index's caches, half for redb's pages and half for
+    /// decoded postings (a server over a large index answers faster when
+    /// the postings fit: give it about 4 KB per article).
     #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size)]
     cache: u64,
 }

@@ -441,11 +441,13 @@ impl Index {
         Self::open_with_cache(path, DEFAULT_CACHE_BYTES)
     }
 
-    /// [`Index::open`] with a page cache of `cache_bytes` (default
-    /// [`DEFAULT_CACHE_BYTES`]). Checks read a few blocks of postings and
-    /// the texts of a few candidates each, scattered over the file; a
-    /// server whose cache holds the postings (about 1.7 KB per article)
-    /// and the often-read texts answers without system calls.
+    /// [`Index::open`] with `cache_bytes` of memory for caches (default
+    /// [`DEFAULT_CACHE_BYTES`]): half for redb's page cache, half for
+    /// decoded posting blocks. Checks read a hundred or more blocks of
+    /// postings and the texts of a few candidates each, scattered over the
+    /// file; a server whose caches hold the postings (about 1.7 KB per
+    /// article, so `2 × 1.7 KB` per article of `cache_bytes`) and the
+    /// often-read texts answers without system calls.
     pub fn open_with_cache(path: &Path, cache_bytes: usize) -> Result<Index, Error> {
         if !path.exists() {
             return Err(Error::NotFound(path.to_path_buf()));
