@@ -1184,10 +1184,22 @@ fn winnow(words: &[Word], anchor_words: usize, out: &mut Vec<u64>) {
         out.extend(anchors.iter().min());
         return;
     }
-    for w in anchors.windows(WINNOW) {
-        if let Some(&m) = w.iter().min() {
-            if out.last() != Some(&m) {
-                out.push(m);
+    // Window minima by a monotone queue (indices of increasing anchors):
+    // one pass instead of a scan of every window.
+    let mut queue: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    for (i, &a) in anchors.iter().enumerate() {
+        while queue.back().is_some_and(|&j| anchors[j] >= a) {
+            queue.pop_back();
+        }
+        queue.push_back(i);
+        if queue.front().is_some_and(|&j| j + WINNOW <= i) {
+            queue.pop_front();
+        }
+        if i + 1 >= WINNOW {
+            if let Some(&j) = queue.front() {
+                if out.last() != Some(&anchors[j]) {
+                    out.push(anchors[j]);
+                }
             }
         }
     }
@@ -1679,6 +1691,41 @@ mod tests {
     fn duplicates(index: &Index, d: &Document) -> Vec<String> {
         let v = index.check(d).unwrap();
         v.duplicate_of.into_iter().map(|d| d.id).collect()
+    }
+
+    proptest::proptest! {
+        /// Winnowing keeps, of every window of WINNOW anchors, the
+        /// smallest (consecutive repeats once), then the bottom-k.
+        #[test]
+        fn winnowing_keeps_every_window_minimum(
+            hashes in proptest::collection::vec(0u64..6, 0..60),
+            before in proptest::option::of(0u64..u64::MAX),
+        ) {
+            let words: Vec<Word> = hashes
+                .iter()
+                .map(|&hash| Word { start: 0, end: 0, hash })
+                .collect();
+            let mut got: Vec<u64> = before.into_iter().collect();
+            winnow(&words, 4, &mut got);
+            let mut want: Vec<u64> = before.into_iter().collect();
+            let n = 4.min(hashes.len()).max(1);
+            let anchors: Vec<u64> = hashes.windows(n).map(anchor_hash).collect();
+            if anchors.len() <= WINNOW {
+                want.extend(anchors.iter().min());
+            } else {
+                for w in anchors.windows(WINNOW) {
+                    let m = *w.iter().min().unwrap();
+                    if want.last() != Some(&m) {
+                        want.push(m);
+                    }
+                }
+                let mut sorted = anchors.clone();
+                sorted.sort_unstable();
+                sorted.dedup();
+                want.extend(sorted.into_iter().take(BOTTOM_K));
+            }
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 
     #[test]
