@@ -10,6 +10,10 @@
 //! The drop-cap artefact ("R" / "ussian …") is repaired here, because it is
 //! the one normalization that needs the whitespace between two words: the
 //! two pieces become one word whose span covers both.
+//!
+//! An all-ASCII text takes a faster road to the same words: one loop finds
+//! them ([`segment`]'s ASCII rules), the text is lowercased once, and words
+//! are normalized as slices of that copy.
 
 use unicode_segmentation::{UnicodeSegmentation, UnicodeWordIndices};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
