@@ -12,7 +12,7 @@
 //! | `bands` | band key → doc keys (multimap) | near-duplicate candidates (LSH) |
 //! | `anchors` | winnowed passage anchor → doc keys (multimap) | reposted-passage candidates |
 //! | `units` | paragraph fingerprint → change in its number of documents | boilerplate by frequency |
-//! | `segments`, `blocks` | immutable sorted runs of band, anchor and paragraph-count postings ([`segment`]) | bulk loads without a B-tree insert per posting |
+//! | `segments`, `blocks` | immutable sorted runs of band, anchor and paragraph-count postings (`segment.rs`) | bulk loads without a B-tree insert per posting |
 //! | `meta` | `params` → JSON, `next_key` | refuse incompatible parameters; document keys are never reused |
 //!
 //! Single admits insert postings into the `bands`, `anchors` and `units`
