@@ -615,10 +615,12 @@ impl Index {
                     }
                 }
             });
-            // Batches commit without waiting for the disk (a killed
-            // process loses nothing the OS has; a power cut may lose the
-            // last batches, never half of one), then one durable commit
-            // makes them all durable before this returns.
+            // Batches commit with redb's `Eventual` durability (a write
+            // barrier on macOS; on Linux redb syncs each commit anyway,
+            // which overlaps with fingerprinting: committing without a
+            // sync measured no faster), then one durable commit makes
+            // them all durable before this returns. A killed process or a
+            // power cut leaves whole batches, never half of one.
             let writer = scope.spawn(move || -> Result<usize, Error> {
                 let mut stored = 0;
                 let mut outcome = Ok(());
