@@ -233,12 +233,7 @@ impl<'a> PassageProbe<'a> {
         let mut anchors: AHashMap<u64, Vec<u32>> = AHashMap::new();
         let mut hashes = Vec::new();
         for (u, unit) in doc.units.iter().enumerate() {
-            hashes.clear();
-            hashes.extend(
-                doc.words[unit.start as usize..unit.end as usize]
-                    .iter()
-                    .map(|w| w.hash),
-            );
+            unit_hashes(doc, unit, &mut hashes);
             for a in window_anchors(&hashes, opts.anchor_words) {
                 let units = anchors.entry(a).or_default();
                 // Units are visited in order: a repeat is the last one.
@@ -264,12 +259,7 @@ impl<'a> PassageProbe<'a> {
         let mut mine: Vec<u64> = Vec::new();
         let mut hashes = Vec::new();
         for (v, unit) in other.units.iter().enumerate() {
-            hashes.clear();
-            hashes.extend(
-                other.words[unit.start as usize..unit.end as usize]
-                    .iter()
-                    .map(|w| w.hash),
-            );
+            unit_hashes(other, unit, &mut hashes);
             mine.clear();
             mine.extend(window_anchors(&hashes, self.opts.anchor_words));
             // A unit repeating an anchor counts it once.
@@ -286,17 +276,7 @@ impl<'a> PassageProbe<'a> {
         }
         hits.sort_unstable();
         let docs = [self.doc, other];
-        let units: Vec<UnitRef> = docs
-            .iter()
-            .enumerate()
-            .flat_map(|(d, doc)| {
-                doc.units.iter().enumerate().map(move |(i, &unit)| UnitRef {
-                    doc: d as u32,
-                    index: i as u32,
-                    unit,
-                })
-            })
-            .collect();
+        let units = unit_refs(&docs);
         let aligned: Vec<UnitPair> = hits
             .chunk_by(|x, y| x == y)
             .filter(|run| run.len() >= self.opts.min_shared_anchors)
@@ -329,6 +309,34 @@ impl<'a> PassageProbe<'a> {
         })
         .collect()
     }
+}
+
+/// Every unit of `docs`, numbered globally in document order.
+fn unit_refs<D: std::borrow::Borrow<DocUnits>>(docs: &[D]) -> Vec<UnitRef> {
+    docs.iter()
+        .enumerate()
+        .flat_map(|(d, doc)| {
+            doc.borrow()
+                .units
+                .iter()
+                .enumerate()
+                .map(move |(i, &unit)| UnitRef {
+                    doc: d as u32,
+                    index: i as u32,
+                    unit,
+                })
+        })
+        .collect()
+}
+
+/// Replaces `out` with the word hashes of `unit` of `doc`.
+fn unit_hashes(doc: &DocUnits, unit: &Unit, out: &mut Vec<u64>) {
+    out.clear();
+    out.extend(
+        doc.words[unit.start as usize..unit.end as usize]
+            .iter()
+            .map(|w| w.hash),
+    );
 }
 
 /// The anchors of one unit's word hashes: one per window of `n` words (the
@@ -382,17 +390,7 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
         *family_size.entry(f).or_default() += 1;
     }
 
-    let units: Vec<UnitRef> = docs
-        .iter()
-        .enumerate()
-        .flat_map(|(d, doc)| {
-            doc.units.iter().enumerate().map(move |(i, &unit)| UnitRef {
-                doc: d as u32,
-                index: i as u32,
-                unit,
-            })
-        })
-        .collect();
+    let units = unit_refs(docs);
     let hashes_of = |u: &UnitRef| -> Vec<u64> {
         docs[u.doc as usize].words[u.unit.start as usize..u.unit.end as usize]
             .iter()

@@ -124,65 +124,44 @@ impl<'a> Segments<'a> {
     /// The next word in the current ASCII chunk, or `None` when the chunk
     /// is used up.
     fn next_ascii(&mut self, bytes: &'a [u8]) -> Option<(usize, &'a str)> {
-        let end = self.chunk_end;
-        let class = |i: usize| ASCII_CLASS[bytes[i] as usize];
-        let mut i = self.pos;
-        loop {
-            i += bytes[i..end]
-                .iter()
-                .position(|&b| ASCII_CLASS[b as usize] & WORD != 0)
-                .unwrap_or(end - i);
-            if i >= end {
+        match next_ascii_word(bytes, self.pos, self.chunk_end) {
+            Some((start, end)) => {
                 self.pos = end;
-                return None;
-            }
-            let start = i;
-            loop {
-                i += bytes[i..end]
-                    .iter()
-                    .position(|&b| ASCII_CLASS[b as usize] & WORD == 0)
-                    .unwrap_or(end - i);
-                // WB6/7: letter (: . ') letter; WB11/12: digit (, ; . ') digit.
-                if i + 1 < end {
-                    let (prev, mid, next) = (class(i - 1), class(i), class(i + 1));
-                    if (prev & next & ALPHA != 0 && mid & MID_LETTER != 0)
-                        || (prev & next & DIGIT != 0 && mid & MID_NUM != 0)
-                    {
-                        i += 1;
-                        continue;
-                    }
-                }
-                break;
-            }
-            // A run of underscores alone is not a word.
-            if bytes[start] != b'_' || bytes[start..i].iter().any(u8::is_ascii_alphanumeric) {
-                self.pos = i;
                 // The chunk is ASCII, so any byte range is valid UTF-8.
-                return Some((start, &self.text[start..i]));
+                Some((start, &self.text[start..end]))
+            }
+            None => {
+                self.pos = self.chunk_end;
+                None
             }
         }
     }
 }
 
-/// The words of an all-ASCII text as byte ranges, appended to `out`:
-/// exactly what [`segment`] yields for it (a property test checks it), in
-/// one tight loop rather than an iterator's steps.
-fn ascii_spans(bytes: &[u8], out: &mut Vec<(u32, u32)>) {
+/// The first word of the ASCII bytes `bytes[from..end]`, as a byte range,
+/// by the UAX #29 rules ASCII can trigger; `None` when there is none.
+#[inline]
+fn next_ascii_word(bytes: &[u8], from: usize, end: usize) -> Option<(usize, usize)> {
+    // Cut to `end` first: indices below the slice's own length need no
+    // bounds checks in the loops.
+    let bytes = &bytes[..end];
+    let end = bytes.len();
     let class = |i: usize| ASCII_CLASS[bytes[i] as usize];
-    let n = bytes.len();
-    let mut i = 0;
-    while i < n {
-        if class(i) & WORD == 0 {
+    let mut i = from;
+    loop {
+        while i < end && class(i) & WORD == 0 {
             i += 1;
-            continue;
+        }
+        if i >= end {
+            return None;
         }
         let start = i;
         loop {
-            while i < n && class(i) & WORD != 0 {
+            while i < end && class(i) & WORD != 0 {
                 i += 1;
             }
             // WB6/7: letter (: . ') letter; WB11/12: digit (, ; . ') digit.
-            if i + 1 < n {
+            if i + 1 < end {
                 let (prev, mid, next) = (class(i - 1), class(i), class(i + 1));
                 if (prev & next & ALPHA != 0 && mid & MID_LETTER != 0)
                     || (prev & next & DIGIT != 0 && mid & MID_NUM != 0)
@@ -195,8 +174,19 @@ fn ascii_spans(bytes: &[u8], out: &mut Vec<(u32, u32)>) {
         }
         // A run of underscores alone is not a word.
         if bytes[start] != b'_' || bytes[start..i].iter().any(u8::is_ascii_alphanumeric) {
-            out.push((start as u32, i as u32));
+            return Some((start, i));
         }
+    }
+}
+
+/// The words of an all-ASCII text as byte ranges, appended to `out`:
+/// exactly what [`segment`] yields for it, in one loop rather than an
+/// iterator's steps.
+fn ascii_spans(bytes: &[u8], out: &mut Vec<(u32, u32)>) {
+    let mut from = 0;
+    while let Some((start, end)) = next_ascii_word(bytes, from, bytes.len()) {
+        out.push((start as u32, end as u32));
+        from = end;
     }
 }
 

@@ -611,20 +611,22 @@ mod tests {
         v
     }
 
+    /// The range of posting `p`'s key, and the postings of `all` in it.
+    fn of_key(all: &[u64], p: u64) -> (std::ops::RangeInclusive<u64>, Vec<u64>) {
+        let key = p & !u64::from(u32::MAX)..=p | u64::from(u32::MAX);
+        let postings = all.iter().copied().filter(|q| key.contains(q)).collect();
+        (key, postings)
+    }
+
     #[test]
     fn lookups_find_exactly_the_postings_of_a_key() {
         let (_d, db) = db();
         let bands = postings(5000, 1, 0);
         write_runs(&db, [bands.clone(), vec![], vec![]]);
         for &p in bands.iter().step_by(37) {
-            let base = p & !u64::from(u32::MAX);
-            let want: Vec<u64> = bands
-                .iter()
-                .copied()
-                .filter(|q| q & !u64::from(u32::MAX) == base)
-                .collect();
-            assert_eq!(all(&db, Kind::Bands, base..=base | 0xFFFF_FFFF), want);
-            assert!(all(&db, Kind::Anchors, base..=base | 0xFFFF_FFFF).is_empty());
+            let (key, want) = of_key(&bands, p);
+            assert_eq!(all(&db, Kind::Bands, key.clone()), want);
+            assert!(all(&db, Kind::Anchors, key).is_empty());
         }
     }
 
@@ -664,13 +666,8 @@ mod tests {
         drop(txn);
         // Lookups in the merged segment find each key's postings.
         for &p in want.iter().step_by(53) {
-            let base = p & !u64::from(u32::MAX);
-            let of_key: Vec<u64> = want
-                .iter()
-                .copied()
-                .filter(|q| q & !u64::from(u32::MAX) == base)
-                .collect();
-            assert_eq!(all(&db, Kind::Anchors, base..=base | 0xFFFF_FFFF), of_key);
+            let (key, postings) = of_key(&want, p);
+            assert_eq!(all(&db, Kind::Anchors, key), postings);
         }
     }
 
