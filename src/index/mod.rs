@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use ahash::AHashMap;
 use rayon::prelude::*;
-use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -383,9 +383,16 @@ pub struct Index {
 }
 
 fn db_err(path: &Path, e: impl Into<redb::Error>) -> Error {
+    let message = match e.into() {
+        redb::Error::UpgradeRequired(v) => format!(
+            "written by an older reprint (redb file format {v}); \
+             rebuild it with `reprint index build`"
+        ),
+        e => e.to_string(),
+    };
     Error::Index {
         path: path.to_path_buf(),
-        message: e.into().to_string(),
+        message,
     }
 }
 
@@ -615,28 +622,18 @@ impl Index {
                     }
                 }
             });
-            // Batches commit with redb's `Eventual` durability (a write
-            // barrier on macOS; on Linux redb syncs each commit anyway,
-            // which overlaps with fingerprinting: committing without a
-            // sync measured no faster), then one durable commit makes
-            // them all durable before this returns. A killed process or a
-            // power cut leaves whole batches, never half of one.
+            // Each batch is durable when its commit returns (a sync per
+            // batch, which overlaps with fingerprinting the next one:
+            // committing batches without one and syncing once at the end
+            // measured no faster, the writes then all waiting for the
+            // end). A killed process or a power cut leaves whole batches,
+            // never half of one.
             let writer = scope.spawn(move || -> Result<usize, Error> {
                 let mut stored = 0;
-                let mut outcome = Ok(());
                 for batch in store_rx {
-                    match self.store_with(&batch, replace, redb::Durability::Eventual) {
-                        Ok(n) => stored += n,
-                        Err(e) => {
-                            outcome = Err(e);
-                            break;
-                        }
-                    }
+                    stored += self.store(&batch, replace)?;
                 }
-                // Also after an error: the batches stored before it stay.
-                let txn = self.db.begin_write().map_err(|e| self.err(e))?;
-                txn.commit().map_err(|e| self.err(e))?;
-                outcome.map(|()| stored)
+                Ok(stored)
             });
             for docs in read_rx {
                 // A failed send means the writer stopped on an error, which
@@ -675,18 +672,8 @@ impl Index {
     /// Stores a prepared batch in one transaction (see
     /// [`Index::admit_batch`]).
     pub fn store(&self, batch: &PreparedBatch, replace: bool) -> Result<usize, Error> {
-        self.store_with(batch, replace, redb::Durability::Immediate)
-    }
-
-    fn store_with(
-        &self,
-        batch: &PreparedBatch,
-        replace: bool,
-        durability: redb::Durability,
-    ) -> Result<usize, Error> {
         let (ids, prepared) = (&batch.ids, &batch.prepared);
-        let mut txn = self.db.begin_write().map_err(|e| self.err(e))?;
-        txn.set_durability(durability);
+        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
         // Decide what to store, then insert table by table in key order:
         // sorted inserts keep redb's B-trees local and are several times
         // faster than interleaved ones.
