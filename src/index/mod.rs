@@ -56,7 +56,21 @@ use crate::units::{units, Unit};
 use segment::{BlockCache, Kind, Segment};
 
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+/// Document key → record: content hash, id and where the text is (see
+/// [`encode_record`]).
 const DOCS: TableDefinition<u64, &[u8]> = TableDefinition::new("docs");
+/// Text group (the key of its first document) → the LZ4 blocks of its
+/// documents' texts, one after another. A bulk batch packs consecutive
+/// documents into groups of up to [`GROUP_BYTES`]: one value a page instead
+/// of one per text, whose sizes fit redb's power-of-two pages badly (the
+/// docs table was half again the size of the texts it held) and each of
+/// which was a B-tree entry to write. A single admit's text is a group of
+/// its own. A group goes when its last document does.
+const TEXTS: TableDefinition<u64, &[u8]> = TableDefinition::new("texts");
+/// Bytes of texts a group holds at most (unless one text is larger): with
+/// its key and redb's leaf header, a 32 KiB page. A candidate's text is
+/// read with its group, a single page.
+const GROUP_BYTES: usize = 32 * 1024 - 64;
 const IDS: TableDefinition<&str, u64> = TableDefinition::new("ids");
 /// Postings: high 32 bits of a band key or anchor, then the document key,
 /// packed in a `u64` (see [`posting`]) → ().
@@ -107,7 +121,7 @@ fn check_capacity(last_key: u64) -> Result<(), redb::Error> {
 }
 
 /// Version of the on-disk layout; bumped when tables or encodings change.
-const FORMAT_VERSION: u32 = 4;
+const FORMAT_VERSION: u32 = 5;
 
 /// Winnowing window over a paragraph's anchors: the smallest anchor of every
 /// run of this many is stored, which guarantees a shared anchor for any
@@ -328,6 +342,7 @@ pub struct IndexStats {
 /// [`Index::store`].
 pub struct PreparedBatch {
     ids: Vec<String>,
+    /// Per article: its keys and its text, compressed.
     prepared: Vec<(Keys, Vec<u8>)>,
 }
 
@@ -655,12 +670,10 @@ impl Index {
             .par_iter()
             .map(|d| {
                 let fp = fingerprint_text(&self.params, &d.text);
-                let record = encode_record(
-                    &d.id,
-                    fp.content_hash,
-                    &lz4_flex::compress_prepend_size(d.text.as_bytes()),
-                );
-                (Keys::of(fp), record)
+                (
+                    Keys::of(fp),
+                    lz4_flex::compress_prepend_size(d.text.as_bytes()),
+                )
             })
             .collect();
         PreparedBatch {
@@ -784,7 +797,8 @@ impl Index {
             return Ok(None);
         };
         let docs = txn.open_table(DOCS).map_err(|e| self.err(e))?;
-        Ok(self.load(&docs, key)?.map(|(_, text)| text))
+        let texts = txn.open_table(TEXTS).map_err(|e| self.err(e))?;
+        Ok(self.load(&docs, &texts, key)?.map(|(_, text)| text))
     }
 
     /// Number of admitted articles (cheap).
@@ -806,8 +820,9 @@ impl Index {
         let mut text_bytes = 0u64;
         for entry in docs.iter().map_err(|e| self.err(e))? {
             let (_, v) = entry.map_err(|e| self.err(e))?;
-            text_bytes += decode_record(v.value()).map_or(0, |r| r.compressed.len() as u64);
+            text_bytes += decode_record(v.value()).map_or(0, |r| r.len);
         }
+        let texts = txn.open_table(TEXTS).map_err(|e| self.err(e))?;
         let ids = txn.open_table(IDS).map_err(|e| self.err(e))?;
         let bands = txn.open_table(BANDS).map_err(|e| self.err(e))?;
         let anchors = txn.open_table(ANCHORS).map_err(|e| self.err(e))?;
@@ -820,6 +835,7 @@ impl Index {
             |st: redb::TableStats| st.stored_bytes() + st.metadata_bytes() + st.fragmented_bytes();
         let table_bytes = vec![
             ("docs", size(docs.stats().map_err(|e| self.err(e))?)),
+            ("texts", size(texts.stats().map_err(|e| self.err(e))?)),
             ("ids", size(ids.stats().map_err(|e| self.err(e))?)),
             ("bands", size(bands.stats().map_err(|e| self.err(e))?)),
             ("anchors", size(anchors.stats().map_err(|e| self.err(e))?)),
@@ -891,7 +907,7 @@ impl Index {
             ShingleSet::from_hashes(fp.shingle_hashes.clone())
         };
         for key in candidates {
-            let Some((id, text)) = self.load(&t.docs, key)? else {
+            let Some((id, text)) = self.load(&t.docs, &t.texts, key)? else {
                 continue;
             };
             let jaccard = mine.jaccard(&shingle_set(p, &text));
@@ -1000,7 +1016,7 @@ impl Index {
             if aligned == MAX_PASSAGE_CANDIDATES {
                 break;
             }
-            let Some((id, text)) = self.load(&t.docs, key)? else {
+            let Some((id, text)) = self.load(&t.docs, &t.texts, key)? else {
                 continue;
             };
             aligned += 1;
@@ -1034,25 +1050,12 @@ impl Index {
     fn load(
         &self,
         docs: &impl ReadableTable<u64, &'static [u8]>,
+        texts: &impl ReadableTable<u64, &'static [u8]>,
         key: u64,
     ) -> Result<Option<(String, String)>, Error> {
-        let Some(v) = docs.get(key).map_err(|e| self.err(e))? else {
-            return Ok(None);
-        };
-        let record = decode_record(v.value()).ok_or_else(|| Error::Index {
-            path: self.path.clone(),
-            message: format!("corrupt record for document key {key}"),
-        })?;
-        let text =
-            lz4_flex::decompress_size_prepended(record.compressed).map_err(|e| Error::Index {
-                path: self.path.clone(),
-                message: format!("corrupt text for document {}: {e}", record.id),
-            })?;
-        Ok(Some((
-            record.id.to_owned(),
-            String::from_utf8(text)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        )))
+        Ok(read_stored(docs, texts, key)
+            .map_err(|e| self.err(e))?
+            .map(|s| (s.id, s.text)))
     }
 }
 
@@ -1305,6 +1308,7 @@ thread_local! {
 /// The tables a verdict reads, and the segments of the snapshot.
 struct Tables<D, I, B, A, U, K> {
     docs: D,
+    texts: D,
     ids: I,
     bands: B,
     anchors: A,
@@ -1417,6 +1421,7 @@ fn open_write_tables(txn: &redb::WriteTransaction) -> Result<WriteTables<'_>, re
     let segs = segment::list(&txn.open_table(segment::SEGMENTS)?)?;
     Ok(Tables {
         docs: txn.open_table(DOCS)?,
+        texts: txn.open_table(TEXTS)?,
         ids: txn.open_table(IDS)?,
         bands: txn.open_table(BANDS)?,
         anchors: txn.open_table(ANCHORS)?,
@@ -1445,6 +1450,7 @@ fn open_read_tables(
     let segs = segment::list(&txn.open_table(segment::SEGMENTS)?)?;
     Ok(Tables {
         docs: txn.open_table(DOCS)?,
+        texts: txn.open_table(TEXTS)?,
         ids: txn.open_table(IDS)?,
         bands: txn.open_table(BANDS)?,
         anchors: txn.open_table(ANCHORS)?,
@@ -1464,11 +1470,9 @@ fn insert(
 ) -> Result<(), redb::Error> {
     let key = allocate_keys(txn, 1)?;
     let mut t = open_write_tables(txn)?;
-    let record = encode_record(
-        &doc.id,
-        fp.content_hash,
-        &lz4_flex::compress_prepend_size(doc.text.as_bytes()),
-    );
+    let compressed = lz4_flex::compress_prepend_size(doc.text.as_bytes());
+    t.texts.insert(key, compressed.as_slice())?;
+    let record = encode_record(&doc.id, fp.content_hash, key, 0, compressed.len() as u64);
     t.docs.insert(key, record.as_slice())?;
     t.ids.insert(doc.id.as_str(), key)?;
     for &b in &fp.band_keys {
@@ -1508,9 +1512,36 @@ fn insert_sorted(
         .map(|(n, &i)| (first + n as u64, i))
         .collect();
     {
-        let mut table = txn.open_table(DOCS)?;
+        // Consecutive texts packed into groups, each keyed by its first
+        // document; both tables written in key order.
+        let mut records: Vec<Vec<u8>> = Vec::with_capacity(keyed.len());
+        let mut texts = txn.open_table(TEXTS)?;
+        let mut group: Vec<u8> = Vec::with_capacity(GROUP_BYTES);
+        let mut group_key = first;
         for &(key, i) in &keyed {
-            table.insert(key, prepared[i].1.as_slice())?;
+            let compressed = &prepared[i].1;
+            if !group.is_empty() && group.len() + compressed.len() > GROUP_BYTES {
+                texts.insert(group_key, group.as_slice())?;
+                group.clear();
+            }
+            if group.is_empty() {
+                group_key = key;
+            }
+            records.push(encode_record(
+                &ids[i],
+                prepared[i].0.content_hash,
+                group_key,
+                group.len() as u64,
+                compressed.len() as u64,
+            ));
+            group.extend_from_slice(compressed);
+        }
+        if !group.is_empty() {
+            texts.insert(group_key, group.as_slice())?;
+        }
+        let mut docs = txn.open_table(DOCS)?;
+        for (&(key, _), record) in keyed.iter().zip(&records) {
+            docs.insert(key, record.as_slice())?;
         }
     }
     {
@@ -1575,14 +1606,7 @@ fn remove_key(
     params: &IndexParams,
 ) -> Result<(), redb::Error> {
     let mut t = open_write_tables(txn)?;
-    let Some((id, text)) = ({
-        let v = t.docs.get(key)?;
-        v.and_then(|v| {
-            let r = decode_record(v.value())?;
-            let text = lz4_flex::decompress_size_prepended(r.compressed).ok()?;
-            Some((r.id.to_owned(), String::from_utf8_lossy(&text).into_owned()))
-        })
-    }) else {
+    let Some(Stored { id, text, group }) = read_stored(&t.docs, &t.texts, key)? else {
         return Ok(());
     };
     let fp = fingerprint_text(params, &text);
@@ -1606,35 +1630,92 @@ fn remove_key(
     }
     t.ids.remove(id.as_str())?;
     t.docs.remove(key)?;
+    // The group holds the texts of the documents keyed from it up to the
+    // next group; it goes with the last of them.
+    let next_group = t.texts.range(group + 1..)?.next().transpose()?;
+    let end = next_group.map_or(u64::MAX, |(k, _)| k.value());
+    if t.docs.range(group..end)?.next().is_none() {
+        t.texts.remove(group)?;
+    }
     Ok(())
 }
 
 struct Record<'a> {
     id: &'a str,
     content_hash: u64,
-    compressed: &'a [u8],
+    /// The text group holding the text, and where in it the text's LZ4
+    /// block is.
+    group: u64,
+    offset: u64,
+    len: u64,
 }
 
-/// Record layout: content hash (u64 LE), id length (u32 LE), id (UTF-8),
-/// LZ4 block with the text's length prepended.
-fn encode_record(id: &str, content_hash: u64, compressed: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(12 + id.len() + compressed.len());
-    out.extend_from_slice(&content_hash.to_le_bytes());
+/// Record layout: content hash, text group, offset and length of the
+/// text's LZ4 block in the group (u64 LE each), id length (u32 LE), id
+/// (UTF-8).
+fn encode_record(id: &str, content_hash: u64, group: u64, offset: u64, len: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(36 + id.len());
+    for n in [content_hash, group, offset, len] {
+        out.extend_from_slice(&n.to_le_bytes());
+    }
     out.extend_from_slice(&(id.len() as u32).to_le_bytes());
     out.extend_from_slice(id.as_bytes());
-    out.extend_from_slice(compressed);
     out
 }
 
 fn decode_record(bytes: &[u8]) -> Option<Record<'_>> {
-    let content_hash = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
-    let len = u32::from_le_bytes(bytes.get(8..12)?.try_into().ok()?) as usize;
-    let id = std::str::from_utf8(bytes.get(12..12 + len)?).ok()?;
+    let u64_at = |at: usize| -> Option<u64> {
+        Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
+    };
+    let len = u32::from_le_bytes(bytes.get(32..36)?.try_into().ok()?) as usize;
     Some(Record {
-        id,
-        content_hash,
-        compressed: bytes.get(12 + len..)?,
+        content_hash: u64_at(0)?,
+        group: u64_at(8)?,
+        offset: u64_at(16)?,
+        len: u64_at(24)?,
+        id: std::str::from_utf8(bytes.get(36..36 + len)?).ok()?,
     })
+}
+
+/// An article read back from the index.
+struct Stored {
+    id: String,
+    text: String,
+    /// The text group its text is in.
+    group: u64,
+}
+
+/// Reads back document `key` (`None`: no such document); a record or text
+/// that does not decode is [`redb::Error::Corrupted`].
+// See `open_write_tables`.
+#[allow(clippy::result_large_err)]
+fn read_stored(
+    docs: &impl ReadableTable<u64, &'static [u8]>,
+    texts: &impl ReadableTable<u64, &'static [u8]>,
+    key: u64,
+) -> Result<Option<Stored>, redb::Error> {
+    let Some(v) = docs.get(key)? else {
+        return Ok(None);
+    };
+    let corrupt = |what: String| redb::Error::Corrupted(what);
+    let r = decode_record(v.value())
+        .ok_or_else(|| corrupt(format!("unreadable record of document key {key}")))?;
+    let group = texts
+        .get(r.group)?
+        .ok_or_else(|| corrupt(format!("text group of document {} is missing", r.id)))?;
+    let block = usize::try_from(r.offset)
+        .ok()
+        .zip(usize::try_from(r.offset + r.len).ok())
+        .and_then(|(start, end)| group.value().get(start..end))
+        .ok_or_else(|| corrupt(format!("text of document {} is out of its group", r.id)))?;
+    let text = lz4_flex::decompress_size_prepended(block)
+        .map_err(|e| corrupt(format!("corrupt text of document {}: {e}", r.id)))?;
+    Ok(Some(Stored {
+        id: r.id.to_owned(),
+        group: r.group,
+        text: String::from_utf8(text)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    }))
 }
 
 #[cfg(test)]
@@ -1782,6 +1863,62 @@ mod tests {
         let s = index.stats().unwrap();
         assert_eq!(s.documents, 3);
         assert_eq!(s.band_entries, 3 * bands_per_doc);
+    }
+
+    /// Document id → its text group, and the number of groups.
+    fn groups(index: &Index) -> (Vec<(String, u64)>, u64) {
+        let txn = index.db.begin_read().unwrap();
+        let docs = txn.open_table(DOCS).unwrap();
+        let of: Vec<(String, u64)> = docs
+            .iter()
+            .unwrap()
+            .map(|e| {
+                let (_, v) = e.unwrap();
+                let r = decode_record(v.value()).unwrap();
+                (r.id.to_owned(), r.group)
+            })
+            .collect();
+        (of, txn.open_table(TEXTS).unwrap().len().unwrap())
+    }
+
+    #[test]
+    fn batch_texts_share_groups_and_a_group_goes_with_its_last_document() {
+        let (_dir, index) = index();
+        let docs: Vec<Document> = (0..40).map(|i| doc(&format!("d{i}"), i)).collect();
+        index.admit_batch(&docs, false).unwrap();
+        let (of, n) = groups(&index);
+        assert!(n > 1 && n < 40, "{n} groups for 40 texts");
+        for d in &docs {
+            assert_eq!(index.get(&d.id).unwrap().as_deref(), Some(d.text.as_str()));
+        }
+        // Remove the first group's documents one by one: the group stays
+        // (and its other texts read back) until the last of them goes.
+        let first: Vec<String> = of
+            .iter()
+            .filter(|(_, g)| *g == of[0].1)
+            .map(|(id, _)| id.clone())
+            .collect();
+        assert!(first.len() > 1);
+        for (k, id) in first.iter().enumerate() {
+            assert!(index.remove(std::slice::from_ref(id)).unwrap().is_empty());
+            let left = groups(&index).1;
+            if k + 1 < first.len() {
+                assert_eq!(left, n);
+                let next = &first[k + 1];
+                let text = &docs.iter().find(|d| &d.id == next).unwrap().text;
+                assert_eq!(index.get(next).unwrap().as_ref(), Some(text));
+            } else {
+                assert_eq!(left, n - 1);
+            }
+        }
+        // A single admit's text is a group of its own, gone with it.
+        index.admit(&doc("single", 99), Policy::default()).unwrap();
+        assert_eq!(groups(&index).1, n);
+        index.remove(&["single".into()]).unwrap();
+        assert_eq!(groups(&index).1, n - 1);
+        for d in docs.iter().filter(|d| !first.contains(&d.id)) {
+            assert_eq!(index.get(&d.id).unwrap().as_deref(), Some(d.text.as_str()));
+        }
     }
 
     #[test]
