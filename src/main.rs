@@ -618,8 +618,6 @@ fn build(args: BuildArgs) -> Result<()> {
     if let Some(b) = &bar {
         b.finish();
     }
-    // Each batch wrote a segment; one leaves checks one lookup per key.
-    index.merge_segments(false)?;
     if !args.quiet {
         for w in &warnings {
             eprintln!("reprint: warning: {w}");

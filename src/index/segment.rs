@@ -261,15 +261,19 @@ fn decode_block(bytes: &[u8]) -> Arc<[u64]> {
         .collect()
 }
 
-/// Writes sorted runs as blocks of a new segment `id` and records it.
-/// `runs[k]` must be sorted and unique.
+/// Writes sorted runs as a new segment `id`, one block per kind, and
+/// records it. `runs[k]` must be sorted and unique.
+///
+/// For a bulk batch, whose segment the load's final merge replaces with
+/// one of small blocks: three values to write and to drop instead of a
+/// thousand B-tree entries. Lookups in it still work — a whole run is read,
+/// then cached — for an index whose load was interrupted before its merge.
 // See `list`.
 #[allow(clippy::result_large_err)]
 pub(super) fn write(
     txn: &redb::WriteTransaction,
     id: u32,
-    runs: [&mut dyn Iterator<Item = u64>; 3],
-    sizes: [u64; 3],
+    runs: [&[u64]; 3],
 ) -> Result<Segment, redb::Error> {
     let mut blocks = txn.open_table(TableDefinition::<u64, &[u8]>::new(&table_name(id)))?;
     let mut seg = Segment {
@@ -279,11 +283,12 @@ pub(super) fn write(
     };
     for (k, run) in runs.into_iter().enumerate() {
         let kind = KINDS[k];
-        let bits = bits_for(sizes[k]);
+        // No prefix bits: one block.
+        let bits = 0;
         seg.bits[k] = bits;
-        let mut buf: Vec<u8> = Vec::with_capacity(BLOCK_TARGET as usize * 16);
+        let mut buf: Vec<u8> = Vec::with_capacity(run.len() * 8);
         let mut current: Option<u64> = None;
-        for p in run {
+        for &p in run {
             let pre = prefix(p, bits);
             if current != Some(pre) {
                 if let Some(c) = current {
@@ -329,6 +334,33 @@ fn drop_segment(txn: &redb::WriteTransaction, id: u32) -> Result<(), redb::Error
     Ok(())
 }
 
+/// One input of a merge: the postings of one kind of one segment, in
+/// order.
+trait Source {
+    /// The next posting, without taking it.
+    #[allow(clippy::result_large_err)]
+    fn peek(&mut self) -> Result<Option<u64>, redb::Error>;
+
+    /// Moves the postings whose top `bits` are `pre` (a run at the head)
+    /// to `out`.
+    #[allow(clippy::result_large_err)]
+    fn take_prefix(&mut self, pre: u64, bits: u8, out: &mut Vec<u64>) -> Result<(), redb::Error>;
+}
+
+/// Postings still in memory (the runs a bulk load just wrote).
+impl Source for &[u64] {
+    fn peek(&mut self) -> Result<Option<u64>, redb::Error> {
+        Ok(self.first().copied())
+    }
+
+    fn take_prefix(&mut self, pre: u64, bits: u8, out: &mut Vec<u64>) -> Result<(), redb::Error> {
+        let n = self.partition_point(|&p| prefix(p, bits) <= pre);
+        out.extend_from_slice(&self[..n]);
+        *self = &self[n..];
+        Ok(())
+    }
+}
+
 /// Every posting of one kind of one segment, in order, read from a
 /// snapshot block by block.
 struct Cursor {
@@ -349,9 +381,9 @@ impl Cursor {
             at: 0,
         })
     }
+}
 
-    /// The next posting, without taking it.
-    #[allow(clippy::result_large_err)]
+impl Source for Cursor {
     fn peek(&mut self) -> Result<Option<u64>, redb::Error> {
         while self.at == self.block.len() {
             let Some(entry) = self.blocks.next() else {
@@ -369,9 +401,6 @@ impl Cursor {
         Ok(Some(self.block[self.at]))
     }
 
-    /// Moves the postings whose top `bits` are `pre` (a run at the head)
-    /// to `out`.
-    #[allow(clippy::result_large_err)]
     fn take_prefix(&mut self, pre: u64, bits: u8, out: &mut Vec<u64>) -> Result<(), redb::Error> {
         while let Some(p) = self.peek()? {
             if prefix(p, bits) != pre {
@@ -415,7 +444,7 @@ fn sum_counts(entries: &mut Vec<u64>) {
 // See `list`.
 #[allow(clippy::result_large_err)]
 fn gather_chunks(
-    tables: &[redb::ReadOnlyTable<u64, &'static [u8]>],
+    from: Inputs<'_>,
     inputs: &[Segment],
     bits: [u8; 3],
     keep: &(dyn Fn(u64) -> bool + Sync),
@@ -424,10 +453,16 @@ fn gather_chunks(
 ) -> Result<(), redb::Error> {
     for kind in KINDS {
         let k = kind as usize;
-        let mut cursors = tables
-            .iter()
-            .map(|t| Cursor::new(t, kind))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut cursors: Vec<Box<dyn Source + '_>> = match from {
+            Inputs::Tables(tables) => tables
+                .iter()
+                .map(|t| Ok(Box::new(Cursor::new(t, kind)?) as Box<dyn Source>))
+                .collect::<Result<_, redb::Error>>()?,
+            Inputs::Memory(runs) => runs
+                .iter()
+                .map(|r| Box::new(r[k].as_slice()) as Box<dyn Source>)
+                .collect(),
+        };
         let total: u64 = inputs.iter().map(|s| s.counts[k]).sum();
         let chunk_bits = bits_for_target(total, chunk_target).min(bits[k]);
         loop {
@@ -460,9 +495,21 @@ fn gather_chunks(
     Ok(())
 }
 
+/// Where a merge reads its inputs' postings.
+#[derive(Clone, Copy)]
+enum Inputs<'a> {
+    /// From each input's table.
+    Tables(&'a [redb::ReadOnlyTable<u64, &'static [u8]>]),
+    /// From memory: each input's runs as [`write`] wrote them.
+    Memory(&'a [&'a [Vec<u64>; 3]]),
+}
+
 /// Merges `inputs` (segments committed in `snapshot`) into one new segment
 /// in `txn` and drops them; postings whose document `keep` refuses are left
-/// out. The caller commits `txn`.
+/// out. The caller commits `txn`. With `memory`, the runs each input was
+/// written from (in the order of `inputs`), which are then not read back
+/// from the file (reading a thousand segments back was most of a bulk
+/// load's final merge).
 ///
 /// Chunk by chunk (see [`gather_chunks`]), about a million postings at a
 /// time (bounded memory), read and sorted on one thread while this one
@@ -474,8 +521,9 @@ pub(super) fn merge(
     txn: &redb::WriteTransaction,
     inputs: &[Segment],
     keep: &(dyn Fn(u64) -> bool + Sync),
+    memory: Option<&[&[Vec<u64>; 3]]>,
 ) -> Result<Segment, redb::Error> {
-    merge_in_chunks(snapshot, txn, inputs, keep, CHUNK)
+    merge_in_chunks(snapshot, txn, inputs, keep, memory, CHUNK)
 }
 
 /// [`merge`], sorting about `chunk_target` postings at a time.
@@ -486,9 +534,13 @@ fn merge_in_chunks(
     txn: &redb::WriteTransaction,
     inputs: &[Segment],
     keep: &(dyn Fn(u64) -> bool + Sync),
+    memory: Option<&[&[Vec<u64>; 3]]>,
     chunk_target: u64,
 ) -> Result<Segment, redb::Error> {
-    let tables = open_read(snapshot, inputs)?;
+    let tables = match memory {
+        Some(_) => Vec::new(),
+        None => open_read(snapshot, inputs)?,
+    };
     let id = next_id(txn)?;
     let mut seg = Segment {
         id,
@@ -501,9 +553,12 @@ fn merge_in_chunks(
     // (this one, which holds the write transaction).
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Kind, Vec<u64>), redb::Error>>(2);
     std::thread::scope(|scope| -> Result<(), redb::Error> {
-        let tables = &tables;
+        let from = match memory {
+            Some(runs) => Inputs::Memory(runs),
+            None => Inputs::Tables(&tables),
+        };
         scope.spawn(move || {
-            let sent = gather_chunks(tables, inputs, bits, keep, chunk_target, &tx);
+            let sent = gather_chunks(from, inputs, bits, keep, chunk_target, &tx);
             if let Err(e) = sent {
                 // The receiver stops at the first error.
                 let _ = tx.send(Err(e));
@@ -547,15 +602,7 @@ mod tests {
     fn write_runs(db: &redb::Database, runs: [Vec<u64>; 3]) -> Segment {
         let txn = db.begin_write().unwrap();
         let id = next_id(&txn).unwrap();
-        let sizes = [0, 1, 2].map(|k| runs[k].len() as u64);
-        let [a, b, c] = runs;
-        let seg = write(
-            &txn,
-            id,
-            [&mut a.into_iter(), &mut b.into_iter(), &mut c.into_iter()],
-            sizes,
-        )
-        .unwrap();
+        let seg = write(&txn, id, [&runs[0], &runs[1], &runs[2]]).unwrap();
         txn.commit().unwrap();
         seg
     }
@@ -623,28 +670,52 @@ mod tests {
     fn lookups_find_exactly_the_postings_of_a_key() {
         let (_d, db) = db();
         let bands = postings(5000, 1, 0);
-        write_runs(&db, [bands.clone(), vec![], vec![]]);
-        for &p in bands.iter().step_by(37) {
-            let (key, want) = of_key(&bands, p);
-            assert_eq!(all(&db, Kind::Bands, key.clone()), want);
-            assert!(all(&db, Kind::Anchors, key).is_empty());
+        let seg = write_runs(&db, [bands.clone(), vec![], vec![]]);
+        // In the one block a batch writes, then in the small blocks of a
+        // merge.
+        for merged in [false, true] {
+            if merged {
+                let snapshot = db.begin_read().unwrap();
+                let txn = db.begin_write().unwrap();
+                let out = merge_in_chunks(&snapshot, &txn, &[seg], &|_| true, None, 1000);
+                assert!(out.unwrap().bits[Kind::Bands as usize] > 0);
+                txn.commit().unwrap();
+            }
+            for &p in bands.iter().step_by(37) {
+                let (key, want) = of_key(&bands, p);
+                assert_eq!(all(&db, Kind::Bands, key.clone()), want);
+                assert!(all(&db, Kind::Anchors, key).is_empty());
+            }
         }
     }
 
     #[test]
     fn merge_keeps_every_posting_sums_counts_and_drops_refused_documents() {
+        // Read back from the segments' tables, or from the runs in memory.
+        for from_memory in [false, true] {
+            merge_case(from_memory);
+        }
+    }
+
+    fn merge_case(from_memory: bool) {
         let (_d, db) = db();
         let a = postings(3000, 1, 0);
         let b = postings(2000, 2, 100);
         let units_a = vec![(5u64 << 32) | 2, (9u64 << 32) | 1];
         let units_b = vec![(5u64 << 32) | 3, (7u64 << 32) | 1];
-        let s1 = write_runs(&db, [a.clone(), b.clone(), units_a]);
-        let s2 = write_runs(&db, [b.clone(), a.clone(), units_b]);
+        let runs = [
+            [a.clone(), b.clone(), units_a],
+            [b.clone(), a.clone(), units_b],
+        ];
+        let s1 = write_runs(&db, runs[0].clone());
+        let s2 = write_runs(&db, runs[1].clone());
+        let memory = [&runs[0], &runs[1]];
+        let memory = from_memory.then_some(&memory[..]);
         let snapshot = db.begin_read().unwrap();
         let txn = db.begin_write().unwrap();
         let keep = |doc: u64| doc != 3;
         // Small chunks, so the merge crosses many of them.
-        let merged = merge_in_chunks(&snapshot, &txn, &[s1, s2], &keep, 100).unwrap();
+        let merged = merge_in_chunks(&snapshot, &txn, &[s1, s2], &keep, memory, 100).unwrap();
         txn.commit().unwrap();
         drop(snapshot);
         let mut want: Vec<u64> = a
