@@ -1621,9 +1621,11 @@ fn insert_sorted(
             table.insert(id, key)?;
         }
     }
-    let mut bands: Vec<u64> = Vec::new();
-    let mut anchors: Vec<u64> = Vec::new();
-    let mut units: Vec<u32> = Vec::new();
+    // Sized up front: growing them copied and faulted in fresh pages.
+    let sum = |f: fn(&Keys) -> usize| keyed.iter().map(|&(_, i)| f(&prepared[i].0)).sum();
+    let mut bands: Vec<u64> = Vec::with_capacity(sum(|k| k.band_keys.len()));
+    let mut anchors: Vec<u64> = Vec::with_capacity(sum(|k| k.anchors.len()));
+    let mut units: Vec<u32> = Vec::with_capacity(sum(|k| k.unit_fps.len()));
     for &(key, i) in &keyed {
         let fp = &prepared[i].0;
         bands.extend(fp.band_keys.iter().map(|&b| posting(b, key)));

@@ -477,7 +477,9 @@ fn gather_chunks(
             let Some(chunk) = next else {
                 break;
             };
-            let mut buf = Vec::new();
+            // A chunk holds about `total >> chunk_bits` postings; sized up
+            // front (growing it copied and faulted in fresh pages).
+            let mut buf = Vec::with_capacity((total >> chunk_bits) as usize * 5 / 4);
             for c in &mut cursors {
                 c.take_prefix(chunk, chunk_bits, &mut buf)?;
             }
