@@ -20,7 +20,8 @@ use reprint::lsh::LshParams;
 use reprint::normalize::NormalizeOptions;
 use reprint::passages::PassageOptions;
 use reprint::read::{
-    discover, load_texts, parse_line, read_file, Document, Format, ReadOptions, SourceFile,
+    discover, load_texts, parse_line, read_file, read_file_chunks, Document, Format, ReadOptions,
+    SourceFile,
 };
 use reprint::report::{
     index_stats_json, stream_error_json, summary_line, verdict_json, write_report, ReportFormat,
@@ -577,23 +578,29 @@ fn build(args: BuildArgs) -> Result<()> {
     // Reading runs on its own thread inside `admit_batches`, overlapped
     // with fingerprinting and writing.
     let stored = {
-        let mut files = found.files.iter();
-        // The file being drained and its remaining documents.
+        let size = args.batch as usize;
+        let read_opts = &read_opts;
+        // Each file's documents a batch's worth at a time (a large JSONL
+        // feed is not parsed whole before the first batch starts).
+        let mut chunks = found.files.iter().flat_map(|file| {
+            read_file_chunks(file, read_opts, size).map(move |chunk| (file, chunk))
+        });
+        // The file being drained and its chunk's remaining documents.
         let mut current: Option<&reprint::read::SourceFile> = None;
         let mut pending = Vec::new().into_iter();
         let (warnings, seen, read, bar) = (&mut warnings, &mut seen, &mut read, &bar);
-        let size = args.batch as usize;
         let batches = std::iter::from_fn(move || {
             let mut batch = Vec::with_capacity(size);
             while batch.len() < size {
                 let (Some(file), Some(doc)) = (current, pending.next()) else {
-                    let Some(file) = files.next() else {
+                    let Some((file, got)) = chunks.next() else {
                         return (!batch.is_empty()).then_some(batch);
                     };
-                    let got = read_file(file, &read_opts);
                     warnings.extend(got.warnings);
                     if let Some(b) = bar {
-                        b.advance(1);
+                        if !current.is_some_and(|c| std::ptr::eq(c, file)) {
+                            b.advance(1);
+                        }
                     }
                     current = Some(file);
                     pending = got.documents.into_iter();

@@ -347,6 +347,82 @@ pub struct FileRead {
 /// yields no documents and a warning; a bad JSONL line yields a warning and
 /// the other lines are still read.
 pub fn read_file(file: &SourceFile, opts: &ReadOptions) -> FileRead {
+    let (text, mut out) = match file_text(file, opts) {
+        Ok(read) => read,
+        Err(out) => return out,
+    };
+    match file.format {
+        Format::Text => push_plain(&mut out, file, text),
+        Format::Html => push_plain(&mut out, file, html_text(&text)),
+        Format::Jsonl => read_jsonl(&mut out, file, &text, 1, opts),
+    }
+    out
+}
+
+/// What [`read_file`] returns, in chunks and in file order: a JSONL file's
+/// lines `lines` at a time (each chunk parsed in parallel), any other file
+/// whole. A bulk load then starts on a large feed's first lines at once
+/// and holds one chunk of its documents at a time, not the whole feed
+/// (the file's bytes are read at once). The file's own warnings come with
+/// the first chunk; there is always at least one chunk.
+pub fn read_file_chunks<'a>(
+    file: &'a SourceFile,
+    opts: &'a ReadOptions,
+    lines: usize,
+) -> impl Iterator<Item = FileRead> + 'a {
+    let mut state = match (file.format, file_text(file, opts)) {
+        (Format::Jsonl, Ok((text, first))) => Chunks::Jsonl {
+            text,
+            at: 0,
+            line: 1,
+            first: Some(first),
+        },
+        (_, Ok(_)) | (_, Err(_)) => Chunks::Whole(Some(read_file(file, opts))),
+    };
+    let lines = lines.max(1);
+    std::iter::from_fn(move || match &mut state {
+        Chunks::Whole(read) => read.take(),
+        Chunks::Jsonl {
+            text,
+            at,
+            line,
+            first,
+        } => {
+            if *at >= text.len() && first.is_none() {
+                return None;
+            }
+            let mut out = first.take().unwrap_or_default();
+            let rest = &text[*at..];
+            // Up to the `lines`-th line end, or the end of the file.
+            let end = rest
+                .match_indices('\n')
+                .nth(lines - 1)
+                .map_or(rest.len(), |(i, _)| i);
+            read_jsonl(&mut out, file, &rest[..end], *line, opts);
+            *line += lines as u64;
+            *at += end + 1;
+            Some(out)
+        }
+    })
+}
+
+/// The state of [`read_file_chunks`].
+enum Chunks {
+    /// A file read whole, until taken.
+    Whole(Option<FileRead>),
+    /// A JSONL file's text, the byte and line number its next chunk starts
+    /// at, and the file's warnings until the first chunk takes them.
+    Jsonl {
+        text: String,
+        at: usize,
+        line: u64,
+        first: Option<FileRead>,
+    },
+}
+
+/// A file's text and the warnings about it (invalid UTF-8), or, when the
+/// file cannot be used, what [`read_file`] returns for it.
+fn file_text(file: &SourceFile, opts: &ReadOptions) -> Result<(String, FileRead), FileRead> {
     let mut out = FileRead::default();
     let warn = |out: &mut FileRead, line, kind, msg: String| {
         out.warnings.push(Warning::new(&file.path, line, kind, msg))
@@ -363,7 +439,7 @@ pub fn read_file(file: &SourceFile, opts: &ReadOptions) -> FileRead {
                     opts.max_file_size
                 ),
             );
-            return out;
+            return Err(out);
         }
         Err(e) => {
             warn(
@@ -372,7 +448,7 @@ pub fn read_file(file: &SourceFile, opts: &ReadOptions) -> FileRead {
                 WarningKind::Unreadable,
                 format!("cannot read: {e}; skipped"),
             );
-            return out;
+            return Err(out);
         }
     };
     if bytes.is_empty() {
@@ -382,7 +458,7 @@ pub fn read_file(file: &SourceFile, opts: &ReadOptions) -> FileRead {
             WarningKind::Empty,
             "empty file; skipped".into(),
         );
-        return out;
+        return Err(out);
     }
     if bytes[..bytes.len().min(BINARY_PROBE)].contains(&0) {
         warn(
@@ -391,7 +467,7 @@ pub fn read_file(file: &SourceFile, opts: &ReadOptions) -> FileRead {
             WarningKind::Binary,
             "binary file (NUL byte); skipped".into(),
         );
-        return out;
+        return Err(out);
     }
     let (text, invalid) = decode_lossy(bytes);
     if invalid > 0 {
@@ -402,12 +478,7 @@ pub fn read_file(file: &SourceFile, opts: &ReadOptions) -> FileRead {
             format!("invalid UTF-8: {invalid} invalid sequence(s) replaced with U+FFFD"),
         );
     }
-    match file.format {
-        Format::Text => push_plain(&mut out, file, text),
-        Format::Html => push_plain(&mut out, file, html_text(&text)),
-        Format::Jsonl => read_jsonl(&mut out, file, &text, opts),
-    }
-    out
+    Ok((text, out))
 }
 
 /// Reads the file unless it is larger than `max` bytes (`Ok(None)`).
@@ -460,14 +531,21 @@ fn push_plain(out: &mut FileRead, file: &SourceFile, text: String) {
     });
 }
 
-/// Reads the lines of a JSONL file. Lines are parsed in parallel (a large
-/// feed is one file) and collected in file order.
-fn read_jsonl(out: &mut FileRead, file: &SourceFile, text: &str, opts: &ReadOptions) {
+/// Reads lines of a JSONL file, the first of them line `first_line`.
+/// Lines are parsed in parallel (a large feed is one file) and collected
+/// in file order.
+fn read_jsonl(
+    out: &mut FileRead,
+    file: &SourceFile,
+    text: &str,
+    first_line: u64,
+    opts: &ReadOptions,
+) {
     let lines: Vec<&str> = text.split('\n').collect();
     let parsed: Vec<Option<Result<Document, Warning>>> = lines
         .par_iter()
         .enumerate()
-        .map(|(index, raw)| parse_line(file, index as u64 + 1, raw.trim(), opts))
+        .map(|(index, raw)| parse_line(file, index as u64 + first_line, raw.trim(), opts))
         .collect();
     for line in parsed.into_iter().flatten() {
         match line {
@@ -734,6 +812,51 @@ mod tests {
         let (text, invalid) = decode_lossy(b"caf\xe9 ok \xff\xfe".to_vec());
         assert_eq!(invalid, 3);
         assert!(text.starts_with("caf\u{FFFD} ok"));
+    }
+
+    proptest::proptest! {
+        /// Chunks of a JSONL file, put together, are what reading it whole
+        /// gives: the same documents and warnings, with the same line
+        /// numbers, whatever the chunk size.
+        #[test]
+        fn chunks_of_a_jsonl_file_add_up_to_the_whole(
+            lines in proptest::collection::vec(0u8..5, 0..30),
+            chunk in 1usize..6,
+            final_newline: bool,
+            invalid_utf8: bool,
+        ) {
+            let mut bytes: Vec<u8> = Vec::new();
+            for (i, kind) in lines.iter().enumerate() {
+                match kind {
+                    0 => bytes.extend_from_slice(b""),
+                    1 => bytes.extend_from_slice(b"{\"text\": 1}"),
+                    2 => bytes.extend_from_slice(b"not json\r"),
+                    _ => bytes.extend(format!("{{\"id\": \"d{i}\", \"text\": \"t {i}\"}}").bytes()),
+                }
+                if i + 1 < lines.len() || final_newline {
+                    bytes.push(b'\n');
+                }
+            }
+            if invalid_utf8 {
+                bytes.extend_from_slice(b"\xff\n");
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("f.jsonl");
+            std::fs::write(&path, &bytes).unwrap();
+            let file = SourceFile { path, id: "f.jsonl".into(), format: Format::Jsonl };
+            let opts = ReadOptions::default();
+            let whole = read_file(&file, &opts);
+            let mut joined = FileRead::default();
+            let mut chunks = 0;
+            for part in read_file_chunks(&file, &opts, chunk) {
+                chunks += 1;
+                joined.documents.extend(part.documents);
+                joined.warnings.extend(part.warnings);
+            }
+            proptest::prop_assert!(chunks >= 1);
+            proptest::prop_assert_eq!(joined.documents, whole.documents);
+            proptest::prop_assert_eq!(joined.warnings, whole.warnings);
+        }
     }
 
     #[test]
