@@ -473,8 +473,8 @@ impl Index {
     /// [`DEFAULT_CACHE_BYTES`]): half for redb's page cache, half for
     /// decoded posting blocks. Checks read a hundred or more blocks of
     /// postings and the texts of a few candidates each, scattered over the
-    /// file; a server whose caches hold the postings (about 1.7 KB per
-    /// article, so `2 × 1.7 KB` per article of `cache_bytes`) and the
+    /// file; a server whose caches hold the postings (about 1.5 KB per
+    /// article, so `2 × 1.5 KB` per article of `cache_bytes`) and the
     /// often-read texts answers without system calls.
     pub fn open_with_cache(path: &Path, cache_bytes: usize) -> Result<Index, Error> {
         if !path.exists() {
