@@ -325,15 +325,6 @@ pub(super) fn next_id(txn: &redb::WriteTransaction) -> Result<u32, redb::Error> 
     }
 }
 
-/// Removes a segment and its blocks.
-// See `list`.
-#[allow(clippy::result_large_err)]
-fn drop_segment(txn: &redb::WriteTransaction, id: u32) -> Result<(), redb::Error> {
-    txn.delete_table(TableDefinition::<u64, &[u8]>::new(&table_name(id)))?;
-    txn.open_table(SEGMENTS)?.remove(id)?;
-    Ok(())
-}
-
 /// One input of a merge: the postings of one kind of one segment, in
 /// order.
 trait Source {
@@ -435,17 +426,17 @@ fn sum_counts(entries: &mut Vec<u64>) {
     entries.truncate(kept);
 }
 
-/// Sends every kind's postings of `tables` (the segments `inputs`), merged,
-/// as sorted chunks of about `chunk_target`: each chunk of the key space
-/// gathers its runs from every input (contiguous, inputs being sorted) and
-/// is sorted once (a heap over a thousand inputs cost more). Paragraph
-/// counts are summed; other postings `keep` refuses are left out. Stops
-/// quietly when the receiver hangs up.
+/// Sends every kind's postings of `from`, merged, as sorted chunks of
+/// about `chunk_target`: each chunk of the key space gathers its runs from
+/// every input (contiguous, inputs being sorted) and is sorted once (a
+/// heap over a thousand inputs cost more). Paragraph counts are summed
+/// (paragraph postings in memory first become counts of one, unless
+/// `keep` refuses their document); other postings `keep` refuses are left
+/// out. Stops quietly when the receiver hangs up.
 // See `list`.
 #[allow(clippy::result_large_err)]
 fn gather_chunks(
     from: Inputs<'_>,
-    inputs: &[Segment],
     bits: [u8; 3],
     keep: &(dyn Fn(u64) -> bool + Sync),
     chunk_target: u64,
@@ -454,7 +445,7 @@ fn gather_chunks(
     for kind in KINDS {
         let k = kind as usize;
         let mut cursors: Vec<Box<dyn Source + '_>> = match from {
-            Inputs::Tables(tables) => tables
+            Inputs::Tables(_, tables) => tables
                 .iter()
                 .map(|t| Ok(Box::new(Cursor::new(t, kind)?) as Box<dyn Source>))
                 .collect::<Result<_, redb::Error>>()?,
@@ -463,7 +454,7 @@ fn gather_chunks(
                 .map(|r| Box::new(r[k].as_slice()) as Box<dyn Source>)
                 .collect(),
         };
-        let total: u64 = inputs.iter().map(|s| s.counts[k]).sum();
+        let total = from.total(k);
         let chunk_bits = bits_for_target(total, chunk_target).min(bits[k]);
         loop {
             // The next non-empty chunk: the smallest at an input's head.
@@ -483,11 +474,20 @@ fn gather_chunks(
             for c in &mut cursors {
                 c.take_prefix(chunk, chunk_bits, &mut buf)?;
             }
+            let of_kept = |p: &u64| keep(p & u64::from(u32::MAX));
+            match (kind, from) {
+                (Kind::Units, Inputs::Tables(..)) => {}
+                (Kind::Units, Inputs::Memory(..)) => {
+                    buf.retain(of_kept);
+                    for p in &mut buf {
+                        *p = (*p & !u64::from(u32::MAX)) | 1;
+                    }
+                }
+                _ => buf.retain(of_kept),
+            }
             buf.sort_unstable();
             if kind == Kind::Units {
                 sum_counts(&mut buf);
-            } else {
-                buf.retain(|&p| keep(p & u64::from(u32::MAX)));
             }
             if tx.send(Ok((kind, buf))).is_err() {
                 return Ok(());
@@ -500,18 +500,27 @@ fn gather_chunks(
 /// Where a merge reads its inputs' postings.
 #[derive(Clone, Copy)]
 enum Inputs<'a> {
-    /// From each input's table.
-    Tables(&'a [redb::ReadOnlyTable<u64, &'static [u8]>]),
-    /// From memory: each input's runs as [`write`] wrote them.
+    /// From segments: their descriptors and tables.
+    Tables(&'a [Segment], &'a [redb::ReadOnlyTable<u64, &'static [u8]>]),
+    /// From runs in memory, as a bulk load holds them: sorted postings of
+    /// each kind, paragraphs as `fingerprint << 32 | document` postings
+    /// rather than counts.
     Memory(&'a [&'a [Vec<u64>; 3]]),
+}
+
+impl Inputs<'_> {
+    /// Entries of kind `k` over all inputs (before filtering).
+    fn total(&self, k: usize) -> u64 {
+        match self {
+            Inputs::Tables(segs, _) => segs.iter().map(|s| s.counts[k]).sum(),
+            Inputs::Memory(runs) => runs.iter().map(|r| r[k].len() as u64).sum(),
+        }
+    }
 }
 
 /// Merges `inputs` (segments committed in `snapshot`) into one new segment
 /// in `txn` and drops them; postings whose document `keep` refuses are left
-/// out. The caller commits `txn`. With `memory`, the runs each input was
-/// written from (in the order of `inputs`), which are then not read back
-/// from the file (reading a thousand segments back was most of a bulk
-/// load's final merge).
+/// out. The caller commits `txn`.
 ///
 /// Chunk by chunk (see [`gather_chunks`]), about a million postings at a
 /// time (bounded memory), read and sorted on one thread while this one
@@ -523,44 +532,69 @@ pub(super) fn merge(
     txn: &redb::WriteTransaction,
     inputs: &[Segment],
     keep: &(dyn Fn(u64) -> bool + Sync),
-    memory: Option<&[&[Vec<u64>; 3]]>,
 ) -> Result<Segment, redb::Error> {
-    merge_in_chunks(snapshot, txn, inputs, keep, memory, CHUNK)
+    merge_chunked(snapshot, txn, inputs, keep, CHUNK)
 }
 
 /// [`merge`], sorting about `chunk_target` postings at a time.
 // See `list`.
 #[allow(clippy::result_large_err)]
-fn merge_in_chunks(
+fn merge_chunked(
     snapshot: &redb::ReadTransaction,
     txn: &redb::WriteTransaction,
     inputs: &[Segment],
     keep: &(dyn Fn(u64) -> bool + Sync),
-    memory: Option<&[&[Vec<u64>; 3]]>,
     chunk_target: u64,
 ) -> Result<Segment, redb::Error> {
-    let tables = match memory {
-        Some(_) => Vec::new(),
-        None => open_read(snapshot, inputs)?,
-    };
+    let tables = open_read(snapshot, inputs)?;
+    let seg = merge_in_chunks(Inputs::Tables(inputs, &tables), txn, keep, chunk_target)?;
+    drop(tables);
+    let mut segments = txn.open_table(SEGMENTS)?;
+    for s in inputs {
+        txn.delete_table(TableDefinition::<u64, &[u8]>::new(&table_name(s.id)))?;
+        segments.remove(s.id)?;
+    }
+    Ok(seg)
+}
+
+/// Writes a bulk load's runs held in memory (see [`Inputs::Memory`]) as
+/// one new segment in `txn`, leaving out postings whose document `keep`
+/// refuses, with paragraph postings turned into counts. The caller
+/// commits `txn`.
+// See `list`.
+#[allow(clippy::result_large_err)]
+pub(super) fn write_memory(
+    txn: &redb::WriteTransaction,
+    runs: &[&[Vec<u64>; 3]],
+    keep: &(dyn Fn(u64) -> bool + Sync),
+) -> Result<Segment, redb::Error> {
+    merge_in_chunks(Inputs::Memory(runs), txn, keep, CHUNK)
+}
+
+/// Writes the merge of `from` as a new segment and records it, sorting
+/// about `chunk_target` postings at a time.
+// See `list`.
+#[allow(clippy::result_large_err)]
+fn merge_in_chunks(
+    from: Inputs<'_>,
+    txn: &redb::WriteTransaction,
+    keep: &(dyn Fn(u64) -> bool + Sync),
+    chunk_target: u64,
+) -> Result<Segment, redb::Error> {
     let id = next_id(txn)?;
     let mut seg = Segment {
         id,
         counts: [0; 3],
         bits: [0; 3],
     };
-    let bits = [0, 1, 2].map(|k| bits_for(inputs.iter().map(|s| s.counts[k]).sum()));
+    let bits = [0, 1, 2].map(|k| bits_for(from.total(k)));
     seg.bits = bits;
     // Reading and sorting chunks (one thread) overlaps with writing them
     // (this one, which holds the write transaction).
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Kind, Vec<u64>), redb::Error>>(2);
     std::thread::scope(|scope| -> Result<(), redb::Error> {
-        let from = match memory {
-            Some(runs) => Inputs::Memory(runs),
-            None => Inputs::Tables(&tables),
-        };
         scope.spawn(move || {
-            let sent = gather_chunks(from, inputs, bits, keep, chunk_target, &tx);
+            let sent = gather_chunks(from, bits, keep, chunk_target, &tx);
             if let Err(e) = sent {
                 // The receiver stops at the first error.
                 let _ = tx.send(Err(e));
@@ -584,9 +618,6 @@ fn merge_in_chunks(
     })?;
     txn.open_table(SEGMENTS)?
         .insert(id, seg.encode().as_slice())?;
-    for s in inputs {
-        drop_segment(txn, s.id)?;
-    }
     Ok(seg)
 }
 
@@ -679,7 +710,7 @@ mod tests {
             if merged {
                 let snapshot = db.begin_read().unwrap();
                 let txn = db.begin_write().unwrap();
-                let out = merge_in_chunks(&snapshot, &txn, &[seg], &|_| true, None, 1000);
+                let out = merge_chunked(&snapshot, &txn, &[seg], &|_| true, 1000);
                 assert!(out.unwrap().bits[Kind::Bands as usize] > 0);
                 txn.commit().unwrap();
             }
@@ -693,7 +724,8 @@ mod tests {
 
     #[test]
     fn merge_keeps_every_posting_sums_counts_and_drops_refused_documents() {
-        // Read back from the segments' tables, or from the runs in memory.
+        // Segments read back from their tables, or a bulk load's runs in
+        // memory (paragraphs as postings of documents, not counts).
         for from_memory in [false, true] {
             merge_case(from_memory);
         }
@@ -703,23 +735,39 @@ mod tests {
         let (_d, db) = db();
         let a = postings(3000, 1, 0);
         let b = postings(2000, 2, 100);
-        let units_a = vec![(5u64 << 32) | 2, (9u64 << 32) | 1];
-        let units_b = vec![(5u64 << 32) | 3, (7u64 << 32) | 1];
-        let runs = [
-            [a.clone(), b.clone(), units_a],
-            [b.clone(), a.clone(), units_b],
-        ];
-        let s1 = write_runs(&db, runs[0].clone());
-        let s2 = write_runs(&db, runs[1].clone());
-        let memory = [&runs[0], &runs[1]];
-        let memory = from_memory.then_some(&memory[..]);
-        let snapshot = db.begin_read().unwrap();
-        let txn = db.begin_write().unwrap();
         let keep = |doc: u64| doc != 3;
         // Small chunks, so the merge crosses many of them.
-        let merged = merge_in_chunks(&snapshot, &txn, &[s1, s2], &keep, memory, 100).unwrap();
-        txn.commit().unwrap();
-        drop(snapshot);
+        let merged = if from_memory {
+            let unit = |fp: u64, doc: u64| (fp << 32) | doc;
+            let runs = [
+                [
+                    a.clone(),
+                    b.clone(),
+                    vec![unit(5, 1), unit(5, 2), unit(9, 1)],
+                ],
+                [
+                    b.clone(),
+                    a.clone(),
+                    vec![unit(5, 3), unit(5, 4), unit(5, 5), unit(5, 6), unit(7, 1)],
+                ],
+            ];
+            let txn = db.begin_write().unwrap();
+            let merged =
+                merge_in_chunks(Inputs::Memory(&[&runs[0], &runs[1]]), &txn, &keep, 100).unwrap();
+            txn.commit().unwrap();
+            merged
+        } else {
+            let units_a = vec![(5u64 << 32) | 2, (9u64 << 32) | 1];
+            let units_b = vec![(5u64 << 32) | 3, (7u64 << 32) | 1];
+            let s1 = write_runs(&db, [a.clone(), b.clone(), units_a]);
+            let s2 = write_runs(&db, [b.clone(), a.clone(), units_b]);
+            let snapshot = db.begin_read().unwrap();
+            let txn = db.begin_write().unwrap();
+            let merged = merge_chunked(&snapshot, &txn, &[s1, s2], &keep, 100).unwrap();
+            txn.commit().unwrap();
+            drop(snapshot);
+            merged
+        };
         let mut want: Vec<u64> = a
             .iter()
             .chain(&b)
