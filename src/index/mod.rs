@@ -471,7 +471,10 @@ impl Index {
         Ok(index)
     }
 
-    /// Opens an existing index with the parameters it was built with.
+    /// Opens an existing index with the parameters it was built with. If
+    /// a bulk load into it was interrupted, the articles it stored but had
+    /// not indexed yet are indexed now, from their stored texts (see
+    /// [`Index::admit_batches`]); [`Index::create`] does the same.
     pub fn open(path: &Path) -> Result<Index, Error> {
         Self::open_with_cache(path, DEFAULT_CACHE_BYTES)
     }
