@@ -11,8 +11,9 @@
 //!
 //! Throughput: `reprint scan DIR --passages off` and `reprint index build
 //! INDEX DIR`, the release binary in its own process as a user runs it,
-//! median of `--runs` (default 3). The last `--checks` articles of the
-//! corpus are then removed from the index (and the index compacted) and
+//! median of `--runs` (default 3), scans and builds alternating. The last
+//! `--checks` articles of the corpus are then removed from the index (and
+//! the index compacted) and
 //! checked one by one (new articles and reposts); as many indexed
 //! articles are checked again under new ids (near-duplicates, the path
 //! with candidate verification). Latencies are per `Index::check` call on
@@ -68,29 +69,36 @@ fn main() {
     let path = kept.unwrap_or_else(|| dir.path().join("bench.redb"));
     let corpus_arg = corpus.to_str().expect("corpus path is UTF-8");
     let runs = if reuse { 0 } else { runs };
-    let scan_s = median_seconds(runs, || {
-        run(&[
-            "scan",
-            corpus_arg,
-            "--passages",
-            "off",
-            "-q",
-            "--format",
-            "json",
-            "-o",
-            "/dev/null",
-        ])
-    });
-    let build_s = median_seconds(runs, || {
+    // Scans and builds alternate, so a machine whose speed drifts (this
+    // VM's does) slows both alike; each median is of its own runs.
+    let (mut scans, mut builds) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        scans.push(seconds(|| {
+            run(&[
+                "scan",
+                corpus_arg,
+                "--passages",
+                "off",
+                "-q",
+                "--format",
+                "json",
+                "-o",
+                "/dev/null",
+            ])
+        }));
         let _ = std::fs::remove_file(&path);
-        run(&[
-            "index",
-            "build",
-            path.to_str().expect("UTF-8"),
-            corpus_arg,
-            "-q",
-        ])
-    });
+        builds.push(seconds(|| {
+            run(&[
+                "index",
+                "build",
+                path.to_str().expect("UTF-8"),
+                corpus_arg,
+                "-q",
+            ])
+        }));
+    }
+    let (scan_s, build_s) = (median(scans.clone()), median(builds.clone()));
+    let ratios: Vec<f64> = scans.iter().zip(&builds).map(|(s, b)| s / b).collect();
 
     // Hold out the last `checks` articles: removed from the index, then
     // compacted, so they come back as new articles (or reposts).
@@ -171,9 +179,14 @@ fn main() {
         n as f64 / scan_s
     );
     println!(
-        "index build:           {build_s:.2} s = {:.0} articles/s ({:.0}% of scan's rate)",
+        "index build:           {build_s:.2} s = {:.0} articles/s ({:.0}% of scan's rate; each scan against the build after it: {})",
         n as f64 / build_s,
-        100.0 * scan_s / build_s
+        100.0 * scan_s / build_s,
+        ratios
+            .iter()
+            .map(|r| format!("{:.0}%", 100.0 * r))
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     println!(
         "index size:            {:.1} MB = {:.0} bytes/article; {:.0} bytes/article without the stored text",
@@ -236,19 +249,19 @@ fn run(args: &[&str]) {
 }
 
 /// The median wall time of `runs` calls of `f`.
-fn median_seconds(runs: usize, mut f: impl FnMut()) -> f64 {
-    if runs == 0 {
+fn seconds(f: impl FnOnce()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64()
+}
+
+/// The median (NaN for none).
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
         return f64::NAN;
     }
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 /// One keep-alive HTTP/1.1 client sending whole `POST /check` requests in turn
