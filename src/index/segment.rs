@@ -2,20 +2,21 @@
 //! blocks, for bulk loads.
 //!
 //! A B-tree insert per posting (about 120 per article) capped `index build`
-//! at a tenth of `scan`'s rate. A bulk batch instead sorts its postings in
-//! memory and writes them as one *segment*, a redb table of its own: for
-//! each kind of posting (bands, anchors, paragraph counts), the sorted
-//! `u64`s cut into blocks by their top `bits` bits, each block one value
-//! keyed by (kind, prefix). Writing is sequential; a lookup is one `get` of
-//! the block that must hold the key, then a binary search in it — no
-//! in-memory state, so a one-shot `check` pays nothing to open. A table per
-//! segment makes dropping one (after a merge) a table deletion rather than
-//! a B-tree delete per block.
+//! at a tenth of `scan`'s rate. A bulk load instead holds its postings in
+//! memory and writes them as one *segment* ([`write_memory`]), a redb
+//! table of its own: for each kind of posting (bands, anchors, paragraph
+//! counts), the sorted `u64`s cut into blocks by their top `bits` bits,
+//! each block one value keyed by (kind, prefix). Writing is sequential; a
+//! lookup is one `get` of the block that must hold the key, then a binary
+//! search in it — no in-memory state, so a one-shot `check` pays nothing to
+//! open. A table per segment makes dropping one (after a merge) a table
+//! deletion rather than a B-tree delete per block. A batch stored on its
+//! own ([`write`]) is a segment of one block per kind.
 //!
 //! Segments are merged (chunk by chunk, in bounded memory, in one
-//! transaction that adds the merged segment and drops its inputs) at the
-//! end of a build and by `index compact`, so a built index answers with
-//! one lookup per key.
+//! transaction that adds the merged segment and drops its inputs) when a
+//! load leaves more than one and by `index compact`, so a built index
+//! answers with one lookup per key.
 //! Single admits keep writing the B-tree tables; a lookup reads both.
 //!
 //! Contract: postings within a segment and kind are unique and sorted;
