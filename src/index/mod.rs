@@ -391,7 +391,7 @@ struct Fingerprint {
 /// per article at the default parameters, so the postings of about 1.9
 /// million articles. A larger load writes several segments and merges
 /// them (reading them back).
-pub const MERGE_MEMORY: usize = 2 << 30;
+pub const BULK_MEMORY: usize = 2 << 30;
 
 /// The page cache of an opened index unless told otherwise (redb's
 /// default).
@@ -642,7 +642,7 @@ impl Index {
     /// error; the batches stored before it stay.
     ///
     /// The batches' postings are held in memory and written at the end
-    /// (or whenever they pass [`MERGE_MEMORY`] bytes) as one segment; the
+    /// (or whenever they pass [`BULK_MEMORY`] bytes) as one segment; the
     /// index's segments are then merged into one (see
     /// [`Index::merge_segments`]), so checks do one lookup per key. Each
     /// batch's documents are durable when its transaction commits, and
@@ -689,7 +689,7 @@ impl Index {
                             break;
                         }
                     }
-                    if held_bytes > MERGE_MEMORY {
+                    if held_bytes > BULK_MEMORY {
                         self.write_held(&held)?;
                         (held, held_bytes) = (Vec::new(), 0);
                     }
