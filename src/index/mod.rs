@@ -857,10 +857,31 @@ impl Index {
                 break;
             };
             next = last + 1;
-            let keys: Vec<(u64, Keys)> = texts
+            let mut keys: Vec<(u64, Keys)> = texts
                 .par_iter()
                 .map(|(key, text)| (*key, Keys::of(fingerprint_text(&self.params, text))))
                 .collect();
+            // An article admitted alone while the load ran has its
+            // postings in the B-trees already.
+            {
+                let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+                let bands = txn.open_table(BANDS).map_err(|e| self.err(e))?;
+                let anchors = txn.open_table(ANCHORS).map_err(|e| self.err(e))?;
+                let admitted_alone = |key: u64, k: &Keys| -> Result<bool, redb::Error> {
+                    Ok(match (k.band_keys.first(), k.anchors.first()) {
+                        (Some(&b), _) => bands.get(posting(b, key))?.is_some(),
+                        (None, Some(&a)) => anchors.get(posting(a, key))?.is_some(),
+                        (None, None) => false,
+                    })
+                };
+                let mut kept = Vec::with_capacity(keys.len());
+                for (key, k) in keys {
+                    if !admitted_alone(key, &k).map_err(|e| self.err(e))? {
+                        kept.push((key, k));
+                    }
+                }
+                keys = kept;
+            }
             held.push(runs_of(keys.iter().map(|(key, k)| (*key, k))));
         }
         self.write_held(&held)
@@ -2084,6 +2105,19 @@ mod tests {
         drop(index);
         let index = Index::open(&dir.path().join("i.redb")).unwrap();
         assert_eq!(index.stats().unwrap().segments, 1);
+    }
+
+    #[test]
+    fn an_article_admitted_alone_during_an_interrupted_load_is_indexed_once() {
+        let (dir, index) = index();
+        interrupted_load(&index, &[vec![doc("a", 1), doc("b", 2)]], false);
+        index.admit(&doc("c", 3), Policy::default()).unwrap();
+        drop(index);
+        let index = Index::open(&dir.path().join("i.redb")).unwrap();
+        let bands = index.params().bands as u64;
+        assert_eq!(index.stats().unwrap().band_entries, 3 * bands);
+        assert_eq!(duplicates(&index, &doc("probe", 3)), vec!["c"]);
+        assert_eq!(duplicates(&index, &doc("probe", 1)), vec!["a"]);
     }
 
     #[test]
