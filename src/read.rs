@@ -347,10 +347,20 @@ pub struct FileRead {
 /// yields no documents and a warning; a bad JSONL line yields a warning and
 /// the other lines are still read.
 pub fn read_file(file: &SourceFile, opts: &ReadOptions) -> FileRead {
-    let (text, mut out) = match file_text(file, opts) {
-        Ok(read) => read,
-        Err(out) => return out,
-    };
+    match file_text(file, opts) {
+        Ok((text, out)) => documents_of(file, text, out, opts),
+        Err(out) => out,
+    }
+}
+
+/// The documents of `file`, whose `text` was read with the warnings in
+/// `out`.
+fn documents_of(
+    file: &SourceFile,
+    text: String,
+    mut out: FileRead,
+    opts: &ReadOptions,
+) -> FileRead {
     match file.format {
         Format::Text => push_plain(&mut out, file, text),
         Format::Html => push_plain(&mut out, file, html_text(&text)),
@@ -377,7 +387,8 @@ pub fn read_file_chunks<'a>(
             line: 1,
             first: Some(first),
         },
-        (_, Ok(_)) | (_, Err(_)) => Chunks::Whole(Some(read_file(file, opts))),
+        (_, Ok((text, out))) => Chunks::Whole(Some(documents_of(file, text, out, opts))),
+        (_, Err(out)) => Chunks::Whole(Some(out)),
     };
     let lines = lines.max(1);
     std::iter::from_fn(move || match &mut state {

@@ -821,70 +821,58 @@ impl Index {
     /// computed from their stored texts. Nothing to do otherwise. Run on
     /// every open, so an index never answers with documents missing.
     fn index_unindexed(&self) -> Result<(), Error> {
-        let first = {
-            let txn = self.db.begin_read().map_err(|e| self.err(e))?;
-            let meta = txn.open_table(META).map_err(|e| self.err(e))?;
-            let v = meta.get(UNINDEXED).map_err(|e| self.err(e))?;
-            match v.map(|v| v.value().parse::<u64>()) {
-                None => return Ok(()),
-                Some(Ok(first)) => first,
-                Some(Err(_)) => {
-                    return Err(Error::Index {
-                        path: self.path.clone(),
-                        message: "unreadable mark of unindexed documents".into(),
-                    })
-                }
-            }
-        };
-        let mut held = Vec::new();
-        let mut next = first;
-        loop {
-            // A thousand texts at a time, fingerprinted in parallel.
-            let texts: Vec<(u64, String)> = {
-                let txn = self.db.begin_read().map_err(|e| self.err(e))?;
-                let docs = txn.open_table(DOCS).map_err(|e| self.err(e))?;
-                let texts = txn.open_table(TEXTS).map_err(|e| self.err(e))?;
-                let mut out = Vec::new();
-                for entry in docs.range(next..).map_err(|e| self.err(e))?.take(1000) {
-                    let key = entry.map_err(|e| self.err(e))?.0.value();
-                    if let Some(s) = read_stored(&docs, &texts, key).map_err(|e| self.err(e))? {
-                        out.push((key, s.text));
+        // Nothing else writes while this runs: one snapshot reads it all.
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let held = (|| -> Result<Option<Vec<Runs>>, redb::Error> {
+            let Some(first) = unindexed_from(&txn.open_table(META)?)? else {
+                return Ok(None);
+            };
+            let docs = txn.open_table(DOCS)?;
+            let texts = txn.open_table(TEXTS)?;
+            let bands = txn.open_table(BANDS)?;
+            let anchors = txn.open_table(ANCHORS)?;
+            let mut held = Vec::new();
+            let mut next = first;
+            loop {
+                // A thousand texts at a time, fingerprinted in parallel.
+                let mut chunk: Vec<(u64, String)> = Vec::new();
+                for entry in docs.range(next..)?.take(1000) {
+                    let key = entry?.0.value();
+                    if let Some(s) = read_stored(&docs, &texts, key)? {
+                        chunk.push((key, s.text));
                     }
                 }
-                out
-            };
-            let Some(&(last, _)) = texts.last() else {
-                break;
-            };
-            next = last + 1;
-            let mut keys: Vec<(u64, Keys)> = texts
-                .par_iter()
-                .map(|(key, text)| (*key, Keys::of(fingerprint_text(&self.params, text))))
-                .collect();
-            // An article admitted alone while the load ran has its
-            // postings in the B-trees already.
-            {
-                let txn = self.db.begin_read().map_err(|e| self.err(e))?;
-                let bands = txn.open_table(BANDS).map_err(|e| self.err(e))?;
-                let anchors = txn.open_table(ANCHORS).map_err(|e| self.err(e))?;
-                let admitted_alone = |key: u64, k: &Keys| -> Result<bool, redb::Error> {
-                    Ok(match (k.band_keys.first(), k.anchors.first()) {
-                        (Some(&b), _) => bands.get(posting(b, key))?.is_some(),
-                        (None, Some(&a)) => anchors.get(posting(a, key))?.is_some(),
-                        (None, None) => false,
-                    })
+                let Some(&(last, _)) = chunk.last() else {
+                    break;
                 };
-                let mut kept = Vec::with_capacity(keys.len());
-                for (key, k) in keys {
-                    if !admitted_alone(key, &k).map_err(|e| self.err(e))? {
-                        kept.push((key, k));
+                next = last + 1;
+                let keys: Vec<(u64, Keys)> = chunk
+                    .par_iter()
+                    .map(|(key, text)| (*key, Keys::of(fingerprint_text(&self.params, text))))
+                    .collect();
+                // An article admitted alone while the load ran has its
+                // postings in the B-trees already.
+                let mut unindexed = Vec::with_capacity(keys.len());
+                for (key, k) in &keys {
+                    let admitted_alone = match (k.band_keys.first(), k.anchors.first()) {
+                        (Some(&b), _) => bands.get(posting(b, *key))?.is_some(),
+                        (None, Some(&a)) => anchors.get(posting(a, *key))?.is_some(),
+                        (None, None) => false,
+                    };
+                    if !admitted_alone {
+                        unindexed.push((*key, k));
                     }
                 }
-                keys = kept;
+                held.push(runs_of(unindexed.into_iter()));
             }
-            held.push(runs_of(keys.iter().map(|(key, k)| (*key, k))));
+            Ok(Some(held))
+        })()
+        .map_err(|e| self.err(e))?;
+        drop(txn);
+        match held {
+            Some(held) => self.write_held(&held),
+            None => Ok(()),
         }
-        self.write_held(&held)
     }
 
     /// Merges the posting segments bulk loads wrote into one, leaving out
@@ -985,6 +973,7 @@ impl Index {
                 })? + size(segments.stats().map_err(|e| self.err(e))?),
             ),
         ];
+        let file = std::fs::metadata(&self.path).ok();
         Ok(IndexStats {
             documents: docs.len().map_err(|e| self.err(e))?,
             band_entries: bands.len().map_err(|e| self.err(e))? + in_segments(0),
@@ -992,8 +981,8 @@ impl Index {
             paragraphs: units.len().map_err(|e| self.err(e))? + in_segments(2),
             segments: segs.len() as u64,
             text_bytes,
-            file_bytes: std::fs::metadata(&self.path).map_or(0, |m| m.len()),
-            disk_bytes: std::fs::metadata(&self.path).map_or(0, |m| disk_bytes(&m)),
+            file_bytes: file.as_ref().map_or(0, |m| m.len()),
+            disk_bytes: file.as_ref().map_or(0, disk_bytes),
             table_bytes,
             params: self.params.clone(),
         })
@@ -1546,6 +1535,22 @@ where
     }
 }
 
+/// The first document a bulk load stored without indexing it (see
+/// [`UNINDEXED`]), if any.
+// See `open_write_tables`.
+#[allow(clippy::result_large_err)]
+fn unindexed_from(
+    meta: &impl ReadableTable<&'static str, &'static str>,
+) -> Result<Option<u64>, redb::Error> {
+    meta.get(UNINDEXED)?
+        .map(|v| {
+            v.value().parse::<u64>().map_err(|_| {
+                redb::Error::Corrupted("unreadable mark of unindexed documents".into())
+            })
+        })
+        .transpose()
+}
+
 /// The keys of the documents in `ids`, as a bitmap.
 // See `open_write_tables`.
 #[allow(clippy::result_large_err)]
@@ -1730,7 +1735,6 @@ fn insert_sorted(
             table.insert(id, key)?;
         }
     }
-    // Sized up front: growing them copied and faulted in fresh pages.
     let runs = runs_of(keyed.iter().map(|&(key, i)| (key, &prepared[i].0)));
     if bulk {
         // The postings stay in memory until the load writes them; the
@@ -1801,10 +1805,7 @@ fn remove_key(
     // mark, not admitted alone) has no counts anywhere yet: the load
     // leaves it out when it writes them. (An article too short for band
     // keys or anchors, admitted alone during a load, is taken for one.)
-    let unindexed = txn
-        .open_table(META)?
-        .get(UNINDEXED)?
-        .and_then(|v| v.value().parse::<u64>().ok());
+    let unindexed = unindexed_from(&txn.open_table(META)?)?;
     let held = unindexed.is_some_and(|first| key >= first) && !in_btrees;
     let mut fps: Vec<u32> = fp.unit_fps.iter().map(|&f| post(f)).collect();
     fps.sort_unstable();
@@ -2067,6 +2068,28 @@ mod tests {
             .collect()
     }
 
+    /// `n` batches of four articles: `d<batch><article>`, seeds 0, 1, 2, …
+    fn batches(n: u64) -> Vec<Vec<Document>> {
+        (0..n)
+            .map(|b| {
+                (0..4)
+                    .map(|i| doc(&format!("d{b}{i}"), b * 4 + i))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// An index of `batches` stored one by one (a segment each), then
+    /// merged from the file; with the number of segments merged.
+    fn stored_one_by_one(batches: &[Vec<Document>]) -> (tempfile::TempDir, Index, usize) {
+        let (dir, index) = index();
+        for b in batches {
+            index.admit_batch(b, false).unwrap();
+        }
+        let merged = index.merge_segments(false).unwrap();
+        (dir, index, merged)
+    }
+
     /// Stores `batches` as a bulk load does, then stops before writing the
     /// postings it holds (as a killed process would).
     fn interrupted_load(index: &Index, batches: &[Vec<Document>], replace: bool) {
@@ -2077,13 +2100,7 @@ mod tests {
 
     #[test]
     fn an_interrupted_bulk_load_is_indexed_when_the_index_opens() {
-        let batches: Vec<Vec<Document>> = (0..2)
-            .map(|b| {
-                (0..4)
-                    .map(|i| doc(&format!("d{b}{i}"), b * 4 + i))
-                    .collect()
-            })
-            .collect();
+        let batches = batches(2);
         let (dir, index) = index();
         interrupted_load(&index, &batches, false);
         // Stored, durable, not yet findable.
@@ -2091,11 +2108,7 @@ mod tests {
         assert!(duplicates(&index, &doc("probe", 5)).is_empty());
         drop(index);
         let index = Index::open(&dir.path().join("i.redb")).unwrap();
-        let (_d2, by_file) = super::tests::index();
-        for b in &batches {
-            by_file.admit_batch(b, false).unwrap();
-        }
-        by_file.merge_segments(false).unwrap();
+        let (_d2, by_file, _) = stored_one_by_one(&batches);
         assert_eq!(index.stats().unwrap().segments, 1);
         assert_eq!(entries(&index), entries(&by_file));
         for (id, seed) in [("d00", 0), ("d13", 7)] {
@@ -2155,24 +2168,15 @@ mod tests {
 
     #[test]
     fn a_bulk_load_writes_from_memory_what_batches_stored_one_by_one_merge_into() {
-        let batches: Vec<Vec<Document>> = (0..3)
-            .map(|b| {
-                (0..4)
-                    .map(|i| doc(&format!("d{b}{i}"), b * 4 + i))
-                    .collect()
-            })
-            .collect();
+        let batches = batches(3);
         let (_d1, bulk) = index();
         assert_eq!(
             bulk.admit_batches(batches.clone().into_iter(), false)
                 .unwrap(),
             12
         );
-        let (_d2, by_file) = index();
-        for b in &batches {
-            by_file.admit_batch(b, false).unwrap();
-        }
-        assert_eq!(by_file.merge_segments(false).unwrap(), 3);
+        let (_d2, by_file, merged) = stored_one_by_one(&batches);
+        assert_eq!(merged, 3);
         assert_eq!(bulk.stats().unwrap().segments, 1);
         assert!(!entries(&bulk).is_empty());
         assert_eq!(entries(&bulk), entries(&by_file));

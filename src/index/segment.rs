@@ -254,6 +254,13 @@ pub(super) fn lookup(
     Ok(true)
 }
 
+/// Writes `postings` into `out` (cleared first) as a block: little-endian
+/// `u64`s.
+fn encode_block(postings: &[u64], out: &mut Vec<u8>) {
+    out.clear();
+    out.extend(postings.iter().flat_map(|p| p.to_le_bytes()));
+}
+
 /// A block's postings: little-endian `u64`s.
 fn decode_block(bytes: &[u8]) -> Arc<[u64]> {
     bytes
@@ -265,10 +272,9 @@ fn decode_block(bytes: &[u8]) -> Arc<[u64]> {
 /// Writes sorted runs as a new segment `id`, one block per kind, and
 /// records it. `runs[k]` must be sorted and unique.
 ///
-/// For a bulk batch, whose segment the load's final merge replaces with
-/// one of small blocks: three values to write and to drop instead of a
-/// thousand B-tree entries. Lookups in it still work — a whole run is read,
-/// then cached — for an index whose load was interrupted before its merge.
+/// For a batch stored on its own ([`super::Index::store`]), until a merge
+/// cuts it into small blocks: three values to write instead of a thousand
+/// B-tree entries. Lookups in it read a whole run, then cache it.
 // See `list`.
 #[allow(clippy::result_large_err)]
 pub(super) fn write(
@@ -282,28 +288,14 @@ pub(super) fn write(
         counts: [0; 3],
         bits: [0; 3],
     };
+    let mut bytes: Vec<u8> = Vec::new();
     for (k, run) in runs.into_iter().enumerate() {
-        let kind = KINDS[k];
-        // No prefix bits: one block.
-        let bits = 0;
-        seg.bits[k] = bits;
-        let mut buf: Vec<u8> = Vec::with_capacity(run.len() * 8);
-        let mut current: Option<u64> = None;
-        for &p in run {
-            let pre = prefix(p, bits);
-            if current != Some(pre) {
-                if let Some(c) = current {
-                    blocks.insert(block_key(kind, c), buf.as_slice())?;
-                }
-                buf.clear();
-                current = Some(pre);
-            }
-            buf.extend_from_slice(&p.to_le_bytes());
-            seg.counts[k] += 1;
+        // No prefix bits (`seg.bits` stays 0): the block of prefix 0.
+        if !run.is_empty() {
+            encode_block(run, &mut bytes);
+            blocks.insert(block_key(KINDS[k], 0), bytes.as_slice())?;
         }
-        if let Some(c) = current {
-            blocks.insert(block_key(kind, c), buf.as_slice())?;
-        }
+        seg.counts[k] = run.len() as u64;
     }
     txn.open_table(SEGMENTS)?
         .insert(id, seg.encode().as_slice())?;
@@ -339,7 +331,7 @@ trait Source {
     fn take_prefix(&mut self, pre: u64, bits: u8, out: &mut Vec<u64>) -> Result<(), redb::Error>;
 }
 
-/// Postings still in memory (the runs a bulk load just wrote).
+/// Postings in memory (the runs a bulk load holds).
 impl Source for &[u64] {
     fn peek(&mut self) -> Result<Option<u64>, redb::Error> {
         Ok(self.first().copied())
@@ -607,10 +599,7 @@ fn merge_in_chunks(
             let (kind, postings) = chunk?;
             let bits = bits[kind as usize];
             for block in postings.chunk_by(|a, b| prefix(*a, bits) == prefix(*b, bits)) {
-                bytes.clear();
-                for p in block {
-                    bytes.extend_from_slice(&p.to_le_bytes());
-                }
+                encode_block(block, &mut bytes);
                 out.insert(block_key(kind, prefix(block[0], bits)), bytes.as_slice())?;
                 seg.counts[kind as usize] += block.len() as u64;
             }
