@@ -245,13 +245,55 @@ pub(super) fn lookup(
             .get_or_insert_with(&(u64::from(seg.id) << 32 | key), read)?,
         None => read()?,
     };
-    let start = postings.partition_point(|&p| p < *range.start());
-    let end = start + postings[start..].partition_point(|&p| p <= *range.end());
+    let start = lower_bound(&postings, *range.start());
+    let end = start
+        + match range.end().checked_add(1) {
+            Some(after) => lower_bound(&postings[start..], after),
+            None => postings.len() - start,
+        };
     if out.len() + (end - start) > limit {
         return Ok(false);
     }
     out.extend_from_slice(&postings[start..end]);
     Ok(true)
+}
+
+/// The index of the first posting in `postings` (sorted) that is at least
+/// `target`. Postings are uniform hashes above document keys, so the
+/// position is first guessed by interpolation between the block's ends,
+/// then found by galloping from the guess: a couple of cache lines read
+/// where a binary search over a block touches one per halving.
+fn lower_bound(postings: &[u64], target: u64) -> usize {
+    let n = postings.len();
+    let (first, last) = match (postings.first(), postings.last()) {
+        (Some(&f), Some(&l)) if f < target && target <= l => (f, l),
+        (Some(&f), _) if target <= f => return 0,
+        _ => return n,
+    };
+    // first < target <= last, so the answer is in 1..n and `last > first`.
+    let guess = (u128::from(target - first) * (n as u128 - 1) / u128::from(last - first)) as usize;
+    let guess = guess.clamp(1, n - 1);
+    if postings[guess - 1] < target {
+        // Forward: the answer is in guess..; gallop over bounds below target.
+        let mut lo = guess;
+        let mut step = 1;
+        while lo + step < n && postings[lo + step - 1] < target {
+            lo += step;
+            step *= 2;
+        }
+        let hi = (lo + step).min(n);
+        lo + postings[lo..hi].partition_point(|&p| p < target)
+    } else {
+        // Backward: the answer is in 1..guess.
+        let mut hi = guess - 1;
+        let mut step = 1;
+        while hi >= step && postings[hi - step] >= target {
+            hi -= step;
+            step *= 2;
+        }
+        let lo = hi.saturating_sub(step);
+        lo + postings[lo..hi].partition_point(|&p| p < target)
+    }
 }
 
 /// Writes `postings` into `out` (cleared first) as a block: little-endian
@@ -615,6 +657,29 @@ fn merge_in_chunks(
 mod tests {
     use super::*;
     use redb::ReadableDatabase;
+
+    proptest::proptest! {
+        /// Interpolation and galloping find what a binary search finds,
+        /// on blocks of uniform hashes and on blocks with long runs of one
+        /// key (a common anchor's postings).
+        #[test]
+        fn lower_bound_agrees_with_a_binary_search(
+            keys in proptest::collection::vec((0u64..u64::MAX, 1usize..40), 0..40),
+            targets in proptest::collection::vec(0u64..u64::MAX, 1..20),
+        ) {
+            let mut postings: Vec<u64> = keys
+                .iter()
+                .flat_map(|&(h, n)| (0..n as u64).map(move |d| (h & !0xffff_ffff) | d))
+                .collect();
+            postings.sort_unstable();
+            postings.dedup();
+            let near = postings.iter().flat_map(|&p| [p, p.wrapping_add(1), p.wrapping_sub(1)]);
+            for t in targets.iter().copied().chain(near).chain([0, u64::MAX]) {
+                let want = postings.partition_point(|&p| p < t);
+                proptest::prop_assert_eq!(lower_bound(&postings, t), want, "target {}", t);
+            }
+        }
+    }
 
     fn db() -> (tempfile::TempDir, redb::Database) {
         let dir = tempfile::tempdir().unwrap();
