@@ -33,7 +33,7 @@ use redb::{ReadableTable, TableDefinition};
 pub(super) const SEGMENTS: TableDefinition<u32, &[u8]> = TableDefinition::new("segments");
 
 /// The name of segment `id`'s table: block key (see [`block_key`]) →
-/// sorted postings, little-endian `u64`s.
+/// sorted postings, varint-coded (see [`encode_block`]).
 fn table_name(id: u32) -> String {
     format!("segment-{id:010}")
 }
@@ -62,8 +62,8 @@ pub(super) fn open_write<'t>(
         .collect()
 }
 
-/// Postings per block aimed at: a block is about 1 KB, so a lookup reads
-/// one small value.
+/// Postings per block aimed at: a block is about 0.5 KB (see
+/// [`encode_block`]), so a lookup reads one small value.
 const BLOCK_TARGET: u64 = 128;
 /// Prefix bits at most (the block key has 30 bits for the prefix).
 const MAX_BITS: u8 = 28;
@@ -296,19 +296,75 @@ fn lower_bound(postings: &[u64], target: u64) -> usize {
     }
 }
 
-/// Writes `postings` into `out` (cleared first) as a block: little-endian
-/// `u64`s.
+/// Writes `postings` (sorted, unique) into `out` (cleared first) as a
+/// block. Each posting is its high half (a key's hash bits) as the
+/// difference from the previous posting's, then its low half (a document
+/// key, or a count) — as the difference from the previous one's when the
+/// high halves are equal — both as LEB128 varints. Within a block the
+/// high halves share their prefix and document keys are small, so a
+/// posting takes about 4 bytes instead of 8.
 fn encode_block(postings: &[u64], out: &mut Vec<u8>) {
     out.clear();
-    out.extend(postings.iter().flat_map(|p| p.to_le_bytes()));
+    let (mut hi0, mut lo0) = (0u64, 0u64);
+    for &p in postings {
+        let (hi, lo) = (p >> 32, p & u64::from(u32::MAX));
+        let dh = hi.wrapping_sub(hi0);
+        put_varint(out, dh);
+        put_varint(out, if dh == 0 { lo.wrapping_sub(lo0) } else { lo });
+        (hi0, lo0) = (hi, lo);
+    }
 }
 
-/// A block's postings: little-endian `u64`s.
-fn decode_block(bytes: &[u8]) -> Arc<[u64]> {
-    bytes
-        .chunks_exact(8)
-        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
-        .collect()
+/// Appends the postings of a block written by [`encode_block`] to `out`.
+/// Bytes that do not decode (a truncated varint) end the block: the
+/// file's checksums are redb's business, and a lookup must not panic.
+fn decode_into(bytes: &[u8], out: &mut Vec<u64>) {
+    let (mut hi, mut lo) = (0u64, 0u64);
+    let mut at = 0;
+    while at < bytes.len() {
+        let (Some(dh), Some(d)) = (get_varint(bytes, &mut at), get_varint(bytes, &mut at)) else {
+            break;
+        };
+        if dh == 0 {
+            lo = lo.wrapping_add(d);
+        } else {
+            hi = hi.wrapping_add(dh);
+            lo = d;
+        }
+        out.push(hi << 32 | (lo & u64::from(u32::MAX)));
+    }
+}
+
+/// A block's postings (see [`encode_block`]).
+pub(super) fn decode_block(bytes: &[u8]) -> Arc<[u64]> {
+    // About 4 bytes a posting: one allocation in the common case.
+    let mut postings = Vec::with_capacity(bytes.len() / 3);
+    decode_into(bytes, &mut postings);
+    postings.into()
+}
+
+/// Appends `v` as a LEB128 varint: 7 bits a byte, low bits first.
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// The LEB128 varint at `bytes[*at..]`, moving `at` past it; `None` when
+/// the bytes end first or it runs past 64 bits.
+fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *bytes.get(*at)?;
+        *at += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(v);
+        }
+    }
+    None
 }
 
 /// Writes sorted runs as a new segment `id`, one block per kind, and
@@ -417,11 +473,7 @@ impl Source for Cursor {
             };
             let (_, v) = entry?;
             self.block.clear();
-            self.block.extend(v.value().chunks_exact(8).map(|c| {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(c);
-                u64::from_le_bytes(b)
-            }));
+            decode_into(v.value(), &mut self.block);
             self.at = 0;
         }
         Ok(Some(self.block[self.at]))
@@ -678,6 +730,31 @@ mod tests {
                 let want = postings.partition_point(|&p| p < t);
                 proptest::prop_assert_eq!(lower_bound(&postings, t), want, "target {}", t);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Blocks decode to the postings they were encoded from: uniform
+        /// hashes, runs of one key, counts, and the extremes.
+        #[test]
+        fn blocks_round_trip(
+            keys in proptest::collection::vec((0u64..u64::MAX, 1usize..20, 0u32..u32::MAX), 0..60),
+        ) {
+            let mut postings: Vec<u64> = keys
+                .iter()
+                .flat_map(|&(h, n, lo)| {
+                    (0..n as u32).map(move |d| (h & !0xffff_ffff) | u64::from(lo.wrapping_add(d)))
+                })
+                .chain([0, u64::MAX])
+                .collect();
+            postings.sort_unstable();
+            postings.dedup();
+            let mut bytes = Vec::new();
+            encode_block(&postings, &mut bytes);
+            proptest::prop_assert_eq!(&decode_block(&bytes)[..], &postings[..]);
+            // A truncated block decodes to a prefix of its postings.
+            let cut = decode_block(&bytes[..bytes.len() / 2]);
+            proptest::prop_assert_eq!(&cut[..], &postings[..cut.len()]);
         }
     }
 
