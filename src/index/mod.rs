@@ -483,7 +483,7 @@ impl Index {
     /// [`DEFAULT_CACHE_BYTES`]): half for redb's page cache, half for
     /// decoded posting blocks. Checks read a hundred or more blocks of
     /// postings and the texts of a few candidates each, scattered over the
-    /// file; a server whose caches hold the postings (about 0.9 KB per
+    /// file; a server whose caches hold the postings (about 0.6 KB per
     /// article in redb's pages, 1.1 KB decoded, so about 2.2 KB per
     /// article of `cache_bytes`) and the
     /// often-read texts answers without system calls.
