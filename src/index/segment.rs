@@ -6,12 +6,13 @@
 //! memory and writes them as one *segment* ([`write_memory`]), a redb
 //! table of its own: for each kind of posting (bands, anchors, paragraph
 //! counts), the sorted `u64`s cut into blocks by their top `bits` bits,
-//! each block one value keyed by (kind, prefix). Writing is sequential; a
-//! lookup is one `get` of the block that must hold the key, then a binary
-//! search in it — no in-memory state, so a one-shot `check` pays nothing to
-//! open. A table per segment makes dropping one (after a merge) a table
-//! deletion rather than a B-tree delete per block. A batch stored on its
-//! own ([`write`]) is a segment of one block per kind.
+//! each block one value keyed by (kind, prefix), varint-coded
+//! ([`encode_block`]). Writing is sequential; a lookup is one `get` of the
+//! block that must hold the key, then a search in it ([`lower_bound`]) —
+//! no in-memory state, so a one-shot `check` pays nothing to open. A table
+//! per segment makes dropping one (after a merge) a table deletion rather
+//! than a B-tree delete per block. A batch stored on its own ([`write`]) is
+//! a segment of one block per kind.
 //!
 //! Segments are merged (chunk by chunk, in bounded memory, in one
 //! transaction that adds the merged segment and drops its inputs) when a
@@ -65,6 +66,9 @@ pub(super) fn open_write<'t>(
 /// Postings per block aimed at: a block is about 0.5 KB (see
 /// [`encode_block`]), so a lookup reads one small value.
 const BLOCK_TARGET: u64 = 128;
+/// The low half of a posting: a document key (or a paragraph count).
+const LOW_HALF: u64 = 0xffff_ffff;
+
 /// Prefix bits at most (the block key has 30 bits for the prefix).
 const MAX_BITS: u8 = 28;
 
@@ -307,7 +311,7 @@ fn encode_block(postings: &[u64], out: &mut Vec<u8>) {
     out.clear();
     let (mut hi0, mut lo0) = (0u64, 0u64);
     for &p in postings {
-        let (hi, lo) = (p >> 32, p & u64::from(u32::MAX));
+        let (hi, lo) = (p >> 32, p & LOW_HALF);
         let dh = hi.wrapping_sub(hi0);
         put_varint(out, dh);
         put_varint(out, if dh == 0 { lo.wrapping_sub(lo0) } else { lo });
@@ -331,7 +335,7 @@ fn decode_into(bytes: &[u8], out: &mut Vec<u64>) {
             hi = hi.wrapping_add(dh);
             lo = d;
         }
-        out.push(hi << 32 | (lo & u64::from(u32::MAX)));
+        out.push(hi << 32 | (lo & LOW_HALF));
     }
 }
 
@@ -561,13 +565,13 @@ fn gather_chunks(
             for c in &mut cursors {
                 c.take_prefix(chunk, chunk_bits, &mut buf)?;
             }
-            let of_kept = |p: &u64| keep(p & u64::from(u32::MAX));
+            let of_kept = |p: &u64| keep(p & LOW_HALF);
             match (kind, from) {
                 (Kind::Units, Inputs::Tables(..)) => {}
                 (Kind::Units, Inputs::Memory(..)) => {
                     buf.retain(of_kept);
                     for p in &mut buf {
-                        *p = (*p & !u64::from(u32::MAX)) | 1;
+                        *p = (*p & !LOW_HALF) | 1;
                     }
                 }
                 _ => buf.retain(of_kept),
