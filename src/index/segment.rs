@@ -250,15 +250,20 @@ pub(super) fn lookup(
         None => read()?,
     };
     let start = lower_bound(&postings, *range.start());
-    let end = start
-        + match range.end().checked_add(1) {
-            Some(after) => lower_bound(&postings[start..], after),
-            None => postings.len() - start,
-        };
-    if out.len() + (end - start) > limit {
+    // The range's postings follow `start`: counted by a scan rather than
+    // found by a second search (a key has few postings, copied next
+    // anyway), and no further than one past the room `out` has.
+    let room = limit.saturating_sub(out.len());
+    let last = *range.end();
+    let n = postings[start..]
+        .iter()
+        .take(room.saturating_add(1))
+        .take_while(|&&p| p <= last)
+        .count();
+    if n > room {
         return Ok(false);
     }
-    out.extend_from_slice(&postings[start..end]);
+    out.extend_from_slice(&postings[start..start + n]);
     Ok(true)
 }
 
