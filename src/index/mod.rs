@@ -107,7 +107,8 @@ fn post(h: u64) -> u32 {
 
 /// A document key as stored in postings.
 fn key32(key: u64) -> u32 {
-    // Keys are sequential from 0; `check_capacity` refuses to go past u32::MAX.
+    // Keys are sequential from 0; `check_capacity` refuses u32::MAX and
+    // above (`SATURATED` is a marker).
     key as u32
 }
 
@@ -115,17 +116,17 @@ fn key32(key: u64) -> u32 {
 // See `open_write_tables`.
 #[allow(clippy::result_large_err)]
 fn check_capacity(last_key: u64) -> Result<(), redb::Error> {
-    if last_key > u64::from(u32::MAX) {
+    // The largest key is `SATURATED`, a marker.
+    if last_key >= SATURATED {
         return Err(redb::Error::Corrupted(format!(
-            "the index is full ({} documents)",
-            u32::MAX
+            "the index is full ({SATURATED} documents)"
         )));
     }
     Ok(())
 }
 
 /// Version of the on-disk layout; bumped when tables or encodings change.
-const FORMAT_VERSION: u32 = 6;
+const FORMAT_VERSION: u32 = 7;
 
 /// Winnowing window over a paragraph's anchors: the smallest anchor of every
 /// run of this many is stored, which guarantees a shared anchor for any
@@ -144,8 +145,14 @@ const BOTTOM_K: usize = 2;
 /// to a source: it is not used to pick passage candidates (as the passage
 /// stage of `scan` ignores anchors of 100+ families). Without the cap, a
 /// phrase in tens of thousands of articles cost a check that many
-/// postings.
+/// postings. A segment does not store the postings of such an anchor,
+/// only a [`SATURATED`] marker in their place (see [`segment`]).
 const MAX_ANCHOR_DOCS: usize = 1000;
+
+/// The document key of a segment's marker posting for an anchor it holds
+/// in more than [`MAX_ANCHOR_DOCS`] documents; never a real document key
+/// (see [`check_capacity`]).
+const SATURATED: u64 = u32::MAX as u64;
 
 /// Most candidate documents aligned for passages per check (those sharing
 /// the most anchors).
