@@ -53,7 +53,7 @@ use crate::sketch::{Signature, Sketcher};
 use crate::tokenize::{Tokenizer, Word};
 use crate::units::{units, Unit};
 
-use segment::{BlockCache, Kind, Segment};
+use segment::{BlockCache, Blocks, Kind, Resident, Segment};
 
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
 /// The `meta` key of the first document a bulk load stored without its
@@ -1507,6 +1507,9 @@ struct Tables<D, I, B, A, U, K> {
     /// The index's block cache, for tables of a read transaction only
     /// (see [`BlockCache`]).
     cache: Option<Arc<BlockCache>>,
+    /// The resident form of each segment, in the order of `segs` (read
+    /// transactions only).
+    residents: Vec<Option<Arc<Resident>>>,
 }
 
 type WriteTables<'t> = Tables<
@@ -1557,9 +1560,13 @@ where
         limit: usize,
         out: &mut Vec<u64>,
     ) -> Result<bool, redb::Error> {
-        for (s, table) in self.segs.iter().zip(&self.blocks) {
-            let cache = self.cache.as_deref();
-            if !segment::lookup(table, s, kind, range.clone(), limit, out, cache)? {
+        for (i, (s, table)) in self.segs.iter().zip(&self.blocks).enumerate() {
+            let blocks = match (self.residents.get(i), self.cache.as_deref()) {
+                (Some(Some(res)), _) => Blocks::Resident(res),
+                (_, Some(cache)) => Blocks::Cached(cache),
+                (_, None) => Blocks::Uncached,
+            };
+            if !segment::lookup(table, s, kind, range.clone(), limit, out, blocks)? {
                 return Ok(false);
             }
         }
@@ -1655,6 +1662,7 @@ fn open_write_tables(txn: &redb::WriteTransaction) -> Result<WriteTables<'_>, re
         blocks: segment::open_write(txn, &segs)?,
         segs,
         cache: None,
+        residents: Vec::new(),
     })
 }
 
@@ -1682,6 +1690,7 @@ fn open_read_tables(
         anchors: txn.open_table(ANCHORS)?,
         units: txn.open_table(UNITS)?,
         blocks: segment::open_read(txn, &segs)?,
+        residents: cache.residents(&segs),
         segs,
         cache: Some(Arc::clone(cache)),
     })

@@ -174,16 +174,58 @@ pub(super) fn list(
 }
 
 /// Decoded blocks of committed segments, shared by the readers of an
-/// index: a cached block is one hash lookup, where reading it from redb is
-/// a walk down the segment table's B-tree (four pages at a million
-/// articles) and a decode.
+/// index, within one memory budget. A segment whose blocks all fit in
+/// what the budget has left is held *resident* ([`Resident`]: a slot per
+/// block, filled on first use, so a lookup is an array index); the blocks
+/// of other segments go through a weighted cache (quick_cache: a hash
+/// lookup, a shard lock and a reference count per lookup, which cost a
+/// tenth of a served check at a million articles). Reading a block from
+/// redb instead is a walk down the segment table's B-tree (four pages at a
+/// million articles) and a decode.
 ///
 /// Contract: only blocks read in *read* transactions are cached, so every
 /// cached block belongs to a committed segment; committed segments never
 /// change, and segment ids are never reused (see [`next_id`]), so a cached
 /// block stays right for as long as anyone can ask for it. Blocks of
-/// segments dropped by a merge are never asked for again and age out.
-pub(super) struct BlockCache(quick_cache::sync::Cache<u64, Arc<[u64]>, BlockWeight>);
+/// segments dropped by a merge are never asked for again: they age out of
+/// the weighted cache, and resident segments are let go by the next
+/// [`BlockCache::residents`] that does not list them.
+pub(super) struct BlockCache {
+    lru: quick_cache::sync::Cache<u64, Arc<[u64]>, BlockWeight>,
+    residents: std::sync::Mutex<Residents>,
+}
+
+/// The resident segments and the budget they take from the weighted
+/// cache.
+struct Residents {
+    held: Vec<Arc<Resident>>,
+    budget: u64,
+    reserved: u64,
+}
+
+/// A segment's blocks, decoded on first use into a slot per block
+/// (indexed by the block's prefix), for as long as the segment is listed.
+pub(super) struct Resident {
+    id: u32,
+    /// Bytes reserved from the budget: every posting decoded, and the
+    /// slots.
+    bytes: u64,
+    slots: [Box<[Slot]>; 3],
+}
+
+/// A resident block: empty until a lookup first reads it.
+type Slot = std::sync::OnceLock<Box<[u64]>>;
+
+/// Bytes of one resident slot and of the allocation it may point to.
+const SLOT_BYTES: u64 = 48;
+
+impl Resident {
+    fn bytes_for(seg: &Segment) -> u64 {
+        (0..3)
+            .map(|k| 8 * seg.counts[k] + SLOT_BYTES * (1u64 << seg.bits[k]))
+            .sum()
+    }
+}
 
 /// A cached block's weight: its postings' bytes and the entry's overhead.
 #[derive(Clone)]
@@ -208,30 +250,99 @@ impl BlockCache {
             .build()
             // `build` refuses only a missing capacity; both are set.
             .expect("block cache options are complete");
-        BlockCache(quick_cache::sync::Cache::with_options(
-            options,
-            BlockWeight,
-            Default::default(),
-            Default::default(),
-        ))
+        BlockCache {
+            lru: quick_cache::sync::Cache::with_options(
+                options,
+                BlockWeight,
+                Default::default(),
+                Default::default(),
+            ),
+            residents: std::sync::Mutex::new(Residents {
+                held: Vec::new(),
+                budget: bytes as u64,
+                reserved: 0,
+            }),
+        }
+    }
+
+    /// The resident form of each of `segs` (every segment of a snapshot,
+    /// in order): those held already, and those that fit in what the
+    /// budget has left, taken from the weighted cache's share; `None` for
+    /// the others. Resident segments not in `segs` (dropped by a merge)
+    /// are let go.
+    pub(super) fn residents(&self, segs: &[Segment]) -> Vec<Option<Arc<Resident>>> {
+        // A panic elsewhere cannot leave the list half-changed: take it.
+        let mut r = self
+            .residents
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let before = r.reserved;
+        let mut freed = 0;
+        r.held.retain(|res| {
+            let listed = segs.iter().any(|s| s.id == res.id);
+            if !listed {
+                freed += res.bytes;
+            }
+            listed
+        });
+        r.reserved -= freed;
+        let out = segs
+            .iter()
+            .map(|seg| {
+                if let Some(res) = r.held.iter().find(|res| res.id == seg.id) {
+                    return Some(Arc::clone(res));
+                }
+                let bytes = Resident::bytes_for(seg);
+                if r.reserved + bytes > r.budget {
+                    return None;
+                }
+                r.reserved += bytes;
+                let slots =
+                    [0, 1, 2].map(|k| (0..1usize << seg.bits[k]).map(|_| Slot::new()).collect());
+                let res = Arc::new(Resident {
+                    id: seg.id,
+                    bytes,
+                    slots,
+                });
+                r.held.push(Arc::clone(&res));
+                Some(res)
+            })
+            .collect();
+        if r.reserved != before {
+            self.lru.set_capacity(r.budget - r.reserved);
+        }
+        out
     }
 }
 
+/// Where a lookup finds a segment's decoded blocks.
+#[derive(Clone, Copy)]
+pub(super) enum Blocks<'a> {
+    /// Decoded in place ([`BlockCache::residents`]).
+    Resident(&'a Resident),
+    /// In the index's weighted cache.
+    Cached(&'a BlockCache),
+    /// Read and decoded for this lookup only (write transactions: their
+    /// blocks may never be committed).
+    Uncached,
+}
+
 /// Appends to `out` every posting of `kind` in `range` held by `seg`,
-/// whose table is `blocks`, unless that would make `out` longer than
+/// whose table is `table`, unless that would make `out` longer than
 /// `limit`: then `out` is left as it was and the answer is `false`.
-/// With a `cache`, the block is looked up there first and kept there
-/// (pass one only for tables of a read transaction; see [`BlockCache`]).
+/// `blocks` says where decoded blocks are kept (pass a cache or a
+/// resident segment only for tables of a read transaction; see
+/// [`BlockCache`]).
 // See `list`.
 #[allow(clippy::result_large_err)]
 pub(super) fn lookup(
-    blocks: &impl ReadableTable<u64, &'static [u8]>,
+    table: &impl ReadableTable<u64, &'static [u8]>,
     seg: &Segment,
     kind: Kind,
     range: std::ops::RangeInclusive<u64>,
     limit: usize,
     out: &mut Vec<u64>,
-    cache: Option<&BlockCache>,
+    blocks: Blocks<'_>,
 ) -> Result<bool, redb::Error> {
     let k = kind as usize;
     if seg.counts[k] == 0 {
@@ -240,21 +351,52 @@ pub(super) fn lookup(
     let bits = seg.bits[k];
     // The range of one key never crosses a block: blocks split on at most
     // 28 of the 32 key bits.
-    let key = block_key(kind, prefix(*range.start(), bits));
-    let read = || -> Result<Arc<[u64]>, redb::Error> {
-        Ok(match blocks.get(key)? {
-            Some(block) => decode_block(block.value()),
-            None => Arc::from([]),
-        })
+    let pre = prefix(*range.start(), bits);
+    let key = block_key(kind, pre);
+    let read = || -> Result<Vec<u64>, redb::Error> {
+        let mut postings = Vec::new();
+        if let Some(block) = table.get(key)? {
+            // About 4 bytes a posting: one allocation in the common case.
+            let bytes = block.value();
+            postings.reserve_exact(bytes.len() / 3);
+            decode_into(bytes, &mut postings);
+        }
+        Ok(postings)
     };
-    let postings = match cache {
+    let slot = match blocks {
+        Blocks::Resident(res) => usize::try_from(pre).ok().and_then(|i| res.slots[k].get(i)),
+        _ => None,
+    };
+    if let Some(slot) = slot {
+        let postings = match slot.get() {
+            Some(p) => p,
+            // Two threads may both decode a block; the first one stays.
+            None => {
+                let decoded = read()?.into_boxed_slice();
+                slot.get_or_init(|| decoded)
+            }
+        };
+        return Ok(take(postings, kind, range, limit, out));
+    }
+    let postings: Arc<[u64]> = match blocks {
         // Block keys are 32 bits: the segment id goes above them.
-        Some(cache) => cache
-            .0
-            .get_or_insert_with(&(u64::from(seg.id) << 32 | key), read)?,
-        None => read()?,
+        Blocks::Cached(cache) => cache
+            .lru
+            .get_or_insert_with(&(u64::from(seg.id) << 32 | key), || read().map(Arc::from))?,
+        _ => Arc::from(read()?),
     };
-    let start = lower_bound(&postings, *range.start());
+    Ok(take(&postings, kind, range, limit, out))
+}
+
+/// The lookup in a decoded block (see [`lookup`]).
+fn take(
+    postings: &[u64],
+    kind: Kind,
+    range: std::ops::RangeInclusive<u64>,
+    limit: usize,
+    out: &mut Vec<u64>,
+) -> bool {
+    let start = lower_bound(postings, *range.start());
     // The range's postings follow `start`: counted by a scan rather than
     // found by a second search (a key has few postings, copied next
     // anyway), and no further than one past the room `out` has.
@@ -266,10 +408,10 @@ pub(super) fn lookup(
         .take_while(|&&p| p <= last)
         .count();
     if n > room || (kind == Kind::Anchors && n > 0 && is_marker(postings[start + n - 1])) {
-        return Ok(false);
+        return false;
     }
     out.extend_from_slice(&postings[start..start + n]);
-    Ok(true)
+    true
 }
 
 /// The index of the first posting in `postings` (sorted) that is at least
@@ -350,11 +492,11 @@ fn decode_into(bytes: &[u8], out: &mut Vec<u64>) {
 }
 
 /// A block's postings (see [`encode_block`]).
-pub(super) fn decode_block(bytes: &[u8]) -> Arc<[u64]> {
-    // About 4 bytes a posting: one allocation in the common case.
-    let mut postings = Vec::with_capacity(bytes.len() / 3);
+#[cfg(test)]
+pub(super) fn decode_block(bytes: &[u8]) -> Vec<u64> {
+    let mut postings = Vec::new();
     decode_into(bytes, &mut postings);
-    postings.into()
+    postings
 }
 
 /// Appends `v` as a LEB128 varint: 7 bits a byte, low bits first.
@@ -840,18 +982,35 @@ mod tests {
         // Read from the tables, then through a cache twice (a miss that
         // fills it, then a hit): all three must agree.
         let cache = BlockCache::new(1 << 20);
-        let mut answers = [None, Some(&cache), Some(&cache)].map(|cache| {
+        let lru = BlockCache::new(1 << 20);
+        let no_room = BlockCache::new(0);
+        let residents = cache.residents(&segs);
+        assert!(
+            residents.iter().all(Option::is_some),
+            "room for the test's segments"
+        );
+        assert!(no_room.residents(&segs).iter().all(Option::is_none));
+        // Uncached; cached (a miss that fills it, then a hit); resident
+        // (the same): all five must agree.
+        let mut answers = [0, 1, 1, 2, 2].map(|how| {
             let mut out = Vec::new();
-            for (s, blocks) in segs.iter().zip(&tables) {
+            for ((s, table), res) in segs.iter().zip(&tables).zip(&residents) {
+                let blocks = match (how, res) {
+                    (0, _) => Blocks::Uncached,
+                    (1, _) => Blocks::Cached(&lru),
+                    (_, Some(res)) => Blocks::Resident(res),
+                    (_, None) => unreachable!("checked above"),
+                };
                 assert!(
-                    lookup(blocks, s, kind, range.clone(), usize::MAX, &mut out, cache).unwrap()
+                    lookup(table, s, kind, range.clone(), usize::MAX, &mut out, blocks).unwrap()
                 );
             }
             out.sort_unstable();
             out
         });
-        assert_eq!(answers[0], answers[1]);
-        assert_eq!(answers[0], answers[2]);
+        for other in &answers[1..] {
+            assert_eq!(&answers[0], other);
+        }
         std::mem::take(&mut answers[0])
     }
 
@@ -996,7 +1155,17 @@ mod tests {
         for (s, blocks) in segs.iter().zip(&tables) {
             let range = anchor << 32..=anchor << 32 | LOW_HALF;
             let limit = super::super::MAX_ANCHOR_DOCS;
-            if !lookup(blocks, s, Kind::Anchors, range, limit, &mut out, None).unwrap() {
+            if !lookup(
+                blocks,
+                s,
+                Kind::Anchors,
+                range,
+                limit,
+                &mut out,
+                Blocks::Uncached,
+            )
+            .unwrap()
+            {
                 return None;
             }
         }
@@ -1059,6 +1228,35 @@ mod tests {
         .unwrap();
         txn.commit().unwrap();
         assert_eq!(anchor_lookup(&db, 11), Some(docs(11, 0..900)));
+    }
+
+    #[test]
+    fn segments_are_resident_while_the_budget_holds_them() {
+        let seg = |id| Segment {
+            id,
+            counts: [100, 1000, 10],
+            bits: [1, 3, 0],
+        };
+        let size = Resident::bytes_for(&seg(1));
+        let cache = BlockCache::new((size * 3 / 2) as usize);
+        let held = |segs: &[Segment]| -> Vec<bool> {
+            cache.residents(segs).iter().map(Option::is_some).collect()
+        };
+        assert_eq!(held(&[seg(1)]), [true]);
+        assert_eq!(
+            cache.lru.capacity(),
+            size / 2,
+            "the rest for the weighted cache"
+        );
+        assert_eq!(
+            held(&[seg(1), seg(2)]),
+            [true, false],
+            "no room for a second"
+        );
+        // Segment 1 merged into 3: its room goes to 3.
+        assert_eq!(held(&[seg(3)]), [true]);
+        assert_eq!(held(&[seg(3), seg(4)]), [true, false]);
+        assert_eq!(cache.lru.capacity(), size / 2);
     }
 
     #[test]
