@@ -65,18 +65,19 @@ impl Aligner {
         self.scores.resize((n + 1) * width, 0);
         let h = &mut self.scores;
         let mut best = (0, 0, 0);
-        for i in 1..=n {
-            for j in 1..=m {
-                let diag = h[(i - 1) * width + j - 1]
-                    + if a[i - 1] == b[j - 1] {
-                        MATCH
-                    } else {
-                        MISMATCH
-                    };
-                let up = h[(i - 1) * width + j] + GAP;
-                let left = h[i * width + j - 1] + GAP;
-                let score = diag.max(up).max(left).max(0);
-                h[i * width + j] = score;
+        for (i, &ai) in (1..=n).zip(a) {
+            // Row by row over slices: no index arithmetic or bounds checks
+            // in the inner loop, and the left neighbour kept in a register.
+            let (above, rest) = h.split_at_mut(i * width);
+            let prev = &above[(i - 1) * width..];
+            let row = &mut rest[..width];
+            let mut left = 0;
+            for (j, ((cell, up), &bj)) in (1..).zip(row[1..].iter_mut().zip(prev.windows(2)).zip(b))
+            {
+                let diag = up[0] + if ai == bj { MATCH } else { MISMATCH };
+                let score = diag.max(up[1] + GAP).max(left + GAP).max(0);
+                *cell = score;
+                left = score;
                 if score > best.0 {
                     best = (score, i, j);
                 }
