@@ -7,6 +7,8 @@
 //! cargo bench --bench gate -- --corpus DIR --checks 2000 --runs 1 --no-compact
 //! cargo bench --bench gate -- --corpus DIR --index FILE   # keep the index; reuse it next time
 //! cargo bench --bench gate -- --corpus DIR --index FILE --cache-gib 4
+//! # load a running `reprint serve FILE` (an index the bench kept) with the same requests
+//! cargo bench --bench gate -- --corpus DIR --serve-addr 127.0.0.1:7878 --warmup 4 --seconds 8
 //! ```
 //!
 //! Throughput: `reprint scan DIR --passages off` and `reprint index build
@@ -21,7 +23,9 @@
 //! index, then a second over the same articles. Then the same index is served over
 //! HTTP on loopback and `--clients` keep-alive connections (default 4) send
 //! `POST /check` with the same articles for `--seconds` (default 5): checks
-//! per second and latency percentiles as the clients see them. Not a test:
+//! per second and latency percentiles as the clients see them. With
+//! `--serve-addr`, only that load, sent to a server already running (to
+//! compare two builds of `reprint serve` on one index). Not a test:
 //! nothing asserts on time.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -51,12 +55,36 @@ fn main() {
         concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench/corpus-20000-s1").to_owned()
     }));
     let checks: usize = get("--checks").map_or(1000, |s| s.parse().expect("--checks N"));
+    let clients: usize = get("--clients").map_or(4, |s| s.parse().expect("--clients N"));
+    let load_seconds: u64 = get("--seconds").map_or(5, |s| s.parse().expect("--seconds N"));
     if !corpus.is_dir() {
         eprintln!(
             "gate bench: {} not found; generate it with `python3 benches/compare.py --no-peers --no-truth`",
             corpus.display()
         );
         std::process::exit(2);
+    }
+
+    // `--serve-addr`: only the load, on a server already running.
+    if let Some(addr) = get("--serve-addr") {
+        let addr: std::net::SocketAddr = addr.parse().expect("--serve-addr HOST:PORT");
+        let mut docs = read_corpus(&corpus);
+        let held_out = docs.split_off(docs.len() - checks.min(docs.len() / 2));
+        let probes = probes_of(held_out, &docs, checks);
+        drop(docs);
+        // `--warmup S`: load first for S seconds unmeasured, as the
+        // in-process server is loaded after the checks filled its caches.
+        if let Some(warmup) = get("--warmup") {
+            let warmup: u64 = warmup.parse().expect("--warmup SECONDS");
+            let started = Instant::now();
+            drive_for(addr, &probes, clients, warmup);
+            println!(
+                "warm-up:               {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        drive(addr, &probes, clients, load_seconds);
+        return;
     }
 
     // Throughput: the real binary, as a user runs it, median of `--runs`.
@@ -102,12 +130,7 @@ fn main() {
 
     // Hold out the last `checks` articles: removed from the index, then
     // compacted, so they come back as new articles (or reposts).
-    let found = discover(&[&corpus]).expect("corpus");
-    let mut docs: Vec<Document> = found
-        .files
-        .iter()
-        .flat_map(|f| read_file(f, &ReadOptions::default()).documents)
-        .collect();
+    let mut docs = read_corpus(&corpus);
     let n = docs.len();
     let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
     let held_out = docs.split_off(docs.len() - checks.min(docs.len() / 2));
@@ -130,18 +153,7 @@ fn main() {
     // Check latencies: held-out articles, and indexed ones under new ids.
     let mut latencies: Vec<f64> = Vec::new();
     let mut kinds = [0usize; 3];
-    let requeried = docs
-        .iter()
-        .step_by((docs.len() / checks.max(1)).max(1))
-        .take(checks);
-    let probes: Vec<Document> = held_out
-        .into_iter()
-        .chain(requeried.map(|d| Document {
-            id: format!("{}-again", d.id),
-            text: d.text.clone(),
-            line: None,
-        }))
-        .collect();
+    let probes = probes_of(held_out, &docs, checks);
     // Only the probes are needed from here: the corpus (4.7 GB at a
     // million articles) would otherwise crowd the index out of memory.
     let kept = docs.len();
@@ -230,9 +242,35 @@ fn main() {
         warm[warm.len() - 1]
     );
 
-    let clients: usize = get("--clients").map_or(4, |s| s.parse().expect("--clients N"));
-    let seconds: u64 = get("--seconds").map_or(5, |s| s.parse().expect("--seconds N"));
-    load_test(index, &probes, clients, seconds);
+    load_test(index, &probes, clients, load_seconds);
+}
+
+/// Every article of the corpus, in order.
+fn read_corpus(corpus: &std::path::Path) -> Vec<Document> {
+    let found = discover(&[corpus]).expect("corpus");
+    found
+        .files
+        .iter()
+        .flat_map(|f| read_file(f, &ReadOptions::default()).documents)
+        .collect()
+}
+
+/// The articles checked and served: the held-out ones (new articles and
+/// reposts), then `checks` indexed ones spread over `indexed`, under new
+/// ids (near-duplicates).
+fn probes_of(held_out: Vec<Document>, indexed: &[Document], checks: usize) -> Vec<Document> {
+    let requeried = indexed
+        .iter()
+        .step_by((indexed.len() / checks.max(1)).max(1))
+        .take(checks);
+    held_out
+        .into_iter()
+        .chain(requeried.map(|d| Document {
+            id: format!("{}-again", d.id),
+            text: d.text.clone(),
+            line: None,
+        }))
+        .collect()
 }
 
 /// Runs the reprint binary; panics unless it succeeds.
@@ -314,6 +352,33 @@ fn load_test(index: Index, probes: &[Document], clients: usize, seconds: u64) {
         serve(index, opts, |addr| tx.send(addr).expect("send addr")).expect("serve");
     });
     let addr = rx.recv().expect("server address");
+    drive(addr, probes, clients, seconds);
+}
+
+/// Sends `POST /check` with each of `probes` in turn from `clients`
+/// keep-alive connections to `addr` for `seconds`; prints the rate and
+/// latency percentiles.
+fn drive(addr: std::net::SocketAddr, probes: &[Document], clients: usize, seconds: u64) {
+    let (mut latencies, elapsed) = drive_for(addr, probes, clients, seconds);
+    latencies.sort_by(f64::total_cmp);
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    println!(
+        "serve:                 {} clients, {:.0} checks/s over {elapsed:.1} s; p50 {:.2} ms, p99 {:.2} ms",
+        clients,
+        latencies.len() as f64 / elapsed,
+        pct(0.5),
+        pct(0.99)
+    );
+}
+
+/// The load of [`drive`]: every request's latency (ms) and the seconds
+/// it took.
+fn drive_for(
+    addr: std::net::SocketAddr,
+    probes: &[Document],
+    clients: usize,
+    seconds: u64,
+) -> (Vec<f64>, f64) {
     let requests: Vec<String> = probes
         .iter()
         .map(|d| {
@@ -332,18 +397,9 @@ fn load_test(index: Index, probes: &[Document], clients: usize, seconds: u64) {
             std::thread::spawn(move || client(addr, &mine, until))
         })
         .collect();
-    let mut latencies: Vec<f64> = handles
+    let latencies: Vec<f64> = handles
         .into_iter()
         .flat_map(|h| h.join().expect("client"))
         .collect();
-    let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort_by(f64::total_cmp);
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
-    println!(
-        "serve:                 {} clients, {:.0} checks/s over {elapsed:.1} s; p50 {:.2} ms, p99 {:.2} ms",
-        clients,
-        latencies.len() as f64 / elapsed,
-        pct(0.5),
-        pct(0.99)
-    );
+    (latencies, started.elapsed().as_secs_f64())
 }
