@@ -483,92 +483,145 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
     }
     // A unit repeating an anchor counts it once.
     anchors.dedup();
-    let group_pairs = |group: &[u64]| -> Vec<u64> {
-        let mut out = Vec::new();
-        let unit_of = |key: u64| (key & unit_mask) as u32;
-        // Families ≤ postings, so only long lists can be too common: as
-        // boilerplate, or as a stock phrase too frequent to tell anything
-        // (pairs grow with the square of the list).
-        let limit = min_docs.min(MAX_ANCHOR_FAMILIES);
-        if group.len() >= limit
-            && distinct_families(
-                group.iter().map(|&k| units[unit_of(k) as usize].doc),
-                family,
-            ) >= limit
-        {
-            return out;
-        }
-        let mut members: Vec<(u32, u32)> = group
-            .iter()
-            .map(|&k| (family[units[unit_of(k) as usize].doc as usize], unit_of(k)))
-            .collect();
-        members.sort_unstable();
-        let runs: Vec<&[(u32, u32)]> = members.chunk_by(|x, y| x.0 == y.0).collect();
-        for (i, run) in runs.iter().enumerate() {
-            if run.len() > 1 && family_size[&run[0].0] <= MAX_FAMILY_ALIGN {
-                for (k, &(_, x)) in run.iter().enumerate() {
-                    for &(_, y) in &run[k + 1..] {
-                        push_pair(&mut out, &units, x, y);
-                    }
-                }
-            }
-            for other in &runs[i + 1..] {
-                for &(_, x) in run.iter() {
-                    for &(_, y) in other.iter() {
-                        push_pair(&mut out, &units, x, y);
-                    }
-                }
-            }
-        }
-        out
-    };
+    // Groups of one anchor's units that can pair them: not boilerplate-
+    // or stock-phrase-common (families ≤ postings, so only long lists can
+    // be too common; pairs grow with the square of the list). Each group
+    // is reordered by (family, unit) and cut into runs of one family, so
+    // that a unit of a family too large to align within skips its own
+    // family's run whole (10,000 syndicated copies share every anchor).
+    let unit_of = |key: u64| (key & unit_mask) as u32;
+    let doc_of = |u: u32| units[u as usize].doc;
+    let family_of = |u: u32| family[doc_of(u) as usize];
+    let limit = min_docs.min(MAX_ANCHOR_FAMILIES);
     let same_anchor = |x: &u64, y: &u64| x >> unit_bits == y >> unit_bits;
-    let mut pair_hits: Vec<u64> = if parallel {
-        anchors
-            .par_chunk_by(same_anchor)
-            .filter(|g| g.len() > 1)
-            .flat_map_iter(group_pairs)
-            .collect()
-    } else {
-        anchors
-            .chunk_by(same_anchor)
-            .filter(|g| g.len() > 1)
-            .flat_map(group_pairs)
-            .collect()
-    };
-    drop(anchors);
-    if parallel {
-        pair_hits.par_sort_unstable();
-    } else {
-        pair_hits.sort_unstable();
+    let mut groups: Vec<Range<usize>> = Vec::new();
+    let mut at = 0;
+    for group in anchors.chunk_by(same_anchor) {
+        let range = at..at + group.len();
+        at = range.end;
+        let too_common = group.len() >= limit
+            && distinct_families(group.iter().map(|&k| doc_of(unit_of(k))), family) >= limit;
+        if group.len() > 1 && !too_common {
+            groups.push(range);
+        }
     }
-    let candidates: Vec<(u32, u32)> = pair_hits
-        .chunk_by(|x, y| x == y)
-        .filter(|run| run.len() >= opts.min_shared_anchors)
-        .map(|run| ((run[0] >> 32) as u32, run[0] as u32))
+    // Runs of one family: `family_runs[g]` indexes `runs` for group `g`.
+    let mut runs_of: Vec<Range<usize>> = Vec::new();
+    let mut family_runs: Vec<Range<u32>> = Vec::with_capacity(groups.len());
+    for g in &groups {
+        let members = &mut anchors[g.clone()];
+        members.sort_unstable_by_key(|&k| (family_of(unit_of(k)), unit_of(k)));
+        let first = runs_of.len() as u32;
+        let mut start = g.start;
+        for run in members.chunk_by(|a, b| family_of(unit_of(*a)) == family_of(unit_of(*b))) {
+            runs_of.push(start..start + run.len());
+            start += run.len();
+        }
+        family_runs.push(first..runs_of.len() as u32);
+    }
+    // Each unit's groups, to count per unit `x` the anchors it shares with
+    // every later unit `y` in a tally, rather than listing a (pair,
+    // anchor) entry for every shared anchor and sorting them all (8 bytes
+    // per pair and anchor: most of the memory of a scan of overlapping
+    // text).
+    let mut by_unit: Vec<(u32, u32)> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, r)| {
+            anchors[r.clone()]
+                .iter()
+                .map(move |&k| (unit_of(k), g as u32))
+        })
         .collect();
-    drop(pair_hits);
-
-    // 3. Align each candidate.
-    let align = |aligner: &mut Aligner, &(ua, ub): &(u32, u32)| {
-        align_units(aligner, docs, &units, ua, ub, opts.min_similarity)
+    if parallel {
+        by_unit.par_sort_unstable();
+    } else {
+        by_unit.sort_unstable();
+    }
+    // Units `x` < `y` in different documents pair; within one family only
+    // if the family is small enough to align its members.
+    let candidates_of = |tally: &mut PairTally, of_x: &[(u32, u32)]| -> Vec<(u32, u32)> {
+        let x = of_x[0].0;
+        let fx = family_of(x);
+        for &(_, g) in of_x {
+            for run in &runs_of
+                [family_runs[g as usize].start as usize..family_runs[g as usize].end as usize]
+            {
+                let members = &anchors[run.clone()];
+                let f = family_of(unit_of(members[0]));
+                if f == fx && family_size[&f] > MAX_FAMILY_ALIGN {
+                    continue;
+                }
+                // A run is in unit order: the later units follow `x`.
+                let after = members.partition_point(|&k| unit_of(k) <= x);
+                for &k in &members[after..] {
+                    let y = unit_of(k);
+                    if doc_of(y) != doc_of(x) {
+                        tally.add(y);
+                    }
+                }
+            }
+        }
+        tally.take(opts.min_shared_anchors, x)
     };
-    let aligned: Vec<UnitPair> = if parallel {
+    let candidates: Vec<(u32, u32)> = if parallel {
+        by_unit
+            .par_chunk_by(|a, b| a.0 == b.0)
+            .map_init(|| PairTally::new(units.len()), candidates_of)
+            .flatten_iter()
+            .collect()
+    } else {
+        let mut tally = PairTally::new(units.len());
+        by_unit
+            .chunk_by(|a, b| a.0 == b.0)
+            .flat_map(|of_x| candidates_of(&mut tally, of_x))
+            .collect()
+    };
+    drop(by_unit);
+    drop(runs_of);
+    drop(family_runs);
+    drop(groups);
+    drop(anchors);
+
+    // 3. Align each candidate, and 4. merge the alignments of each
+    // document pair into runs — one document at a time (with every later
+    // one), so that only runs are kept: nearly every candidate aligns (a
+    // few shared words are a perfect local alignment), and holding every
+    // alignment until the end took gigabytes on overlapping text.
+    let runs_of_doc = |aligner: &mut Aligner, of_doc: &[(u32, u32)]| -> Vec<Run> {
+        let mut of_doc = of_doc.to_vec();
+        of_doc.sort_unstable_by_key(|&(x, y)| (doc_of(y), x, y));
+        let mut runs = Vec::new();
+        for with_doc in of_doc.chunk_by(|a, b| doc_of(a.1) == doc_of(b.1)) {
+            let aligned: Vec<UnitPair> = with_doc
+                .iter()
+                .filter_map(|&(x, y)| align_units(aligner, docs, &units, x, y, opts.min_similarity))
+                .collect();
+            runs.extend(merge_runs(
+                &units,
+                aligned,
+                opts.min_words,
+                opts.min_similarity,
+            ));
+        }
+        runs
+    };
+    // Candidates are in unit order, so each document's are together.
+    let same_doc = |a: &(u32, u32), b: &(u32, u32)| doc_of(a.0) == doc_of(b.0);
+    let runs: Vec<Run> = if parallel {
         candidates
-            .par_iter()
-            .map_init(Aligner::default, align)
-            .flatten()
+            .par_chunk_by(same_doc)
+            .map_init(Aligner::default, runs_of_doc)
+            .flatten_iter()
             .collect()
     } else {
         let mut aligner = Aligner::default();
         candidates
-            .iter()
-            .filter_map(|c| align(&mut aligner, c))
+            .chunk_by(same_doc)
+            .flat_map(|of_doc| runs_of_doc(&mut aligner, of_doc))
             .collect()
     };
-
-    // 4. Runs per document pair.
-    let runs = merge_runs(&units, aligned, opts.min_words, opts.min_similarity);
+    drop(candidates);
 
     // 5. Clusters over units of surviving alignments.
     let mut parent: Vec<u32> = (0..units.len() as u32).collect();
@@ -702,14 +755,44 @@ fn distinct_families(docs: impl Iterator<Item = u32>, family: &[u32]) -> usize {
     fams.len()
 }
 
-/// Records the unit pair `(x, y)` (in global order) if the units are in
-/// different documents.
-fn push_pair(out: &mut Vec<u64>, units: &[UnitRef], x: u32, y: u32) {
-    if units[x as usize].doc == units[y as usize].doc {
-        return;
+/// Shared-anchor counts of one unit with later units: a count per unit,
+/// and the units counted, so that forgetting them costs what counting
+/// them did.
+struct PairTally {
+    counts: Vec<u32>,
+    touched: Vec<u32>,
+}
+
+impl PairTally {
+    fn new(units: usize) -> Self {
+        PairTally {
+            counts: vec![0; units],
+            touched: Vec::new(),
+        }
     }
-    let (lo, hi) = (x.min(y), x.max(y));
-    out.push(((lo as u64) << 32) | hi as u64);
+
+    fn add(&mut self, y: u32) {
+        let c = &mut self.counts[y as usize];
+        if *c == 0 {
+            self.touched.push(y);
+        }
+        *c += 1;
+    }
+
+    /// The pairs `(x, y)` counted at least `min` times, `y` ascending;
+    /// forgets every count.
+    fn take(&mut self, min: usize, x: u32) -> Vec<(u32, u32)> {
+        let mut out: Vec<(u32, u32)> = Vec::new();
+        for &y in &self.touched {
+            if self.counts[y as usize] as usize >= min {
+                out.push((x, y));
+            }
+            self.counts[y as usize] = 0;
+        }
+        self.touched.clear();
+        out.sort_unstable();
+        out
+    }
 }
 
 /// A run of consecutive aligned units between two documents.
@@ -732,9 +815,11 @@ fn merge_runs(
     min_words: usize,
     min_similarity: f64,
 ) -> Vec<Run> {
+    // The units break ties: the order is total, whatever order the
+    // alignments come in.
     aligned.sort_unstable_by_key(|p| {
         let (a, b) = (&units[p.ua as usize], &units[p.ub as usize]);
-        (a.doc, b.doc, p.a.start, p.b.start)
+        (a.doc, b.doc, p.a.start, p.b.start, p.ua, p.ub)
     });
     let mut runs: Vec<Run> = Vec::new();
     for p in aligned {
