@@ -505,7 +505,7 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
             groups.push(range);
         }
     }
-    // Runs of one family: `family_runs[g]` indexes `runs` for group `g`.
+    // Runs of one family: `family_runs[g]` indexes `runs_of` for group `g`.
     let mut runs_of: Vec<Range<usize>> = Vec::new();
     let mut family_runs: Vec<Range<u32>> = Vec::with_capacity(groups.len());
     for g in &groups {
