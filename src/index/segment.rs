@@ -363,29 +363,33 @@ pub(super) fn lookup(
         }
         Ok(postings)
     };
-    let slot = match blocks {
-        Blocks::Resident(res) => usize::try_from(pre).ok().and_then(|i| res.slots[k].get(i)),
-        _ => None,
-    };
-    if let Some(slot) = slot {
-        let postings = match slot.get() {
-            Some(p) => p,
-            // Two threads may both decode a block; the first one stays.
-            None => {
-                let decoded = read()?.into_boxed_slice();
-                slot.get_or_init(|| decoded)
+    let found = match blocks {
+        Blocks::Resident(res) => {
+            match usize::try_from(pre).ok().and_then(|i| res.slots[k].get(i)) {
+                Some(slot) => {
+                    let postings = match slot.get() {
+                        Some(p) => p,
+                        // Two threads may both decode a block; the first one stays.
+                        None => {
+                            let decoded = read()?.into_boxed_slice();
+                            slot.get_or_init(|| decoded)
+                        }
+                    };
+                    take(postings, bits, kind, range, limit, out)
+                }
+                None => take(&read()?, bits, kind, range, limit, out),
             }
-        };
-        return Ok(take(postings, bits, kind, range, limit, out));
-    }
-    let postings: Arc<[u64]> = match blocks {
+        }
         // Block keys are 32 bits: the segment id goes above them.
-        Blocks::Cached(cache) => cache
-            .lru
-            .get_or_insert_with(&(u64::from(seg.id) << 32 | key), || read().map(Arc::from))?,
-        _ => Arc::from(read()?),
+        Blocks::Cached(cache) => {
+            let postings = cache
+                .lru
+                .get_or_insert_with(&(u64::from(seg.id) << 32 | key), || read().map(Arc::from))?;
+            take(&postings, bits, kind, range, limit, out)
+        }
+        Blocks::Uncached => take(&read()?, bits, kind, range, limit, out),
     };
-    Ok(take(&postings, bits, kind, range, limit, out))
+    Ok(found)
 }
 
 /// The lookup in a decoded block cut on `bits` (see [`lookup`]).
@@ -547,12 +551,8 @@ pub(super) fn write(
     let mut bytes: Vec<u8> = Vec::new();
     let mut anchors = runs[Kind::Anchors as usize].to_vec();
     saturate(&mut anchors);
+    let runs = [runs[0], anchors.as_slice(), runs[2]];
     for (k, run) in runs.into_iter().enumerate() {
-        let run = if KINDS[k] == Kind::Anchors {
-            anchors.as_slice()
-        } else {
-            run
-        };
         // No prefix bits (`seg.bits` stays 0): the block of prefix 0.
         if !run.is_empty() {
             encode_block(run, &mut bytes);
