@@ -732,7 +732,7 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
 pub fn anchor_hash(words: &[u64]) -> u64 {
     // The default window (4 words) hashed from a buffer of its own size:
     // the same bytes, so the same hash, without zeroing and slicing the
-    // 128-byte one (measured 5.3 → 3.1 ns per anchor).
+    // 128-byte one (the hot path of winnowing and of this stage).
     if let [a, b, c, d] = *words {
         let mut bytes = [0u8; 32];
         for (chunk, w) in bytes.chunks_exact_mut(8).zip([a, b, c, d]) {
