@@ -121,7 +121,12 @@ fn main() {
         row(t, &score(c, d), c, d);
     }
     if details {
-        print_missed(&all_cases, &all_dets);
+        for t in TYPES {
+            let c = cases.get(t).map_or(&[][..], Vec::as_slice);
+            let d = detections.get(t).map_or(&[][..], Vec::as_slice);
+            println!("\n{t}: the cases found least");
+            print_missed(c, d);
+        }
     }
 }
 
@@ -151,8 +156,7 @@ fn print_missed(cases: &[Annotation], dets: &[Annotation]) {
         })
         .collect();
     worst.sort_by(|a, b| a.0.total_cmp(&b.0));
-    println!();
-    for (r, c) in worst.iter().take(40) {
+    for (r, c) in worst.iter().take(15) {
         println!(
             "recall {r:.2}: {} {:?} ~ {} {:?}",
             c.this_ref, c.this, c.source_ref, c.source

@@ -36,8 +36,10 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 /// Spans are stored as `u32` offsets, so no single text may be larger.
 pub const MAX_FILE_SIZE_LIMIT: u64 = u32::MAX as u64;
 
-/// How many leading bytes are checked for a NUL when deciding that a file
-/// is binary (the heuristic git and ripgrep use).
+/// How many leading bytes are checked for NULs when deciding that a file
+/// is binary (git and ripgrep look at the same prefix). One NUL does not
+/// make a file binary: more than 1% of the prefix does, which images,
+/// archives and UTF-16 text all exceed by far.
 const BINARY_PROBE: usize = 8 * 1024;
 
 /// How input files are read.
@@ -116,8 +118,10 @@ pub struct Document {
 pub enum WarningKind {
     /// Invalid UTF-8, decoded with replacement characters.
     InvalidUtf8,
-    /// A NUL byte in the first 8 KiB: skipped.
+    /// More than 1% NUL bytes in the first 8 KiB: skipped.
     Binary,
+    /// Stray NUL bytes in text, replaced with spaces (document kept).
+    NulBytes,
     /// No text: skipped.
     Empty,
     /// Text without a single word: skipped.
@@ -140,9 +144,10 @@ pub enum WarningKind {
 
 impl WarningKind {
     /// Every kind, for parsing names back.
-    pub const ALL: [WarningKind; 11] = [
+    pub const ALL: [WarningKind; 12] = [
         WarningKind::InvalidUtf8,
         WarningKind::Binary,
+        WarningKind::NulBytes,
         WarningKind::Empty,
         WarningKind::NoWords,
         WarningKind::TooLarge,
@@ -164,6 +169,7 @@ impl WarningKind {
         match self {
             WarningKind::InvalidUtf8 => "invalid_utf8",
             WarningKind::Binary => "binary",
+            WarningKind::NulBytes => "nul_bytes",
             WarningKind::Empty => "empty",
             WarningKind::NoWords => "no_words",
             WarningKind::TooLarge => "too_large",
@@ -471,14 +477,28 @@ fn file_text(file: &SourceFile, opts: &ReadOptions) -> Result<(String, FileRead)
         );
         return Err(out);
     }
-    if bytes[..bytes.len().min(BINARY_PROBE)].contains(&0) {
+    let probe = &bytes[..bytes.len().min(BINARY_PROBE)];
+    let probe_nuls = probe.iter().filter(|&&b| b == 0).count();
+    if probe_nuls * 100 > probe.len() {
         warn(
             &mut out,
             None,
             WarningKind::Binary,
-            "binary file (NUL byte); skipped".into(),
+            format!(
+                "binary file ({probe_nuls} NUL bytes in its first {} bytes); skipped",
+                probe.len()
+            ),
         );
         return Err(out);
+    }
+    let (bytes, nuls) = replace_nuls(bytes);
+    if nuls > 0 {
+        warn(
+            &mut out,
+            None,
+            WarningKind::NulBytes,
+            format!("{nuls} stray NUL byte(s) read as spaces"),
+        );
     }
     let (text, invalid) = decode_lossy(bytes);
     if invalid > 0 {
@@ -490,6 +510,19 @@ fn file_text(file: &SourceFile, opts: &ReadOptions) -> Result<(String, FileRead)
         );
     }
     Ok((text, out))
+}
+
+/// Text with a few stray NUL bytes (a damaged export, a C string written
+/// whole) is still text: each NUL becomes a space, one byte for one, so
+/// every offset into the text stays an offset into the file. Returns the
+/// bytes and how many were replaced.
+fn replace_nuls(mut bytes: Vec<u8>) -> (Vec<u8>, usize) {
+    let mut n = 0;
+    for b in bytes.iter_mut().filter(|b| **b == 0) {
+        *b = b' ';
+        n += 1;
+    }
+    (bytes, n)
 }
 
 /// Reads the file unless it is larger than `max` bytes (`Ok(None)`).

@@ -74,6 +74,30 @@ fn binary_files_are_skipped() {
     assert_eq!(report["documents"], 2);
 }
 
+/// Text with one stray NUL (PAN 2013 has such documents, 14 KB of prose
+/// each) is scanned, the NUL read as a space, with a warning that counts it.
+#[test]
+fn a_stray_nul_byte_does_not_make_text_binary() {
+    let story = "Defence ties between the two countries have grown in recent years. ";
+    let text = format!("{}\0{}", story.repeat(20), story.repeat(20));
+    let report = scan_with(|d| fs::write(d.join("nul.txt"), &text).unwrap(), &[]);
+    assert_warning(&report, "nul_bytes", "nul.txt", None);
+    assert_eq!(report["documents"], 3, "the document is scanned");
+    let warning = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"] == "nul_bytes")
+        .unwrap();
+    assert!(
+        warning["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 stray NUL"),
+        "{warning}"
+    );
+}
+
 #[test]
 fn empty_files_are_skipped() {
     let report = scan_with(
