@@ -61,6 +61,12 @@ const MAX_FAMILY_ALIGN: usize = 32;
 /// the cap the pair list outgrew 24 GB.
 const MAX_ANCHOR_FAMILIES: usize = 100;
 
+/// Two aligned regions of a document pair at most this many words apart
+/// in both documents merge into one (when the merged region keeps the
+/// similarity): a reused passage interrupted by a line too short to be a
+/// unit, or by a few words the alignment left out, is one passage.
+const MERGE_GAP: u32 = 20;
+
 /// Below this many units the stage runs on the calling thread.
 const PARALLEL_UNITS: usize = 512;
 
@@ -831,9 +837,16 @@ fn merge_runs(
                 .map(|l| (units[l.ua as usize], units[l.ub as usize]));
             if let Some((la, lb)) = last {
                 let same_docs = run.doc_a == ua.doc && run.doc_b == ub.doc;
-                let next_in_a = ua.index == la.index + 1;
-                let next_in_b =
-                    (ub.index == lb.index + 1 || ub.index == lb.index) && p.b.start >= run.b.end;
+                // The next region starts after the run in both documents,
+                // in the same or the next unit on each side (one long
+                // paragraph can hold several short ones of the other
+                // document), or within MERGE_GAP words of it (across a
+                // skipped short line or a stretch the alignment left out).
+                let after = p.a.start >= run.a.end && p.b.start >= run.b.end;
+                let next = |u: UnitRef, l: UnitRef| u.index == l.index || u.index == l.index + 1;
+                let close = p.a.start - run.a.end.min(p.a.start) <= MERGE_GAP
+                    && p.b.start - run.b.end.min(p.b.start) <= MERGE_GAP;
+                let adjacent = after && ((next(ua, la) && next(ub, lb)) || close);
                 // Merging must not dilute the run with unaligned text
                 // between the two regions.
                 let keeps_similarity = || {
@@ -843,7 +856,7 @@ fn merge_runs(
                         (run.b.end.max(p.b.end) - run.b.start) as usize,
                     ) >= min_similarity
                 };
-                if same_docs && next_in_a && next_in_b && keeps_similarity() {
+                if same_docs && adjacent && keeps_similarity() {
                     run.a.end = p.a.end;
                     run.b.end = run.b.end.max(p.b.end);
                     run.matches += p.matches;

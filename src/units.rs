@@ -1,14 +1,27 @@
 //! Units: a document's words → passage units (paragraphs), the pieces the
 //! passage stage compares across documents.
 //!
-//! A unit is a paragraph: a run of words with no line break between them.
-//! Blank-line and single-line-break layouts both work (scraped pages use
-//! either), and because the tokenizer has already rejoined a split drop
-//! cap, "R" / "ussian Defence …" starts one unit. Paragraphs shorter than
-//! [`UnitOptions::min_words`] (bylines, "Share This Article", captions of
-//! two words) are skipped; longer than [`UnitOptions::max_words`] are cut
-//! into windows of at most that many words, so alignment cost stays bounded
-//! and a reposted sentence inside a long paragraph is still found.
+//! A unit is a paragraph, and a paragraph does not end at every line
+//! break: hard-wrapped text (wire copy, e-mail, plain-text archives, text
+//! copied out of PDFs) breaks lines inside sentences, and a reused passage
+//! re-wrapped at another width must still be one run of words. A line
+//! break ends a paragraph when
+//! - a blank line or an indented line follows it, or
+//! - the next line does not start with a lowercase letter and the line
+//!   before it ends a sentence (`.`, `!`, `?`, `:`, closing quotes and
+//!   brackets) or is short for this document (under 60% of its long
+//!   lines' length: a headline, a byline, "Share This Article", the last
+//!   line of a wrapped paragraph).
+//!
+//! So one-paragraph-per-line pages keep a unit per line (their lines end
+//! sentences, or are short beside the paragraphs), and hard-wrapped text
+//! joins its lines into paragraphs whatever the width. The tokenizer has
+//! already rejoined a split drop cap, so "R" / "ussian Defence …" starts
+//! one unit. Paragraphs shorter than [`UnitOptions::min_words`] (bylines,
+//! captions of two words) are skipped; longer than
+//! [`UnitOptions::max_words`] are cut into windows of at most that many
+//! words, so alignment cost stays bounded and a reposted sentence inside a
+//! long paragraph is still found.
 
 use crate::tokenize::Word;
 
@@ -56,23 +69,71 @@ impl Unit {
 pub fn units(text: &str, words: &[Word], opts: UnitOptions) -> Vec<Unit> {
     let mut out = Vec::new();
     let mut para_start = 0usize;
-    // Gaps between words are a byte or two: a plain loop over their bytes
-    // beats `contains` (a `memchr` call) and `str` slicing (boundary
-    // checks). A line break is one byte in UTF-8, never part of another
-    // character.
-    let bytes = text.as_bytes();
+    let short = short_line(text.as_bytes());
     for i in 1..=words.len() {
-        #[allow(clippy::manual_contains)]
         let breaks = i == words.len()
-            || bytes[words[i - 1].end as usize..words[i].start as usize]
-                .iter()
-                .any(|&b| b == b'\n');
+            || ends_paragraph(
+                text,
+                words[i - 1].end as usize,
+                words[i].start as usize,
+                short,
+            );
         if breaks {
             push_paragraph(&mut out, para_start, i, opts);
             para_start = i;
         }
     }
     out
+}
+
+/// Lines shorter than this many bytes are short in this text: 60% of the
+/// length of its long lines (the 90th percentile), at least 40.
+fn short_line(bytes: &[u8]) -> usize {
+    let mut lengths: Vec<u32> = bytes
+        .split(|&b| b == b'\n')
+        .map(|l| l.len() as u32)
+        .filter(|&n| n > 0)
+        .collect();
+    if lengths.is_empty() {
+        return 40;
+    }
+    let at = (lengths.len() * 9 / 10).min(lengths.len() - 1);
+    let (_, &mut long, _) = lengths.select_nth_unstable(at);
+    (long as usize * 3 / 5).max(40)
+}
+
+/// Whether the gap `bytes[gap_start..gap_end]` between two words ends a
+/// paragraph (see the module's rules).
+fn ends_paragraph(text: &str, gap_start: usize, gap_end: usize, short: usize) -> bool {
+    let bytes = text.as_bytes();
+    let gap = &bytes[gap_start..gap_end];
+    // Gaps are a byte or two: a plain loop beats `memchr`. A line break is
+    // one byte in UTF-8, never part of another character.
+    #[allow(clippy::manual_contains)]
+    let Some(first_nl) = gap.iter().position(|&b| b == b'\n') else {
+        return false;
+    };
+    let last_nl = gap.iter().rposition(|&b| b == b'\n').unwrap_or(first_nl);
+    let blank_line = last_nl > first_nl;
+    let indented = gap[last_nl + 1..].iter().any(|&b| b == b' ' || b == b'\t');
+    if blank_line || indented {
+        return true;
+    }
+    // Words start on character boundaries.
+    let next = text.get(gap_end..).and_then(|s| s.chars().next());
+    if next.is_some_and(char::is_lowercase) {
+        return false;
+    }
+    let ends_sentence = gap[..first_nl]
+        .iter()
+        .any(|&b| matches!(b, b'.' | b'!' | b'?' | b':' | b'"' | b'\'' | b')' | b']'))
+        || gap[..first_nl].ends_with("”".as_bytes())
+        || gap[..first_nl].ends_with("’".as_bytes());
+    let line_start = bytes[..gap_start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    ends_sentence || gap_start + first_nl - line_start < short
 }
 
 fn push_paragraph(out: &mut Vec<Unit>, start: usize, end: usize, opts: UnitOptions) {
@@ -114,15 +175,62 @@ mod tests {
 
     #[test]
     fn paragraphs_by_line_breaks_short_ones_skipped() {
-        let text = "Share This Article\n\none two three four five six seven eight.\nnine ten \
+        let text = "Share This Article\n\none two three four five six seven eight.\nNine ten \
                     eleven twelve thirteen fourteen fifteen sixteen\n\n\nshort line";
         assert_eq!(
             unit_texts(text, UnitOptions::default()),
             [
                 "one two three four five six seven eight",
-                "nine ten eleven twelve thirteen fourteen fifteen sixteen"
+                "Nine ten eleven twelve thirteen fourteen fifteen sixteen"
             ]
         );
+    }
+
+    /// A line break inside a sentence (the next line starts in lowercase,
+    /// or the line before is as long as the text's lines) is not a
+    /// paragraph break: hard-wrapped text at any width is paragraphs.
+    #[test]
+    fn hard_wrapped_lines_join_into_paragraphs() {
+        let para = "Rights activists have accused Moscow of legitimizing Myanmar's military \
+                    junta, which came to power in a Feb. 1 coup, by continuing bilateral \
+                    visits and arms deals. Russia said in March it was deeply concerned by \
+                    the rising number of civilian deaths in Myanmar.";
+        let wrapped = |width: usize| -> String {
+            let mut out = String::new();
+            let mut line = 0;
+            for w in para.split(' ') {
+                if line > 0 && line + 1 + w.len() > width {
+                    out.push('\n');
+                    line = 0;
+                } else if line > 0 {
+                    out.push(' ');
+                    line += 1;
+                }
+                out.push_str(w);
+                line += w.len();
+            }
+            out
+        };
+        for width in [40, 60, 72] {
+            let text = format!("{}\n\n{}", wrapped(width), wrapped(width));
+            let got = unit_texts(&text, UnitOptions::default());
+            assert_eq!(got.len(), 2, "width {width}: {got:?}");
+            assert_eq!(got[0].replace('\n', " "), para.trim_end_matches('.'));
+        }
+    }
+
+    /// One paragraph per line, as scraped pages are: every line is a
+    /// unit, chrome lines included (they end sentences or are short).
+    #[test]
+    fn a_paragraph_per_line_stays_a_unit_per_line() {
+        let text = "Your browser is out of date, and may not be compatible with our website.\n\
+                    Just click on the icons to get to the download page.\n\
+                    Russia says to boost military ties with Myanmar as junta leader visits\n\
+                    Defence ties between the two countries have grown in recent years with \
+                    Moscow providing army training and university scholarships to thousands \
+                    of soldiers, as well as selling arms to a military blacklisted by several \
+                    Western countries.\n";
+        assert_eq!(unit_texts(text, UnitOptions::default()).len(), 4);
     }
 
     #[test]

@@ -125,8 +125,10 @@ fn check_capacity(last_key: u64) -> Result<(), redb::Error> {
     Ok(())
 }
 
-/// Version of the on-disk layout; bumped when tables or encodings change.
-const FORMAT_VERSION: u32 = 7;
+/// Version of the on-disk layout; bumped when tables or encodings change,
+/// or what is stored in them (8: paragraphs no longer end at every line
+/// break, so paragraph fingerprints and anchors differ from format 7's).
+const FORMAT_VERSION: u32 = 8;
 
 /// Winnowing window over a paragraph's anchors: the smallest anchor of every
 /// run of this many is stored, which guarantees a shared anchor for any
