@@ -5,7 +5,12 @@
 //! ```sh
 //! cargo bench --bench pan13                                   # ../shared/corpora/pan13-train
 //! cargo bench --bench pan13 -- path/to/pan13-train [--details]
+//! cargo bench --bench pan13 -- --set similarity=0.6 --set anchors=2
 //! ```
+//!
+//! `--set` changes one passage option from its default (`similarity`,
+//! `min-words`, `merge-gap`, `anchors`, `anchor-words`, `unit-min-words`), to measure
+//! a choice; `--details` lists the cases found least, per type.
 //!
 //! The corpus is scanned once, as `reprint scan susp src` would with
 //! default options (the same library call the CLI makes). Every shared
@@ -23,6 +28,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use measures::{score, Annotation, Scores};
+use reprint::passages::PassageOptions;
 use reprint::{ScanOptions, Scanner};
 
 /// The obfuscation folders of the corpus, in its order.
@@ -37,9 +43,32 @@ const TYPES: [&str; 5] = [
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let details = args.iter().any(|a| a == "--details");
-    let root = args
-        .iter()
-        .find(|a| !a.starts_with('-'))
+    let mut options = ScanOptions::default();
+    let passages = options
+        .passages
+        .as_mut()
+        .expect("passages are on by default");
+    let mut root = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            // `cargo bench` passes `--bench` to every bench.
+            "--details" | "--bench" => {}
+            "--set" => {
+                let kv = it.next().map(String::as_str).unwrap_or_default();
+                if let Err(e) = set_option(passages, kv) {
+                    eprintln!("pan13: --set {kv}: {e}");
+                    std::process::exit(2);
+                }
+            }
+            _ if !a.starts_with('-') => root = Some(a),
+            _ => {
+                eprintln!("pan13: unknown option {a}");
+                std::process::exit(2);
+            }
+        }
+    }
+    let root = root
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("../shared/corpora/pan13-train"));
     if !root.join("pairs").exists() {
@@ -52,8 +81,11 @@ fn main() {
 
     let (susp, src) = (root.join("susp"), root.join("src"));
     let started = Instant::now();
-    let result = Scanner::new(ScanOptions::default())
-        .expect("default options are valid")
+    let result = Scanner::new(options)
+        .unwrap_or_else(|e| {
+            eprintln!("pan13: {e}");
+            std::process::exit(2);
+        })
         .scan_paths(&[&susp, &src])
         .expect("corpus folders exist");
     let elapsed = started.elapsed();
@@ -126,8 +158,26 @@ fn main() {
             let d = detections.get(t).map_or(&[][..], Vec::as_slice);
             println!("\n{t}: the cases found least");
             print_missed(c, d);
+            println!("\n{t}: the detections least precise");
+            print_missed(d, c);
         }
     }
+}
+
+/// Sets one passage option from `key=value`.
+fn set_option(p: &mut PassageOptions, kv: &str) -> Result<(), String> {
+    let (key, value) = kv.split_once('=').ok_or("expected KEY=VALUE")?;
+    let int = || value.parse::<usize>().map_err(|e| e.to_string());
+    match key {
+        "similarity" => p.min_similarity = value.parse().map_err(|e| format!("{e}"))?,
+        "min-words" => p.min_words = int()?,
+        "merge-gap" => p.merge_gap = int()?,
+        "anchors" => p.min_shared_anchors = int()?,
+        "anchor-words" => p.anchor_words = int()?,
+        "unit-min-words" => p.units.min_words = int()?,
+        _ => return Err(format!("unknown option {key}")),
+    }
+    Ok(())
 }
 
 fn row(name: &str, s: &Scores, cases: &[Annotation], dets: &[Annotation]) {
@@ -142,7 +192,8 @@ fn row(name: &str, s: &Scores, cases: &[Annotation], dets: &[Annotation]) {
     );
 }
 
-/// Cases with the lowest recall, to read by hand.
+/// Cases with the lowest recall, to read by hand (or, with the roles
+/// swapped, detections with the lowest precision).
 fn print_missed(cases: &[Annotation], dets: &[Annotation]) {
     let mut by_doc: HashMap<&str, Vec<&Annotation>> = HashMap::new();
     for d in dets {
