@@ -111,6 +111,54 @@ fn seeds_are_linked_through_exactly_the_three_reused_passages() {
         && c["documents"] == 2));
 }
 
+/// Re-wraps `text` at `width` columns (words never split).
+fn hard_wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        if line > 0 && line + 1 + word.len() > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += word.len();
+    }
+    out
+}
+
+/// Three paragraphs of a seed, copied into another story as one block
+/// hard-wrapped at 60 columns with one word changed, are found as one
+/// span covering the whole passage in both documents.
+#[test]
+fn a_hard_wrapped_copy_of_a_seed_passage_is_one_span() {
+    let a = fs::read_to_string(format!("{DATA}/{SEED_A}")).unwrap();
+    let start = a.find("Rights activists have accused").unwrap();
+    let end =
+        a.find("by several Western countries.").unwrap() + "by several Western countries".len();
+    let passage = &a[start..end];
+    assert_eq!(passage.matches("\n\n").count(), 2, "three paragraphs");
+    let copied = hard_wrap(passage, 60).replace("deeply concerned", "gravely concerned");
+    assert!(copied.lines().all(|l| l.len() <= 60) && copied.lines().count() > 5);
+    let story = format!(
+        "Harbour officials said on Tuesday that the container terminal would reopen next week \
+         after repairs to two cranes damaged in the storm.\n\n{copied}.\n\nThe terminal \
+         handles most of the region's exports of coffee and rubber, officials added."
+    );
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), &a).unwrap();
+    fs::write(dir.path().join("b.txt"), &story).unwrap();
+    let report = scan_json(&[dir.path().to_str().unwrap()]);
+    let links = report["links"].as_array().unwrap();
+    assert_eq!(links.len(), 1, "{report:#}");
+    let shared = links[0]["shared"].as_array().unwrap();
+    assert_eq!(shared.len(), 1, "one span: {shared:#?}");
+    assert_eq!(span_text(&a, &shared[0]["a_span"]), passage);
+    assert_eq!(span_text(&story, &shared[0]["b_span"]), copied);
+}
+
 #[test]
 fn without_known_boilerplate_two_documents_share_their_chrome() {
     // Frequency cannot call text in two documents boilerplate; this is
