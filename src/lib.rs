@@ -32,6 +32,7 @@
 pub mod align;
 pub mod boilerplate;
 pub mod cluster;
+pub mod containment;
 mod error;
 pub mod html;
 pub mod index;

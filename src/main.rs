@@ -309,6 +309,10 @@ struct ScanArgs {
     /// Paragraphs with fewer words are not compared (bylines, buttons).
     #[arg(long, value_name = "N", default_value_t = 8)]
     unit_min_words: usize,
+    /// Also link stories that share no passage when this share of one's
+    /// word trigrams is found in the other (rewritten stories), in [0, 1].
+    #[arg(long, value_name = "F")]
+    min_containment: Option<f64>,
 }
 
 #[derive(clap::Args)]
@@ -414,6 +418,7 @@ fn run_scan(paths: &[PathBuf], args: &ScanArgs) -> Result<ScanResult> {
             Some(PassageOptions {
                 min_words: args.min_passage_words,
                 min_similarity: args.passage_similarity,
+                min_containment: args.min_containment,
                 boilerplate_min_docs: args.boilerplate_min_docs,
                 known_boilerplate: known,
                 units: UnitOptions {

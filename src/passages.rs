@@ -42,6 +42,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 use crate::align::{similarity, Aligner};
 use crate::boilerplate::{fingerprint, KnownBoilerplate};
 use crate::cluster::{find, union};
+use crate::containment::{containment, trigram_set};
 use crate::tokenize::Word;
 use crate::units::{Unit, UnitOptions};
 
@@ -60,6 +61,12 @@ const MAX_FAMILY_ALIGN: usize = 32;
 /// it has some; measured on a 110,000-article news-like corpus, without
 /// the cap the pair list outgrew 24 GB.
 const MAX_ANCHOR_FAMILIES: usize = 100;
+
+/// Anchors two documents must share to be compared by containment alone
+/// (`PassageOptions::min_containment`): one shared phrase is chance, two
+/// already pass every heavily rewritten answer of Clough & Stevenson's
+/// corpus but one.
+pub const MIN_CONTAINMENT_ANCHORS: u32 = 2;
 
 /// Below this many units the stage runs on the calling thread.
 const PARALLEL_UNITS: usize = 512;
@@ -85,6 +92,12 @@ pub struct PassageOptions {
     /// 20 words left 4.5% more detections per case, 100 joined text that
     /// was not reused into spans.
     pub merge_gap: usize,
+    /// Also link documents without a shared passage when one's word
+    /// trigrams are contained in the other's at least this much
+    /// ([`crate::containment`]); candidates are the pairs sharing at least
+    /// [`MIN_CONTAINMENT_ANCHORS`] anchors. `None`: links come from
+    /// passages only (every link still reports its containment).
+    pub min_containment: Option<f64>,
     /// Text in at least this many families is boilerplate; `None` chooses
     /// [`auto_boilerplate_min_docs`] from the corpus size.
     pub boilerplate_min_docs: Option<usize>,
@@ -101,6 +114,7 @@ impl Default for PassageOptions {
             min_similarity: 0.7,
             min_words: 15,
             merge_gap: 40,
+            min_containment: None,
             boilerplate_min_docs: None,
             known_boilerplate: KnownBoilerplate::default(),
         }
@@ -171,8 +185,13 @@ pub struct Link {
     pub a: u32,
     /// Document index.
     pub b: u32,
-    /// The shared regions, in `a`'s order.
+    /// The shared regions, in `a`'s order (empty for a link by
+    /// containment alone).
     pub shared: Vec<Shared>,
+    /// Share of `a`'s word trigrams found in `b` ([`crate::containment`]).
+    pub containment_a: f64,
+    /// Share of `b`'s word trigrams found in `a`.
+    pub containment_b: f64,
 }
 
 /// Everything the passage stage found, by document index.
@@ -581,6 +600,11 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
             .flat_map(|of_x| candidates_of(&mut tally, of_x))
             .collect()
     };
+    let containment_candidates = if opts.min_containment.is_some() {
+        doc_pairs_sharing_anchors(&by_unit, &groups, &anchors, &|k| unit_of(k), &doc_of)
+    } else {
+        Vec::new()
+    };
     drop(by_unit);
     drop(runs_of);
     drop(family_runs);
@@ -716,14 +740,126 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
                 a: run.doc_a,
                 b: run.doc_b,
                 shared: vec![shared],
+                containment_a: 0.0,
+                containment_b: 0.0,
             }),
         }
     }
+    // 7. Containment of every link, and links by containment alone.
+    // Units are numbered in document order: a document's are one range.
+    let (units, boilerplate) = (&units, &boilerplate);
+    let compared = |d: u32| {
+        let range = units.partition_point(|r| r.doc < d)..units.partition_point(|r| r.doc <= d);
+        range.filter(|&u| !boilerplate[u]).map(|u| &units[u].unit)
+    };
+    add_containment(
+        &mut links,
+        containment_candidates,
+        opts.min_containment,
+        docs.len(),
+        &|d| trigram_set(&docs[d as usize], compared(d)),
+    );
     PassageFindings {
         clusters,
         links,
         boilerplate_min_docs: min_docs,
     }
+}
+
+/// Document pairs `(x, y)`, `x < y`, sharing at least
+/// [`MIN_CONTAINMENT_ANCHORS`] of the anchors in `groups` (each anchor
+/// counted once per pair), ascending. `by_unit` lists each unit's groups,
+/// sorted by unit; `anchors` holds the groups' keys.
+fn doc_pairs_sharing_anchors(
+    by_unit: &[(u32, u32)],
+    groups: &[Range<usize>],
+    anchors: &[u64],
+    unit_of: &dyn Fn(u64) -> u32,
+    doc_of: &dyn Fn(u32) -> u32,
+) -> Vec<(u32, u32)> {
+    let mut counts: AHashMap<u32, (u32, u32)> = AHashMap::new();
+    let mut out = Vec::new();
+    // Units are numbered in document order, so a document's units are one
+    // stretch of `by_unit`.
+    let mut at = 0;
+    while at < by_unit.len() {
+        let x = doc_of(by_unit[at].0);
+        let mut mine: Vec<u32> = Vec::new();
+        while at < by_unit.len() && doc_of(by_unit[at].0) == x {
+            mine.push(by_unit[at].1);
+            at += 1;
+        }
+        mine.sort_unstable();
+        mine.dedup();
+        counts.clear();
+        for &g in &mine {
+            for &k in &anchors[groups[g as usize].clone()] {
+                let y = doc_of(unit_of(k));
+                let e = counts.entry(y).or_insert((0, u32::MAX));
+                if y > x && e.1 != g {
+                    *e = (e.0 + 1, g);
+                }
+            }
+        }
+        let mut found: Vec<(u32, u32)> = counts
+            .iter()
+            .filter(|(_, &(n, _))| n >= MIN_CONTAINMENT_ANCHORS)
+            .map(|(&y, _)| (x, y))
+            .collect();
+        found.sort_unstable();
+        out.extend(found);
+    }
+    out
+}
+
+/// Fills in every link's containment and, with `min` set, adds a link
+/// for each of `candidates` whose containment reaches `min` in either
+/// direction; `trigrams(d)` is document `d`'s trigram set. Links stay
+/// ascending by `(a, b)`.
+fn add_containment(
+    links: &mut Vec<Link>,
+    candidates: Vec<(u32, u32)>,
+    min: Option<f64>,
+    docs: usize,
+    trigrams: &(dyn Fn(u32) -> Vec<u64> + Sync),
+) {
+    let mut needed = vec![false; docs];
+    for &(a, b) in links
+        .iter()
+        .map(|l| (l.a, l.b))
+        .collect::<Vec<_>>()
+        .iter()
+        .chain(&candidates)
+    {
+        needed[a as usize] = true;
+        needed[b as usize] = true;
+    }
+    let sets: Vec<Vec<u64>> = needed
+        .par_iter()
+        .enumerate()
+        .map(|(d, &n)| if n { trigrams(d as u32) } else { Vec::new() })
+        .collect();
+    for l in links.iter_mut() {
+        (l.containment_a, l.containment_b) = containment(&sets[l.a as usize], &sets[l.b as usize]);
+    }
+    let Some(min) = min else { return };
+    let linked: ahash::AHashSet<(u32, u32)> = links.iter().map(|l| (l.a, l.b)).collect();
+    let added: Vec<Link> = candidates
+        .into_par_iter()
+        .filter(|p| !linked.contains(p))
+        .filter_map(|(a, b)| {
+            let (ca, cb) = containment(&sets[a as usize], &sets[b as usize]);
+            (ca.max(cb) >= min).then_some(Link {
+                a,
+                b,
+                shared: Vec::new(),
+                containment_a: ca,
+                containment_b: cb,
+            })
+        })
+        .collect();
+    links.extend(added);
+    links.sort_by_key(|l| (l.a, l.b));
 }
 
 /// The stable hash of one anchor (a window of word hashes).

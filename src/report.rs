@@ -156,13 +156,15 @@ fn write_text(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
 fn write_link(out: &mut dyn Write, i: usize, link: &LinkOut) -> io::Result<()> {
     writeln!(
         out,
-        "link {}: {} ~ {}  score {:.3} (reused: {:.0}% of a, {:.0}% of b){}",
+        "link {}: {} ~ {}  score {:.3} (reused: {:.0}% of a, {:.0}% of b; contained: {:.0}% of a, {:.0}% of b){}",
         i + 1,
         link.a,
         link.b,
         link.score,
         link.a_coverage * 100.0,
         link.b_coverage * 100.0,
+        link.containment_a * 100.0,
+        link.containment_b * 100.0,
         if link.near_duplicate {
             ", near-duplicates"
         } else {
@@ -216,6 +218,8 @@ struct JsonPassageParams {
     anchor_words: usize,
     unit_min_words: usize,
     unit_max_words: usize,
+    merge_gap: usize,
+    min_containment: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -243,6 +247,8 @@ struct JsonLink<'a> {
     a_coverage: f64,
     b_coverage: f64,
     near_duplicate: bool,
+    containment_a: f64,
+    containment_b: f64,
     shared: Vec<JsonShared<'a>>,
 }
 
@@ -332,6 +338,8 @@ impl<'a> JsonReport<'a> {
                     anchor_words: o.anchor_words,
                     unit_min_words: o.units.min_words,
                     unit_max_words: o.units.max_words,
+                    merge_gap: o.merge_gap,
+                    min_containment: o.min_containment,
                 }),
             },
             documents: s.documents,
@@ -392,6 +400,8 @@ impl<'a> JsonReport<'a> {
                     a_coverage: round6(l.a_coverage),
                     b_coverage: round6(l.b_coverage),
                     near_duplicate: l.near_duplicate,
+                    containment_a: round6(l.containment_a),
+                    containment_b: round6(l.containment_b),
                     shared: l
                         .shared
                         .iter()
@@ -557,6 +567,10 @@ pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
         min_words: usize,
         similarity: f64,
         boilerplate_min_docs: Option<usize>,
+        #[serde(default)]
+        merge_gap: Option<usize>,
+        #[serde(default)]
+        min_containment: Option<f64>,
     }
     #[derive(Deserialize)]
     struct S {
@@ -602,6 +616,11 @@ pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
         a_coverage: f64,
         b_coverage: f64,
         near_duplicate: bool,
+        // Absent from reports written before containment was measured.
+        #[serde(default)]
+        containment_a: f64,
+        #[serde(default)]
+        containment_b: f64,
         shared: Vec<Sh>,
     }
     #[derive(Deserialize)]
@@ -629,6 +648,8 @@ pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
         min_words: p.min_words,
         min_similarity: p.similarity,
         boilerplate_min_docs: p.boilerplate_min_docs,
+        merge_gap: p.merge_gap.unwrap_or(PassageOptions::default().merge_gap),
+        min_containment: p.min_containment,
         ..PassageOptions::default()
     });
     Ok(ScanResult {
@@ -698,6 +719,8 @@ pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
                 a_coverage: l.a_coverage,
                 b_coverage: l.b_coverage,
                 near_duplicate: l.near_duplicate,
+                containment_a: l.containment_a,
+                containment_b: l.containment_b,
                 shared: l
                     .shared
                     .into_iter()

@@ -239,6 +239,12 @@ pub struct LinkOut {
     /// The two documents are also whole-document near-duplicates (in one
     /// cluster).
     pub near_duplicate: bool,
+    /// Share of `a`'s word trigrams found in `b` (see
+    /// [`crate::containment`]): high for a story rewritten from `b`
+    /// even where no passage aligns.
+    pub containment_a: f64,
+    /// Share of `b`'s word trigrams found in `a`.
+    pub containment_b: f64,
     /// The shared regions, in `a`'s order.
     pub shared: Vec<SharedOut>,
 }
@@ -311,6 +317,12 @@ impl Scanner {
                 return invalid(format!(
                     "--passage-similarity must be in (0, 1], got {}",
                     p.min_similarity
+                ));
+            }
+            if p.min_containment.is_some_and(|c| !(0.0..=1.0).contains(&c)) {
+                return invalid(format!(
+                    "--min-containment must be in [0, 1], got {}",
+                    p.min_containment.unwrap_or_default()
                 ));
             }
             if p.min_words == 0 {
@@ -732,6 +744,16 @@ impl Scanner {
                     a_coverage: covered_a as f64 / len_a.max(1) as f64,
                     b_coverage: covered_b as f64 / len_b.max(1) as f64,
                     near_duplicate: family[a as usize] == family[b as usize],
+                    containment_a: if swap {
+                        l.containment_b
+                    } else {
+                        l.containment_a
+                    },
+                    containment_b: if swap {
+                        l.containment_a
+                    } else {
+                        l.containment_b
+                    },
                     shared,
                 }
             })

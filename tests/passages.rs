@@ -334,3 +334,60 @@ fn planted_reposts_are_found_and_chrome_is_boilerplate() {
         "a passage reposted in 6 stories stays reuse"
     );
 }
+
+/// A story rewritten from another shares no passage the alignment
+/// accepts, yet most of its word trigrams: with `--min-containment` it is
+/// linked (with no shared region and its containment on the link); an
+/// unrelated story on the same subject is not. Every link reports its
+/// containment.
+#[test]
+fn a_rewritten_story_is_linked_by_containment() {
+    let source =
+        "Russian Defence Minister Sergei Shoigu told visiting junta leader Senior General \
+        Min Aung Hlaing that Moscow is committed to strengthening military ties with Myanmar. \
+        Rights activists have accused Moscow of legitimizing the junta by continuing bilateral \
+        visits and arms deals. Defence ties between the two countries have grown in recent years \
+        with Moscow providing army training and scholarships to thousands of soldiers.";
+    let rewrite = "Moscow is committed to strengthening its military ties with Myanmar, the \
+        Russian defence minister said as the visiting junta leader arrived. Activists say the \
+        bilateral visits and arms deals are legitimizing the junta. The defence ties between \
+        the two countries have grown, and Moscow has been providing army training to thousands \
+        of soldiers.";
+    let other = "Myanmar's junta leader met officials in Moscow this week. The visit drew \
+        criticism from exiled opposition lawmakers, who called on foreign governments to cut \
+        all support for the generals and to impose tighter sanctions on the country's banks.";
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("source.txt", source),
+        ("rewrite.txt", rewrite),
+        ("other.txt", other),
+    ] {
+        fs::write(dir.path().join(name), text).unwrap();
+    }
+    let path = dir.path().to_str().unwrap();
+    let pair = |report: &Value, a: &str, b: &str| -> Option<Value> {
+        report["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["a"] == a && l["b"] == b)
+            .cloned()
+    };
+    let plain = scan_json(&[path]);
+    assert!(
+        pair(&plain, "rewrite.txt", "source.txt").is_none(),
+        "{plain:#}"
+    );
+
+    let report = scan_json(&[path, "--min-containment", "0.2"]);
+    let link = pair(&report, "rewrite.txt", "source.txt").expect("linked by containment");
+    assert!(link["shared"].as_array().unwrap().is_empty());
+    let (ca, cb) = (
+        link["containment_a"].as_f64().unwrap(),
+        link["containment_b"].as_f64().unwrap(),
+    );
+    assert!(ca >= 0.2 && cb >= 0.2 && ca < 1.0, "{link:#}");
+    assert_eq!(report["params"]["passages"]["min_containment"], 0.2);
+    assert!(pair(&report, "other.txt", "source.txt").is_none());
+    assert!(pair(&report, "other.txt", "rewrite.txt").is_none());
+}
