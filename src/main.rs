@@ -310,7 +310,7 @@ struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 8)]
     unit_min_words: usize,
     /// Also link stories that share no passage when this share of one's
-    /// word trigrams is found in the other (rewritten stories), in [0, 1].
+    /// words lies in word trigrams the other has (rewrites), in [0, 1].
     #[arg(long, value_name = "F")]
     min_containment: Option<f64>,
 }

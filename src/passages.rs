@@ -42,7 +42,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 use crate::align::{similarity, Aligner};
 use crate::boilerplate::{fingerprint, KnownBoilerplate};
 use crate::cluster::{find, union};
-use crate::containment::{containment, trigram_set};
+use crate::containment::{containment, Trigrams};
 use crate::tokenize::Word;
 use crate::units::{Unit, UnitOptions};
 
@@ -92,8 +92,8 @@ pub struct PassageOptions {
     /// 20 words left 4.5% more detections per case, 100 joined text that
     /// was not reused into spans.
     pub merge_gap: usize,
-    /// Also link documents without a shared passage when one's word
-    /// trigrams are contained in the other's at least this much
+    /// Also link documents without a shared passage when this share of
+    /// one's words lies inside word trigrams the other has
     /// ([`crate::containment`]); candidates are the pairs sharing at least
     /// [`MIN_CONTAINMENT_ANCHORS`] anchors. `None`: links come from
     /// passages only (every link still reports its containment).
@@ -188,9 +188,10 @@ pub struct Link {
     /// The shared regions, in `a`'s order (empty for a link by
     /// containment alone).
     pub shared: Vec<Shared>,
-    /// Share of `a`'s word trigrams found in `b` ([`crate::containment`]).
+    /// Share of `a`'s words inside word trigrams that `b` has too
+    /// ([`crate::containment`]).
     pub containment_a: f64,
-    /// Share of `b`'s word trigrams found in `a`.
+    /// Share of `b`'s words inside word trigrams that `a` has too.
     pub containment_b: f64,
 }
 
@@ -757,7 +758,7 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
         containment_candidates,
         opts.min_containment,
         docs.len(),
-        &|d| trigram_set(&docs[d as usize], compared(d)),
+        &|d| Trigrams::new(&docs[d as usize], compared(d)),
     );
     PassageFindings {
         clusters,
@@ -814,14 +815,14 @@ fn doc_pairs_sharing_anchors(
 
 /// Fills in every link's containment and, with `min` set, adds a link
 /// for each of `candidates` whose containment reaches `min` in either
-/// direction; `trigrams(d)` is document `d`'s trigram set. Links stay
+/// direction; `trigrams(d)` gives document `d`'s trigrams. Links stay
 /// ascending by `(a, b)`.
 fn add_containment(
     links: &mut Vec<Link>,
     candidates: Vec<(u32, u32)>,
     min: Option<f64>,
     docs: usize,
-    trigrams: &(dyn Fn(u32) -> Vec<u64> + Sync),
+    trigrams: &(dyn Fn(u32) -> Trigrams + Sync),
 ) {
     let mut needed = vec![false; docs];
     for &(a, b) in links
@@ -834,10 +835,16 @@ fn add_containment(
         needed[a as usize] = true;
         needed[b as usize] = true;
     }
-    let sets: Vec<Vec<u64>> = needed
+    let sets: Vec<Trigrams> = needed
         .par_iter()
         .enumerate()
-        .map(|(d, &n)| if n { trigrams(d as u32) } else { Vec::new() })
+        .map(|(d, &n)| {
+            if n {
+                trigrams(d as u32)
+            } else {
+                Trigrams::default()
+            }
+        })
         .collect();
     for l in links.iter_mut() {
         (l.containment_a, l.containment_b) = containment(&sets[l.a as usize], &sets[l.b as usize]);

@@ -239,11 +239,11 @@ pub struct LinkOut {
     /// The two documents are also whole-document near-duplicates (in one
     /// cluster).
     pub near_duplicate: bool,
-    /// Share of `a`'s word trigrams found in `b` (see
+    /// Share of `a`'s words inside word trigrams that `b` has too (see
     /// [`crate::containment`]): high for a story rewritten from `b`
     /// even where no passage aligns.
     pub containment_a: f64,
-    /// Share of `b`'s word trigrams found in `a`.
+    /// Share of `b`'s words inside word trigrams that `a` has too.
     pub containment_b: f64,
     /// The shared regions, in `a`'s order.
     pub shared: Vec<SharedOut>,
