@@ -1,0 +1,475 @@
+//! Passages: documents' units → reposted-passage clusters and links
+//! between the stories that share them.
+//!
+//! Input: every document's words and units ([`crate::units`]), and which
+//! near-duplicate family (whole-document cluster) each document belongs
+//! to. Output: [`PassageFindings`] by document index; [`crate::scan`]
+//! names and orders them.
+//!
+//! The stage is a sequence of steps, a module each, over one [`Stage`]
+//! (the documents, families, options and every unit numbered globally):
+//! 1. **Boilerplate** (`frequent.rs`): units frequent across families, or
+//!    matching a known line, are boilerplate — reported as boilerplate
+//!    clusters, never compared, never linking stories.
+//! 2. **Candidates** (`candidates.rs`): unit pairs sharing at least
+//!    `min_shared_anchors` word 4-gram anchors, counted exactly from an
+//!    inverted index. (Chosen over per-paragraph MinHash: a sentence
+//!    reused inside a longer paragraph has low Jaccard but a high anchor
+//!    count; see ARCHITECTURE.md.)
+//! 3. **Alignment** and 4. **runs** (`runs.rs`): each candidate aligned
+//!    ([`crate::align`]) and kept at similarity ≥ `min_similarity`,
+//!    tightened to the reused words; a pair's alignments that follow,
+//!    overlap or lie close to each other merge; runs shorter than
+//!    `min_words` are dropped.
+//! 5. **Clusters**, 6. **links** and 7. **containment** (`clusters.rs`):
+//!    union-find over aligned units, document pairs with a run, and each
+//!    link's containment (plus links by containment alone on request).
+//!
+//! [`PassageProbe`] (`probe.rs`) is the gate's form: one document aligned
+//! against others one at a time, with the same alignment and merging.
+
+mod candidates;
+mod clusters;
+mod frequent;
+mod probe;
+mod runs;
+mod stage;
+
+use std::ops::Range;
+
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::boilerplate::KnownBoilerplate;
+use crate::tokenize::Word;
+use crate::units::{Unit, UnitOptions};
+pub use probe::{PassageProbe, SharedRegion};
+use stage::Stage;
+
+/// Seed of the anchor hash.
+const ANCHOR_SEED: u64 = 0x7265_7072_696e_7405; // "reprint" + 0x05
+
+/// Members of one near-duplicate family are aligned with each other only
+/// when the family is at most this large: beyond it (wire copy syndicated
+/// everywhere) pairwise alignment of identical copies is quadratic noise.
+const MAX_FAMILY_ALIGN: usize = 32;
+
+/// Anchors two documents must share to be compared by containment alone
+/// (`PassageOptions::min_containment`): one shared phrase is chance, two
+/// already pass every heavily rewritten answer of Clough & Stevenson's
+/// corpus but one.
+pub const MIN_CONTAINMENT_ANCHORS: u32 = 2;
+
+/// Options of the passage stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassageOptions {
+    /// How documents are cut into units.
+    pub units: UnitOptions,
+    /// Words per anchor.
+    pub anchor_words: usize,
+    /// Anchors two units must share to be aligned.
+    pub min_shared_anchors: usize,
+    /// Minimum similarity of an alignment.
+    pub min_similarity: f64,
+    /// Minimum reused words (on each side) for a passage.
+    pub min_words: usize,
+    /// Two aligned regions of a document pair that overlap or lie at most
+    /// this many words apart in both documents merge into one: a reused
+    /// passage interrupted by a line too short to be a unit, by words the
+    /// alignment left out, or found twice (text repeated in one document),
+    /// is one passage. Default 40 words, about two sentences: on PAN 2013
+    /// 20 words left 4.5% more detections per case, 100 joined text that
+    /// was not reused into spans.
+    pub merge_gap: usize,
+    /// Also link documents without a shared passage when this share of
+    /// one's words lies inside word trigrams the other has
+    /// ([`crate::containment`]); candidates are the pairs sharing at least
+    /// [`MIN_CONTAINMENT_ANCHORS`] anchors. `None`: links come from
+    /// passages only (every link still reports its containment).
+    pub min_containment: Option<f64>,
+    /// Text in at least this many families is boilerplate; `None` chooses
+    /// [`auto_boilerplate_min_docs`] from the corpus size.
+    pub boilerplate_min_docs: Option<usize>,
+    /// Known boilerplate lines.
+    pub known_boilerplate: KnownBoilerplate,
+}
+
+impl Default for PassageOptions {
+    fn default() -> Self {
+        PassageOptions {
+            units: UnitOptions::default(),
+            anchor_words: 4,
+            min_shared_anchors: 3,
+            min_similarity: 0.7,
+            min_words: 15,
+            merge_gap: 40,
+            min_containment: None,
+            boilerplate_min_docs: None,
+            known_boilerplate: KnownBoilerplate::default(),
+        }
+    }
+}
+
+/// The default boilerplate document frequency for a corpus of `docs`
+/// documents: `max(25, 0.5% of docs)`.
+///
+/// Site chrome is on every article of a site, so its frequency is the
+/// site's article count; a reposted wire paragraph appears in a handful to
+/// a couple of dozen stories. 25 keeps a paragraph reposted 6 (or 20)
+/// times as reuse in any corpus; 0.5% keeps a paragraph syndicated to a
+/// few hundred outlets of a million-article corpus as reuse too, while a
+/// site with 0.5% of the corpus has its chrome recognised.
+pub fn auto_boilerplate_min_docs(docs: usize) -> usize {
+    25.max(docs.div_ceil(200))
+}
+
+/// What the passage stage needs of one document.
+#[derive(Debug, Clone, Default)]
+pub struct DocUnits {
+    /// The document's words.
+    pub words: Vec<Word>,
+    /// Its units.
+    pub units: Vec<Unit>,
+}
+
+/// One occurrence of a passage: a byte span of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Occurrence {
+    /// Document index.
+    pub doc: u32,
+    /// Byte span in the document's text.
+    pub span: Range<u32>,
+    /// Best alignment similarity of this occurrence with another (1.0 for
+    /// boilerplate, which matches exactly or by a known line).
+    pub similarity: f64,
+}
+
+/// A passage and every place it occurs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassageCluster {
+    /// Site chrome rather than reuse.
+    pub boilerplate: bool,
+    /// Occurrences, by document index then position.
+    pub occurrences: Vec<Occurrence>,
+}
+
+/// One reused region shared by a linked pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shared {
+    /// Passage clusters of the region's units, ascending (several when a
+    /// run of paragraphs was reposted together).
+    pub clusters: Vec<u32>,
+    /// Byte span in document `a`.
+    pub a_span: Range<u32>,
+    /// Byte span in document `b`.
+    pub b_span: Range<u32>,
+    /// Similarity of the aligned region.
+    pub similarity: f64,
+}
+
+/// Two documents that share reposted text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    /// Document index (`a < b`).
+    pub a: u32,
+    /// Document index.
+    pub b: u32,
+    /// The shared regions, in `a`'s order (empty for a link by
+    /// containment alone).
+    pub shared: Vec<Shared>,
+    /// Share of `a`'s words inside word trigrams that `b` has too
+    /// ([`crate::containment`]).
+    pub containment_a: f64,
+    /// Share of `b`'s words inside word trigrams that `a` has too.
+    pub containment_b: f64,
+}
+
+/// Everything the passage stage found, by document index.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PassageFindings {
+    /// Reuse clusters first (by first occurrence), then boilerplate ones
+    /// (largest first). A cluster's id is its index here.
+    pub clusters: Vec<PassageCluster>,
+    /// Linked document pairs, ascending by `(a, b)`.
+    pub links: Vec<Link>,
+    /// The boilerplate frequency used.
+    pub boilerplate_min_docs: usize,
+}
+
+/// A unit, globally numbered.
+#[derive(Debug, Clone, Copy)]
+struct UnitRef {
+    doc: u32,
+    /// Index of the unit within its document.
+    index: u32,
+    unit: Unit,
+}
+
+/// Every unit of `docs`, numbered globally in document order.
+fn unit_refs<D: std::borrow::Borrow<DocUnits>>(docs: &[D]) -> Vec<UnitRef> {
+    docs.iter()
+        .enumerate()
+        .flat_map(|(d, doc)| {
+            doc.borrow()
+                .units
+                .iter()
+                .enumerate()
+                .map(move |(i, &unit)| UnitRef {
+                    doc: d as u32,
+                    index: i as u32,
+                    unit,
+                })
+        })
+        .collect()
+}
+
+/// Replaces `out` with the word hashes of `unit` of `doc`.
+fn unit_hashes(doc: &DocUnits, unit: &Unit, out: &mut Vec<u64>) {
+    out.clear();
+    out.extend(
+        doc.words[unit.start as usize..unit.end as usize]
+            .iter()
+            .map(|w| w.hash),
+    );
+}
+
+/// The anchors of one unit's word hashes: one per window of `n` words (the
+/// whole unit when shorter).
+fn window_anchors(hashes: &[u64], n: usize) -> impl Iterator<Item = u64> + '_ {
+    let window = n.max(1).min(hashes.len());
+    (0..=hashes.len() - window).map(move |i| anchor_hash(&hashes[i..i + window]))
+}
+
+/// Runs the passage stage. `family[d]` is document `d`'s near-duplicate
+/// family id (equal ids = same whole-document cluster).
+pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -> PassageFindings {
+    let st = Stage::new(docs, family, opts);
+    let boilerplate = frequent::find_boilerplate(&st);
+    let (candidates, doc_candidates) = {
+        let index = candidates::AnchorIndex::new(&st, &boilerplate.flags);
+        let doc_candidates = if opts.min_containment.is_some() {
+            candidates::doc_candidates(&st, &index)
+        } else {
+            Vec::new()
+        };
+        (candidates::unit_candidates(&st, &index), doc_candidates)
+    };
+    let runs = runs::align_candidates(&st, &candidates);
+    drop(candidates);
+    let (clusters, cluster_of_unit) = clusters::passage_clusters(&st, &runs, boilerplate.groups);
+    let mut links = clusters::links(&st, runs, &cluster_of_unit);
+    clusters::add_containment(&st, &mut links, doc_candidates, &boilerplate.flags);
+    PassageFindings {
+        clusters,
+        links,
+        boilerplate_min_docs: st.min_docs,
+    }
+}
+
+/// The stable hash of one anchor (a window of word hashes).
+#[inline]
+pub fn anchor_hash(words: &[u64]) -> u64 {
+    // The default window (4 words) hashed from a buffer of its own size:
+    // the same bytes, so the same hash, without zeroing and slicing the
+    // 128-byte one (the hot path of winnowing and of this stage).
+    if let [a, b, c, d] = *words {
+        let mut bytes = [0u8; 32];
+        for (chunk, w) in bytes.chunks_exact_mut(8).zip([a, b, c, d]) {
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        return xxh3_64_with_seed(&bytes, ANCHOR_SEED);
+    }
+    let mut bytes = [0u8; 8 * 16];
+    let n = words.len().min(16);
+    for (chunk, w) in bytes.chunks_exact_mut(8).zip(&words[..n]) {
+        chunk.copy_from_slice(&w.to_le_bytes());
+    }
+    xxh3_64_with_seed(&bytes[..n * 8], ANCHOR_SEED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::NormalizeOptions;
+    use crate::tokenize::Tokenizer;
+
+    fn doc(text: &str) -> DocUnits {
+        let mut words = Vec::new();
+        Tokenizer::new(NormalizeOptions::default()).words(text, &mut words);
+        let units = crate::units::units(text, &words, UnitOptions::default());
+        DocUnits { words, units }
+    }
+
+    const WIRE: &str = "Defence ties between the two countries have grown in recent years with \
+                        Moscow providing army training and university scholarships to thousands \
+                        of soldiers, as well as selling arms to a military blacklisted by several \
+                        Western countries.";
+
+    #[test]
+    fn a_reposted_paragraph_links_two_stories_with_tight_spans() {
+        let a = format!("A story about a football match that ended in a draw after extra time.\n\n{WIRE}\n\nThe end of the story comes with a final remark about the weather.");
+        let b = format!("Another article about elections in a faraway country with many parties.\nIn other news: {WIRE} Officials declined to comment further on the matter.");
+        let docs = [doc(&a), doc(&b)];
+        let found = find_passages(&docs, &[0, 1], &PassageOptions::default());
+        assert_eq!(found.links.len(), 1);
+        let shared = &found.links[0].shared;
+        assert_eq!(shared.len(), 1);
+        let s = &shared[0];
+        assert_eq!(
+            &a[s.a_span.start as usize..s.a_span.end as usize],
+            WIRE.trim_end_matches('.')
+        );
+        assert_eq!(
+            &b[s.b_span.start as usize..s.b_span.end as usize],
+            WIRE.trim_end_matches('.')
+        );
+        assert_eq!(s.similarity, 1.0);
+        assert_eq!(found.clusters.len(), 1);
+        assert_eq!(found.clusters[0].occurrences.len(), 2);
+    }
+
+    #[test]
+    fn frequent_text_is_boilerplate_and_links_nothing() {
+        let chrome = "Share your experiences, suggestions, and any issues you've encountered on our site. We're here to listen.";
+        let docs: Vec<DocUnits> = (0..4)
+            .map(|i| doc(&format!("Story number {i} is about something entirely different from the others, word{i} word{i}x word{i}y.\n\n{chrome}")))
+            .collect();
+        let opts = PassageOptions {
+            boilerplate_min_docs: Some(3),
+            ..PassageOptions::default()
+        };
+        let found = find_passages(&docs, &[0, 1, 2, 3], &opts);
+        assert!(found.links.is_empty());
+        assert_eq!(found.clusters.len(), 1);
+        assert!(found.clusters[0].boilerplate);
+        assert_eq!(found.clusters[0].occurrences.len(), 4);
+    }
+
+    #[test]
+    fn a_reposted_run_of_paragraphs_is_one_span() {
+        let paras = [
+            "The first reposted paragraph talks about the harbour strike and the union demands in detail today.",
+            "The second reposted paragraph explains how shipping lines diverted vessels to smaller coastal ports.",
+            "The third reposted paragraph quotes the transport ministry urging both sides to resume negotiations.",
+        ];
+        let run = paras.join("\n\n");
+        let a = format!("An opening paragraph that only the first story has, about something else.\n\n{run}\n\nA closing line.");
+        let b = format!("{run}\n\nA different ending paragraph written by the second outlet for its own readers.");
+        let found = find_passages(&[doc(&a), doc(&b)], &[0, 1], &PassageOptions::default());
+        let shared = &found.links[0].shared;
+        assert_eq!(shared.len(), 1, "{shared:?}");
+        let s = &shared[0];
+        assert_eq!(s.clusters.len(), 3);
+        let expected = run.trim_end_matches('.');
+        assert_eq!(&a[s.a_span.start as usize..s.a_span.end as usize], expected);
+        assert_eq!(&b[s.b_span.start as usize..s.b_span.end as usize], expected);
+    }
+
+    /// Why anchors and not per-paragraph sketches: on the seeds, the
+    /// caption reused inside a long paragraph has a low paragraph-level
+    /// Jaccard (what MinHash estimates) but many shared anchors.
+    #[test]
+    fn reuse_inside_a_paragraph_has_low_jaccard_but_many_anchors() {
+        let a = include_str!("../../data/000_85676adcdf0feb57.txt");
+        let b = include_str!("../../data/004_d7de4594d4d3c26f.txt");
+        let unit_with = |text: &str, needle: &str| -> Vec<u64> {
+            let d = doc(text);
+            let start = text.find(needle).unwrap() as u32;
+            let u = d
+                .units
+                .iter()
+                .find(|u| {
+                    let (s, e) = (
+                        d.words[u.start as usize].start,
+                        d.words[u.end as usize - 1].end,
+                    );
+                    s <= start && start < e
+                })
+                .unwrap();
+            d.words[u.start as usize..u.end as usize]
+                .iter()
+                .map(|w| w.hash)
+                .collect()
+        };
+        let caption = "commander-in-chief";
+        let (ua, ub) = (unit_with(a, caption), unit_with(b, caption));
+        let anchors = |h: &[u64]| -> std::collections::BTreeSet<u64> {
+            h.windows(4).map(anchor_hash).collect()
+        };
+        let (aa, ab) = (anchors(&ua), anchors(&ub));
+        let shared = aa.intersection(&ab).count();
+        let jaccard = shared as f64 / (aa.len() + ab.len() - shared) as f64;
+        assert!(jaccard < 0.4, "paragraph Jaccard {jaccard}");
+        assert!(shared >= 30, "shared anchors {shared}");
+    }
+
+    /// The anchor hash is stored in indexes: it is xxh3 (seed
+    /// `ANCHOR_SEED`) of the window's word hashes as little-endian bytes,
+    /// whatever path computes it.
+    #[test]
+    fn anchor_hash_is_xxh3_of_the_little_endian_words() {
+        for n in 1..=6u64 {
+            let words: Vec<u64> = (1..=n)
+                .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+                .collect();
+            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+            assert_eq!(
+                anchor_hash(&words),
+                xxh3_64_with_seed(&bytes, ANCHOR_SEED),
+                "{n} words"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// The gate's pairwise form finds exactly what the passage stage
+        /// finds for the pair: texts drawn from a small vocabulary, with
+        /// paragraphs copied between them and words edited.
+        #[test]
+        fn a_probe_finds_what_the_stage_finds_for_the_pair(
+            a in proptest::collection::vec(proptest::collection::vec(0u8..40, 6..60), 1..8),
+            b in proptest::collection::vec(proptest::collection::vec(0u8..40, 6..60), 1..8),
+            copies in proptest::collection::vec((0usize..8, 0usize..8, 0usize..60, 0u8..40), 0..6),
+        ) {
+            let mut b = b;
+            for &(from, to, at, word) in &copies {
+                let mut para = a[from % a.len()].clone();
+                let at = at % para.len();
+                para[at] = word;
+                let to = to % (b.len() + 1);
+                b.insert(to, para);
+            }
+            let text = |paras: &[Vec<u8>]| -> String {
+                paras
+                    .iter()
+                    .map(|p| p.iter().map(|w| format!("w{w}")).collect::<Vec<_>>().join(" "))
+                    .collect::<Vec<_>>()
+                    .join("\n\n")
+            };
+            let (ta, tb) = (text(&a), text(&b));
+            let docs = [doc(&ta), doc(&tb)];
+            let opts = PassageOptions {
+                boilerplate_min_docs: Some(usize::MAX),
+                ..PassageOptions::default()
+            };
+            let want: Vec<SharedRegion> = find_passages(&docs, &[0, 1], &opts)
+                .links
+                .into_iter()
+                .flat_map(|l| l.shared)
+                .map(|s| SharedRegion {
+                    a_span: s.a_span,
+                    b_span: s.b_span,
+                    similarity: s.similarity,
+                })
+                .collect();
+            let got = PassageProbe::new(&docs[0], &opts).shared_with(&docs[1]);
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn boilerplate_frequency_default() {
+        assert_eq!(auto_boilerplate_min_docs(10), 25);
+        assert_eq!(auto_boilerplate_min_docs(10_000), 50);
+        assert_eq!(auto_boilerplate_min_docs(1_000_000), 5000);
+    }
+}

@@ -1,0 +1,233 @@
+//! Steps 3 and 4, alignment and runs: candidate unit pairs → the aligned
+//! regions each document pair shares.
+//!
+//! Each candidate is aligned ([`crate::align`]) and kept when the
+//! alignment reaches `min_similarity`, tightened to the reused words.
+//! Per document pair, alignments that follow each other in both
+//! documents merge into runs, then runs that overlap or lie within
+//! `merge_gap` words in both merge, until none do; runs shorter than
+//! `min_words` on either side are dropped (a shared phrase is not a
+//! reposted passage).
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::stage::Stage;
+use super::{DocUnits, PassageOptions, UnitRef};
+use crate::align::{similarity, Aligner};
+
+/// Aligns every candidate and merges each document pair's alignments
+/// into runs — one document at a time (with every later one), so that
+/// only runs are kept: nearly every candidate aligns (a few shared words
+/// are a perfect local alignment), and holding every alignment until the
+/// end took gigabytes on overlapping text. `candidates` are ascending.
+pub(super) fn align_candidates(st: &Stage, candidates: &[(u32, u32)]) -> Vec<Run> {
+    let runs_of_doc = |aligner: &mut Aligner, of_doc: &[(u32, u32)]| -> Vec<Run> {
+        let mut of_doc = of_doc.to_vec();
+        of_doc.sort_unstable_by_key(|&(x, y)| (st.doc_of(y), x, y));
+        let mut runs = Vec::new();
+        for with_doc in of_doc.chunk_by(|a, b| st.doc_of(a.1) == st.doc_of(b.1)) {
+            let aligned: Vec<UnitPair> = with_doc
+                .iter()
+                .filter_map(|&(x, y)| {
+                    align_units(aligner, st.docs, &st.units, x, y, st.opts.min_similarity)
+                })
+                .collect();
+            runs.extend(merge_runs(&st.units, aligned, st.opts));
+        }
+        runs
+    };
+    // Candidates are in unit order, so each document's are together.
+    let same_doc = |a: &(u32, u32), b: &(u32, u32)| st.doc_of(a.0) == st.doc_of(b.0);
+    if st.parallel {
+        candidates
+            .par_chunk_by(same_doc)
+            .map_init(Aligner::default, runs_of_doc)
+            .flatten_iter()
+            .collect()
+    } else {
+        let mut aligner = Aligner::default();
+        candidates
+            .chunk_by(same_doc)
+            .flat_map(|of_doc| runs_of_doc(&mut aligner, of_doc))
+            .collect()
+    }
+}
+
+/// An alignment of two units, by document word indices.
+#[derive(Debug, Clone)]
+pub(super) struct UnitPair {
+    pub ua: u32,
+    pub ub: u32,
+    pub a: Range<u32>,
+    pub b: Range<u32>,
+    pub matches: u32,
+}
+
+/// Aligns units `ua` and `ub`; `None` unless the alignment reaches
+/// `min_similarity`.
+pub(super) fn align_units<D: std::borrow::Borrow<DocUnits>>(
+    aligner: &mut Aligner,
+    docs: &[D],
+    units: &[UnitRef],
+    ua: u32,
+    ub: u32,
+    min_similarity: f64,
+) -> Option<UnitPair> {
+    let (ra, rb) = (&units[ua as usize], &units[ub as usize]);
+    let hashes_of = |u: &UnitRef| -> Vec<u64> {
+        docs[u.doc as usize].borrow().words[u.unit.start as usize..u.unit.end as usize]
+            .iter()
+            .map(|w| w.hash)
+            .collect()
+    };
+    let al = aligner.align(&hashes_of(ra), &hashes_of(rb))?;
+    if al.similarity() < min_similarity {
+        return None;
+    }
+    let offset =
+        |u: &UnitRef, r: Range<usize>| u.unit.start + r.start as u32..u.unit.start + r.end as u32;
+    Some(UnitPair {
+        ua,
+        ub,
+        a: offset(ra, al.a),
+        b: offset(rb, al.b),
+        matches: al.matches as u32,
+    })
+}
+
+/// A run of consecutive aligned units between two documents.
+#[derive(Clone)]
+pub(super) struct Run {
+    pub doc_a: u32,
+    pub doc_b: u32,
+    pub a: Range<u32>,
+    pub b: Range<u32>,
+    pub matches: u32,
+    pub pairs: Vec<UnitPair>,
+}
+
+impl Run {
+    /// Takes in `other`, a region of the same pair that overlaps this one
+    /// or lies close to it: the run covers both, its matches are theirs
+    /// (at most the shorter side, as overlapping regions count some
+    /// twice).
+    fn absorb(&mut self, other: Run) {
+        self.a = self.a.start.min(other.a.start)..self.a.end.max(other.a.end);
+        self.b = self.b.start.min(other.b.start)..self.b.end.max(other.b.end);
+        self.matches = (self.matches + other.matches).min(self.a.len().min(self.b.len()) as u32);
+        self.pairs.extend(other.pairs);
+    }
+}
+
+/// Merges alignments of consecutive units (in both documents) into runs —
+/// as long as the merged region keeps `min_similarity` — and keeps runs
+/// with at least `min_words` aligned words on each side. Output
+/// is sorted by `(doc_a, doc_b, a.start)`.
+pub(super) fn merge_runs(
+    units: &[UnitRef],
+    mut aligned: Vec<UnitPair>,
+    opts: &PassageOptions,
+) -> Vec<Run> {
+    let (min_words, min_similarity) = (opts.min_words, opts.min_similarity);
+    let gap = opts.merge_gap as u32;
+    // The units break ties: the order is total, whatever order the
+    // alignments come in.
+    aligned.sort_unstable_by_key(|p| {
+        let (a, b) = (&units[p.ua as usize], &units[p.ub as usize]);
+        (a.doc, b.doc, p.a.start, p.b.start, p.ua, p.ub)
+    });
+    let mut runs: Vec<Run> = Vec::new();
+    for p in aligned {
+        let (ua, ub) = (units[p.ua as usize], units[p.ub as usize]);
+        if let Some(run) = runs.last_mut() {
+            let last = run
+                .pairs
+                .last()
+                .map(|l| (units[l.ua as usize], units[l.ub as usize]));
+            if let Some((la, lb)) = last {
+                let same_docs = run.doc_a == ua.doc && run.doc_b == ub.doc;
+                // The next region starts after the run in both documents,
+                // in the same or the next unit on each side (one long
+                // paragraph can hold several short ones of the other
+                // document), or within `merge_gap` words of it (across a
+                // skipped short line or a stretch the alignment left out).
+                let after = p.a.start >= run.a.end && p.b.start >= run.b.end;
+                let next = |u: UnitRef, l: UnitRef| u.index == l.index || u.index == l.index + 1;
+                let close = p.a.start - run.a.end.min(p.a.start) <= gap
+                    && p.b.start - run.b.end.min(p.b.start) <= gap;
+                let adjacent = after && ((next(ua, la) && next(ub, lb)) || close);
+                // Merging must not dilute the run with unaligned text
+                // between the two regions.
+                let keeps_similarity = || {
+                    similarity(
+                        (run.matches + p.matches) as usize,
+                        (p.a.end - run.a.start) as usize,
+                        (run.b.end.max(p.b.end) - run.b.start) as usize,
+                    ) >= min_similarity
+                };
+                if same_docs && adjacent && keeps_similarity() {
+                    run.a.end = p.a.end;
+                    run.b.end = run.b.end.max(p.b.end);
+                    run.matches += p.matches;
+                    run.pairs.push(p);
+                    continue;
+                }
+            }
+        }
+        runs.push(Run {
+            doc_a: ua.doc,
+            doc_b: ub.doc,
+            a: p.a.clone(),
+            b: p.b.clone(),
+            matches: p.matches,
+            pairs: vec![p],
+        });
+    }
+    let mut runs = merge_close_runs(runs, gap);
+    runs.retain(|r| r.a.len().min(r.b.len()) >= min_words);
+    runs
+}
+
+/// How many earlier runs (in `a` order) a run is compared with when
+/// merging close runs: bounds the work on a pair with thousands of
+/// regions (text repeated many times in both documents).
+const MERGE_LOOKBACK: usize = 64;
+
+/// Merges runs of one document pair that overlap or lie within `gap`
+/// words of each other in both documents, until none do: the same
+/// passage found twice (text repeated in one document aligns with each
+/// copy in the other), or in pieces whose order the alignment could not
+/// join, is one region. Input and output sorted by `(doc_a, doc_b,
+/// a.start)`.
+fn merge_close_runs(runs: Vec<Run>, gap: u32) -> Vec<Run> {
+    let close = |x: &Range<u32>, y: &Range<u32>| {
+        x.start <= y.end.saturating_add(gap) && y.start <= x.end.saturating_add(gap)
+    };
+    let mut out: Vec<Run> = Vec::with_capacity(runs.len());
+    for pair in runs.chunk_by(|x, y| (x.doc_a, x.doc_b) == (y.doc_a, y.doc_b)) {
+        let mut merged: Vec<Run> = Vec::with_capacity(pair.len());
+        let mut pending: Vec<Run> = pair.to_vec();
+        loop {
+            pending.sort_by_key(|r| (r.a.start, r.b.start));
+            let before = pending.len();
+            for run in pending.drain(..) {
+                let from = merged.len().saturating_sub(MERGE_LOOKBACK);
+                let into = merged[from..]
+                    .iter()
+                    .rposition(|m| close(&m.a, &run.a) && close(&m.b, &run.b));
+                match into {
+                    Some(i) => merged[from + i].absorb(run),
+                    None => merged.push(run),
+                }
+            }
+            if merged.len() == before {
+                break;
+            }
+            pending = std::mem::take(&mut merged);
+        }
+        out.append(&mut merged);
+    }
+    out
+}
