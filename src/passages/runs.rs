@@ -114,10 +114,24 @@ impl Run {
     /// (at most the shorter side, as overlapping regions count some
     /// twice).
     fn absorb(&mut self, other: Run) {
-        self.a = self.a.start.min(other.a.start)..self.a.end.max(other.a.end);
-        self.b = self.b.start.min(other.b.start)..self.b.end.max(other.b.end);
-        self.matches = (self.matches + other.matches).min(self.a.len().min(self.b.len()) as u32);
+        let (a, b, matches) = self.merged(&other);
+        (self.a, self.b, self.matches) = (a, b, matches);
         self.pairs.extend(other.pairs);
+    }
+
+    /// The regions and matches of this run merged with `other`.
+    fn merged(&self, other: &Run) -> (Range<u32>, Range<u32>, u32) {
+        let a = self.a.start.min(other.a.start)..self.a.end.max(other.a.end);
+        let b = self.b.start.min(other.b.start)..self.b.end.max(other.b.end);
+        let matches = (self.matches + other.matches).min(a.len().min(b.len()) as u32);
+        (a, b, matches)
+    }
+
+    /// The similarity this run would have merged with `other`: merging
+    /// must not dilute it with text between the two that is not reused.
+    fn merged_similarity(&self, other: &Run) -> f64 {
+        let (a, b, matches) = self.merged(other);
+        similarity(matches as usize, a.len(), b.len())
     }
 }
 
@@ -185,10 +199,15 @@ pub(super) fn merge_runs(
             pairs: vec![p],
         });
     }
-    let mut runs = merge_close_runs(runs, gap);
+    let mut runs = merge_close_runs(runs, gap, min_similarity);
     runs.retain(|r| r.a.len().min(r.b.len()) >= min_words);
     runs
 }
+
+/// Runs of a pair that overlap or touch (at most this many words apart)
+/// in both documents merge whatever the merged similarity: the gap adds
+/// next to nothing that was not aligned.
+const TOUCH: u32 = 3;
 
 /// How many earlier runs (in `a` order) a run is compared with when
 /// merging close runs: bounds the work on a pair with thousands of
@@ -196,13 +215,14 @@ pub(super) fn merge_runs(
 const MERGE_LOOKBACK: usize = 64;
 
 /// Merges runs of one document pair that overlap or lie within `gap`
-/// words of each other in both documents, until none do: the same
+/// words of each other in both documents, while the merged region keeps
+/// `min_similarity`, until none do: the same
 /// passage found twice (text repeated in one document aligns with each
 /// copy in the other), or in pieces whose order the alignment could not
 /// join, is one region. Input and output sorted by `(doc_a, doc_b,
 /// a.start)`.
-fn merge_close_runs(runs: Vec<Run>, gap: u32) -> Vec<Run> {
-    let close = |x: &Range<u32>, y: &Range<u32>| {
+fn merge_close_runs(runs: Vec<Run>, gap: u32, min_similarity: f64) -> Vec<Run> {
+    let near = |x: &Range<u32>, y: &Range<u32>, gap: u32| {
         x.start <= y.end.saturating_add(gap) && y.start <= x.end.saturating_add(gap)
     };
     let mut out: Vec<Run> = Vec::with_capacity(runs.len());
@@ -214,9 +234,13 @@ fn merge_close_runs(runs: Vec<Run>, gap: u32) -> Vec<Run> {
             let before = pending.len();
             for run in pending.drain(..) {
                 let from = merged.len().saturating_sub(MERGE_LOOKBACK);
-                let into = merged[from..]
-                    .iter()
-                    .rposition(|m| close(&m.a, &run.a) && close(&m.b, &run.b));
+                let into = merged[from..].iter().rposition(|m| {
+                    let touching = near(&m.a, &run.a, TOUCH) && near(&m.b, &run.b, TOUCH);
+                    touching
+                        || (near(&m.a, &run.a, gap)
+                            && near(&m.b, &run.b, gap)
+                            && m.merged_similarity(&run) >= min_similarity)
+                });
                 match into {
                     Some(i) => merged[from + i].absorb(run),
                     None => merged.push(run),
