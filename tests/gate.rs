@@ -574,3 +574,77 @@ fn check_with_known_boilerplate_agrees_with_scan() {
     let bytes = |set: &SpanPairs| -> usize { set.iter().map(|&(a, _)| a.1 - a.0).sum() };
     assert!(bytes(&without) > bytes(&with), "{without:?} vs {with:?}");
 }
+
+/// `check` finds a hard-wrapped, lightly edited copy of three paragraphs
+/// of a seed exactly as `scan` does: one region, the same spans on both
+/// sides (the gate cuts units, aligns and merges as the scan does).
+#[test]
+fn check_agrees_with_scan_on_hard_wrapped_reuse() {
+    let seed = format!("{DATA}/000_85676adcdf0feb57.txt");
+    let a = std::fs::read_to_string(&seed).unwrap();
+    let start = a.find("Rights activists have accused").unwrap();
+    let end = a.find("Western countries.").unwrap() + "Western countries".len();
+    let mut wrapped = String::new();
+    let mut line = 0;
+    for word in a[start..end].split_whitespace() {
+        if line > 0 && line + 1 + word.len() > 60 {
+            wrapped.push('\n');
+            line = 0;
+        } else if line > 0 {
+            wrapped.push(' ');
+            line += 1;
+        }
+        wrapped.push_str(word);
+        line += word.len();
+    }
+    let story = format!(
+        "Harbour officials said on Tuesday that the container terminal would reopen next week \
+         after repairs.\n\n{}.\n\nThe terminal handles most of the region's coffee exports.",
+        wrapped.replace("deeply concerned", "gravely concerned")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let story_path = dir.path().join("story.txt");
+    std::fs::write(&story_path, &story).unwrap();
+    let index = dir.path().join("i.redb");
+    assert!(build(&index, &[&seed], &[]).status.success());
+    let out = run(&[
+        "check",
+        index.to_str().unwrap(),
+        story_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "reposts");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checked: SpanPairs = v["passages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (span(&p["span"]), span(&p["other_span"])))
+        .collect();
+
+    let scan = scan_json(&[&seed, story_path.to_str().unwrap()]);
+    let link = &scan["links"][0];
+    // Ids of files given directly are their paths: either may sort first.
+    let seed_is_a = link["a"]
+        .as_str()
+        .unwrap()
+        .ends_with("000_85676adcdf0feb57.txt");
+    let (story_side, seed_side) = if seed_is_a {
+        ("b_span", "a_span")
+    } else {
+        ("a_span", "b_span")
+    };
+    let scanned: SpanPairs = link["shared"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (span(&s[story_side]), span(&s[seed_side])))
+        .collect();
+    assert_eq!(checked, scanned);
+    assert_eq!(checked.len(), 1, "one region: {checked:?}");
+    let (in_story, in_seed) = *checked.iter().next().unwrap();
+    assert_eq!(&a[in_seed.0..in_seed.1], &a[start..end]);
+    assert_eq!(
+        &story[in_story.0..in_story.1],
+        wrapped.replace("deeply concerned", "gravely concerned")
+    );
+}
