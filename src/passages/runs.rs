@@ -4,8 +4,9 @@
 //! Each candidate is aligned ([`crate::align`]) and kept when the
 //! alignment reaches `min_similarity`, tightened to the reused words.
 //! Per document pair, alignments that follow each other in both
-//! documents merge into runs, then runs that overlap or lie within
-//! `merge_gap` words in both merge, until none do; runs shorter than
+//! documents merge into runs, then runs that overlap or touch in both
+//! merge, and runs within `merge_gap` words in both merge while the
+//! merged region keeps `min_similarity`, until none do; runs shorter than
 //! `min_words` on either side are dropped (a shared phrase is not a
 //! reposted passage).
 
@@ -97,7 +98,7 @@ pub(super) fn align_units<D: std::borrow::Borrow<DocUnits>>(
     })
 }
 
-/// A run of consecutive aligned units between two documents.
+/// A region two documents share: the alignments of units merged into it.
 #[derive(Clone)]
 pub(super) struct Run {
     pub doc_a: u32,
