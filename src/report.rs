@@ -171,6 +171,12 @@ fn write_link(out: &mut dyn Write, i: usize, link: &LinkOut) -> io::Result<()> {
             ""
         }
     )?;
+    if link.shared.is_empty() {
+        writeln!(
+            out,
+            "    no shared passage: linked by containment (--min-containment)"
+        )?;
+    }
     for s in &link.shared {
         writeln!(
             out,

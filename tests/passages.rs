@@ -390,4 +390,15 @@ fn a_rewritten_story_is_linked_by_containment() {
     assert_eq!(report["params"]["passages"]["min_containment"], 0.2);
     assert!(pair(&report, "other.txt", "source.txt").is_none());
     assert!(pair(&report, "other.txt", "rewrite.txt").is_none());
+
+    let text = reprint()
+        .args(["scan", path, "--min-containment", "0.2", "-q"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("link 1: rewrite.txt ~ source.txt")
+            && text.contains("no shared passage: linked by containment"),
+        "{text}"
+    );
 }
