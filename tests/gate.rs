@@ -584,19 +584,7 @@ fn check_agrees_with_scan_on_hard_wrapped_reuse() {
     let a = std::fs::read_to_string(&seed).unwrap();
     let start = a.find("Rights activists have accused").unwrap();
     let end = a.find("Western countries.").unwrap() + "Western countries".len();
-    let mut wrapped = String::new();
-    let mut line = 0;
-    for word in a[start..end].split_whitespace() {
-        if line > 0 && line + 1 + word.len() > 60 {
-            wrapped.push('\n');
-            line = 0;
-        } else if line > 0 {
-            wrapped.push(' ');
-            line += 1;
-        }
-        wrapped.push_str(word);
-        line += word.len();
-    }
+    let wrapped = hard_wrap(&a[start..end], 60);
     let story = format!(
         "Harbour officials said on Tuesday that the container terminal would reopen next week \
          after repairs.\n\n{}.\n\nThe terminal handles most of the region's coffee exports.",

@@ -111,24 +111,6 @@ fn seeds_are_linked_through_exactly_the_three_reused_passages() {
         && c["documents"] == 2));
 }
 
-/// Re-wraps `text` at `width` columns (words never split).
-fn hard_wrap(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut line = 0;
-    for word in text.split_whitespace() {
-        if line > 0 && line + 1 + word.len() > width {
-            out.push('\n');
-            line = 0;
-        } else if line > 0 {
-            out.push(' ');
-            line += 1;
-        }
-        out.push_str(word);
-        line += word.len();
-    }
-    out
-}
-
 /// Three paragraphs of a seed, copied into another story as one block
 /// hard-wrapped at 60 columns with one word changed, are found as one
 /// span covering the whole passage in both documents.

@@ -433,3 +433,22 @@ impl SiteCorpus {
         }
     }
 }
+
+/// Re-wraps `text` at `width` columns (words never split), as plain-text
+/// archives and wire copy are.
+pub fn hard_wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        if line > 0 && line + 1 + word.len() > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += word.len();
+    }
+    out
+}
