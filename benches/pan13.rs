@@ -5,11 +5,13 @@
 //! ```sh
 //! cargo bench --bench pan13                                   # ../shared/corpora/pan13-train
 //! cargo bench --bench pan13 -- path/to/pan13-train [--details]
+//! cargo bench --bench pan13 -- --set rewrites=all
 //! cargo bench --bench pan13 -- --set similarity=0.6 --set anchors=2
 //! ```
 //!
 //! `--set` changes one passage option from its default (`similarity`,
-//! `min-words`, `merge-gap`, `anchors`, `anchor-words`, `unit-min-words`), to measure
+//! `min-words`, `merge-gap`, `anchors`, `anchor-words`, `unit-min-words`,
+//! `rewrites` = off, linked or all), to measure
 //! a choice; `--details` lists the cases found least, per type.
 //!
 //! The corpus is scanned once, as `reprint scan susp src` would with
@@ -28,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use measures::{score, Annotation, Scores};
-use reprint::passages::PassageOptions;
+use reprint::passages::{PassageOptions, Rewrites};
 use reprint::{ScanOptions, Scanner};
 
 /// The obfuscation folders of the corpus, in its order.
@@ -175,6 +177,14 @@ fn set_option(p: &mut PassageOptions, kv: &str) -> Result<(), String> {
         "anchors" => p.min_shared_anchors = int()?,
         "anchor-words" => p.anchor_words = int()?,
         "unit-min-words" => p.units.min_words = int()?,
+        "rewrites" => {
+            p.rewrites = match value {
+                "off" => Rewrites::Off,
+                "linked" => Rewrites::Linked,
+                "all" => Rewrites::All,
+                _ => return Err(format!("rewrites={value}: expected off, linked or all")),
+            }
+        }
         _ => return Err(format!("unknown option {key}")),
     }
     Ok(())

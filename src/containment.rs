@@ -111,13 +111,12 @@ pub fn containment(a: &Trigrams, b: &Trigrams) -> (f64, f64) {
 mod tests {
     use super::*;
     use crate::tokenize::Tokenizer;
-    use crate::units::{units, UnitOptions};
+    use crate::units::UnitOptions;
 
     fn set(text: &str) -> Trigrams {
         let mut words = Vec::new();
         Tokenizer::default().words(text, &mut words);
-        let us = units(text, &words, UnitOptions::default());
-        let doc = DocUnits { words, units: us };
+        let doc = DocUnits::new(text, words, UnitOptions::default());
         Trigrams::new(&doc, &doc.units)
     }
 

@@ -18,7 +18,7 @@ use reprint::boilerplate::KnownBoilerplate;
 use reprint::index::{Index, IndexParams, Policy, VerdictKind};
 use reprint::lsh::LshParams;
 use reprint::normalize::NormalizeOptions;
-use reprint::passages::PassageOptions;
+use reprint::passages::{PassageOptions, Rewrites};
 use reprint::read::{
     discover, load_texts, parse_line, read_file, read_file_chunks, Document, Format, ReadOptions,
     SourceFile,
@@ -313,6 +313,19 @@ struct ScanArgs {
     /// words lies in word trigrams the other has (rewrites), in [0, 1].
     #[arg(long, value_name = "F")]
     min_containment: Option<f64>,
+    /// Which story pairs are searched for reworded passages (sentences
+    /// sharing their words in any order): those already sharing a passage
+    /// (linked), every pair sharing a few rare phrases (all: plagiarism
+    /// detection, slower, and on wire copy also formulaic items), or none.
+    #[arg(long, value_enum, default_value_t = RewritesArg::Linked)]
+    rewrites: RewritesArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RewritesArg {
+    Off,
+    Linked,
+    All,
 }
 
 #[derive(clap::Args)]
@@ -419,6 +432,11 @@ fn run_scan(paths: &[PathBuf], args: &ScanArgs) -> Result<ScanResult> {
                 min_words: args.min_passage_words,
                 min_similarity: args.passage_similarity,
                 min_containment: args.min_containment,
+                rewrites: match args.rewrites {
+                    RewritesArg::Off => Rewrites::Off,
+                    RewritesArg::Linked => Rewrites::Linked,
+                    RewritesArg::All => Rewrites::All,
+                },
                 boilerplate_min_docs: args.boilerplate_min_docs,
                 known_boilerplate: known,
                 units: UnitOptions {

@@ -42,7 +42,6 @@ use crate::read::{
 use crate::shingle::{shingle_hashes, ShingleSet, MAX_SHINGLE};
 use crate::sketch::{Signature, Sketcher, MAX_NUM_PERM};
 use crate::tokenize::{Tokenizer, Word};
-use crate::units::units;
 use crate::verify::{verify_estimate, verify_exact, VerifiedPair, VerifyMode};
 
 /// What the user asks for. Validated by [`Scanner::new`].
@@ -415,10 +414,7 @@ impl Scanner {
                         });
                         let units = unit_opts.map(|opts| {
                             let words = scratch.words.clone();
-                            DocUnits {
-                                units: units(&doc.text, &words, opts),
-                                words,
-                            }
+                            DocUnits::new(&doc.text, words, opts)
                         });
                         Record {
                             signature,

@@ -86,6 +86,38 @@ pub fn units(text: &str, words: &[Word], opts: UnitOptions) -> Vec<Unit> {
     out
 }
 
+/// The first word of every sentence of a text, ascending (0 first when
+/// there are words). `words` must be the tokenizer's output for `text`.
+///
+/// A sentence ends where the gap between two words holds a sentence
+/// terminal (`.`, `!`, `?`, `;`, or a full-width `。`, `！`, `？`) or a
+/// paragraph break ([`units`]' rule). This is coarser than UAX #29
+/// sentence boundaries (an abbreviation's full stop ends a sentence
+/// here), and far cheaper: only the bytes between words are looked at,
+/// which the tokenizer has already found. The rewrite pass compares
+/// sentences as bags of words, where a sentence cut in two is regrouped
+/// with its neighbour by the clustering that follows.
+pub fn sentence_starts(text: &str, words: &[Word]) -> Vec<u32> {
+    let bytes = text.as_bytes();
+    let short = short_line(bytes);
+    let mut out = Vec::with_capacity(words.len() / 16 + 1);
+    if !words.is_empty() {
+        out.push(0);
+    }
+    for i in 1..words.len() {
+        let (gap_start, gap_end) = (words[i - 1].end as usize, words[i].start as usize);
+        let gap = &bytes[gap_start..gap_end];
+        let terminal = gap.iter().any(|&b| matches!(b, b'.' | b'!' | b'?' | b';'))
+            || ["。", "！", "？"]
+                .iter()
+                .any(|t| gap.windows(t.len()).any(|w| w == t.as_bytes()));
+        if terminal || ends_paragraph(text, gap_start, gap_end, short) {
+            out.push(i as u32);
+        }
+    }
+    out
+}
+
 /// Lines shorter than this many bytes are short in this text: 60% of the
 /// length of its long lines (the 90th percentile), at least 40.
 fn short_line(bytes: &[u8]) -> usize {
@@ -158,6 +190,19 @@ fn push_paragraph(out: &mut Vec<Unit>, start: usize, end: usize, opts: UnitOptio
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sentences_start_after_terminals_and_paragraph_breaks() {
+        let text = "One two three. Four five? Six\nseven, eight\n\nNine ten。Eleven";
+        let mut words = Vec::new();
+        crate::tokenize::Tokenizer::new(crate::normalize::NormalizeOptions::default())
+            .words(text, &mut words);
+        let starts: Vec<&str> = sentence_starts(text, &words)
+            .iter()
+            .map(|&i| &text[words[i as usize].start as usize..words[i as usize].end as usize])
+            .collect();
+        assert_eq!(starts, ["One", "Four", "Six", "Nine", "Eleven"]);
+    }
+
     use super::*;
     use crate::tokenize::Tokenizer;
 

@@ -384,3 +384,102 @@ fn a_rewritten_story_is_linked_by_containment() {
         "{text}"
     );
 }
+
+/// A passage from PAN 2013's training corpus (source-document02227) and
+/// its "random obfuscation" in suspicious-document00006: words replaced,
+/// dropped and moved within and across sentences.
+const PAELLA_SOURCE: [&str; 3] = [
+    "Probably the most famous Spanish dish outside of Spain, paella is a rich saffron rice with a variety of meat pieces, seafood and vegetables.",
+    "It's believed that the word 'paella' derives from the Arabic word, which means leftovers.",
+    "According to a legend, the dish was created by servants of Moorish kings, who were allowed to take mixed leftovers from the courtly feasts home in large pots.",
+];
+const PAELLA_REWORDED: [&str; 3] = [
+    "Take spanish dish guides Paella probably a a other rich Moorish outside of Spain, who is most famous saffron rice with the variety of meat pieces, s and vegetables.",
+    "It's seafood believed that the Arabic word derives from the paella word, which means leftovers.",
+    "According to the legend, a dish was make by servants of country kings, paella were let to take mixed leftovers from the large dinner home in courtly pots.",
+];
+const TRAINS: &str = "Train timetables change across the northern network this winter, and delays are expected on most lines while the old signals are replaced by new ones.";
+const WINES: &str = "The next part of this guide is about the wines of the region and their history over centuries of trade with merchants from abroad.";
+
+/// The shared spans of the link between `a.txt` and `b.txt`, as text.
+fn shared_texts(dir: &std::path::Path, report: &Value) -> Vec<(String, String)> {
+    let a = fs::read_to_string(dir.join("a.txt")).unwrap();
+    let b = fs::read_to_string(dir.join("b.txt")).unwrap();
+    report["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["a"] == "a.txt" && l["b"] == "b.txt")
+        .flat_map(|l| l["shared"].as_array().unwrap().clone())
+        .map(|s| {
+            (
+                span_text(&a, &s["a_span"]).to_owned(),
+                span_text(&b, &s["b_span"]).to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A passage reworded beyond what word alignment bridges links two stories
+/// only when every pair is searched for rewrites (`--rewrites all`), and
+/// then as one span over the whole passage on both sides. (The first two
+/// sentences of the passage, in the reworded story's order.)
+#[test]
+fn a_reworded_passage_is_found_with_rewrites_all() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.txt"),
+        format!("{} {}\n\n{WINES}\n", PAELLA_SOURCE[0], PAELLA_SOURCE[1]),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("b.txt"),
+        format!(
+            "{TRAINS}\n\n{} {}\n",
+            PAELLA_REWORDED[1], PAELLA_REWORDED[0]
+        ),
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    for mode in ["off", "linked"] {
+        let report = scan_json(&[path, "--rewrites", mode]);
+        assert!(shared_texts(dir.path(), &report).is_empty(), "{mode}");
+    }
+    let report = scan_json(&[path, "--rewrites", "all"]);
+    let shared = shared_texts(dir.path(), &report);
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    let (a, b) = &shared[0];
+    assert!(a.starts_with("Probably the most famous") && a.ends_with("means leftovers"));
+    assert!(b.starts_with("It's seafood believed") && b.ends_with("s and vegetables"));
+}
+
+/// By default (`--rewrites linked`) a passage partly found by alignment
+/// extends over the whole reworded passage in both stories: the passage
+/// as PAN's corpus has it, sentences in reverse order.
+#[test]
+fn a_linked_passage_extends_over_its_reworded_sentences() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.txt"),
+        format!("{}\n\n{WINES}\n", PAELLA_SOURCE.join(" ")),
+    )
+    .unwrap();
+    let reworded: Vec<&str> = PAELLA_REWORDED.iter().rev().copied().collect();
+    fs::write(
+        dir.path().join("b.txt"),
+        format!("{TRAINS}\n\n{}\n", reworded.join(" ")),
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    let without = shared_texts(dir.path(), &scan_json(&[path, "--rewrites", "off"]));
+    assert_eq!(without.len(), 1, "{without:?}");
+    assert!(
+        without[0].0.starts_with("According to a legend"),
+        "{without:?}"
+    );
+    let with = shared_texts(dir.path(), &scan_json(&[path]));
+    assert_eq!(with.len(), 1, "{with:?}");
+    let (a, b) = &with[0];
+    assert!(a.starts_with("Probably the most famous") && a.ends_with("in large pots"));
+    assert!(b.starts_with("According to the legend") && b.ends_with("s and vegetables"));
+}

@@ -51,7 +51,7 @@ use crate::read::Document;
 use crate::shingle::{shingle_hashes, ShingleSet};
 use crate::sketch::{Signature, Sketcher};
 use crate::tokenize::{Tokenizer, Word};
-use crate::units::{units, Unit};
+use crate::units::Unit;
 
 use segment::{BlockCache, Blocks, Kind, Resident, Segment};
 
@@ -1123,13 +1123,7 @@ impl Index {
             Ok(ranked.clone())
         })?;
         ranked.sort_unstable_by(order);
-        let mine = keep_units(
-            DocUnits {
-                words: fp.doc.words.clone(),
-                units: fp.doc.units.clone(),
-            },
-            &my_frequent,
-        );
+        let mine = keep_units(fp.doc.clone(), &my_frequent);
         // This article's anchors are computed once, then each candidate is
         // aligned with it as the passage stage would align the pair.
         let mut probe = PassageProbe::new(&mine, &PassageOptions::default());
@@ -1294,8 +1288,7 @@ fn words_and_units(p: &IndexParams, text: &str) -> DocUnits {
         }
         t.words(text, &mut words);
     });
-    let units = units(text, &words, PassageOptions::default().units);
-    DocUnits { words, units }
+    DocUnits::new(text, words, PassageOptions::default().units)
 }
 
 /// Just the shingle set of a text (verifying a near-duplicate candidate).

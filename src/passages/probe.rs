@@ -5,8 +5,12 @@ use std::ops::Range;
 
 use ahash::AHashMap;
 
-use super::runs::{align_units, merge_runs, UnitPair};
-use super::{unit_hashes, unit_refs, window_anchors, DocUnits, PassageOptions};
+use super::rewrites::{bag_regions, region_run};
+use super::runs::{align_units, merge_runs, with_rewrites, UnitPair};
+use super::{
+    unit_hashes, unit_refs, window_anchors, DocUnits, PassageOptions, Rewrites,
+    MIN_CONTAINMENT_ANCHORS,
+};
 use crate::align::{similarity, Aligner};
 
 /// One document prepared for alignment against others, one at a time: the
@@ -14,7 +18,7 @@ use crate::align::{similarity, Aligner};
 /// with each of its candidates.
 ///
 /// [`PassageProbe::shared_with`] returns exactly the shared regions that
-/// [`find_passages`] reports for the pair `[probe, other]` (two families,
+/// [`super::find_passages`] reports for the pair `[probe, other]` (two families,
 /// no boilerplate detection, no known boilerplate lines), without
 /// recomputing the probe's anchors for every candidate. A test checks the
 /// two agree.
@@ -69,6 +73,7 @@ impl<'a> PassageProbe<'a> {
         // `find_passages` numbers units: the probe's first, then other's.
         let mut hits: Vec<u64> = Vec::new();
         let mut mine: Vec<u64> = Vec::new();
+        let mut shared: Vec<u64> = Vec::new();
         let mut hashes = Vec::new();
         for (v, unit) in other.units.iter().enumerate() {
             unit_hashes(other, unit, &mut hashes);
@@ -78,6 +83,9 @@ impl<'a> PassageProbe<'a> {
             mine.sort_unstable();
             mine.dedup();
             for a in &mine {
+                if self.anchors.contains_key(a) {
+                    shared.push(*a);
+                }
                 for &u in self.anchors.get(a).into_iter().flatten() {
                     hits.push((u64::from(u) << 32) | u64::from(na + v as u32));
                 }
@@ -86,6 +94,9 @@ impl<'a> PassageProbe<'a> {
         if hits.is_empty() {
             return Vec::new();
         }
+        shared.sort_unstable();
+        shared.dedup();
+        let distinct_anchors = shared.len();
         hits.sort_unstable();
         let docs = [self.doc, other];
         let units = unit_refs(&docs);
@@ -107,7 +118,29 @@ impl<'a> PassageProbe<'a> {
         let byte_span = |doc: &DocUnits, words: Range<u32>| -> Range<u32> {
             doc.words[words.start as usize].start..doc.words[words.end as usize - 1].end
         };
-        merge_runs(&units, aligned, &self.opts)
+        let runs = merge_runs(&units, aligned, &self.opts);
+        let rewrite = match self.opts.rewrites {
+            Rewrites::Off => false,
+            Rewrites::Linked => !runs.is_empty(),
+            Rewrites::All => distinct_anchors >= MIN_CONTAINMENT_ANCHORS as usize,
+        };
+        let rewritten = if rewrite {
+            let nb = other.units.len() as u32;
+            let (ga, gb): (Vec<u32>, Vec<u32>) = ((0..na).collect(), (na..na + nb).collect());
+            bag_regions(
+                self.doc,
+                &self.doc.units,
+                other,
+                &other.units,
+                self.opts.min_words,
+            )
+            .into_iter()
+            .map(|r| region_run(0, &self.doc.units, &ga, 1, &other.units, &gb, r))
+            .collect()
+        } else {
+            Vec::new()
+        };
+        with_rewrites(runs, rewritten, &self.opts)
             .into_iter()
             .map(|run| SharedRegion {
                 a_span: byte_span(self.doc, run.a.clone()),

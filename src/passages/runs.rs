@@ -205,6 +205,31 @@ pub(super) fn merge_runs(
     runs
 }
 
+/// The document pairs with a run, ascending.
+pub(super) fn linked_pairs(runs: &[Run]) -> Vec<(u32, u32)> {
+    let mut pairs: Vec<(u32, u32)> = runs.iter().map(|r| (r.doc_a, r.doc_b)).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// Adds the rewrite regions ([`super::rewrites`]) to the alignment runs:
+/// a region overlapping or near a run of its pair merges with it as runs
+/// merge with each other. Both inputs and the output are sorted by
+/// `(doc_a, doc_b, a.start)`.
+pub(super) fn with_rewrites(runs: Vec<Run>, rewrites: Vec<Run>, opts: &PassageOptions) -> Vec<Run> {
+    if rewrites.is_empty() {
+        return runs;
+    }
+    let mut all = runs;
+    all.extend(rewrites);
+    // Stable: equal keys keep alignment runs first.
+    all.sort_by_key(|r| (r.doc_a, r.doc_b, r.a.start, r.b.start));
+    let mut all = merge_close_runs(all, opts.merge_gap as u32, opts.min_similarity);
+    all.retain(|r| r.a.len().min(r.b.len()) >= opts.min_words);
+    all
+}
+
 /// Runs of a pair that overlap or touch (at most this many words apart)
 /// in both documents merge whatever the merged similarity: the gap adds
 /// next to nothing that was not aligned.

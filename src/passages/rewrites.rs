@@ -1,0 +1,575 @@
+//! Step 3b, rewrites: one document pair → the regions whose sentences
+//! share their words in any order.
+//!
+//! Word alignment ([`crate::align`]) bridges a substituted word when the
+//! words around it match; a passage reworded every few words, or with
+//! words and clauses moved around, leaves it nothing to bridge. Such
+//! passages still share most of their content words sentence by sentence,
+//! so they are found as in Sanchez-Perez, Sidorov & Gelbukh's text
+//! alignment system ("A Winning Approach to Text Alignment for Text Reuse
+//! Detection at PAN 2014"), with their published thresholds:
+//! 1. **Bags**: each sentence's distinct words, without the words common
+//!    in the pair (a language-blind stop list, [`COMMON_SHARE`]), weighted
+//!    by inverse sentence frequency over the sentences of both documents.
+//! 2. **Seeds**: sentence pairs whose bags have cosine above
+//!    [`SEED_COSINE`] and Dice coefficient above [`SEED_DICE`], and do not
+//!    state different numbers ([`conflicting`]).
+//! 3. **Extension**: seeds within [`MAX_GAP`] sentences of each other in
+//!    both documents form a region (split alternately by each document's
+//!    order until no split changes); a region is kept when it has
+//!    [`MIN_SEEDS`] seeds, its seed sentences hold [`MIN_DENSITY`] of its
+//!    words on both sides and its two sides' bags have cosine above
+//!    [`REGION_COSINE`]; otherwise its seeds are regrouped with a smaller
+//!    gap.
+//! 4. **Tightening and filtering**: each side is trimmed to start and end
+//!    on a word the other side's bags hold; regions with fewer than
+//!    `min_words` words on either side are dropped. The caller merges the
+//!    rest with the pair's word alignments ([`super::runs::with_rewrites`]).
+//!
+//! Which pairs are searched is the caller's choice
+//! ([`super::Rewrites`]). Sentences are taken inside the units the
+//! caller passes (boilerplate left out), cut at [`DocUnits::sentences`].
+
+use std::ops::Range;
+
+use ahash::AHashMap;
+use rayon::prelude::*;
+
+use super::runs::{Run, UnitPair};
+use super::stage::Stage;
+use super::DocUnits;
+use crate::units::Unit;
+
+/// Seed threshold on the cosine of two sentences' weighted bags.
+const SEED_COSINE: f64 = 0.33;
+/// Seed threshold on the Dice coefficient of two sentences' word sets.
+const SEED_DICE: f64 = 0.33;
+/// Seeds this many sentences apart (or fewer) in both documents group.
+const MAX_GAP: u32 = 4;
+/// A region's two sides must have at least this cosine.
+const REGION_COSINE: f64 = 0.34;
+/// Seeds a region needs. One sentence pair that looks alike as a bag of
+/// words is weak evidence — stories on one subject have many ("Markets
+/// had expected the move after weeks of …") — and a single reused
+/// sentence that is close to verbatim is found by word alignment anyway.
+/// (Sanchez-Perez et al. keep single seeds; on PAN 2013 two seeds find
+/// nearly as many cases and far fewer unannotated regions.)
+const MIN_SEEDS: usize = 2;
+/// Share of a region's words (on each side) that must lie in its seed
+/// sentences. A reworded passage is reworded sentence by sentence, so
+/// nearly all of its sentences are seeds; two stories on one subject
+/// share a sentence here and there, with other text between, and
+/// paragraphs reposted in another order are separate passages, not one
+/// region spanning both stories.
+const MIN_DENSITY: f64 = 0.7;
+
+/// A region two documents share by their words, in document word indices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BagRegion {
+    /// Words of the first document.
+    pub a: Range<u32>,
+    /// Words of the second document.
+    pub b: Range<u32>,
+    /// Words the two sides have in common (with multiplicity): the
+    /// region's similarity is `matches` over the longer side, as for
+    /// alignments.
+    pub matches: u32,
+}
+
+/// The rewrite regions of every document pair in `pairs` (ascending), as
+/// runs sorted by `(doc_a, doc_b, a.start)`; units flagged in `skip`
+/// (boilerplate) are left out.
+pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> Vec<Run> {
+    let kept = |d: u32| -> (Vec<Unit>, Vec<u32>) {
+        st.units_of(d)
+            .filter(|&u| !skip[u])
+            .map(|u| (st.units[u].unit, u as u32))
+            .unzip()
+    };
+    let runs_of = |&(x, y): &(u32, u32)| -> Vec<Run> {
+        let ((ux, gx), (uy, gy)) = (kept(x), kept(y));
+        let (dx, dy) = (&st.docs[x as usize], &st.docs[y as usize]);
+        bag_regions(dx, &ux, dy, &uy, st.opts.min_words)
+            .into_iter()
+            .map(|r| region_run(x, &ux, &gx, y, &uy, &gy, r))
+            .collect()
+    };
+    if st.parallel {
+        pairs.par_iter().flat_map_iter(runs_of).collect()
+    } else {
+        pairs.iter().flat_map(runs_of).collect()
+    }
+}
+
+/// A region as a run of document `x` (units `ux`, numbered `gx` in the
+/// stage) and `y`: each unit it covers is paired with one on the other
+/// side (in order, the shorter list repeating its last), so that passage
+/// clusters join them as they join aligned units.
+pub(super) fn region_run(
+    x: u32,
+    ux: &[Unit],
+    gx: &[u32],
+    y: u32,
+    uy: &[Unit],
+    gy: &[u32],
+    r: BagRegion,
+) -> Run {
+    let covered = |units: &[Unit], ids: &[u32], words: &Range<u32>| -> Vec<(u32, Range<u32>)> {
+        units
+            .iter()
+            .zip(ids)
+            .filter(|(u, _)| u.start < words.end && words.start < u.end)
+            .map(|(u, &id)| (id, u.start.max(words.start)..u.end.min(words.end)))
+            .collect()
+    };
+    let (cx, cy) = (covered(ux, gx, &r.a), covered(uy, gy, &r.b));
+    let longer = r.a.len().max(r.b.len()).max(1) as f64;
+    let n = cx.len().max(cy.len());
+    let pairs = (0..n)
+        .map(|k| {
+            let (ua, a) = cx[k.min(cx.len() - 1)].clone();
+            let (ub, b) = cy[k.min(cy.len() - 1)].clone();
+            let share = f64::from(r.matches) / longer;
+            UnitPair {
+                ua,
+                ub,
+                matches: (share * a.len().max(b.len()) as f64).round() as u32,
+                a,
+                b,
+            }
+        })
+        .collect();
+    Run {
+        doc_a: x,
+        doc_b: y,
+        a: r.a,
+        b: r.b,
+        matches: r.matches,
+        pairs,
+    }
+}
+
+/// One document's side of the comparison: sentences as word ranges and
+/// as sorted sets of local word ids.
+struct Side {
+    ranges: Vec<Range<u32>>,
+    bags: Vec<Vec<u32>>,
+    /// Each sentence's numbers (word ids, sorted, distinct).
+    numbers: Vec<Vec<u32>>,
+}
+
+/// The regions `a` (its units `a_units`) and `b` (`b_units`) share by
+/// their sentences' words, ordered by `a` then `b`.
+pub fn bag_regions(
+    a: &DocUnits,
+    a_units: &[Unit],
+    b: &DocUnits,
+    b_units: &[Unit],
+    min_words: usize,
+) -> Vec<BagRegion> {
+    let words = |us: &[Unit]| us.iter().map(Unit::len).sum::<usize>();
+    let mut ids: AHashMap<u64, u32> = AHashMap::with_capacity(words(a_units) + words(b_units));
+    let sa = side(a, a_units, &mut ids);
+    let sb = side(b, b_units, &mut ids);
+    if sa.bags.is_empty() || sb.bags.is_empty() {
+        return Vec::new();
+    }
+    let idf = inverse_sentence_frequency(&sa, &sb, ids.len());
+    let sentences = sa.bags.len() + sb.bags.len();
+    let (sa, sb) = (
+        without_common(sa, &idf, sentences),
+        without_common(sb, &idf, sentences),
+    );
+    let seeds = seeds(&sa, &sb, &idf, ids.len());
+    let mut regions = Vec::new();
+    extend(&sa, &sb, &idf, seeds, MAX_GAP, &mut regions);
+    let mut out: Vec<BagRegion> = regions
+        .into_iter()
+        .filter_map(|(x, y)| {
+            let (ra, rb) = tightened(a, &sa, &x, b, &sb, &y, &ids);
+            (ra.len().min(rb.len()) >= min_words).then(|| BagRegion {
+                matches: shared_words(a, &ra, b, &rb),
+                a: ra,
+                b: rb,
+            })
+        })
+        .collect();
+    out.sort_by_key(|r| (r.a.start, r.b.start, r.a.end, r.b.end));
+    out
+}
+
+/// The word ranges of sentences `x` of `a` and `y` of `b`, each trimmed to
+/// start and end on a word the other side's bags hold (function words
+/// are in no bag): a region starts and ends on reused words, as an
+/// alignment does, not on the sentence's first word ("Fitzwater said the
+/// administration did not endorse remarks by White House budget chief …").
+fn tightened(
+    a: &DocUnits,
+    sa: &Side,
+    x: &Range<u32>,
+    b: &DocUnits,
+    sb: &Side,
+    y: &Range<u32>,
+    ids: &AHashMap<u64, u32>,
+) -> (Range<u32>, Range<u32>) {
+    let bag = |s: &Side, r: &Range<u32>| -> Vec<u32> {
+        let mut v: Vec<u32> = s.bags[r.start as usize..r.end as usize]
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let trim = |d: &DocUnits, s: &Side, r: &Range<u32>, other: &[u32]| -> Range<u32> {
+        let words = s.ranges[r.start as usize].start..s.ranges[r.end as usize - 1].end;
+        let reused = |i: &u32| {
+            ids.get(&d.words[*i as usize].hash)
+                .is_some_and(|id| other.binary_search(id).is_ok())
+        };
+        let start = words.clone().find(reused).unwrap_or(words.start);
+        let end = words
+            .clone()
+            .rev()
+            .find(reused)
+            .map_or(words.end, |e| e + 1);
+        start..end.max(start)
+    };
+    (trim(a, sa, x, &bag(sb, y)), trim(b, sb, y, &bag(sa, x)))
+}
+
+/// The sentences of `doc` inside `units`, with their word ids.
+fn side(doc: &DocUnits, units: &[Unit], ids: &mut AHashMap<u64, u32>) -> Side {
+    let mut ranges = Vec::new();
+    for u in units {
+        let first = doc.sentences.partition_point(|&s| s <= u.start);
+        let mut start = u.start;
+        for &s in doc.sentences[first..].iter().take_while(|&&s| s < u.end) {
+            ranges.push(start..s);
+            start = s;
+        }
+        ranges.push(start..u.end);
+    }
+    let mut id_of = |w: &crate::tokenize::Word| {
+        let next = ids.len() as u32;
+        *ids.entry(w.hash).or_insert(next)
+    };
+    let sorted = |mut v: Vec<u32>| {
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let mut bags = Vec::with_capacity(ranges.len());
+    let mut numbers = Vec::with_capacity(ranges.len());
+    for r in &ranges {
+        let words = &doc.words[r.start as usize..r.end as usize];
+        bags.push(sorted(words.iter().map(&mut id_of).collect()));
+        let first = doc.numbers.partition_point(|&n| n < r.start);
+        let nums = doc.numbers[first..]
+            .iter()
+            .take_while(|&&n| n < r.end)
+            .map(|&n| id_of(&doc.words[n as usize]))
+            .collect();
+        numbers.push(sorted(nums));
+    }
+    Side {
+        ranges,
+        bags,
+        numbers,
+    }
+}
+
+/// `ln(S / sf(w))` for every word id: `S` sentences in both documents,
+/// `sf(w)` of them holding `w`.
+fn inverse_sentence_frequency(a: &Side, b: &Side, words: usize) -> Vec<f64> {
+    let mut sf = vec![0u32; words];
+    for bag in a.bags.iter().chain(&b.bags) {
+        for &w in bag {
+            sf[w as usize] += 1;
+        }
+    }
+    let total = (a.bags.len() + b.bags.len()) as f64;
+    sf.into_iter()
+        .map(|n| (total / f64::from(n.max(1))).ln())
+        .collect()
+}
+
+/// Words in more than this share of the pair's sentences (and in more
+/// than [`COMMON_MIN`]) are function words for the pair — "the", "of",
+/// "and", "de", "la" — and are left out of the bags, as a stop-word list
+/// would leave them out, whatever the language. Kept in, they make
+/// unrelated sentences of one style look alike (Dice counts them fully)
+/// and every sentence a candidate for every other.
+const COMMON_SHARE: f64 = 0.1;
+const COMMON_MIN: f64 = 4.0;
+
+/// `side` without the words that are common in the pair: in more than
+/// `max(COMMON_SHARE · S, COMMON_MIN)` of its `S` sentences, that is with
+/// an inverse sentence frequency below `ln(S / that)`.
+fn without_common(mut side: Side, idf: &[f64], sentences: usize) -> Side {
+    let s = sentences as f64;
+    let limit = (s / (COMMON_SHARE * s).max(COMMON_MIN)).ln();
+    for bag in &mut side.bags {
+        bag.retain(|&w| idf[w as usize] >= limit);
+    }
+    side
+}
+
+/// The weighted length of a bag.
+fn norm(bag: &[u32], idf: &[f64]) -> f64 {
+    bag.iter()
+        .map(|&w| idf[w as usize] * idf[w as usize])
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// Sentence pairs `(i, j)` similar enough to seed a region, ascending.
+fn seeds(a: &Side, b: &Side, idf: &[f64], words: usize) -> Vec<(u32, u32)> {
+    // `b`'s sentences by word id, as one array cut at `offsets`.
+    let mut offsets = vec![0u32; words + 1];
+    for &w in b.bags.iter().flatten() {
+        offsets[w as usize + 1] += 1;
+    }
+    for i in 1..offsets.len() {
+        offsets[i] += offsets[i - 1];
+    }
+    let mut postings = vec![0u32; offsets[words] as usize];
+    let mut fill = offsets.clone();
+    for (j, bag) in b.bags.iter().enumerate() {
+        for &w in bag {
+            postings[fill[w as usize] as usize] = j as u32;
+            fill[w as usize] += 1;
+        }
+    }
+    let b_norms: Vec<f64> = b.bags.iter().map(|bag| norm(bag, idf)).collect();
+    let mut dot = vec![0.0f64; b.bags.len()];
+    let mut shared = vec![0u32; b.bags.len()];
+    let mut touched: Vec<u32> = Vec::new();
+    let mut out = Vec::new();
+    for (i, bag) in a.bags.iter().enumerate() {
+        for &w in bag {
+            let (from, to) = (offsets[w as usize], offsets[w as usize + 1]);
+            for &j in &postings[from as usize..to as usize] {
+                if shared[j as usize] == 0 {
+                    touched.push(j);
+                }
+                shared[j as usize] += 1;
+                dot[j as usize] += idf[w as usize] * idf[w as usize];
+            }
+        }
+        let a_norm = norm(bag, idf);
+        touched.sort_unstable();
+        for &j in &touched {
+            let ju = j as usize;
+            let cosine = dot[ju] / (a_norm * b_norms[ju]);
+            let dice = 2.0 * f64::from(shared[ju]) / (bag.len() + b.bags[ju].len()) as f64;
+            if cosine > SEED_COSINE
+                && dice > SEED_DICE
+                && !conflicting(&a.numbers[i], &b.numbers[ju])
+            {
+                out.push((i as u32, j));
+            }
+            (dot[ju], shared[ju]) = (0.0, 0);
+        }
+        touched.clear();
+    }
+    out
+}
+
+/// Whether two sentences state different numbers: each has a number the
+/// other lacks. A formula repeated with other amounts, dates or scores
+/// ("raising 100 mln dlrs … due 2012" / "raising 25 mln dlrs … due 2002")
+/// is the same words around different facts, not a reused passage; a
+/// rewrite that drops a number, or keeps them all, is.
+fn conflicting(x: &[u32], y: &[u32]) -> bool {
+    let missing =
+        |from: &[u32], other: &[u32]| from.iter().any(|n| other.binary_search(n).is_err());
+    missing(x, y) && missing(y, x)
+}
+
+/// Groups `seeds` into regions (sentence ranges in `a` and `b`) as the
+/// module describes, appending the regions that validate to `out`.
+fn extend(
+    a: &Side,
+    b: &Side,
+    idf: &[f64],
+    seeds: Vec<(u32, u32)>,
+    gap: u32,
+    out: &mut Vec<(Range<u32>, Range<u32>)>,
+) {
+    for group in cluster(seeds, gap) {
+        let x = group.iter().map(|s| s.0).min().unwrap_or(0)
+            ..group.iter().map(|s| s.0).max().unwrap_or(0) + 1;
+        let y = group.iter().map(|s| s.1).min().unwrap_or(0)
+            ..group.iter().map(|s| s.1).max().unwrap_or(0) + 1;
+        if group.len() < MIN_SEEDS {
+            continue;
+        }
+        if region_cosine(a, &x, b, &y, idf) > REGION_COSINE
+            && dense(a, &x, group.iter().map(|s| s.0))
+            && dense(b, &y, group.iter().map(|s| s.1))
+        {
+            out.push((x, y));
+        } else if gap > 1 {
+            extend(a, b, idf, group, gap - 1, out);
+        }
+    }
+}
+
+/// Whether the seed sentences `seeds` hold at least [`MIN_DENSITY`] of
+/// the words of `side`'s sentences `region`.
+fn dense(side: &Side, region: &Range<u32>, seeds: impl Iterator<Item = u32>) -> bool {
+    let mut seeds: Vec<u32> = seeds.collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    let words = |i: u32| side.ranges[i as usize].len();
+    let seeded: usize = seeds.into_iter().map(words).sum();
+    let all: usize = region.clone().map(words).sum();
+    seeded as f64 >= MIN_DENSITY * all as f64
+}
+
+/// Splits seeds into groups whose consecutive members are at most `gap`
+/// sentences apart in `a`'s order and in `b`'s, alternately, until a
+/// pass by both orders splits nothing.
+fn cluster(seeds: Vec<(u32, u32)>, gap: u32) -> Vec<Vec<(u32, u32)>> {
+    let mut groups = vec![seeds];
+    let mut by_b = false;
+    let mut still = 0;
+    while still < 2 {
+        let before = groups.len();
+        groups = groups
+            .into_iter()
+            .flat_map(|mut g| {
+                g.sort_unstable_by_key(|&(i, j)| if by_b { (j, i) } else { (i, j) });
+                let key = |s: &(u32, u32)| if by_b { s.1 } else { s.0 };
+                g.chunk_by(|x, y| key(y) - key(x) <= gap)
+                    .map(<[_]>::to_vec)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|g| !g.is_empty())
+            .collect();
+        still = if groups.len() == before { still + 1 } else { 0 };
+        by_b = !by_b;
+    }
+    groups.sort_unstable();
+    groups
+}
+
+/// Cosine of the bags of sentences `x` of `a` and `y` of `b`.
+fn region_cosine(a: &Side, x: &Range<u32>, b: &Side, y: &Range<u32>, idf: &[f64]) -> f64 {
+    let bag = |s: &Side, r: &Range<u32>| -> Vec<u32> {
+        let mut bag: Vec<u32> = s.bags[r.start as usize..r.end as usize]
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
+        bag.sort_unstable();
+        bag.dedup();
+        bag
+    };
+    let (ba, bb) = (bag(a, x), bag(b, y));
+    let (mut i, mut j, mut dot) = (0, 0, 0.0);
+    while i < ba.len() && j < bb.len() {
+        match ba[i].cmp(&bb[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += idf[ba[i] as usize] * idf[ba[i] as usize];
+                (i, j) = (i + 1, j + 1);
+            }
+        }
+    }
+    let denominator = norm(&ba, idf) * norm(&bb, idf);
+    if denominator == 0.0 {
+        0.0
+    } else {
+        dot / denominator
+    }
+}
+
+/// Words the two regions have in common, counted with multiplicity (a
+/// word twice on each side counts twice, not once per occurrence on the
+/// longer side): the region's matches, as alignment counts matching words.
+fn shared_words(a: &DocUnits, ra: &Range<u32>, b: &DocUnits, rb: &Range<u32>) -> u32 {
+    let sorted = |d: &DocUnits, r: &Range<u32>| -> Vec<u64> {
+        let mut s: Vec<u64> = d.words[r.start as usize..r.end as usize]
+            .iter()
+            .map(|w| w.hash)
+            .collect();
+        s.sort_unstable();
+        s
+    };
+    let (x, y) = (sorted(a, ra), sorted(b, rb));
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => (i, j, n) = (i + 1, j + 1, n + 1),
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::NormalizeOptions;
+    use crate::tokenize::Tokenizer;
+    use crate::units::UnitOptions;
+
+    fn doc(text: &str) -> DocUnits {
+        let mut words = Vec::new();
+        Tokenizer::new(NormalizeOptions::default()).words(text, &mut words);
+        DocUnits::new(text, words, UnitOptions::default())
+    }
+
+    /// A passage from PAN 2013's random obfuscation: its words moved
+    /// within and across sentences, some replaced. Word alignment finds
+    /// no more than a few words in a row; the sentences' bags match.
+    #[test]
+    fn a_shuffled_passage_is_one_region() {
+        let source = "Choose other country guides.\n\nProbably the most famous Spanish dish outside of Spain, paella is a rich saffron rice with a variety of meat pieces, seafood and vegetables. It's believed that the word 'paella' derives from the Arabic word, which means leftovers. According to a legend, the dish was created by servants of Moorish kings, who were allowed to take mixed leftovers from the courtly feasts home in large pots.\n\nThe next part of this guide is about wines of the region and their history over centuries of trade with merchants.";
+        let reuse = "A completely different opening about train timetables and their delays across the northern network this winter.\n\nAccording to the legend, a dish was make by servants of country kings, paella were let to take mixed leftovers from the large dinner home in courtly pots. It's seafood believed that the Arabic word derives from the paella word, which means leftovers. Take spanish dish guides Paella probably a a other rich Moorish outside of Spain, who is most famous saffron rice with the variety of meat pieces, s and vegetables.\n\nTickets can be bought at the station or online, and prices rise again in spring.";
+        let (a, b) = (doc(source), doc(reuse));
+        let found = bag_regions(&a, &a.units, &b, &b.units, 15);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let span = |d: &DocUnits, text: &str, r: &Range<u32>| -> String {
+            text[d.words[r.start as usize].start as usize..d.words[r.end as usize - 1].end as usize]
+                .to_owned()
+        };
+        assert!(span(&a, source, &found[0].a).starts_with("Probably the most famous"));
+        assert!(span(&a, source, &found[0].a).ends_with("in large pots"));
+        assert!(span(&b, reuse, &found[0].b).starts_with("According to the legend"));
+        assert!(span(&b, reuse, &found[0].b).ends_with("s and vegetables"));
+    }
+
+    /// Wire formulas repeated with other figures (Reuters-21578, 18021 and
+    /// 7384) are not rewrites of each other; with the same figures they
+    /// would be.
+    #[test]
+    fn a_formula_with_other_numbers_is_not_a_rewrite() {
+        let formula = |amount: &str, due: &str, coupon: &str, fee: &str| {
+            format!(
+                "The company is raising {amount} mln dlrs via an offering of convertible \
+                 subordinated debentures due {due} with a {coupon} pct coupon and par pricing, \
+                 said lead manager Morgan Stanley. Each debenture is convertible into the \
+                 company's common stock, and the selling concession is {fee} pct while \
+                 management and underwriting combined pays one pct."
+            )
+        };
+        let a = doc(&formula("100", "2012", "7-1/4", "1-1/2"));
+        let b = doc(&formula("25", "2002", "7-3/4", "1-3/8"));
+        assert!(bag_regions(&a, &a.units, &b, &b.units, 15).is_empty());
+        let c = doc(&formula("100", "2012", "7-1/4", "1-1/2"));
+        assert_eq!(bag_regions(&a, &a.units, &c, &c.units, 15).len(), 1);
+    }
+
+    #[test]
+    fn stories_on_other_subjects_share_no_region() {
+        let a = doc("The central bank raised interest rates by a quarter point on Tuesday, citing inflation. Markets had expected the move after weeks of signals from policymakers.");
+        let b = doc("The football club signed a new striker from abroad on Tuesday for a record fee. Fans had expected the move after weeks of rumours in the press.");
+        assert!(bag_regions(&a, &a.units, &b, &b.units, 15).is_empty());
+    }
+}
