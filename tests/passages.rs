@@ -483,3 +483,50 @@ fn a_linked_passage_extends_over_its_reworded_sentences() {
     assert!(a.starts_with("Probably the most famous") && a.ends_with("in large pots"));
     assert!(b.starts_with("According to the legend") && b.ends_with("s and vegetables"));
 }
+
+/// Ten stories carry one wire formula with other figures in each, and two
+/// of them also share a reposted paragraph: the formula links no stories
+/// (its figures differ, so it is not the same passage), the repost links
+/// its two stories through exactly that paragraph.
+#[test]
+fn a_formula_with_other_figures_links_nothing_and_a_repost_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(15);
+    let vocab = vocabulary(20_000);
+    let prose = |rng: &mut Rng, n: usize| -> String {
+        let words: Vec<&str> = (0..n).map(|_| zipf_word(rng, &vocab)).collect();
+        format!("{}.", words.join(" "))
+    };
+    let repost = prose(&mut rng, 45);
+    for i in 0..10u32 {
+        let formula = format!(
+            "The selling concession is {} pct while management and underwriting combined \
+             pays {}/8 pct, and the bonds due {} will be listed in Luxembourg in \
+             denominations of {},000 dlrs, the lead manager said on March {}.",
+            i + 1,
+            i % 7 + 1,
+            1990 + i,
+            i * 5 + 1,
+            i + 2
+        );
+        let mut paras = vec![prose(&mut rng, 60), formula, prose(&mut rng, 50)];
+        if i == 3 || i == 7 {
+            paras.insert(2, repost.clone());
+        }
+        fs::write(dir.path().join(format!("s{i}.txt")), paras.join("\n\n")).unwrap();
+    }
+    let report = scan_json(&[dir.path().to_str().unwrap()]);
+    let links = report["links"].as_array().unwrap();
+    let pairs: Vec<(&str, &str)> = links
+        .iter()
+        .map(|l| (l["a"].as_str().unwrap(), l["b"].as_str().unwrap()))
+        .collect();
+    assert_eq!(pairs, [("s3.txt", "s7.txt")], "{links:#?}");
+    let a = fs::read_to_string(dir.path().join("s3.txt")).unwrap();
+    let shared = links[0]["shared"].as_array().unwrap();
+    assert_eq!(shared.len(), 1);
+    assert_eq!(
+        span_text(&a, &shared[0]["a_span"]),
+        repost.trim_end_matches('.')
+    );
+}

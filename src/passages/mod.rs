@@ -321,7 +321,7 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
         Rewrites::All => doc_candidates.clone(),
     };
     let rewritten = rewrites::rewrite_runs(&st, &rewrite_pairs, &boilerplate.flags);
-    let runs = runs::with_rewrites(runs, rewritten, opts);
+    let runs = runs::with_rewrites(st.docs, runs, rewritten, opts);
     let doc_candidates = if opts.min_containment.is_some() {
         doc_candidates
     } else {

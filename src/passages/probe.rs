@@ -118,7 +118,7 @@ impl<'a> PassageProbe<'a> {
         let byte_span = |doc: &DocUnits, words: Range<u32>| -> Range<u32> {
             doc.words[words.start as usize].start..doc.words[words.end as usize - 1].end
         };
-        let runs = merge_runs(&units, aligned, &self.opts);
+        let runs = merge_runs(&docs, &units, aligned, &self.opts);
         let rewrite = match self.opts.rewrites {
             Rewrites::Off => false,
             Rewrites::Linked => !runs.is_empty(),
@@ -140,7 +140,7 @@ impl<'a> PassageProbe<'a> {
         } else {
             Vec::new()
         };
-        with_rewrites(runs, rewritten, &self.opts)
+        with_rewrites(&docs, runs, rewritten, &self.opts)
             .into_iter()
             .map(|run| SharedRegion {
                 a_span: byte_span(self.doc, run.a.clone()),

@@ -10,13 +10,14 @@
 //! `min_words` on either side are dropped (a shared phrase is not a
 //! reposted passage).
 
+use std::borrow::Borrow;
 use std::ops::Range;
 
 use rayon::prelude::*;
 
 use super::stage::Stage;
 use super::{DocUnits, PassageOptions, UnitRef};
-use crate::align::{similarity, Aligner};
+use crate::align::{mark_number, similarity, Aligner};
 
 /// Aligns every candidate and merges each document pair's alignments
 /// into runs — one document at a time (with every later one), so that
@@ -35,7 +36,7 @@ pub(super) fn align_candidates(st: &Stage, candidates: &[(u32, u32)]) -> Vec<Run
                     align_units(aligner, st.docs, &st.units, x, y, st.opts.min_similarity)
                 })
                 .collect();
-            runs.extend(merge_runs(&st.units, aligned, st.opts));
+            runs.extend(merge_runs(st.docs, &st.units, aligned, st.opts));
         }
         runs
     };
@@ -77,10 +78,17 @@ pub(super) fn align_units<D: std::borrow::Borrow<DocUnits>>(
     min_similarity: f64,
 ) -> Option<UnitPair> {
     let (ra, rb) = (&units[ua as usize], &units[ub as usize]);
+    // Numbers marked for the aligner, which scores them as facts.
     let hashes_of = |u: &UnitRef| -> Vec<u64> {
-        docs[u.doc as usize].borrow().words[u.unit.start as usize..u.unit.end as usize]
+        let doc = docs[u.doc as usize].borrow();
+        let mut numbers = doc.numbers[doc.numbers.partition_point(|&n| n < u.unit.start)..]
             .iter()
-            .map(|w| w.hash)
+            .peekable();
+        (u.unit.start..u.unit.end)
+            .map(|i| {
+                let number = numbers.next_if_eq(&&i).is_some();
+                mark_number(doc.words[i as usize].hash, number)
+            })
             .collect()
     };
     let al = aligner.align(&hashes_of(ra), &hashes_of(rb))?;
@@ -140,7 +148,8 @@ impl Run {
 /// as long as the merged region keeps `min_similarity` — and keeps runs
 /// with at least `min_words` aligned words on each side. Output
 /// is sorted by `(doc_a, doc_b, a.start)`.
-pub(super) fn merge_runs(
+pub(super) fn merge_runs<D: Borrow<DocUnits>>(
+    docs: &[D],
     units: &[UnitRef],
     mut aligned: Vec<UnitPair>,
     opts: &PassageOptions,
@@ -173,6 +182,11 @@ pub(super) fn merge_runs(
                 let close = p.a.start - run.a.end.min(p.a.start) <= gap
                     && p.b.start - run.b.end.min(p.b.start) <= gap;
                 let adjacent = after && ((next(ua, la) && next(ub, lb)) || close);
+                // Numbers are facts: no merging across one that differs.
+                let facts_agree = || {
+                    !holds_number(docs, ua.doc, run.a.end..p.a.start)
+                        && !holds_number(docs, ub.doc, run.b.end..p.b.start)
+                };
                 // Merging must not dilute the run with unaligned text
                 // between the two regions.
                 let keeps_similarity = || {
@@ -182,7 +196,7 @@ pub(super) fn merge_runs(
                         (run.b.end.max(p.b.end) - run.b.start) as usize,
                     ) >= min_similarity
                 };
-                if same_docs && adjacent && keeps_similarity() {
+                if same_docs && adjacent && keeps_similarity() && facts_agree() {
                     run.a.end = p.a.end;
                     run.b.end = run.b.end.max(p.b.end);
                     run.matches += p.matches;
@@ -200,9 +214,23 @@ pub(super) fn merge_runs(
             pairs: vec![p],
         });
     }
-    let mut runs = merge_close_runs(runs, gap, min_similarity);
+    let mut runs = merge_close_runs(docs, runs, gap, min_similarity);
     runs.retain(|r| r.a.len().min(r.b.len()) >= min_words);
     runs
+}
+
+/// Whether words `words` of document `doc` hold a number (an empty or
+/// reversed range holds none).
+fn holds_number<D: Borrow<DocUnits>>(docs: &[D], doc: u32, words: Range<u32>) -> bool {
+    let numbers = &docs[doc as usize].borrow().numbers;
+    let first = numbers.partition_point(|&n| n < words.start);
+    numbers.get(first).is_some_and(|&n| n < words.end)
+}
+
+/// The words between two regions of one document (empty when they
+/// overlap or touch).
+fn between(x: &Range<u32>, y: &Range<u32>) -> Range<u32> {
+    x.end.min(y.end)..x.start.max(y.start)
 }
 
 /// The document pairs with a run, ascending.
@@ -217,7 +245,12 @@ pub(super) fn linked_pairs(runs: &[Run]) -> Vec<(u32, u32)> {
 /// a region overlapping or near a run of its pair merges with it as runs
 /// merge with each other. Both inputs and the output are sorted by
 /// `(doc_a, doc_b, a.start)`.
-pub(super) fn with_rewrites(runs: Vec<Run>, rewrites: Vec<Run>, opts: &PassageOptions) -> Vec<Run> {
+pub(super) fn with_rewrites<D: Borrow<DocUnits>>(
+    docs: &[D],
+    runs: Vec<Run>,
+    rewrites: Vec<Run>,
+    opts: &PassageOptions,
+) -> Vec<Run> {
     if rewrites.is_empty() {
         return runs;
     }
@@ -225,7 +258,7 @@ pub(super) fn with_rewrites(runs: Vec<Run>, rewrites: Vec<Run>, opts: &PassageOp
     all.extend(rewrites);
     // Stable: equal keys keep alignment runs first.
     all.sort_by_key(|r| (r.doc_a, r.doc_b, r.a.start, r.b.start));
-    let mut all = merge_close_runs(all, opts.merge_gap as u32, opts.min_similarity);
+    let mut all = merge_close_runs(docs, all, opts.merge_gap as u32, opts.min_similarity);
     all.retain(|r| r.a.len().min(r.b.len()) >= opts.min_words);
     all
 }
@@ -245,9 +278,16 @@ const MERGE_LOOKBACK: usize = 64;
 /// `min_similarity`, until none do: the same
 /// passage found twice (text repeated in one document aligns with each
 /// copy in the other), or in pieces whose order the alignment could not
-/// join, is one region. Input and output sorted by `(doc_a, doc_b,
-/// a.start)`.
-fn merge_close_runs(runs: Vec<Run>, gap: u32, min_similarity: f64) -> Vec<Run> {
+/// join, is one region. Runs separated by a number (in the words between
+/// them, on either side) stay apart: a formula's stretches between its
+/// figures are not one passage. Input and output sorted by `(doc_a,
+/// doc_b, a.start)`.
+fn merge_close_runs<D: Borrow<DocUnits>>(
+    docs: &[D],
+    runs: Vec<Run>,
+    gap: u32,
+    min_similarity: f64,
+) -> Vec<Run> {
     let near = |x: &Range<u32>, y: &Range<u32>, gap: u32| {
         x.start <= y.end.saturating_add(gap) && y.start <= x.end.saturating_add(gap)
     };
@@ -262,10 +302,16 @@ fn merge_close_runs(runs: Vec<Run>, gap: u32, min_similarity: f64) -> Vec<Run> {
                 let from = merged.len().saturating_sub(MERGE_LOOKBACK);
                 let into = merged[from..].iter().rposition(|m| {
                     let touching = near(&m.a, &run.a, TOUCH) && near(&m.b, &run.b, TOUCH);
-                    touching
-                        || (near(&m.a, &run.a, gap)
+                    let close = || {
+                        near(&m.a, &run.a, gap)
                             && near(&m.b, &run.b, gap)
-                            && m.merged_similarity(&run) >= min_similarity)
+                            && m.merged_similarity(&run) >= min_similarity
+                    };
+                    let facts_agree = || {
+                        !holds_number(docs, m.doc_a, between(&m.a, &run.a))
+                            && !holds_number(docs, m.doc_b, between(&m.b, &run.b))
+                    };
+                    (touching || close()) && facts_agree()
                 });
                 match into {
                     Some(i) => merged[from + i].absorb(run),
