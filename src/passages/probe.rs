@@ -135,7 +135,7 @@ impl<'a> PassageProbe<'a> {
                 self.opts.min_words,
             )
             .into_iter()
-            .map(|r| region_run(0, &self.doc.units, &ga, 1, &other.units, &gb, r))
+            .filter_map(|r| region_run(0, &self.doc.units, &ga, 1, &other.units, &gb, r))
             .collect()
         } else {
             Vec::new()
