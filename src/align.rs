@@ -153,6 +153,8 @@ fn best_factual_piece(a: &[u64], b: &[u64], path: &[Step]) -> Option<Alignment> 
     let mut best: Option<(i32, usize, usize)> = None;
     let mut current: Option<(i32, usize, usize)> = None;
     let (mut skipped_a, mut skipped_b) = (false, false);
+    // What the steps since the current piece's last match cost.
+    let mut pending = 0;
     let mut close = |piece: Option<(i32, usize, usize)>| {
         if let Some(p) = piece {
             if best.map_or(true, |b| p.0 > b.0) {
@@ -162,8 +164,14 @@ fn best_factual_piece(a: &[u64], b: &[u64], path: &[Step]) -> Option<Alignment> 
     };
     for (k, step) in path.iter().enumerate() {
         match *step {
-            Step::SkipA(i) => skipped_a |= is_number(a[i]),
-            Step::SkipB(j) => skipped_b |= is_number(b[j]),
+            Step::SkipA(i) => {
+                skipped_a |= is_number(a[i]);
+                pending += GAP;
+            }
+            Step::SkipB(j) => {
+                skipped_b |= is_number(b[j]);
+                pending += GAP;
+            }
             Step::Face(i, j) => {
                 let same = a[i] == b[j];
                 let conflict =
@@ -174,31 +182,15 @@ fn best_factual_piece(a: &[u64], b: &[u64], path: &[Step]) -> Option<Alignment> 
                 (skipped_a, skipped_b) = (false, false);
                 if same {
                     current = Some(match current {
-                        // Each skipped word since the last match cost a gap.
-                        Some((score, first, last)) => {
-                            let between = &path[last + 1..k];
-                            let cost: i32 = between
-                                .iter()
-                                .map(|s| match s {
-                                    Step::Face(..) => MISMATCH,
-                                    _ => GAP,
-                                })
-                                .sum();
-                            (score + cost + MATCH, first, k)
-                        }
+                        Some((score, first, _)) => (score + pending + MATCH, first, k),
                         None => (MATCH, k, k),
                     });
-                } else if let Some((score, _, last)) = current {
+                    pending = 0;
+                } else {
+                    pending += MISMATCH;
                     // A piece whose running score would fall to zero ends
                     // at its last match (as the alignment's own start did).
-                    let since: i32 = path[last + 1..=k]
-                        .iter()
-                        .map(|s| match s {
-                            Step::Face(..) => MISMATCH,
-                            _ => GAP,
-                        })
-                        .sum();
-                    if score + since <= 0 {
+                    if current.is_some_and(|(score, _, _)| score + pending <= 0) {
                         close(current.take());
                     }
                 }

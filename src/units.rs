@@ -64,58 +64,67 @@ impl Unit {
     }
 }
 
-/// The units of a document, in order. `words` must be the tokenizer's
-/// output for `text`.
-pub fn units(text: &str, words: &[Word], opts: UnitOptions) -> Vec<Unit> {
-    let mut out = Vec::new();
+/// A document cut for the passage stage: its units, and where its
+/// sentences start.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Segments {
+    /// The units, in order.
+    pub units: Vec<Unit>,
+    /// The first word of every sentence, ascending (0 first when there are
+    /// words).
+    pub sentences: Vec<u32>,
+}
+
+/// The units and sentences of a document, in one pass over the gaps
+/// between its words. `words` must be the tokenizer's output for `text`.
+///
+/// A sentence ends where the gap between two words holds a sentence
+/// terminal (`.`, `!`, `?`, `;`, or a full-width `。`, `！`, `？`) or a
+/// paragraph break. This is coarser than UAX #29 sentence boundaries (an
+/// abbreviation's full stop ends a sentence here), and far cheaper: only
+/// the bytes between words are looked at, which the tokenizer has already
+/// found. The rewrite pass compares sentences as bags of words, where a
+/// sentence cut in two is regrouped with its neighbour by the clustering
+/// that follows.
+pub fn segment(text: &str, words: &[Word], opts: UnitOptions) -> Segments {
+    let bytes = text.as_bytes();
+    let short = short_line(bytes);
+    let mut out = Segments {
+        units: Vec::new(),
+        sentences: Vec::with_capacity(words.len() / 16 + 1),
+    };
+    if !words.is_empty() {
+        out.sentences.push(0);
+    }
     let mut para_start = 0usize;
-    let short = short_line(text.as_bytes());
     for i in 1..=words.len() {
-        let breaks = i == words.len()
-            || ends_paragraph(
-                text,
-                words[i - 1].end as usize,
-                words[i].start as usize,
-                short,
-            );
-        if breaks {
-            push_paragraph(&mut out, para_start, i, opts);
+        let (paragraph, sentence) = if i == words.len() {
+            (true, false)
+        } else {
+            let (gap_start, gap_end) = (words[i - 1].end as usize, words[i].start as usize);
+            let paragraph = ends_paragraph(text, gap_start, gap_end, short);
+            (
+                paragraph,
+                paragraph || ends_sentence(&bytes[gap_start..gap_end]),
+            )
+        };
+        if paragraph {
+            push_paragraph(&mut out.units, para_start, i, opts);
             para_start = i;
+        }
+        if sentence {
+            out.sentences.push(i as u32);
         }
     }
     out
 }
 
-/// The first word of every sentence of a text, ascending (0 first when
-/// there are words). `words` must be the tokenizer's output for `text`.
-///
-/// A sentence ends where the gap between two words holds a sentence
-/// terminal (`.`, `!`, `?`, `;`, or a full-width `。`, `！`, `？`) or a
-/// paragraph break ([`units`]' rule). This is coarser than UAX #29
-/// sentence boundaries (an abbreviation's full stop ends a sentence
-/// here), and far cheaper: only the bytes between words are looked at,
-/// which the tokenizer has already found. The rewrite pass compares
-/// sentences as bags of words, where a sentence cut in two is regrouped
-/// with its neighbour by the clustering that follows.
-pub fn sentence_starts(text: &str, words: &[Word]) -> Vec<u32> {
-    let bytes = text.as_bytes();
-    let short = short_line(bytes);
-    let mut out = Vec::with_capacity(words.len() / 16 + 1);
-    if !words.is_empty() {
-        out.push(0);
-    }
-    for i in 1..words.len() {
-        let (gap_start, gap_end) = (words[i - 1].end as usize, words[i].start as usize);
-        let gap = &bytes[gap_start..gap_end];
-        let terminal = gap.iter().any(|&b| matches!(b, b'.' | b'!' | b'?' | b';'))
-            || ["。", "！", "？"]
-                .iter()
-                .any(|t| gap.windows(t.len()).any(|w| w == t.as_bytes()));
-        if terminal || ends_paragraph(text, gap_start, gap_end, short) {
-            out.push(i as u32);
-        }
-    }
-    out
+/// Whether the gap between two words holds a sentence terminal.
+fn ends_sentence(gap: &[u8]) -> bool {
+    gap.iter().any(|&b| matches!(b, b'.' | b'!' | b'?' | b';'))
+        || ["。", "！", "？"]
+            .iter()
+            .any(|t| gap.windows(t.len()).any(|w| w == t.as_bytes()))
 }
 
 /// Lines shorter than this many bytes are short in this text: 60% of the
@@ -196,7 +205,8 @@ mod tests {
         let mut words = Vec::new();
         crate::tokenize::Tokenizer::new(crate::normalize::NormalizeOptions::default())
             .words(text, &mut words);
-        let starts: Vec<&str> = sentence_starts(text, &words)
+        let starts: Vec<&str> = segment(text, &words, UnitOptions::default())
+            .sentences
             .iter()
             .map(|&i| &text[words[i as usize].start as usize..words[i as usize].end as usize])
             .collect();
@@ -209,7 +219,8 @@ mod tests {
     fn unit_texts(text: &str, opts: UnitOptions) -> Vec<String> {
         let mut words = Vec::new();
         Tokenizer::default().words(text, &mut words);
-        units(text, &words, opts)
+        segment(text, &words, opts)
+            .units
             .iter()
             .map(|u| {
                 let (s, e) = (words[u.start as usize].start, words[u.end as usize - 1].end);

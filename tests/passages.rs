@@ -401,6 +401,14 @@ const PAELLA_REWORDED: [&str; 3] = [
 const TRAINS: &str = "Train timetables change across the northern network this winter, and delays are expected on most lines while the old signals are replaced by new ones.";
 const WINES: &str = "The next part of this guide is about the wines of the region and their history over centuries of trade with merchants from abroad.";
 
+/// A directory holding two stories, `a.txt` and `b.txt`.
+fn pair_dir(a: &str, b: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), a).unwrap();
+    fs::write(dir.path().join("b.txt"), b).unwrap();
+    dir
+}
+
 /// The shared spans of the link between `a.txt` and `b.txt`, as text.
 fn shared_texts(dir: &std::path::Path, report: &Value) -> Vec<(String, String)> {
     let a = fs::read_to_string(dir.join("a.txt")).unwrap();
@@ -426,20 +434,13 @@ fn shared_texts(dir: &std::path::Path, report: &Value) -> Vec<(String, String)> 
 /// sentences of the passage, in the reworded story's order.)
 #[test]
 fn a_reworded_passage_is_found_with_rewrites_all() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("a.txt"),
-        format!("{} {}\n\n{WINES}\n", PAELLA_SOURCE[0], PAELLA_SOURCE[1]),
-    )
-    .unwrap();
-    fs::write(
-        dir.path().join("b.txt"),
-        format!(
+    let dir = pair_dir(
+        &format!("{} {}\n\n{WINES}\n", PAELLA_SOURCE[0], PAELLA_SOURCE[1]),
+        &format!(
             "{TRAINS}\n\n{} {}\n",
             PAELLA_REWORDED[1], PAELLA_REWORDED[0]
         ),
-    )
-    .unwrap();
+    );
     let path = dir.path().to_str().unwrap();
     for mode in ["off", "linked"] {
         let report = scan_json(&[path, "--rewrites", mode]);
@@ -458,18 +459,11 @@ fn a_reworded_passage_is_found_with_rewrites_all() {
 /// as PAN's corpus has it, sentences in reverse order.
 #[test]
 fn a_linked_passage_extends_over_its_reworded_sentences() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("a.txt"),
-        format!("{}\n\n{WINES}\n", PAELLA_SOURCE.join(" ")),
-    )
-    .unwrap();
     let reworded: Vec<&str> = PAELLA_REWORDED.iter().rev().copied().collect();
-    fs::write(
-        dir.path().join("b.txt"),
-        format!("{TRAINS}\n\n{}\n", reworded.join(" ")),
-    )
-    .unwrap();
+    let dir = pair_dir(
+        &format!("{}\n\n{WINES}\n", PAELLA_SOURCE.join(" ")),
+        &format!("{TRAINS}\n\n{}\n", reworded.join(" ")),
+    );
     let path = dir.path().to_str().unwrap();
     let without = shared_texts(dir.path(), &scan_json(&[path, "--rewrites", "off"]));
     assert_eq!(without.len(), 1, "{without:?}");

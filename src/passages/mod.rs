@@ -197,7 +197,7 @@ pub struct DocUnits {
     pub words: Vec<Word>,
     /// Its units.
     pub units: Vec<Unit>,
-    /// The first word of each sentence ([`crate::units::sentence_starts`]).
+    /// The first word of each sentence ([`crate::units::segment`]).
     pub sentences: Vec<u32>,
     /// The words that are numbers ([`is_number`]), by index, ascending:
     /// amounts, dates, scores — the facts that tell one instance of a
@@ -218,9 +218,10 @@ impl DocUnits {
             })
             .map(|(i, _)| i as u32)
             .collect();
+        let crate::units::Segments { units, sentences } = crate::units::segment(text, &words, opts);
         DocUnits {
-            units: crate::units::units(text, &words, opts),
-            sentences: crate::units::sentence_starts(text, &words),
+            units,
+            sentences,
             numbers,
             words,
         }
@@ -401,7 +402,9 @@ mod tests {
     use crate::normalize::NormalizeOptions;
     use crate::tokenize::Tokenizer;
 
-    fn doc(text: &str) -> DocUnits {
+    /// A document's words, units and sentences, as a scan makes them
+    /// (also used by the other steps' tests).
+    pub(super) fn doc(text: &str) -> DocUnits {
         let mut words = Vec::new();
         Tokenizer::new(NormalizeOptions::default()).words(text, &mut words);
         DocUnits::new(text, words, UnitOptions::default())

@@ -73,6 +73,9 @@ impl<'a> PassageProbe<'a> {
         // `find_passages` numbers units: the probe's first, then other's.
         let mut hits: Vec<u64> = Vec::new();
         let mut mine: Vec<u64> = Vec::new();
+        // The distinct anchors the two share, counted only when every pair
+        // is searched for rewrites (`Rewrites::All` needs a minimum).
+        let count_shared = self.opts.rewrites == Rewrites::All;
         let mut shared: Vec<u64> = Vec::new();
         let mut hashes = Vec::new();
         for (v, unit) in other.units.iter().enumerate() {
@@ -83,10 +86,13 @@ impl<'a> PassageProbe<'a> {
             mine.sort_unstable();
             mine.dedup();
             for a in &mine {
-                if self.anchors.contains_key(a) {
+                let Some(units) = self.anchors.get(a) else {
+                    continue;
+                };
+                if count_shared {
                     shared.push(*a);
                 }
-                for &u in self.anchors.get(a).into_iter().flatten() {
+                for &u in units {
                     hits.push((u64::from(u) << 32) | u64::from(na + v as u32));
                 }
             }
@@ -96,7 +102,6 @@ impl<'a> PassageProbe<'a> {
         }
         shared.sort_unstable();
         shared.dedup();
-        let distinct_anchors = shared.len();
         hits.sort_unstable();
         let docs = [self.doc, other];
         let units = unit_refs(&docs);
@@ -122,7 +127,7 @@ impl<'a> PassageProbe<'a> {
         let rewrite = match self.opts.rewrites {
             Rewrites::Off => false,
             Rewrites::Linked => !runs.is_empty(),
-            Rewrites::All => distinct_anchors >= MIN_CONTAINMENT_ANCHORS as usize,
+            Rewrites::All => shared.len() >= MIN_CONTAINMENT_ANCHORS as usize,
         };
         let rewritten = if rewrite {
             let nb = other.units.len() as u32;

@@ -163,6 +163,25 @@ struct Side {
     numbers: Vec<Vec<u32>>,
 }
 
+impl Side {
+    /// The distinct words of sentences `sentences`, sorted.
+    fn bag(&self, sentences: &Range<u32>) -> Vec<u32> {
+        let words = self.bags[sentences.start as usize..sentences.end as usize]
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
+        distinct(words)
+    }
+}
+
+/// `v` sorted, without repeats.
+fn distinct<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 /// The regions `a` (its units `a_units`) and `b` (`b_units`) share by
 /// their sentences' words, ordered by `a` then `b`.
 pub fn bag_regions(
@@ -217,16 +236,6 @@ fn tightened(
     y: &Range<u32>,
     ids: &AHashMap<u64, u32>,
 ) -> (Range<u32>, Range<u32>) {
-    let bag = |s: &Side, r: &Range<u32>| -> Vec<u32> {
-        let mut v: Vec<u32> = s.bags[r.start as usize..r.end as usize]
-            .iter()
-            .flatten()
-            .copied()
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
     let trim = |d: &DocUnits, s: &Side, r: &Range<u32>, other: &[u32]| -> Range<u32> {
         let words = s.ranges[r.start as usize].start..s.ranges[r.end as usize - 1].end;
         let reused = |i: &u32| {
@@ -241,7 +250,7 @@ fn tightened(
             .map_or(words.end, |e| e + 1);
         start..end.max(start)
     };
-    (trim(a, sa, x, &bag(sb, y)), trim(b, sb, y, &bag(sa, x)))
+    (trim(a, sa, x, &sb.bag(y)), trim(b, sb, y, &sa.bag(x)))
 }
 
 /// The sentences of `doc` inside `units`, with their word ids.
@@ -260,23 +269,18 @@ fn side(doc: &DocUnits, units: &[Unit], ids: &mut AHashMap<u64, u32>) -> Side {
         let next = ids.len() as u32;
         *ids.entry(w.hash).or_insert(next)
     };
-    let sorted = |mut v: Vec<u32>| {
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
     let mut bags = Vec::with_capacity(ranges.len());
     let mut numbers = Vec::with_capacity(ranges.len());
     for r in &ranges {
         let words = &doc.words[r.start as usize..r.end as usize];
-        bags.push(sorted(words.iter().map(&mut id_of).collect()));
+        bags.push(distinct(words.iter().map(&mut id_of).collect()));
         let first = doc.numbers.partition_point(|&n| n < r.start);
         let nums = doc.numbers[first..]
             .iter()
             .take_while(|&&n| n < r.end)
             .map(|&n| id_of(&doc.words[n as usize]))
             .collect();
-        numbers.push(sorted(nums));
+        numbers.push(distinct(nums));
     }
     Side {
         ranges,
@@ -425,9 +429,7 @@ fn extend(
 /// Whether the seed sentences `seeds` hold at least [`MIN_DENSITY`] of
 /// the words of `side`'s sentences `region`.
 fn dense(side: &Side, region: &Range<u32>, seeds: impl Iterator<Item = u32>) -> bool {
-    let mut seeds: Vec<u32> = seeds.collect();
-    seeds.sort_unstable();
-    seeds.dedup();
+    let seeds = distinct(seeds.collect());
     let words = |i: u32| side.ranges[i as usize].len();
     let seeded: usize = seeds.into_iter().map(words).sum();
     let all: usize = region.clone().map(words).sum();
@@ -463,17 +465,7 @@ fn cluster(seeds: Vec<(u32, u32)>, gap: u32) -> Vec<Vec<(u32, u32)>> {
 
 /// Cosine of the bags of sentences `x` of `a` and `y` of `b`.
 fn region_cosine(a: &Side, x: &Range<u32>, b: &Side, y: &Range<u32>, idf: &[f64]) -> f64 {
-    let bag = |s: &Side, r: &Range<u32>| -> Vec<u32> {
-        let mut bag: Vec<u32> = s.bags[r.start as usize..r.end as usize]
-            .iter()
-            .flatten()
-            .copied()
-            .collect();
-        bag.sort_unstable();
-        bag.dedup();
-        bag
-    };
-    let (ba, bb) = (bag(a, x), bag(b, y));
+    let (ba, bb) = (a.bag(x), b.bag(y));
     let (mut i, mut j, mut dot) = (0, 0, 0.0);
     while i < ba.len() && j < bb.len() {
         match ba[i].cmp(&bb[j]) {
@@ -519,16 +511,8 @@ fn shared_words(a: &DocUnits, ra: &Range<u32>, b: &DocUnits, rb: &Range<u32>) ->
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::doc;
     use super::*;
-    use crate::normalize::NormalizeOptions;
-    use crate::tokenize::Tokenizer;
-    use crate::units::UnitOptions;
-
-    fn doc(text: &str) -> DocUnits {
-        let mut words = Vec::new();
-        Tokenizer::new(NormalizeOptions::default()).words(text, &mut words);
-        DocUnits::new(text, words, UnitOptions::default())
-    }
 
     /// A passage from PAN 2013's random obfuscation: its words moved
     /// within and across sentences, some replaced. Word alignment finds

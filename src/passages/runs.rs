@@ -184,8 +184,8 @@ pub(super) fn merge_runs<D: Borrow<DocUnits>>(
                 let adjacent = after && ((next(ua, la) && next(ub, lb)) || close);
                 // Numbers are facts: no merging across one that differs.
                 let facts_agree = || {
-                    !holds_number(docs, ua.doc, run.a.end..p.a.start)
-                        && !holds_number(docs, ub.doc, run.b.end..p.b.start)
+                    !holds_number(docs, ua.doc, between(&run.a, &p.a))
+                        && !holds_number(docs, ub.doc, between(&run.b, &p.b))
                 };
                 // Merging must not dilute the run with unaligned text
                 // between the two regions.
