@@ -13,8 +13,8 @@
 //! link is **headline-only** when everything it shares lies in the first
 //! line (the headline) of both stories. The masking here is the issue's
 //! own definition, written apart from `passages::is_number` on purpose:
-//! a check must not share the code it checks. Links are ranked as `scan` ranks
-//! them (by score, then ids). Not a test: nothing asserts on the figures.
+//! a check must not share the code it checks. Links are ranked as `scan` lists
+//! them (by significance, then score, then ids). Not a test: nothing asserts on the figures.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -79,12 +79,8 @@ fn main() {
             std::process::exit(2);
         });
     let elapsed = started.elapsed();
-    let mut links: Vec<_> = result.links.iter().collect();
-    links.sort_by(|x, y| {
-        y.score
-            .total_cmp(&x.score)
-            .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
-    });
+    // In the order `scan` lists them (most significant first).
+    let links: Vec<_> = result.links.iter().collect();
     let text = |id: &str| texts.get(id).map_or("", String::as_str);
     let span = |id: &str, s: (u32, u32)| text(id).get(s.0 as usize..s.1 as usize).unwrap_or("");
     let template = |l: &reprint::scan::LinkOut| {

@@ -10,7 +10,7 @@
 //! Links between whole-document near-duplicates are left to the cluster
 //! section. To stay usable on large corpora (a 100,000-document corpus can
 //! have hundreds of thousands of links) the page carries the texts of the
-//! strongest [`MAX_LINKS`] links and the largest [`MAX_CLUSTERS`] clusters
+//! most significant [`MAX_LINKS`] links and the largest [`MAX_CLUSTERS`] clusters
 //! only, as cards shown [`CARDS_PER_PAGE`] at a time; every link and
 //! cluster (up to [`MAX_INDEX_ROWS`] of each) is listed in a table
 //! rendered a page at a time from a compact JSON island, with ids, scores
@@ -164,6 +164,7 @@ struct LinkView {
     a: String,
     b: String,
     score: String,
+    significance: String,
     near_duplicate: bool,
     a_segments: Vec<Segment>,
     b_segments: Vec<Segment>,
@@ -183,6 +184,7 @@ struct Segment {
 struct SharedView {
     cluster: usize,
     similarity: String,
+    significance: String,
 }
 
 #[derive(Serialize)]
@@ -384,7 +386,7 @@ impl<'a> Names<'a> {
 const ROW_MEMBERS: usize = 5;
 
 /// The tables' data: `{"docs": [id…], "links": [[a, b, score, a_coverage,
-/// b_coverage, passages]…], "clusters": [[size, [member…], highest
+/// b_coverage, passages, significance]…], "clusters": [[size, [member…], highest
 /// Jaccard]…], "links_detailed": n, "clusters_detailed": n}`, documents as
 /// indices into `docs`, in the page's order (row `i` has card `i` when `i`
 /// is below the `_detailed` count). Escaped for a `<script>` element: `<`,
@@ -401,7 +403,8 @@ fn index_json(result: &ScanResult, links_detailed: usize, clusters_detailed: usi
                 round(l.score),
                 round(l.a_coverage),
                 round(l.b_coverage),
-                l.shared.len()
+                l.shared.len(),
+                (l.significance * 10.0).round() / 10.0
             ])
         })
         .collect();
@@ -478,6 +481,7 @@ fn link_view(index: usize, link: &LinkOut, texts: &HashMap<String, String>) -> L
         a: link.a.clone(),
         b: link.b.clone(),
         score: format!("{:.3}", link.score),
+        significance: format!("{:.1}", link.significance),
         near_duplicate: link.near_duplicate,
         a_segments: side(&link.a, a_spans),
         b_segments: side(&link.b, b_spans),
@@ -487,6 +491,7 @@ fn link_view(index: usize, link: &LinkOut, texts: &HashMap<String, String>) -> L
             .map(|s| SharedView {
                 cluster: s.cluster,
                 similarity: format!("{:.3}", s.similarity),
+                significance: format!("{:.1}", s.significance),
             })
             .collect(),
     }

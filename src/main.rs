@@ -319,6 +319,11 @@ struct ScanArgs {
     /// detection, slower, and on wire copy also formulaic items), or none.
     #[arg(long, value_enum, default_value_t = RewritesArg::Linked)]
     rewrites: RewritesArg,
+    /// Drop links whose significance (how rare the shared words are in
+    /// the corpus: the sum of their inverse document frequencies) is
+    /// below S; 0 keeps every link.
+    #[arg(long, value_name = "S", default_value_t = 0.0)]
+    min_significance: f64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -437,6 +442,7 @@ fn run_scan(paths: &[PathBuf], args: &ScanArgs) -> Result<ScanResult> {
                     RewritesArg::Linked => Rewrites::Linked,
                     RewritesArg::All => Rewrites::All,
                 },
+                min_significance: args.min_significance,
                 boilerplate_min_docs: args.boilerplate_min_docs,
                 known_boilerplate: known,
                 units: UnitOptions {

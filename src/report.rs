@@ -156,10 +156,11 @@ fn write_text(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
 fn write_link(out: &mut dyn Write, i: usize, link: &LinkOut) -> io::Result<()> {
     writeln!(
         out,
-        "link {}: {} ~ {}  score {:.3} (reused: {:.0}% of a, {:.0}% of b; contained: {:.0}% of a, {:.0}% of b){}",
+        "link {}: {} ~ {}  significance {:.1}, score {:.3} (reused: {:.0}% of a, {:.0}% of b; contained: {:.0}% of a, {:.0}% of b){}",
         i + 1,
         link.a,
         link.b,
+        link.significance,
         link.score,
         link.a_coverage * 100.0,
         link.b_coverage * 100.0,
@@ -180,8 +181,16 @@ fn write_link(out: &mut dyn Write, i: usize, link: &LinkOut) -> io::Result<()> {
     for s in &link.shared {
         writeln!(
             out,
-            "    passage {}  {:.3}  {} [{}..{}]  {} [{}..{}]",
-            s.cluster, s.similarity, link.a, s.a_span.0, s.a_span.1, link.b, s.b_span.0, s.b_span.1
+            "    passage {}  similarity {:.3}, significance {:.1}  {} [{}..{}]  {} [{}..{}]",
+            s.cluster,
+            s.similarity,
+            s.significance,
+            link.a,
+            s.a_span.0,
+            s.a_span.1,
+            link.b,
+            s.b_span.0,
+            s.b_span.1
         )?;
         writeln!(out, "      {}", excerpt(&s.quote))?;
     }
@@ -226,6 +235,8 @@ struct JsonPassageParams {
     unit_max_words: usize,
     merge_gap: usize,
     min_containment: Option<f64>,
+    rewrites: &'static str,
+    min_significance: f64,
 }
 
 #[derive(Serialize)]
@@ -255,6 +266,7 @@ struct JsonLink<'a> {
     near_duplicate: bool,
     containment_a: f64,
     containment_b: f64,
+    significance: f64,
     shared: Vec<JsonShared<'a>>,
 }
 
@@ -265,6 +277,7 @@ struct JsonShared<'a> {
     a_span: [u32; 2],
     b_span: [u32; 2],
     similarity: f64,
+    significance: f64,
 }
 
 #[derive(Serialize)]
@@ -346,6 +359,8 @@ impl<'a> JsonReport<'a> {
                     unit_max_words: o.units.max_words,
                     merge_gap: o.merge_gap,
                     min_containment: o.min_containment,
+                    rewrites: o.rewrites.as_str(),
+                    min_significance: o.min_significance,
                 }),
             },
             documents: s.documents,
@@ -408,6 +423,7 @@ impl<'a> JsonReport<'a> {
                     near_duplicate: l.near_duplicate,
                     containment_a: round6(l.containment_a),
                     containment_b: round6(l.containment_b),
+                    significance: round6(l.significance),
                     shared: l
                         .shared
                         .iter()
@@ -417,6 +433,7 @@ impl<'a> JsonReport<'a> {
                             a_span: [s.a_span.0, s.a_span.1],
                             b_span: [s.b_span.0, s.b_span.1],
                             similarity: round6(s.similarity),
+                            significance: round6(s.significance),
                         })
                         .collect(),
                 })
@@ -535,7 +552,7 @@ pub fn index_stats_json(stats: &IndexStats) -> String {
 pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
     use crate::lsh::LshParams;
     use crate::normalize::NormalizeOptions;
-    use crate::passages::PassageOptions;
+    use crate::passages::{PassageOptions, Rewrites};
     use crate::read::{Warning, WarningKind};
     use crate::scan::{DuplicatePair, OccurrenceOut, Params, SharedOut, Stats};
     use crate::verify::VerifyMode;
@@ -577,6 +594,10 @@ pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
         merge_gap: Option<usize>,
         #[serde(default)]
         min_containment: Option<f64>,
+        #[serde(default)]
+        rewrites: Option<String>,
+        #[serde(default)]
+        min_significance: f64,
     }
     #[derive(Deserialize)]
     struct S {
@@ -627,6 +648,9 @@ pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
         containment_a: f64,
         #[serde(default)]
         containment_b: f64,
+        // Absent from reports written before significance was measured.
+        #[serde(default)]
+        significance: f64,
         shared: Vec<Sh>,
     }
     #[derive(Deserialize)]
@@ -636,6 +660,8 @@ pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
         a_span: [u32; 2],
         b_span: [u32; 2],
         similarity: f64,
+        #[serde(default)]
+        significance: f64,
     }
     #[derive(Deserialize)]
     struct W {
@@ -656,6 +682,12 @@ pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
         boilerplate_min_docs: p.boilerplate_min_docs,
         merge_gap: p.merge_gap.unwrap_or(PassageOptions::default().merge_gap),
         min_containment: p.min_containment,
+        rewrites: p
+            .rewrites
+            .as_deref()
+            .and_then(Rewrites::named)
+            .unwrap_or_default(),
+        min_significance: p.min_significance,
         ..PassageOptions::default()
     });
     Ok(ScanResult {
@@ -727,6 +759,7 @@ pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
                 near_duplicate: l.near_duplicate,
                 containment_a: l.containment_a,
                 containment_b: l.containment_b,
+                significance: l.significance,
                 shared: l
                     .shared
                     .into_iter()
@@ -736,6 +769,7 @@ pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
                         a_span: (s.a_span[0], s.a_span[1]),
                         b_span: (s.b_span[0], s.b_span[1]),
                         similarity: s.similarity,
+                        significance: s.significance,
                         quote: String::new(),
                     })
                     .collect(),

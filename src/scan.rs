@@ -217,6 +217,9 @@ pub struct SharedOut {
     pub b_span: (u32, u32),
     /// Similarity of the aligned region.
     pub similarity: f64,
+    /// How rare the region's shared words are in the corpus
+    /// ([`crate::passages::Shared::significance`]).
+    pub significance: f64,
     /// The text of the region in `a`.
     pub quote: String,
 }
@@ -244,6 +247,9 @@ pub struct LinkOut {
     pub containment_a: f64,
     /// Share of `b`'s words inside word trigrams that `a` has too.
     pub containment_b: f64,
+    /// The sum of the shared regions' significance; links are listed
+    /// most significant first.
+    pub significance: f64,
     /// The shared regions, in `a`'s order.
     pub shared: Vec<SharedOut>,
 }
@@ -322,6 +328,12 @@ impl Scanner {
                 return invalid(format!(
                     "--min-containment must be in [0, 1], got {}",
                     p.min_containment.unwrap_or_default()
+                ));
+            }
+            if !(p.min_significance >= 0.0 && p.min_significance.is_finite()) {
+                return invalid(format!(
+                    "--min-significance must be a number ≥ 0, got {}",
+                    p.min_significance
                 ));
             }
             if p.min_words == 0 {
@@ -724,6 +736,7 @@ impl Scanner {
                             a_span: (sa.start, sa.end),
                             b_span: (sb.start, sb.end),
                             similarity: s.similarity,
+                            significance: s.significance,
                             quote: quote(a, sa),
                         }
                     })
@@ -750,13 +763,18 @@ impl Scanner {
                     } else {
                         l.containment_b
                     },
+                    significance: l.significance,
                     shared,
                 }
             })
             .collect();
+        // Most significant first: what a reader should see first is what
+        // is distinctive, not what is short and formulaic (a headline or a
+        // two-line market report covers its whole story).
         links.sort_by(|x, y| {
-            y.score
-                .total_cmp(&x.score)
+            y.significance
+                .total_cmp(&x.significance)
+                .then_with(|| y.score.total_cmp(&x.score))
                 .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
         });
         (clusters, links)

@@ -524,3 +524,81 @@ fn a_formula_with_other_figures_links_nothing_and_a_repost_does() {
         repost.trim_end_matches('.')
     );
 }
+
+/// Eight stories share a formula paragraph, two of them also a distinctive
+/// paragraph of the same length: the distinctive one ranks first, every
+/// link's significance is the sum of its passages', and
+/// `--min-significance` keeps the repost while dropping the formula.
+#[test]
+fn links_are_ranked_by_significance_and_filtered_by_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(21);
+    let vocab = vocabulary(20_000);
+    let prose = |rng: &mut Rng, n: usize| -> String {
+        let words: Vec<&str> = (0..n).map(|_| zipf_word(rng, &vocab)).collect();
+        format!("{}.", words.join(" "))
+    };
+    let formula = "The company said the offering would be made through underwriters led by \
+                   the usual investment banks and that proceeds would be used for general \
+                   corporate purposes including the repayment of debt.";
+    let repost = "Quarrying at the Kestrel Ridge site halted after geologists found \
+                  fossilised amphibian tracks beneath limestone terraces near Ballyvourney, \
+                  where the county engineer Siobhan Maguire ordered a survey of the \
+                  escarpment before blasting could resume next spring.";
+    for i in 0..20u32 {
+        let mut paras = vec![prose(&mut rng, 60), prose(&mut rng, 50)];
+        if i < 8 {
+            paras.insert(1, formula.to_owned());
+        }
+        if i == 10 || i == 11 {
+            paras.insert(1, repost.to_owned());
+        }
+        fs::write(dir.path().join(format!("s{i:02}.txt")), paras.join("\n\n")).unwrap();
+    }
+    let path = dir.path().to_str().unwrap();
+    let report = scan_json(&[path]);
+    let links = report["links"].as_array().unwrap();
+    assert_eq!(links.len(), 28 + 1, "{links:#?}");
+    let top = (
+        links[0]["a"].as_str().unwrap(),
+        links[0]["b"].as_str().unwrap(),
+    );
+    assert_eq!(top, ("s10.txt", "s11.txt"));
+    let significance = |l: &Value| l["significance"].as_f64().unwrap();
+    for pair in links.windows(2) {
+        assert!(significance(&pair[0]) >= significance(&pair[1]));
+    }
+    for l in links {
+        let sum: f64 = l["shared"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["significance"].as_f64().unwrap())
+            .sum();
+        assert!((sum - significance(l)).abs() < 1e-3, "{l:#?}");
+    }
+    let formula_best = significance(&links[1]);
+    assert!(significance(&links[0]) > 1.5 * formula_best);
+
+    let cut = format!("{}", (significance(&links[0]) + formula_best) / 2.0);
+    let filtered = scan_json(&[path, "--min-significance", &cut]);
+    let kept = filtered["links"].as_array().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0]["a"], "s10.txt");
+    let echoed = filtered["params"]["passages"]["min_significance"]
+        .as_f64()
+        .unwrap();
+    assert!((echoed - cut.parse::<f64>().unwrap()).abs() < 1e-9);
+
+    let out = run(&["scan", path, "-q"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().find(|l| l.starts_with("link 1:")).unwrap();
+    assert!(
+        first.starts_with("link 1: s10.txt ~ s11.txt  significance "),
+        "{first}"
+    );
+
+    let bad = run(&["scan", path, "--min-significance=-1"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--min-significance"));
+}

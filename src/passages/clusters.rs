@@ -89,9 +89,14 @@ pub(super) fn passage_clusters(
 
 /// Document pairs with at least one run, ascending by `(a, b)`; runs come
 /// sorted by `(doc_a, doc_b, a.start)`. Containment is filled in later.
-pub(super) fn links(st: &Stage, runs: Vec<Run>, cluster_of_unit: &AHashMap<u32, u32>) -> Vec<Link> {
+pub(super) fn links(
+    st: &Stage,
+    runs: Vec<Run>,
+    weights: &[f64],
+    cluster_of_unit: &AHashMap<u32, u32>,
+) -> Vec<Link> {
     let mut links: Vec<Link> = Vec::new();
-    for run in runs {
+    for (run, &significance) in runs.into_iter().zip(weights) {
         let mut clusters: Vec<u32> = run.pairs.iter().map(|p| cluster_of_unit[&p.ua]).collect();
         clusters.sort_unstable();
         clusters.dedup();
@@ -100,15 +105,20 @@ pub(super) fn links(st: &Stage, runs: Vec<Run>, cluster_of_unit: &AHashMap<u32, 
             a_span: st.byte_span(run.doc_a, run.a.clone()),
             b_span: st.byte_span(run.doc_b, run.b.clone()),
             similarity: similarity(run.matches as usize, run.a.len(), run.b.len()),
+            significance,
         };
         match links.last_mut() {
-            Some(link) if link.a == run.doc_a && link.b == run.doc_b => link.shared.push(shared),
+            Some(link) if link.a == run.doc_a && link.b == run.doc_b => {
+                link.significance += significance;
+                link.shared.push(shared);
+            }
             _ => links.push(Link {
                 a: run.doc_a,
                 b: run.doc_b,
                 shared: vec![shared],
                 containment_a: 0.0,
                 containment_b: 0.0,
+                significance,
             }),
         }
     }
@@ -161,6 +171,7 @@ pub(super) fn add_containment(
                 shared: Vec::new(),
                 containment_a: ca,
                 containment_b: cb,
+                significance: 0.0,
             })
         })
         .collect();

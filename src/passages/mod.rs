@@ -25,9 +25,12 @@
 //!    names are also compared sentence by sentence as bags of words, for
 //!    passages reworded or shuffled beyond what alignment bridges; the
 //!    regions found merge with the pair's runs.
-//! 5. **Clusters**, 6. **links** and 7. **containment** (`clusters.rs`):
-//!    union-find over aligned units, document pairs with a run, and each
-//!    link's containment (plus links by containment alone on request).
+//! 5. **Clusters** (`clusters.rs`): union-find over aligned units.
+//! 6. **Significance** (`significance.rs`): each run weighed by the
+//!    rarity of the words its sides share.
+//! 7. **Links** and **containment** (`clusters.rs`): document pairs with
+//!    a run, their significance and containment (plus links by
+//!    containment alone on request); links below `min_significance` go.
 //!
 //! [`PassageProbe`] (`probe.rs`) is the gate's form: one document aligned
 //! against others one at a time, with the same alignment and merging.
@@ -38,6 +41,7 @@ mod frequent;
 mod probe;
 mod rewrites;
 mod runs;
+mod significance;
 mod stage;
 
 use std::ops::Range;
@@ -96,6 +100,9 @@ pub struct PassageOptions {
     /// Which document pairs are searched for rewritten passages
     /// ([`Rewrites`]).
     pub rewrites: Rewrites,
+    /// Links whose significance ([`Link::significance`]) is below this are
+    /// dropped; 0 keeps every link.
+    pub min_significance: f64,
     /// Text in at least this many families is boilerplate; `None` chooses
     /// [`auto_boilerplate_min_docs`] from the corpus size.
     pub boilerplate_min_docs: Option<usize>,
@@ -114,6 +121,7 @@ impl Default for PassageOptions {
             merge_gap: 40,
             min_containment: None,
             rewrites: Rewrites::Linked,
+            min_significance: 0.0,
             boilerplate_min_docs: None,
             known_boilerplate: KnownBoilerplate::default(),
         }
@@ -138,6 +146,24 @@ pub enum Rewrites {
     /// several times the passage stage's cost on wire copy, where it also
     /// links formulaic items (the same sentences around other figures).
     All,
+}
+
+impl Rewrites {
+    /// The option's name on the command line and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rewrites::Off => "off",
+            Rewrites::Linked => "linked",
+            Rewrites::All => "all",
+        }
+    }
+
+    /// The option named `name` ([`Rewrites::as_str`]), if any.
+    pub fn named(name: &str) -> Option<Self> {
+        [Rewrites::Off, Rewrites::Linked, Rewrites::All]
+            .into_iter()
+            .find(|r| r.as_str() == name)
+    }
 }
 
 /// Whether a word (as written) is a number for the passage stage: it holds
@@ -261,6 +287,9 @@ pub struct Shared {
     pub b_span: Range<u32>,
     /// Similarity of the aligned region.
     pub similarity: f64,
+    /// How rare the region's shared words are in the corpus: the sum of
+    /// their inverse family frequencies ([`significance`]).
+    pub significance: f64,
 }
 
 /// Two documents that share reposted text.
@@ -278,6 +307,9 @@ pub struct Link {
     pub containment_a: f64,
     /// Share of `b`'s words inside word trigrams that `a` has too.
     pub containment_b: f64,
+    /// The sum of the shared regions' significance: what links are
+    /// ranked by (0 for a link by containment alone).
+    pub significance: f64,
 }
 
 /// Everything the passage stage found, by document index.
@@ -366,8 +398,10 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
         Vec::new()
     };
     let (clusters, cluster_of_unit) = clusters::passage_clusters(&st, &runs, boilerplate.groups);
-    let mut links = clusters::links(&st, runs, &cluster_of_unit);
+    let weights = significance::weigh(&st, &runs);
+    let mut links = clusters::links(&st, runs, &weights, &cluster_of_unit);
     clusters::add_containment(&st, &mut links, doc_candidates, &boilerplate.flags);
+    links.retain(|l| l.significance >= opts.min_significance);
     PassageFindings {
         clusters,
         links,
