@@ -602,3 +602,56 @@ fn links_are_ranked_by_significance_and_filtered_by_it() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--min-significance"));
 }
+
+/// Five stories end with a contributor's tagline after their last
+/// paragraph (as BBC stories do), two of them also share a body
+/// paragraph: the tagline is boilerplate at five stories, far below the
+/// frequency rule's 25, and links nothing; the body paragraph links its
+/// two stories.
+#[test]
+fn a_tagline_at_the_end_of_stories_is_chrome_and_a_body_paragraph_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(33);
+    let vocab = vocabulary(20_000);
+    let prose = |rng: &mut Rng, n: usize| -> String {
+        let words: Vec<&str> = (0..n).map(|_| zipf_word(rng, &vocab)).collect();
+        format!("{}.", words.join(" "))
+    };
+    let tagline = "Clark Boyd is technology correspondent for The World, a BBC World \
+                   Service and WGBH-Boston co-production.";
+    let shared = prose(&mut rng, 45);
+    for i in 0..8u32 {
+        let mut paras = vec![
+            prose(&mut rng, 50),
+            prose(&mut rng, 40),
+            prose(&mut rng, 45),
+        ];
+        if i == 1 || i == 6 {
+            paras.insert(1, shared.clone());
+        }
+        if i < 5 {
+            paras.push(tagline.to_owned());
+        }
+        fs::write(dir.path().join(format!("t{i}.txt")), paras.join("\n\n")).unwrap();
+    }
+    let report = scan_json(&[dir.path().to_str().unwrap()]);
+    let pairs: Vec<(&str, &str)> = report["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["a"].as_str().unwrap(), l["b"].as_str().unwrap()))
+        .collect();
+    assert_eq!(pairs, [("t1.txt", "t6.txt")], "{report:#}");
+    let chrome: Vec<&Value> = report["passage_clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["boilerplate"] == true)
+        .collect();
+    assert_eq!(chrome.len(), 1, "{chrome:#?}");
+    assert_eq!(chrome[0]["documents"], 5);
+    assert!(chrome[0]["quote"]
+        .as_str()
+        .unwrap()
+        .starts_with("Clark Boyd"));
+}

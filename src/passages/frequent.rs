@@ -1,9 +1,18 @@
 //! Step 1, boilerplate: units → which are site chrome, and the groups
 //! reported as boilerplate clusters.
 //!
-//! A unit whose normalized text (fingerprint) occurs in at least
-//! `min_docs` different families, or that matches a known boilerplate
-//! line, is boilerplate: never compared, never linking stories.
+//! A unit is boilerplate — never compared, never linking stories — when
+//! its normalized text (fingerprint)
+//! - occurs in at least `min_docs` different families (frequency), or
+//! - occurs in at least two families and every occurrence sits at the
+//!   end of its story, after its last paragraph of story length
+//!   ([`tail_units`]): the taglines, sign-offs, share prompts and team
+//!   sheets a site puts after every story, which a few stories already
+//!   repeat (chrome by position: on the BBC corpus, "Clark Boyd is
+//!   technology correspondent for The World, a BBC World Service and
+//!   WGBH-Boston co-production" in 8 stories), or
+//! - matches a known boilerplate line.
+//!
 //! Frequency counts *families*, so a wire story syndicated as 30
 //! near-identical copies does not turn its own paragraphs into
 //! boilerplate.
@@ -40,9 +49,14 @@ pub(super) fn find_boilerplate(st: &Stage) -> Boilerplate {
         .map(|(u, &fp)| (fp, u as u32))
         .collect();
     by_fp.sort_unstable();
+    let tail = tail_units(st);
     for group in by_fp.chunk_by(|x, y| x.0 == y.0) {
+        if group.len() < 2 {
+            continue;
+        }
         let families = st.distinct_families(group.iter().map(|&(_, u)| st.doc_of(u)));
-        if families >= st.min_docs {
+        let at_end = families >= 2 && group.iter().all(|&(_, u)| tail[u as usize]);
+        if families >= st.min_docs || at_end {
             let members: Vec<u32> = group.iter().map(|&(_, u)| u).collect();
             for &u in &members {
                 flags[u as usize] = true;
@@ -65,4 +79,32 @@ pub(super) fn find_boilerplate(st: &Stage) -> Boilerplate {
         groups.extend(by_line.into_values());
     }
     Boilerplate { flags, groups }
+}
+
+/// A unit of at least this many words is story text: a site's chrome
+/// lines are shorter ("Share your experiences, suggestions, and any
+/// issues you've encountered on The Jakarta Post. We're here to listen."
+/// is 18 words, a browser notice 26), and a story's paragraphs mostly
+/// longer.
+const BODY_WORDS: usize = 30;
+
+/// `tail[u]`: unit `u` lies after the last unit of [`BODY_WORDS`] words
+/// of its document, where a site puts its chrome. A document without such
+/// a unit (a short wire item of short paragraphs) has no tail: its text
+/// is all story. Only the end counts: the start of a story is its
+/// headline and lead, short and often reposted (counting the head, the
+/// BBC corpus lost 14 links of duplicated leads).
+fn tail_units(st: &Stage) -> Vec<bool> {
+    let mut tail = vec![false; st.units.len()];
+    for d in 0..st.docs.len() as u32 {
+        let units = st.units_of(d);
+        let body = |u: &usize| st.units[*u].unit.len() >= BODY_WORDS;
+        let Some(last) = units.clone().rev().find(body) else {
+            continue;
+        };
+        for u in units.filter(|&u| u > last) {
+            tail[u] = true;
+        }
+    }
+    tail
 }

@@ -3,7 +3,9 @@
 //!
 //! A run's significance is the information content of the words its two
 //! sides share: the sum, over its distinct shared words, of their inverse
-//! document frequency `ln(F / df(w))`, where `F` is the number of
+//! document frequency `ln(1 + F / df(w))` (smoothed so that a word in
+//! every document still counts a little: in a corpus of two stories every
+//! shared word is in both), where `F` is the number of
 //! near-duplicate families in the corpus and `df(w)` the number of them
 //! holding `w` (a family counts once, by its first document, so that a
 //! story syndicated fifty times does not make its own words common).
@@ -44,7 +46,7 @@ pub(super) fn weigh(st: &Stage, runs: &[Run]) -> Vec<f64> {
                 .iter()
                 .map(|w| {
                     let n = df[index[w] as usize].max(1);
-                    (families / f64::from(n)).ln().max(0.0)
+                    (1.0 + families / f64::from(n)).ln()
                 })
                 .sum()
         })
