@@ -663,17 +663,25 @@ impl Scanner {
         found_links: Vec<Link>,
         warnings: &mut Vec<Warning>,
     ) -> (Vec<PassageClusterOut>, Vec<LinkOut>) {
-        // Only quoted texts are re-read: each cluster's first occurrence (in
-        // id order) and the `a` side (smaller id) of each shared region.
+        // Only quoted texts are re-read: each cluster's representative
+        // occurrence and the `a` side (smaller id) of each shared region.
         let id = |doc: u32| records[doc as usize].id.as_str();
+        // A cluster is quoted by its longest occurrence (the first in id
+        // order among equals): a fragment aligned inside a longer run can
+        // be a few words, the passage itself is not.
+        let representative = |c: &crate::passages::PassageCluster| -> Option<Occurrence> {
+            c.occurrences
+                .iter()
+                .min_by(|x, y| {
+                    (y.span.len().cmp(&x.span.len()))
+                        .then_with(|| (id(x.doc), x.span.start).cmp(&(id(y.doc), y.span.start)))
+                })
+                .cloned()
+        };
         let mut needed = vec![false; records.len()];
         for c in &found_clusters {
-            if let Some(first) = c
-                .occurrences
-                .iter()
-                .min_by_key(|o| (id(o.doc), o.span.start))
-            {
-                needed[first.doc as usize] = true;
+            if let Some(r) = representative(c) {
+                needed[r.doc as usize] = true;
             }
         }
         for l in &found_links {
@@ -695,14 +703,14 @@ impl Scanner {
                 let mut occurrences: Vec<(&str, &Occurrence)> =
                     c.occurrences.iter().map(|o| (id(o.doc), o)).collect();
                 occurrences.sort_by(|x, y| (x.0, x.1.span.start).cmp(&(y.0, y.1.span.start)));
-                let first = occurrences[0].1;
+                let quoted = representative(&c).map(|r| quote(r.doc, &r.span));
                 let mut docs: Vec<&str> = occurrences.iter().map(|o| o.0).collect();
                 docs.dedup();
                 PassageClusterOut {
                     id: cid,
                     boilerplate: c.boilerplate,
                     documents: docs.len(),
-                    quote: quote(first.doc, &first.span),
+                    quote: quoted.unwrap_or_default(),
                     occurrences: occurrences
                         .iter()
                         .map(|(doc, o)| OccurrenceOut {

@@ -5,59 +5,61 @@
 use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 
-use super::runs::Run;
+use std::ops::Range;
+
+use super::runs::{Run, UnitPair};
 use super::stage::Stage;
 use super::{Link, Occurrence, PassageCluster, Shared};
 use crate::align::similarity;
 use crate::cluster::{find, union};
 use crate::containment::{containment, Trigrams};
 
-/// Union-find over the units of surviving alignments: reuse clusters
-/// (by first unit), then `boilerplate` groups as boilerplate clusters
-/// (largest first). Also returns each aligned unit's cluster id.
+/// Passage clusters from the runs' aligned unit pairs: reuse clusters (by
+/// first occurrence), then `boilerplate` groups as boilerplate clusters
+/// (largest first). Also returns the cluster of each unit pair, in the
+/// order of `runs` and their pairs.
+///
+/// The nodes joined are *occurrences*, not units: one unit's aligned word
+/// ranges that overlap by at least half the shorter are one occurrence;
+/// ranges apart are different passages of one paragraph. Joining whole
+/// units chained different sentences into one cluster wherever a
+/// paragraph shared one sentence with a story and another with a third
+/// (South Korean and Taiwanese trade figures in one Reuters cluster).
 pub(super) fn passage_clusters(
     st: &Stage,
     runs: &[Run],
     mut boilerplate: Vec<Vec<u32>>,
-) -> (Vec<PassageCluster>, AHashMap<u32, u32>) {
-    let mut parent: Vec<u32> = (0..st.units.len() as u32).collect();
-    for p in runs.iter().flat_map(|r| &r.pairs) {
-        union(&mut parent, p.ua, p.ub);
+) -> (Vec<PassageCluster>, Vec<u32>) {
+    let (pairs, owner) = kept_pairs(st, runs);
+    let (node_of, nodes) = occurrence_nodes(&pairs);
+    let mut parent: Vec<u32> = (0..nodes.len() as u32).collect();
+    for ends in node_of.chunks_exact(2) {
+        union(&mut parent, ends[0], ends[1]);
     }
-    // Occurrence per unit: the union of its aligned word ranges, with its
-    // best similarity.
-    let mut occurrence: AHashMap<u32, (std::ops::Range<u32>, f64)> = AHashMap::new();
-    for p in runs.iter().flat_map(|r| &r.pairs) {
-        let sim = similarity(p.matches as usize, p.a.len(), p.b.len());
-        for (u, r) in [(p.ua, &p.a), (p.ub, &p.b)] {
-            let e = occurrence.entry(u).or_insert((r.clone(), sim));
-            e.0 = e.0.start.min(r.start)..e.0.end.max(r.end);
-            e.1 = e.1.max(sim);
-        }
+    let mut reuse: Vec<Vec<u32>> = Vec::new();
+    let mut cluster_of_root: AHashMap<u32, usize> = AHashMap::new();
+    for n in 0..nodes.len() as u32 {
+        let root = find(&mut parent, n);
+        let k = *cluster_of_root.entry(root).or_insert_with(|| {
+            reuse.push(Vec::new());
+            reuse.len() - 1
+        });
+        reuse[k].push(n);
     }
-    let mut by_root: AHashMap<u32, Vec<u32>> = AHashMap::new();
-    let mut occurring: Vec<u32> = occurrence.keys().copied().collect();
-    occurring.sort_unstable();
-    for u in occurring {
-        by_root.entry(find(&mut parent, u)).or_default().push(u);
-    }
-    let mut reuse: Vec<Vec<u32>> = by_root.into_values().collect();
-    reuse.sort_unstable_by_key(|members| members[0]);
-
-    let mut cluster_of_unit: AHashMap<u32, u32> = AHashMap::new();
+    let mut cluster_of_node = vec![0u32; nodes.len()];
     let mut clusters: Vec<PassageCluster> = Vec::with_capacity(reuse.len() + boilerplate.len());
     for members in &reuse {
         let id = clusters.len() as u32;
         let occurrences = members
             .iter()
-            .map(|&u| {
-                cluster_of_unit.insert(u, id);
-                let (words, sim) = occurrence[&u].clone();
-                let doc = st.doc_of(u);
+            .map(|&n| {
+                cluster_of_node[n as usize] = id;
+                let node = &nodes[n as usize];
+                let doc = st.doc_of(node.unit);
                 Occurrence {
                     doc,
-                    span: st.byte_span(doc, words),
-                    similarity: sim,
+                    span: st.byte_span(doc, node.words.clone()),
+                    similarity: node.similarity,
                 }
             })
             .collect();
@@ -66,6 +68,10 @@ pub(super) fn passage_clusters(
             occurrences,
         });
     }
+    let cluster_of_pair = owner
+        .into_iter()
+        .map(|k| cluster_of_node[node_of[2 * k] as usize])
+        .collect();
     boilerplate.sort_by(|x, y| y.len().cmp(&x.len()).then(x[0].cmp(&y[0])));
     for members in boilerplate {
         let occurrences = members
@@ -84,7 +90,101 @@ pub(super) fn passage_clusters(
             occurrences,
         });
     }
-    (clusters, cluster_of_unit)
+    (clusters, cluster_of_pair)
+}
+
+/// The unit pairs of `runs` that make occurrences, and for every pair (in
+/// the order of `runs` and their pairs) the kept pair whose cluster it
+/// joins. A pair that covers part of a unit and is shorter than
+/// `min_words` on a side, in a run that has a longer pair, is the run's
+/// ragged edge (the first words of a paragraph the passage runs into): it
+/// joins the run's longest pair instead of making a passage of a few
+/// words. A short paragraph reposted whole stays a passage of its own.
+fn kept_pairs<'r>(st: &Stage, runs: &'r [Run]) -> (Vec<&'r UnitPair>, Vec<usize>) {
+    let min_words = st.opts.min_words;
+    let whole = |u: u32, words: &Range<u32>| {
+        let unit = &st.units[u as usize].unit;
+        unit.start == words.start && unit.end == words.end
+    };
+    let short = |p: &UnitPair| {
+        p.a.len().min(p.b.len()) < min_words && !(whole(p.ua, &p.a) && whole(p.ub, &p.b))
+    };
+    let mut kept = Vec::new();
+    let mut owner = Vec::new();
+    for run in runs {
+        let longest = run
+            .pairs
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, p)| (p.a.len().min(p.b.len()), std::cmp::Reverse(*i)))
+            .map_or(0, |(i, _)| i);
+        let ragged = !short(&run.pairs[longest]);
+        let first = kept.len();
+        let mut longest_at = first;
+        for (i, p) in run.pairs.iter().enumerate() {
+            if ragged && short(p) {
+                continue;
+            }
+            if i == longest {
+                longest_at = kept.len();
+            }
+            kept.push(p);
+        }
+        let mut next = first;
+        for p in &run.pairs {
+            if ragged && short(p) {
+                owner.push(longest_at);
+            } else {
+                owner.push(next);
+                next += 1;
+            }
+        }
+    }
+    (kept, owner)
+}
+
+/// One occurrence of a passage: aligned word ranges of one unit that
+/// overlap, with their best similarity.
+struct Node {
+    unit: u32,
+    words: Range<u32>,
+    similarity: f64,
+}
+
+/// The occurrence nodes of `pairs`' two sides, in unit and word order,
+/// and the node of each side (`2 · pair + side`).
+fn occurrence_nodes(pairs: &[&UnitPair]) -> (Vec<u32>, Vec<Node>) {
+    let mut ends: Vec<(u32, Range<u32>, f64, usize)> = Vec::with_capacity(2 * pairs.len());
+    for (i, p) in pairs.iter().enumerate() {
+        let sim = similarity(p.matches as usize, p.a.len(), p.b.len());
+        ends.push((p.ua, p.a.clone(), sim, 2 * i));
+        ends.push((p.ub, p.b.clone(), sim, 2 * i + 1));
+    }
+    ends.sort_unstable_by_key(|e| (e.0, e.1.start, e.1.end, e.3));
+    let mut node_of = vec![0u32; ends.len()];
+    let mut nodes: Vec<Node> = Vec::new();
+    for (unit, words, sim, slot) in ends {
+        match nodes.last_mut() {
+            Some(n) if n.unit == unit && same_occurrence(&n.words, &words) => {
+                n.words = n.words.start.min(words.start)..n.words.end.max(words.end);
+                n.similarity = n.similarity.max(sim);
+            }
+            _ => nodes.push(Node {
+                unit,
+                words,
+                similarity: sim,
+            }),
+        }
+        node_of[slot] = nodes.len() as u32 - 1;
+    }
+    (node_of, nodes)
+}
+
+/// Whether two word ranges of one unit are one occurrence: they overlap
+/// by at least half the shorter.
+fn same_occurrence(x: &Range<u32>, y: &Range<u32>) -> bool {
+    let overlap = x.end.min(y.end).saturating_sub(x.start.max(y.start));
+    2 * overlap >= x.len().min(y.len()) as u32
 }
 
 /// Document pairs with at least one run, ascending by `(a, b)`; runs come
@@ -93,11 +193,14 @@ pub(super) fn links(
     st: &Stage,
     runs: Vec<Run>,
     weights: &[f64],
-    cluster_of_unit: &AHashMap<u32, u32>,
+    cluster_of_pair: &[u32],
 ) -> Vec<Link> {
     let mut links: Vec<Link> = Vec::new();
+    let mut next_pair = 0;
     for (run, &significance) in runs.into_iter().zip(weights) {
-        let mut clusters: Vec<u32> = run.pairs.iter().map(|p| cluster_of_unit[&p.ua]).collect();
+        let mut clusters: Vec<u32> =
+            cluster_of_pair[next_pair..next_pair + run.pairs.len()].to_vec();
+        next_pair += run.pairs.len();
         clusters.sort_unstable();
         clusters.dedup();
         let shared = Shared {

@@ -23,6 +23,7 @@ use rayon::prelude::*;
 
 use super::stage::Stage;
 use crate::boilerplate::fingerprint;
+use crate::units::Unit;
 
 /// Which units are boilerplate.
 pub(super) struct Boilerplate {
@@ -88,23 +89,23 @@ pub(super) fn find_boilerplate(st: &Stage) -> Boilerplate {
 /// longer.
 const BODY_WORDS: usize = 30;
 
-/// `tail[u]`: unit `u` lies after the last unit of [`BODY_WORDS`] words
-/// of its document, where a site puts its chrome. A document without such
-/// a unit (a short wire item of short paragraphs) has no tail: its text
-/// is all story. Only the end counts: the start of a story is its
-/// headline and lead, short and often reposted (counting the head, the
-/// BBC corpus lost 14 links of duplicated leads).
+/// `tail[u]`: unit `u` lies after its document's last unit of
+/// [`BODY_WORDS`] words ([`tail_of`]).
 fn tail_units(st: &Stage) -> Vec<bool> {
-    let mut tail = vec![false; st.units.len()];
-    for d in 0..st.docs.len() as u32 {
-        let units = st.units_of(d);
-        let body = |u: &usize| st.units[*u].unit.len() >= BODY_WORDS;
-        let Some(last) = units.clone().rev().find(body) else {
-            continue;
-        };
-        for u in units.filter(|&u| u > last) {
-            tail[u] = true;
-        }
-    }
-    tail
+    (0..st.docs.len())
+        .flat_map(|d| tail_of(&st.docs[d].units))
+        .collect()
+}
+
+/// For each of a document's `units`, whether it lies after the last unit
+/// of [`BODY_WORDS`] words, where a site puts its chrome. A document
+/// without such a unit (a short wire item of short paragraphs) has no
+/// tail: its text is all story. Only the end counts: the start of a story
+/// is its headline and lead, short and often reposted (counting the head,
+/// the BBC corpus lost 14 links of duplicated leads).
+pub(super) fn tail_of(units: &[Unit]) -> Vec<bool> {
+    let last = units.iter().rposition(|u| u.len() >= BODY_WORDS);
+    (0..units.len())
+        .map(|i| last.is_some_and(|l| i > l))
+        .collect()
 }

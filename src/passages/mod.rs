@@ -397,9 +397,9 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
     } else {
         Vec::new()
     };
-    let (clusters, cluster_of_unit) = clusters::passage_clusters(&st, &runs, boilerplate.groups);
+    let (clusters, cluster_of_pair) = clusters::passage_clusters(&st, &runs, boilerplate.groups);
     let weights = significance::weigh(&st, &runs);
-    let mut links = clusters::links(&st, runs, &weights, &cluster_of_unit);
+    let mut links = clusters::links(&st, runs, &weights, &cluster_of_pair);
     clusters::add_containment(&st, &mut links, doc_candidates, &boilerplate.flags);
     links.retain(|l| l.significance >= opts.min_significance);
     PassageFindings {
@@ -503,7 +503,7 @@ mod tests {
         let shared = &found.links[0].shared;
         assert_eq!(shared.len(), 1, "{shared:?}");
         let s = &shared[0];
-        assert_eq!(s.clusters.len(), 3);
+        assert_eq!(s.clusters.len(), 3, "{:?}", found.clusters);
         let expected = run.trim_end_matches('.');
         assert_eq!(&a[s.a_span.start as usize..s.a_span.end as usize], expected);
         assert_eq!(&b[s.b_span.start as usize..s.b_span.end as usize], expected);

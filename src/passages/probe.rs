@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use ahash::AHashMap;
 
+use super::frequent::tail_of;
 use super::rewrites::{bag_regions, region_run};
 use super::runs::{align_units, merge_runs, with_rewrites, UnitPair};
 use super::{
@@ -12,6 +13,8 @@ use super::{
     MIN_CONTAINMENT_ANCHORS,
 };
 use crate::align::{similarity, Aligner};
+use crate::boilerplate::fingerprint;
+use crate::units::Unit;
 
 /// One document prepared for alignment against others, one at a time: the
 /// gate's form of the passage stage, which aligns an incoming article
@@ -19,13 +22,17 @@ use crate::align::{similarity, Aligner};
 ///
 /// [`PassageProbe::shared_with`] returns exactly the shared regions that
 /// [`super::find_passages`] reports for the pair `[probe, other]` (two families,
-/// no boilerplate detection, no known boilerplate lines), without
-/// recomputing the probe's anchors for every candidate. A test checks the
-/// two agree.
+/// no frequency boilerplate, no known boilerplate lines; chrome by
+/// position as the stage finds it for two documents: a unit that both end
+/// with, past their last long paragraph), without recomputing the probe's
+/// anchors for every candidate. A test checks the two agree.
 pub struct PassageProbe<'a> {
     doc: &'a DocUnits,
     /// The probe's units by anchor (each unit once per anchor).
     anchors: AHashMap<u64, Vec<u32>>,
+    /// Each of the probe's units as its fingerprint and whether it lies in
+    /// the probe's tail ([`super::frequent::tail_of`]).
+    fingerprints: Vec<(u64, bool)>,
     opts: PassageOptions,
     aligner: Aligner,
 }
@@ -61,6 +68,7 @@ impl<'a> PassageProbe<'a> {
         PassageProbe {
             doc,
             anchors,
+            fingerprints: unit_fingerprints(doc),
             opts: opts.clone(),
             aligner: Aligner::default(),
         }
@@ -69,6 +77,7 @@ impl<'a> PassageProbe<'a> {
     /// The regions the probe shares with `other`, in the probe's order.
     pub fn shared_with(&mut self, other: &DocUnits) -> Vec<SharedRegion> {
         let na = self.doc.units.len() as u32;
+        let (chrome_a, chrome_b) = pair_chrome(&self.fingerprints, &unit_fingerprints(other));
         // Shared-anchor counts per (probe unit, other unit), packed as
         // `find_passages` numbers units: the probe's first, then other's.
         let mut hits: Vec<u64> = Vec::new();
@@ -79,6 +88,9 @@ impl<'a> PassageProbe<'a> {
         let mut shared: Vec<u64> = Vec::new();
         let mut hashes = Vec::new();
         for (v, unit) in other.units.iter().enumerate() {
+            if chrome_b[v] {
+                continue;
+            }
             unit_hashes(other, unit, &mut hashes);
             mine.clear();
             mine.extend(window_anchors(&hashes, self.opts.anchor_words));
@@ -92,7 +104,7 @@ impl<'a> PassageProbe<'a> {
                 if count_shared {
                     shared.push(*a);
                 }
-                for &u in units {
+                for &u in units.iter().filter(|&&u| !chrome_a[u as usize]) {
                     hits.push((u64::from(u) << 32) | u64::from(na + v as u32));
                 }
             }
@@ -130,18 +142,21 @@ impl<'a> PassageProbe<'a> {
             Rewrites::All => shared.len() >= MIN_CONTAINMENT_ANCHORS as usize,
         };
         let rewritten = if rewrite {
-            let nb = other.units.len() as u32;
-            let (ga, gb): (Vec<u32>, Vec<u32>) = ((0..na).collect(), (na..na + nb).collect());
-            bag_regions(
-                self.doc,
-                &self.doc.units,
-                other,
-                &other.units,
-                self.opts.min_words,
-            )
-            .into_iter()
-            .filter_map(|r| region_run(0, &self.doc.units, &ga, 1, &other.units, &gb, r))
-            .collect()
+            let kept = |d: &DocUnits, chrome: &[bool], first: u32| -> (Vec<Unit>, Vec<u32>) {
+                d.units
+                    .iter()
+                    .zip(first..)
+                    .zip(chrome)
+                    .filter(|(_, &c)| !c)
+                    .map(|((u, g), _)| (*u, g))
+                    .unzip()
+            };
+            let (ua, ga) = kept(self.doc, &chrome_a, 0);
+            let (ub, gb) = kept(other, &chrome_b, na);
+            bag_regions(self.doc, &ua, other, &ub, self.opts.min_words)
+                .into_iter()
+                .filter_map(|r| region_run(0, &ua, &ga, 1, &ub, &gb, r))
+                .collect()
         } else {
             Vec::new()
         };
@@ -154,4 +169,38 @@ impl<'a> PassageProbe<'a> {
             })
             .collect()
     }
+}
+
+/// Each of `doc`'s units as its fingerprint and whether it lies in the
+/// document's tail.
+fn unit_fingerprints(doc: &DocUnits) -> Vec<(u64, bool)> {
+    let mut hashes = Vec::new();
+    doc.units
+        .iter()
+        .zip(tail_of(&doc.units))
+        .map(|(unit, tail)| {
+            unit_hashes(doc, unit, &mut hashes);
+            (fingerprint(hashes.iter().copied()), tail)
+        })
+        .collect()
+}
+
+/// Which units of two documents are chrome by position between them, as
+/// the stage decides for two documents: a text both hold word for word
+/// and only in their tails.
+fn pair_chrome(a: &[(u64, bool)], b: &[(u64, bool)]) -> (Vec<bool>, Vec<bool>) {
+    let sorted = |fps: &[(u64, bool)], tail: bool| -> Vec<u64> {
+        let mut v: Vec<u64> = fps.iter().filter(|f| f.1 == tail).map(|f| f.0).collect();
+        v.sort_unstable();
+        v
+    };
+    let (ta, tb) = (sorted(a, true), sorted(b, true));
+    let (ba, bb) = (sorted(a, false), sorted(b, false));
+    let has = |v: &[u64], f: u64| v.binary_search(&f).is_ok();
+    let chrome = |fps: &[(u64, bool)]| -> Vec<bool> {
+        fps.iter()
+            .map(|&(f, tail)| tail && has(&ta, f) && has(&tb, f) && !has(&ba, f) && !has(&bb, f))
+            .collect()
+    };
+    (chrome(a), chrome(b))
 }
