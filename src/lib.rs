@@ -37,6 +37,7 @@ mod error;
 pub mod html;
 pub mod index;
 pub mod lsh;
+pub mod natural;
 pub mod normalize;
 pub mod passages;
 pub mod read;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -24,7 +24,8 @@ use reprint::read::{
     SourceFile,
 };
 use reprint::report::{
-    index_stats_json, stream_error_json, summary_line, verdict_json, write_report, ReportFormat,
+    index_stats_json, stream_error_json, summary_line, verdict_json, write_report, write_text,
+    ReportFormat,
 };
 use reprint::serve::ServeOptions;
 use reprint::units::UnitOptions;
@@ -347,6 +348,10 @@ struct ScanCmd {
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Text output: show only the N largest near-duplicate clusters and
+    /// the N most significant links (the summary still counts all).
+    #[arg(long, value_name = "N")]
+    top: Option<usize>,
 }
 
 #[derive(clap::Args)]
@@ -495,6 +500,9 @@ fn run_scan(paths: &[PathBuf], args: &ScanArgs) -> Result<ScanResult> {
 }
 
 fn scan(cmd: ScanCmd) -> Result<()> {
+    if cmd.top.is_some() && !matches!(cmd.format, FormatArg::Text) {
+        bail!("--top applies to the text output only (--format text)");
+    }
     let started = Instant::now();
     let result = run_scan(&cmd.paths, &cmd.scan)?;
     let format = match cmd.format {
@@ -502,11 +510,15 @@ fn scan(cmd: ScanCmd) -> Result<()> {
         FormatArg::Json => ReportFormat::Json,
         FormatArg::Jsonl => ReportFormat::Jsonl,
     };
+    let write = |w: &mut dyn Write| match format {
+        ReportFormat::Text => write_text(&result, cmd.top, w),
+        _ => write_report(&result, format, w),
+    };
     match &cmd.output {
-        Some(path) => write_atomically(path, |w| write_report(&result, format, w))?,
+        Some(path) => write_atomically(path, write)?,
         None => {
             let mut stdout = io::BufWriter::new(io::stdout().lock());
-            write_report(&result, format, &mut stdout)?;
+            write(&mut stdout)?;
             stdout.flush()?;
         }
     }

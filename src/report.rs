@@ -40,7 +40,7 @@ pub fn write_report(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        ReportFormat::Text => write_text(result, out),
+        ReportFormat::Text => write_text(result, None, out),
         ReportFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &JsonReport::new(result))?;
             writeln!(out)
@@ -112,8 +112,13 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     }
 }
 
-fn write_text(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
-    for (i, cluster) in result.clusters.iter().enumerate() {
+/// Writes `result` as text, with at most `top` near-duplicate clusters
+/// (largest first) and `top` links (most significant first) when given;
+/// a line says how many of each were left out, and the summary line
+/// still counts them all.
+pub fn write_text(result: &ScanResult, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+    let limit = top.unwrap_or(usize::MAX);
+    for (i, cluster) in result.clusters.iter().take(limit).enumerate() {
         writeln!(
             out,
             "cluster {} ({} documents)",
@@ -128,9 +133,17 @@ fn write_text(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
-    for (i, link) in result.links.iter().enumerate() {
+    left_out(
+        out,
+        result.clusters.len(),
+        limit,
+        "near-duplicate cluster",
+        "near-duplicate clusters",
+    )?;
+    for (i, link) in result.links.iter().take(limit).enumerate() {
         write_link(out, i, link)?;
     }
+    left_out(out, result.links.len(), limit, "link", "links")?;
     let boilerplate: Vec<&PassageClusterOut> = result
         .passage_clusters
         .iter()
@@ -151,6 +164,25 @@ fn write_text(result: &ScanResult, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
     }
     writeln!(out, "{}", summary_line(result))
+}
+
+/// Says how many of `total` items were not shown under `--top limit`.
+fn left_out(
+    out: &mut dyn Write,
+    total: usize,
+    limit: usize,
+    one: &str,
+    many: &str,
+) -> io::Result<()> {
+    if total > limit {
+        let more = total - limit;
+        writeln!(
+            out,
+            "… {more} more {} not shown (--top {limit}; --format json lists all)\n",
+            plural(more, one, many)
+        )?;
+    }
+    Ok(())
 }
 
 fn write_link(out: &mut dyn Write, i: usize, link: &LinkOut) -> io::Result<()> {

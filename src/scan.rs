@@ -33,6 +33,7 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::cluster::{clusters, Cluster};
 use crate::error::Error;
 use crate::lsh::{candidate_pairs, LshParams};
+use crate::natural;
 use crate::normalize::NormalizeOptions;
 use crate::passages::{find_passages, DocUnits, Link, Occurrence, PassageCluster, PassageOptions};
 use crate::read::{
@@ -133,7 +134,7 @@ pub struct Stats {
 /// Two near-duplicate documents.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DuplicatePair {
-    /// The id that sorts first.
+    /// The id that sorts first ([`crate::natural`] order).
     pub a: String,
     /// The other id.
     pub b: String,
@@ -227,7 +228,7 @@ pub struct SharedOut {
 /// Two stories that share reposted text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkOut {
-    /// The id that sorts first.
+    /// The id that sorts first ([`crate::natural`] order).
     pub a: String,
     /// The other id.
     pub b: String,
@@ -674,7 +675,8 @@ impl Scanner {
                 .iter()
                 .min_by(|x, y| {
                     (y.span.len().cmp(&x.span.len()))
-                        .then_with(|| (id(x.doc), x.span.start).cmp(&(id(y.doc), y.span.start)))
+                        .then_with(|| natural::cmp(id(x.doc), id(y.doc)))
+                        .then_with(|| x.span.start.cmp(&y.span.start))
                 })
                 .cloned()
         };
@@ -685,7 +687,8 @@ impl Scanner {
             }
         }
         for l in &found_links {
-            needed[if id(l.a) <= id(l.b) { l.a } else { l.b } as usize] = true;
+            let a_first = natural::cmp(id(l.a), id(l.b)).is_le();
+            needed[if a_first { l.a } else { l.b } as usize] = true;
         }
         let texts = self.reload(source, records, &needed, warnings, |doc| doc.text.clone());
         let quote = |doc: u32, span: &std::ops::Range<u32>| -> String {
@@ -702,7 +705,9 @@ impl Scanner {
             .map(|(cid, c)| {
                 let mut occurrences: Vec<(&str, &Occurrence)> =
                     c.occurrences.iter().map(|o| (id(o.doc), o)).collect();
-                occurrences.sort_by(|x, y| (x.0, x.1.span.start).cmp(&(y.0, y.1.span.start)));
+                occurrences.sort_by(|x, y| {
+                    natural::cmp(x.0, y.0).then_with(|| x.1.span.start.cmp(&y.1.span.start))
+                });
                 let quoted = representative(&c).map(|r| quote(r.doc, &r.span));
                 let mut docs: Vec<&str> = occurrences.iter().map(|o| o.0).collect();
                 docs.dedup();
@@ -727,7 +732,7 @@ impl Scanner {
         let mut links: Vec<LinkOut> = found_links
             .into_iter()
             .map(|l| {
-                let swap = id(l.a) > id(l.b);
+                let swap = natural::cmp(id(l.a), id(l.b)).is_gt();
                 let (a, b) = if swap { (l.b, l.a) } else { (l.a, l.b) };
                 let mut shared: Vec<SharedOut> = l
                     .shared
@@ -783,7 +788,8 @@ impl Scanner {
             y.significance
                 .total_cmp(&x.significance)
                 .then_with(|| y.score.total_cmp(&x.score))
-                .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
+                .then_with(|| natural::cmp(&x.a, &y.a))
+                .then_with(|| natural::cmp(&x.b, &y.b))
         });
         (clusters, links)
     }
@@ -983,13 +989,17 @@ fn named_clusters(records: &[Record], doc_clusters: Vec<Cluster>) -> Vec<Duplica
         .map(|c| {
             let id = |i: u32| records[i as usize].id.clone();
             let mut members: Vec<String> = c.members.into_iter().map(id).collect();
-            members.sort_unstable();
+            members.sort_unstable_by(|x, y| natural::cmp(x, y));
             let mut pairs: Vec<DuplicatePair> = c
                 .pairs
                 .into_iter()
                 .map(|p| {
                     let (a, b) = (id(p.a), id(p.b));
-                    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+                    let (a, b) = if natural::cmp(&a, &b).is_le() {
+                        (a, b)
+                    } else {
+                        (b, a)
+                    };
                     DuplicatePair {
                         a,
                         b,
@@ -997,7 +1007,9 @@ fn named_clusters(records: &[Record], doc_clusters: Vec<Cluster>) -> Vec<Duplica
                     }
                 })
                 .collect();
-            pairs.sort_unstable_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
+            pairs.sort_unstable_by(|x, y| {
+                natural::cmp(&x.a, &y.a).then_with(|| natural::cmp(&x.b, &y.b))
+            });
             DuplicateCluster { members, pairs }
         })
         .collect();
@@ -1005,7 +1017,7 @@ fn named_clusters(records: &[Record], doc_clusters: Vec<Cluster>) -> Vec<Duplica
         y.members
             .len()
             .cmp(&x.members.len())
-            .then_with(|| x.members[0].cmp(&y.members[0]))
+            .then_with(|| natural::cmp(&x.members[0], &y.members[0]))
     });
     out
 }

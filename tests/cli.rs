@@ -254,3 +254,38 @@ fn output_to_a_fifo_writes_through_it() {
     assert_eq!(written["schema"], "reprint.scan/1");
     assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
 }
+
+/// `--top N` keeps the N largest clusters and N most significant links of
+/// the text output, in the JSON report's order, and says what it left
+/// out; it is refused with another format before anything is scanned.
+#[test]
+fn top_limits_the_text_output_and_says_what_it_left_out() {
+    let json = scan_json(&[DATA]);
+    let links = json["links"].as_array().unwrap();
+    let clusters = json["clusters"].as_array().unwrap();
+    assert!(links.len() > 2 && clusters.len() > 1);
+    let out = run(&["scan", DATA, "--top", "1", "-q"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let shown: Vec<&str> = text.lines().filter(|l| l.starts_with("link ")).collect();
+    assert_eq!(shown.len(), 1);
+    let first = format!(
+        "link 1: {} ~ {}  ",
+        links[0]["a"].as_str().unwrap(),
+        links[0]["b"].as_str().unwrap()
+    );
+    assert!(shown[0].starts_with(&first), "{}", shown[0]);
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("cluster ")).count(),
+        1
+    );
+    let more = format!("… {} more links not shown (--top 1", links.len() - 1);
+    assert!(text.contains(&more), "{text}");
+    let more = format!("… {} more near-duplicate cluster", clusters.len() - 1);
+    assert!(text.contains(&more), "{text}");
+
+    let out = run(&["scan", DATA, "--top", "1", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--top"));
+}
