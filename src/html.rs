@@ -154,6 +154,9 @@ struct Summary {
     clusters: usize,
     passages: usize,
     links: usize,
+    /// Links between members of one near-duplicate cluster: counted by
+    /// `scan`, shown here as the cluster.
+    near_duplicate_links: usize,
     boilerplate: usize,
     warnings: usize,
 }
@@ -310,6 +313,7 @@ pub fn write_html(
             clusters: result.clusters.len(),
             passages: result.passage_clusters.len() - boilerplate.len(),
             links: story_links(result).count(),
+            near_duplicate_links: result.links.len() - story_links(result).count(),
             boilerplate: boilerplate.len(),
             warnings: result.warnings.len(),
         },

@@ -328,3 +328,25 @@ fn every_link_is_in_the_table_and_cards_come_in_pages() {
         assert!(title.contains(&format!("{a} ~ {b}")));
     }
 }
+
+/// The page's counts add up to the scan's: links between near-duplicates
+/// are shown as their clusters, and the summary says how many there are.
+#[test]
+fn the_summary_counts_add_up_to_the_scan() {
+    let json = scan_json(&[DATA]);
+    let links = json["links"].as_array().unwrap();
+    let between = links.iter().filter(|l| l["near_duplicate"] == true).count();
+    assert!(between > 0 && between < links.len());
+    let page = render(&[DATA]);
+    let chip = page
+        .select(&sel("span"))
+        .map(|s| s.text().collect::<String>())
+        .find(|t| t.contains("linked story pair"))
+        .expect("a links count");
+    let expected = format!(
+        "{} linked story pair{} (and {between} between near-duplicates, shown as their clusters)",
+        links.len() - between,
+        if links.len() - between == 1 { "" } else { "s" }
+    );
+    assert_eq!(chip, expected);
+}
