@@ -140,11 +140,15 @@ pub enum WarningKind {
     AlreadyRead,
     /// A file that changed between the two passes of a scan.
     Changed,
+    /// A FIFO, socket or device met while walking a directory: opening one
+    /// can block forever, so it is not read (name it on the command line
+    /// to read it, as with `<(command)`).
+    SpecialFile,
 }
 
 impl WarningKind {
     /// Every kind, for parsing names back.
-    pub const ALL: [WarningKind; 12] = [
+    pub const ALL: [WarningKind; 13] = [
         WarningKind::InvalidUtf8,
         WarningKind::Binary,
         WarningKind::NulBytes,
@@ -157,6 +161,7 @@ impl WarningKind {
         WarningKind::DuplicateId,
         WarningKind::AlreadyRead,
         WarningKind::Changed,
+        WarningKind::SpecialFile,
     ];
 
     /// The kind named `name` (see [`WarningKind::as_str`]).
@@ -179,6 +184,7 @@ impl WarningKind {
             WarningKind::DuplicateId => "duplicate_id",
             WarningKind::AlreadyRead => "already_read",
             WarningKind::Changed => "changed",
+            WarningKind::SpecialFile => "special_file",
         }
     }
 }
@@ -268,6 +274,16 @@ pub fn discover<P: AsRef<Path>>(roots: &[P]) -> Result<Discovery, Error> {
                 found.skipped_unsupported += 1;
                 continue;
             };
+            if !entry.file_type().is_file() {
+                found.warnings.push(Warning::new(
+                    entry.path(),
+                    None,
+                    WarningKind::SpecialFile,
+                    "not a regular file (a FIFO, socket or device); skipped, as reading it could \
+                     wait forever (name it on the command line to read it)",
+                ));
+                continue;
+            }
             let id = relative_id(root, entry.path());
             found.add(&mut seen, entry.into_path(), id, format);
         }
