@@ -269,6 +269,7 @@ fn probes_of(held_out: Vec<Document>, indexed: &[Document], checks: usize) -> Ve
             id: format!("{}-again", d.id),
             text: d.text.clone(),
             line: None,
+            title: None,
         }))
         .collect()
 }

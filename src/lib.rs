@@ -21,8 +21,8 @@
 //! let story = "Defence ties between the two countries have grown in recent years \
 //!              with Moscow providing army training and university scholarships.";
 //! let docs = vec![
-//!     Document { id: "a".into(), text: story.into(), line: None },
-//!     Document { id: "b".into(), text: story.to_uppercase(), line: None },
+//!     Document { id: "a".into(), text: story.into(), line: None, title: None },
+//!     Document { id: "b".into(), text: story.to_uppercase(), line: None, title: None },
 //! ];
 //! let result = Scanner::new(ScanOptions::default())?.scan_documents(docs);
 //! assert_eq!(result.clusters[0].members, ["a", "b"]);

@@ -217,6 +217,10 @@ struct FieldArgs {
     /// JSON field holding the article text.
     #[arg(long, default_value = "text")]
     text_field: String,
+    /// JSON field holding the article's title, shown beside its id (when
+    /// absent: an HTML page's <title>, else the text's first line).
+    #[arg(long, default_value = "title")]
+    title_field: String,
 }
 
 #[derive(clap::Args)]
@@ -475,6 +479,7 @@ fn run_scan(paths: &[PathBuf], args: &ScanArgs) -> Result<ScanResult> {
         read: ReadOptions {
             id_field: args.fields.id_field.clone(),
             text_field: args.fields.text_field.clone(),
+            title_field: args.fields.title_field.clone(),
             max_file_size: args.max_file_size,
         },
         passages,
@@ -559,6 +564,7 @@ fn report(cmd: ReportCmd) -> Result<()> {
     let opts = ReadOptions {
         id_field: cmd.scan.fields.id_field.clone(),
         text_field: cmd.scan.fields.text_field.clone(),
+        title_field: cmd.scan.fields.title_field.clone(),
         max_file_size: cmd.scan.max_file_size,
     };
     let texts = load_texts(&paths, &opts, &wanted)?;
@@ -605,6 +611,7 @@ fn build(args: BuildArgs) -> Result<()> {
     let read_opts = ReadOptions {
         id_field: args.fields.id_field,
         text_field: args.fields.text_field,
+        title_field: args.fields.title_field,
         max_file_size: args.max_file_size,
     };
     let found = discover(&args.paths)?;
@@ -793,6 +800,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             id: "-".into(),
             text: String::from_utf8_lossy(&bytes).into_owned(),
             line: None,
+            title: None,
         };
         return one_verdict(&index, &doc);
     }

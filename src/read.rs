@@ -49,6 +49,9 @@ pub struct ReadOptions {
     pub id_field: String,
     /// JSONL field holding the document text (default `text`).
     pub text_field: String,
+    /// JSONL field holding the document's title, when present (default
+    /// `title`).
+    pub title_field: String,
     /// Files larger than this many bytes are skipped with a warning.
     pub max_file_size: u64,
 }
@@ -58,6 +61,7 @@ impl Default for ReadOptions {
         ReadOptions {
             id_field: "id".into(),
             text_field: "text".into(),
+            title_field: "title".into(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
     }
@@ -111,6 +115,9 @@ pub struct Document {
     pub text: String,
     /// 1-based line of a JSONL document in its file.
     pub line: Option<u64>,
+    /// The document's own title: the JSONL title field, an HTML page's
+    /// `<title>`; `None` for plain text (reports then show its first line).
+    pub title: Option<String>,
 }
 
 /// What went wrong with one file or line.
@@ -384,8 +391,11 @@ fn documents_of(
     opts: &ReadOptions,
 ) -> FileRead {
     match file.format {
-        Format::Text => push_plain(&mut out, file, text),
-        Format::Html => push_plain(&mut out, file, html_text(&text)),
+        Format::Text => push_plain(&mut out, file, text, None),
+        Format::Html => {
+            let page = html_page(&text);
+            push_plain(&mut out, file, page.text, page.title);
+        }
         Format::Jsonl => read_jsonl(&mut out, file, &text, 1, opts),
     }
     out
@@ -574,7 +584,7 @@ fn decode_lossy(bytes: Vec<u8>) -> (String, usize) {
     }
 }
 
-fn push_plain(out: &mut FileRead, file: &SourceFile, text: String) {
+fn push_plain(out: &mut FileRead, file: &SourceFile, text: String, title: Option<String>) {
     if text.trim().is_empty() {
         out.warnings.push(Warning::new(
             &file.path,
@@ -588,6 +598,7 @@ fn push_plain(out: &mut FileRead, file: &SourceFile, text: String) {
         id: file.id.clone(),
         text,
         line: None,
+        title,
     });
 }
 
@@ -671,10 +682,15 @@ pub fn parse_line(
         Some(serde_json::Value::Number(n)) => n.to_string(),
         _ => format!("{}:{}", file.id, line_no),
     };
+    let title = match object.remove(&opts.title_field) {
+        Some(serde_json::Value::String(t)) if !t.trim().is_empty() => Some(t),
+        _ => None,
+    };
     Some(Ok(Document {
         id,
         text,
         line: Some(line_no),
+        title,
     }))
 }
 
@@ -745,15 +761,50 @@ const BLOCKS: &[&str] = &[
     "summary",
 ];
 
+/// What reprint reads of an HTML page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HtmlPage {
+    /// The visible text of the body ([`html_text`]).
+    pub text: String,
+    /// The `<title>`, whitespace collapsed; `None` when absent or empty.
+    pub title: Option<String>,
+}
+
+/// An HTML page's visible text and title.
+pub fn html_page(html: &str) -> HtmlPage {
+    let doc = Html::parse_document(html);
+    let title = doc
+        .tree
+        .root()
+        .descendants()
+        .find(|n| n.value().as_element().is_some_and(|e| e.name() == "title"))
+        .map(|n| {
+            let words: Vec<&str> = n
+                .descendants()
+                .filter_map(|d| d.value().as_text().map(|t| &**t))
+                .flat_map(str::split_whitespace)
+                .collect();
+            words.join(" ")
+        })
+        .filter(|t| !t.is_empty());
+    HtmlPage {
+        text: visible_text(&doc),
+        title,
+    }
+}
+
 /// The visible text of an HTML page's body: whitespace collapsed inside
 /// paragraphs, block elements separated by a blank line, `<br>` as a line
 /// break.
 pub fn html_text(html: &str) -> String {
+    visible_text(&Html::parse_document(html))
+}
+
+fn visible_text(doc: &Html) -> String {
     enum Step<'a> {
         Enter(ego_tree::NodeRef<'a, Node>),
         Leave,
     }
-    let doc = Html::parse_document(html);
     let root = doc.tree.root();
     let start = root
         .descendants()

@@ -204,6 +204,12 @@ fn write_link(out: &mut dyn Write, i: usize, link: &LinkOut) -> io::Result<()> {
             ""
         }
     )?;
+    writeln!(
+        out,
+        "    {} ~ {}",
+        quoted(&link.a_title),
+        quoted(&link.b_title)
+    )?;
     if link.shared.is_empty() {
         writeln!(
             out,
@@ -227,6 +233,15 @@ fn write_link(out: &mut dyn Write, i: usize, link: &LinkOut) -> io::Result<()> {
         writeln!(out, "      {}", excerpt(&s.quote))?;
     }
     writeln!(out)
+}
+
+/// A title for the terminal: quoted, or a dash when there is none.
+fn quoted(title: &str) -> String {
+    if title.is_empty() {
+        "—".to_owned()
+    } else {
+        format!("“{title}”")
+    }
 }
 
 /// A passage for the terminal: on one line, quoted, cut at 160 chars.
@@ -292,6 +307,8 @@ struct JsonOccurrence<'a> {
 struct JsonLink<'a> {
     a: &'a str,
     b: &'a str,
+    a_title: &'a str,
+    b_title: &'a str,
     score: f64,
     a_coverage: f64,
     b_coverage: f64,
@@ -449,6 +466,8 @@ impl<'a> JsonReport<'a> {
                 .map(|l| JsonLink {
                     a: &l.a,
                     b: &l.b,
+                    a_title: &l.a_title,
+                    b_title: &l.b_title,
                     score: round6(l.score),
                     a_coverage: round6(l.a_coverage),
                     b_coverage: round6(l.b_coverage),
@@ -671,6 +690,11 @@ pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
     struct L {
         a: String,
         b: String,
+        // Absent from reports written before titles were shown.
+        #[serde(default)]
+        a_title: String,
+        #[serde(default)]
+        b_title: String,
         score: f64,
         a_coverage: f64,
         b_coverage: f64,
@@ -785,6 +809,8 @@ pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
             .map(|l| LinkOut {
                 a: l.a,
                 b: l.b,
+                a_title: l.a_title,
+                b_title: l.b_title,
                 score: l.score,
                 a_coverage: l.a_coverage,
                 b_coverage: l.b_coverage,

@@ -232,6 +232,11 @@ pub struct LinkOut {
     pub a: String,
     /// The other id.
     pub b: String,
+    /// `a`'s title: its own (JSONL title field, HTML `<title>`) or its
+    /// text's first line.
+    pub a_title: String,
+    /// `b`'s title.
+    pub b_title: String,
     /// Share of the pair's text that is reused: covered bytes of both
     /// documents over their total length.
     pub score: f64,
@@ -435,6 +440,7 @@ impl Scanner {
                             units,
                             text_hash: xxh3_64(doc.text.as_bytes()),
                             text_len: doc.text.len() as u32,
+                            title: shown_title(&doc),
                             id: doc.id,
                             line: doc.line,
                             file: file as u32,
@@ -761,6 +767,8 @@ impl Scanner {
                 LinkOut {
                     a: id(a).to_owned(),
                     b: id(b).to_owned(),
+                    a_title: records[a as usize].title.to_string(),
+                    b_title: records[b as usize].title.to_string(),
                     score: (covered_a + covered_b) as f64
                         / (len_a as u64 + len_b as u64).max(1) as f64,
                     a_coverage: covered_a as f64 / len_a.max(1) as f64,
@@ -827,6 +835,8 @@ struct Record {
     pos: u32,
     text_hash: u64,
     text_len: u32,
+    /// The title shown beside the id ([`shown_title`]).
+    title: Box<str>,
     /// Fingerprint of the shingle sequence: equal for exact duplicates
     /// after normalization (in-memory only, never persisted).
     content: u64,
@@ -981,6 +991,26 @@ fn covered_bytes(spans: impl Iterator<Item = (u32, u32)>) -> u64 {
     total
 }
 
+/// Longest title shown, in characters; longer ones are cut with "…".
+const TITLE_CHARS: usize = 100;
+
+/// The title shown beside a document's id: its own (a JSONL title field,
+/// an HTML `<title>`), else the first line of its text (a wire story's
+/// headline, a text file's first line); whitespace collapsed, at most
+/// [`TITLE_CHARS`] characters.
+fn shown_title(doc: &Document) -> Box<str> {
+    let source = doc
+        .title
+        .as_deref()
+        .or_else(|| doc.text.lines().find(|l| !l.trim().is_empty()))
+        .unwrap_or("");
+    let flat = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(TITLE_CHARS) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]).into(),
+        None => flat.into(),
+    }
+}
+
 /// Clusters by id: members sorted, pairs as (smaller id, larger id) sorted,
 /// clusters largest first and then by first member.
 fn named_clusters(records: &[Record], doc_clusters: Vec<Cluster>) -> Vec<DuplicateCluster> {
@@ -1031,6 +1061,7 @@ mod tests {
             id: id.into(),
             text: text.into(),
             line: None,
+            title: None,
         }
     }
 

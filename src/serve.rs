@@ -187,6 +187,7 @@ fn article(app: &App, body: &[u8], need_id: bool) -> Result<Document, String> {
         id,
         text,
         line: None,
+        title: None,
     })
 }
 

@@ -289,3 +289,62 @@ fn top_limits_the_text_output_and_says_what_it_left_out() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--top"));
 }
+
+/// Links carry each story's title: a JSONL title field, an HTML page's
+/// `<title>`, else a text file's first line; the text output shows them
+/// under the link, and `--title-field` names another JSONL field.
+#[test]
+fn links_carry_titles_from_the_field_the_page_or_the_first_line() {
+    let json = scan_json(&[DATA]);
+    let titles = |a: &str, b: &str| -> (String, String) {
+        let l = json["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["a"] == a && l["b"] == b)
+            .unwrap_or_else(|| panic!("{a} ~ {b} linked"));
+        (
+            l["a_title"].as_str().unwrap().to_owned(),
+            l["b_title"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(
+        titles("agency-2291", "agency-2293"),
+        (
+            "Central bank holds rates".into(),
+            "Central bank holds rates (update)".into()
+        )
+    );
+    let original = fs::read_to_string(format!("{DATA}/wire/port-strike-original.txt")).unwrap();
+    let first_line = original.lines().next().unwrap().trim().to_owned();
+    assert_eq!(
+        titles(
+            "wire/port-strike-herald.html",
+            "wire/port-strike-original.txt"
+        ),
+        (
+            "Port strike enters second week | The Coastal Herald".into(),
+            first_line.clone()
+        )
+    );
+
+    let out = run(&["scan", DATA, "-q"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(&format!(
+        "    “Port strike enters second week | The Coastal Herald” ~ “{first_line}”"
+    )));
+
+    // Another field: the agency items have none called "headline", so
+    // their first lines are shown.
+    let json = scan_json(&[DATA, "--title-field", "headline"]);
+    let link = json["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["a"] == "agency-2291")
+        .unwrap();
+    assert!(link["a_title"]
+        .as_str()
+        .unwrap()
+        .starts_with("The central bank kept"));
+}

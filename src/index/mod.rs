@@ -1992,6 +1992,7 @@ mod tests {
             id: id.into(),
             text: (0..3).map(paragraph).collect::<Vec<_>>().join("\n\n"),
             line: None,
+            title: None,
         }
     }
 
