@@ -20,8 +20,8 @@ use reprint::lsh::LshParams;
 use reprint::normalize::NormalizeOptions;
 use reprint::passages::{PassageOptions, Rewrites};
 use reprint::read::{
-    discover, load_texts, parse_line, read_file, read_file_chunks, Document, Format, ReadOptions,
-    SourceFile,
+    discover, load_texts, parse_line, read_file, read_file_chunks, Document, Format, MissingId,
+    ReadOptions, SourceFile,
 };
 use reprint::report::{
     index_stats_json, stream_error_json, summary_line, verdict_json, write_report, write_text,
@@ -481,6 +481,7 @@ fn run_scan(paths: &[PathBuf], args: &ScanArgs) -> Result<ScanResult> {
             text_field: args.fields.text_field.clone(),
             title_field: args.fields.title_field.clone(),
             max_file_size: args.max_file_size,
+            missing_id: MissingId::FileLine,
         },
         passages,
     };
@@ -566,6 +567,7 @@ fn report(cmd: ReportCmd) -> Result<()> {
         text_field: cmd.scan.fields.text_field.clone(),
         title_field: cmd.scan.fields.title_field.clone(),
         max_file_size: cmd.scan.max_file_size,
+        missing_id: MissingId::FileLine,
     };
     let texts = load_texts(&paths, &opts, &wanted)?;
     write_atomically(&cmd.output, |w| {
@@ -613,6 +615,7 @@ fn build(args: BuildArgs) -> Result<()> {
         text_field: args.fields.text_field,
         title_field: args.fields.title_field,
         max_file_size: args.max_file_size,
+        missing_id: MissingId::FileLine,
     };
     let found = discover(&args.paths)?;
     let index = Index::create(&args.index, params)?;
@@ -748,8 +751,10 @@ fn for_each_line(
         let bytes = line.with_context(|| format!("cannot read {}", label.display()))?;
         let line_no = i as u64 + 1;
         let text = String::from_utf8_lossy(&bytes);
+        // A blank line gets its error line too: one line out per line in
+        // keeps the output in step with the input.
         match parse_line(&file, line_no, text.trim(), opts) {
-            None => {}
+            None => each(Err("blank line: no article".into()), line_no)?,
             Some(Ok(doc)) => each(Ok(doc), line_no)?,
             Some(Err(w)) => each(Err(w.message), line_no)?,
         }
@@ -762,6 +767,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     let opts = ReadOptions {
         id_field: args.fields.id_field,
         text_field: args.fields.text_field,
+        missing_id: MissingId::Content,
         ..ReadOptions::default()
     };
     let stdin_input = args.input.as_os_str() == "-";
@@ -834,6 +840,7 @@ fn gate(args: GateArgs) -> Result<()> {
     let opts = ReadOptions {
         id_field: args.fields.id_field,
         text_field: args.fields.text_field,
+        missing_id: MissingId::Content,
         ..ReadOptions::default()
     };
     let mut out = io::stdout().lock();

@@ -54,6 +54,28 @@ pub struct ReadOptions {
     pub title_field: String,
     /// Files larger than this many bytes are skipped with a warning.
     pub max_file_size: u64,
+    /// The id of a JSONL line without one.
+    pub missing_id: MissingId,
+}
+
+/// The id given to a JSONL document that has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissingId {
+    /// `<file id>:<line>`: unique within a scan, meaningful to a reader.
+    #[default]
+    FileLine,
+    /// [`content_id`] of the text: what the gate uses, where every stream
+    /// is read as `-` and `-:<line>` would repeat from one stream to the
+    /// next (a later article refused as a conflict, or overwriting an
+    /// unrelated one).
+    Content,
+}
+
+/// An id derived from a text, stable across runs and machines:
+/// `xxh3:` and the XXH3-64 (seed 0) of its UTF-8 bytes in 16 hex digits.
+/// Equal texts get equal ids.
+pub fn content_id(text: &str) -> String {
+    format!("xxh3:{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
 }
 
 impl Default for ReadOptions {
@@ -63,6 +85,7 @@ impl Default for ReadOptions {
             text_field: "text".into(),
             title_field: "title".into(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            missing_id: MissingId::FileLine,
         }
     }
 }
@@ -680,7 +703,10 @@ pub fn parse_line(
     let id = match object.remove(&opts.id_field) {
         Some(serde_json::Value::String(s)) => s,
         Some(serde_json::Value::Number(n)) => n.to_string(),
-        _ => format!("{}:{}", file.id, line_no),
+        _ => match opts.missing_id {
+            MissingId::FileLine => format!("{}:{}", file.id, line_no),
+            MissingId::Content => content_id(&text),
+        },
     };
     let title = match object.remove(&opts.title_field) {
         Some(serde_json::Value::String(t)) if !t.trim().is_empty() => Some(t),

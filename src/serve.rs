@@ -172,7 +172,19 @@ fn article(app: &App, body: &[u8], need_id: bool) -> Result<Document, String> {
         Some(serde_json::Value::String(t)) => t,
         _ => return Err(format!("no string field \"{}\"", fields.text_field)),
     };
+    if text.trim().is_empty() {
+        return Err(format!(
+            "the field \"{}\" is empty: no article to check or admit",
+            fields.text_field
+        ));
+    }
     let id = match object.remove(&fields.id_field) {
+        Some(serde_json::Value::String(s)) if s.trim().is_empty() => {
+            return Err(format!(
+                "the field \"{}\" is empty: an article needs an id it can be fetched by",
+                fields.id_field
+            ))
+        }
         Some(serde_json::Value::String(s)) => s,
         Some(serde_json::Value::Number(n)) => n.to_string(),
         _ if need_id => {

@@ -636,3 +636,45 @@ fn check_agrees_with_scan_on_hard_wrapped_reuse() {
         wrapped.replace("deeply concerned", "gravely concerned")
     );
 }
+
+/// Lines without an id get an id derived from their text, the same in
+/// every stream: a second stream's different article is admitted, not
+/// refused as a conflict with the first stream's line 1; the same text
+/// again is the same article. Blank lines and empty texts get an error
+/// line each, so the output stays in step with the input.
+#[test]
+fn gate_ids_articles_without_one_by_content_and_answers_every_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.redb");
+    create_empty(&index);
+    let first = serde_json::json!({ "text": DEFENCE }).to_string();
+    let other = serde_json::json!({
+        "text": "Harbour officials said on Tuesday that the container terminal would reopen \
+                 next week after repairs to two cranes damaged in the storm, and that ships \
+                 waiting offshore would be berthed in the order they arrived."
+    })
+    .to_string();
+    let out = gate(&index, std::slice::from_ref(&first), &[]);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0]["verdict"], "new", "{out:?}");
+    let id = out[0]["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("xxh3:") && id.len() == 5 + 16, "{id}");
+
+    let lines = [other, String::new(), r#"{"text": "   "}"#.to_owned(), first];
+    let out = gate(&index, &lines, &[]);
+    assert_eq!(out.len(), 4, "{out:?}");
+    assert_eq!(out[0]["verdict"], "new", "{out:?}");
+    assert_ne!(out[0]["id"], id.as_str());
+    assert!(
+        out[1]["error"].as_str().unwrap().contains("blank line"),
+        "{out:?}"
+    );
+    assert_eq!(out[1]["line"], 2);
+    assert!(
+        out[2]["error"].as_str().unwrap().contains("empty"),
+        "{out:?}"
+    );
+    // The same text again is the same article: admitting it is idempotent.
+    assert_eq!(out[3]["id"], id.as_str());
+    assert_eq!(stats(&index)["documents"], 2);
+}

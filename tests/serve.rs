@@ -206,3 +206,33 @@ fn sigterm_shuts_down_cleanly() {
     let status = server.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// Blank text is not an article and an empty id cannot be fetched: both
+/// are refused with a 400 that says why, and nothing is admitted.
+#[test]
+fn blank_text_and_empty_ids_are_refused() {
+    let server = start(&[]);
+    let a = &server.addr;
+    for (path, body, says) in [
+        ("/check", json!({"text": "  \n "}), "is empty: no article"),
+        (
+            "/admit",
+            json!({"id": "x", "text": ""}),
+            "is empty: no article",
+        ),
+        ("/admit", json!({"id": " ", "text": FAIR}), "needs an id"),
+    ] {
+        let (status, reply) = request(a, "POST", path, &body.to_string(), Some("s3cret"));
+        assert_eq!(status, 400, "{path} {body}: {reply}");
+        let error = serde_json::from_str::<Value>(&reply).unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(error.contains(says), "{error}");
+    }
+    let (_, health) = request(a, "GET", "/health", "", None);
+    assert_eq!(
+        serde_json::from_str::<Value>(&health).unwrap()["documents"],
+        8
+    );
+}
