@@ -282,8 +282,9 @@ struct ScanArgs {
     /// MinHash estimate.
     #[arg(long, value_enum, default_value_t = VerifyArg::Exact)]
     verify: VerifyArg,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, 1 to 256 (default: one per core). More threads than
+    /// cores only add switching; thousands took a minute to start.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: Option<u16>,
     /// No progress bar, warnings or summary on stderr.
     #[arg(short, long)]
@@ -865,6 +866,10 @@ fn gate(args: GateArgs) -> Result<()> {
 }
 
 fn serve(args: ServeArgs) -> Result<()> {
+    anyhow::ensure!(
+        args.max_body > 0,
+        "--max-body 0 would refuse every request; give a size such as 8MiB"
+    );
     let index = args.judge.open(&args.index)?;
     let token = match &args.token_file {
         Some(path) => {

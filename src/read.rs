@@ -243,11 +243,31 @@ impl Warning {
     }
 }
 
+/// For a terminal: control characters (ESC, newlines, …) shown as
+/// escapes (`\u{1b}`), so a file name cannot move the cursor, recolour
+/// the terminal or split a line of output in two.
+pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 impl std::fmt::Display for Warning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (path, message) = (terminal_safe(&self.path), terminal_safe(&self.message));
         match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.path, line, self.message),
-            None => write!(f, "{}: {}", self.path, self.message),
+            Some(line) => write!(f, "{path}:{line}: {message}"),
+            None => write!(f, "{path}: {message}"),
         }
     }
 }
@@ -345,18 +365,30 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 
 fn relative_id(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
+    let parts: Vec<String> = rel.components().map(|c| escaped(c.as_os_str())).collect();
     parts.join("/")
+}
+
+/// A file name as text: UTF-8 as it is, any other byte as `\xNN`, so
+/// that names differing only in invalid bytes (`bad\xff.txt`,
+/// `bad\xfe.txt`) keep distinct ids instead of both becoming
+/// `bad\u{fffd}.txt`.
+fn escaped(name: &std::ffi::OsStr) -> String {
+    let mut out = String::new();
+    for chunk in name.as_encoded_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }
 
 /// A path as shown to users: lossy UTF-8 with `/` separators.
 pub(crate) fn display_path(path: &Path) -> String {
-    let shown = path.to_string_lossy();
+    let shown = escaped(path.as_os_str());
     if std::path::MAIN_SEPARATOR == '/' {
-        shown.into_owned()
+        shown
     } else {
         shown.replace(std::path::MAIN_SEPARATOR, "/")
     }

@@ -16,6 +16,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::index::{IndexStats, Verdict};
+use crate::read::terminal_safe as safe;
 use crate::scan::{DuplicateCluster, LinkOut, PassageClusterOut, ScanResult};
 
 /// The JSON schema identifier written in every JSON report.
@@ -126,10 +127,16 @@ pub fn write_text(result: &ScanResult, top: Option<usize>, out: &mut dyn Write) 
             cluster.members.len()
         )?;
         for member in &cluster.members {
-            writeln!(out, "  {member}")?;
+            writeln!(out, "  {}", safe(member))?;
         }
         for pair in &cluster.pairs {
-            writeln!(out, "    {:.3}  {} ~ {}", pair.jaccard, pair.a, pair.b)?;
+            writeln!(
+                out,
+                "    {:.3}  {} ~ {}",
+                pair.jaccard,
+                safe(&pair.a),
+                safe(&pair.b)
+            )?;
         }
         writeln!(out)?;
     }
@@ -190,8 +197,8 @@ fn write_link(out: &mut dyn Write, i: usize, link: &LinkOut) -> io::Result<()> {
         out,
         "link {}: {} ~ {}  significance {:.1}, score {:.3} (reused: {:.0}% of a, {:.0}% of b; contained: {:.0}% of a, {:.0}% of b){}",
         i + 1,
-        link.a,
-        link.b,
+        safe(&link.a),
+        safe(&link.b),
         link.significance,
         link.score,
         link.a_coverage * 100.0,
@@ -223,10 +230,10 @@ fn write_link(out: &mut dyn Write, i: usize, link: &LinkOut) -> io::Result<()> {
             s.cluster,
             s.similarity,
             s.significance,
-            link.a,
+            safe(&link.a),
             s.a_span.0,
             s.a_span.1,
-            link.b,
+            safe(&link.b),
             s.b_span.0,
             s.b_span.1
         )?;
@@ -240,7 +247,7 @@ fn quoted(title: &str) -> String {
     if title.is_empty() {
         "—".to_owned()
     } else {
-        format!("“{title}”")
+        format!("“{}”", safe(title))
     }
 }
 
@@ -248,6 +255,7 @@ fn quoted(title: &str) -> String {
 fn excerpt(text: &str) -> String {
     const MAX: usize = 160;
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = safe(&flat).into_owned();
     match flat.char_indices().nth(MAX) {
         Some((cut, _)) => format!("“{}…”", &flat[..cut]),
         None => format!("“{flat}”"),

@@ -329,3 +329,51 @@ fn a_fifo_in_a_directory_is_skipped_not_waited_on() {
     );
     assert_warning(&report, "special_file", "pipe.txt", None);
 }
+
+/// File names with bytes that are not UTF-8 keep distinct ids (the raw
+/// bytes escaped), and names with control characters cannot inject
+/// terminal escapes or split lines of the text report or the warnings.
+#[cfg(unix)]
+#[test]
+fn odd_file_names_keep_distinct_ids_and_cannot_inject_escapes() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let story = GOOD.to_owned() + " The talks will resume next week in the capital.";
+    for name in [
+        &b"bad\xff.txt"[..],
+        b"bad\xfe.txt",
+        b"esc\x1b[31m.txt",
+        b"two\nlines.txt",
+    ] {
+        fs::write(dir.path().join(OsStr::from_bytes(name)), &story).unwrap();
+    }
+    fs::write(dir.path().join(OsStr::from_bytes(b"empty\x1b.txt")), "").unwrap();
+    let path = dir.path().to_str().unwrap();
+    let report = scan_json(&[path]);
+    let members: Vec<&str> = report["clusters"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        members,
+        [
+            "bad\\xfe.txt",
+            "bad\\xff.txt",
+            "esc\u{1b}[31m.txt",
+            "two\nlines.txt"
+        ]
+    );
+
+    let out = run(&["scan", path]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(text.contains("  esc\\u{1b}[31m.txt\n"), "{text}");
+    assert!(text.contains("  two\\u{a}lines.txt\n"), "{text}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("empty\\u{1b}.txt: "), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+}

@@ -348,3 +348,20 @@ fn links_carry_titles_from_the_field_the_page_or_the_first_line() {
         .unwrap()
         .starts_with("The central bank kept"));
 }
+
+/// Options that cannot work are refused at once with exit code 2 and a
+/// message naming them: thousands of threads, a zero request size.
+#[test]
+fn unusable_thread_counts_and_body_limits_are_refused() {
+    let out = run(&["scan", DATA, "--threads", "65535"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--threads"));
+    assert!(out.stdout.is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.redb");
+    let out = run(&["serve", index.to_str().unwrap(), "--max-body", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-body 0"));
+    assert!(!index.exists(), "nothing is created");
+}
