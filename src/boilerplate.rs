@@ -48,6 +48,9 @@ pub struct KnownBoilerplate {
     lines: Vec<String>,
 }
 
+/// The largest boilerplate file read: 16 MiB.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
 impl KnownBoilerplate {
     /// Parses boilerplate lines (see the module docs), normalized with
     /// `opts` — which must be the scan's normalization.
@@ -80,14 +83,32 @@ impl KnownBoilerplate {
     }
 
     /// Reads a boilerplate file. Errors when it cannot be read.
+    ///
+    /// Errors when the file is missing, unreadable or larger than
+    /// [`MAX_FILE_BYTES`] (a list of lines is small; `/dev/zero` given by
+    /// mistake must not be read until memory runs out).
     pub fn from_file(path: &Path, opts: NormalizeOptions) -> Result<Self, Error> {
-        let text = std::fs::read(path).map_err(|e| match e.kind() {
+        use std::io::Read;
+        let io_error = |e: std::io::Error| match e.kind() {
             std::io::ErrorKind::NotFound => Error::NotFound(path.to_path_buf()),
             _ => Error::Io {
                 path: path.to_path_buf(),
                 source: e,
             },
-        })?;
+        };
+        let mut text = Vec::new();
+        std::fs::File::open(path)
+            .map_err(io_error)?
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut text)
+            .map_err(io_error)?;
+        if text.len() as u64 > MAX_FILE_BYTES {
+            return Err(Error::InvalidOption(format!(
+                "{}: a boilerplate file is at most {} MiB; is this the right file?",
+                path.display(),
+                MAX_FILE_BYTES >> 20
+            )));
+        }
         Ok(Self::parse(&String::from_utf8_lossy(&text), opts))
     }
 

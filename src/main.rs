@@ -870,17 +870,29 @@ fn serve(args: ServeArgs) -> Result<()> {
         args.max_body > 0,
         "--max-body 0 would refuse every request; give a size such as 8MiB"
     );
-    let index = args.judge.open(&args.index)?;
     let token = match &args.token_file {
         Some(path) => {
-            let t = std::fs::read_to_string(path)
+            // A token is short: read a little past the limit to tell, so a
+            // device given by mistake (/dev/zero) is not read forever.
+            const MAX_TOKEN: u64 = 4096;
+            let mut bytes = Vec::new();
+            std::fs::File::open(path)
+                .and_then(|f| f.take(MAX_TOKEN + 1).read_to_end(&mut bytes))
                 .with_context(|| format!("cannot read the token file {}", path.display()))?;
+            anyhow::ensure!(
+                bytes.len() as u64 <= MAX_TOKEN,
+                "{}: a token file is at most {MAX_TOKEN} bytes; is this the right file?",
+                path.display()
+            );
+            let t = String::from_utf8(bytes)
+                .with_context(|| format!("{}: the token is not UTF-8", path.display()))?;
             let t = t.trim().to_owned();
             anyhow::ensure!(!t.is_empty(), "{}: the token file is empty", path.display());
             Some(t)
         }
         None => None,
     };
+    let index = args.judge.open(&args.index)?;
     if !args.addr.ip().is_loopback() && token.is_none() {
         eprintln!(
             "reprint: warning: listening on {} without --token-file: anyone who can reach it can admit articles",

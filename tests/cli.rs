@@ -365,3 +365,34 @@ fn unusable_thread_counts_and_body_limits_are_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--max-body 0"));
     assert!(!index.exists(), "nothing is created");
 }
+
+/// A device given where a small file belongs (`/dev/zero` as the token or
+/// boilerplate file) is refused after reading a little, not read until
+/// memory runs out.
+#[cfg(unix)]
+#[test]
+fn option_files_are_read_with_a_size_limit() {
+    let limit = std::time::Duration::from_secs(60);
+    let out = reprint()
+        .args(["scan", DATA, "--boilerplate", "/dev/zero"])
+        .timeout(limit)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a boilerplate file is at most 16 MiB"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.redb");
+    let out = reprint()
+        .args([
+            "serve",
+            index.to_str().unwrap(),
+            "--token-file",
+            "/dev/zero",
+        ])
+        .timeout(limit)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a token file is at most 4096 bytes"));
+}
