@@ -487,10 +487,7 @@ fn a_formula_with_other_figures_links_nothing_and_a_repost_does() {
     let dir = tempfile::tempdir().unwrap();
     let mut rng = Rng::new(15);
     let vocab = vocabulary(20_000);
-    let prose = |rng: &mut Rng, n: usize| -> String {
-        let words: Vec<&str> = (0..n).map(|_| zipf_word(rng, &vocab)).collect();
-        format!("{}.", words.join(" "))
-    };
+    let prose = |rng: &mut Rng, n: usize| zipf_prose(rng, &vocab, n);
     let repost = prose(&mut rng, 45);
     for i in 0..10u32 {
         let formula = format!(
@@ -534,10 +531,7 @@ fn links_are_ranked_by_significance_and_filtered_by_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut rng = Rng::new(21);
     let vocab = vocabulary(20_000);
-    let prose = |rng: &mut Rng, n: usize| -> String {
-        let words: Vec<&str> = (0..n).map(|_| zipf_word(rng, &vocab)).collect();
-        format!("{}.", words.join(" "))
-    };
+    let prose = |rng: &mut Rng, n: usize| zipf_prose(rng, &vocab, n);
     let formula = "The company said the offering would be made through underwriters led by \
                    the usual investment banks and that proceeds would be used for general \
                    corporate purposes including the repayment of debt.";
@@ -613,10 +607,7 @@ fn a_tagline_at_the_end_of_stories_is_chrome_and_a_body_paragraph_is_not() {
     let dir = tempfile::tempdir().unwrap();
     let mut rng = Rng::new(33);
     let vocab = vocabulary(20_000);
-    let prose = |rng: &mut Rng, n: usize| -> String {
-        let words: Vec<&str> = (0..n).map(|_| zipf_word(rng, &vocab)).collect();
-        format!("{}.", words.join(" "))
-    };
+    let prose = |rng: &mut Rng, n: usize| zipf_prose(rng, &vocab, n);
     let tagline = "Clark Boyd is technology correspondent for The World, a BBC World \
                    Service and WGBH-Boston co-production.";
     let shared = prose(&mut rng, 45);

@@ -118,25 +118,22 @@ fn kept_pairs<'r>(st: &Stage, runs: &'r [Run]) -> (Vec<&'r UnitPair>, Vec<usize>
             .enumerate()
             .max_by_key(|(i, p)| (p.a.len().min(p.b.len()), std::cmp::Reverse(*i)))
             .map_or(0, |(i, _)| i);
+        // A run whose longest pair is short has no edge to trim.
         let ragged = !short(&run.pairs[longest]);
-        let first = kept.len();
-        let mut longest_at = first;
-        for (i, p) in run.pairs.iter().enumerate() {
-            if ragged && short(p) {
-                continue;
-            }
-            if i == longest {
-                longest_at = kept.len();
-            }
-            kept.push(p);
-        }
-        let mut next = first;
+        let start = owner.len();
         for p in &run.pairs {
             if ragged && short(p) {
-                owner.push(longest_at);
+                owner.push(usize::MAX);
             } else {
-                owner.push(next);
-                next += 1;
+                owner.push(kept.len());
+                kept.push(p);
+            }
+        }
+        // The longest pair is always kept: the ragged edges join it.
+        let longest_at = owner[start + longest];
+        for o in &mut owner[start..] {
+            if *o == usize::MAX {
+                *o = longest_at;
             }
         }
     }

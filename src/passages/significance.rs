@@ -23,7 +23,7 @@
 //! over the corpus looks each document's words up in that set and keeps
 //! no other counts.
 
-use ahash::AHashMap;
+use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 
 use super::runs::Run;
@@ -74,9 +74,9 @@ fn shared_words(st: &Stage, run: &Run) -> Vec<u64> {
 /// hold it, counted on each family's first document; and how many
 /// families there are.
 fn family_frequency(st: &Stage, index: &AHashMap<u64, u32>) -> (Vec<u32>, usize) {
-    let mut seen: AHashMap<u32, ()> = AHashMap::new();
+    let mut seen: AHashSet<u32> = AHashSet::new();
     let firsts: Vec<usize> = (0..st.docs.len())
-        .filter(|&d| seen.insert(st.family[d], ()).is_none())
+        .filter(|&d| seen.insert(st.family[d]))
         .collect();
     let count = |mut counts: Vec<u32>, &d: &usize| {
         let mut ids: Vec<u32> = st.docs[d]

@@ -18,13 +18,15 @@ pub fn reprint() -> Command {
     Command::cargo_bin("reprint").expect("binary builds")
 }
 
-/// Runs `reprint scan ARGS --format json -q`, expecting success, and
-/// returns the parsed report.
+/// Runs `reprint scan ARGS --format json -q`, expecting success within
+/// five minutes (a scan that blocks fails the test instead of hanging the
+/// suite), and returns the parsed report.
 pub fn scan_json(args: &[&str]) -> Value {
     let out = reprint()
         .arg("scan")
         .args(args)
         .args(["--format", "json", "-q"])
+        .timeout(std::time::Duration::from_secs(300))
         .output()
         .expect("runs");
     assert!(
@@ -198,6 +200,13 @@ pub fn zipf_word<'a>(rng: &mut Rng, vocab: &'a [String]) -> &'a str {
     let n = vocab.len() as f64;
     let r = n.powf(rng.unit()) as usize;
     &vocab[r.clamp(1, vocab.len()) - 1]
+}
+
+/// A paragraph of `n` Zipf-distributed words of `vocab`, ending in a
+/// period.
+pub fn zipf_prose(rng: &mut Rng, vocab: &[String], n: usize) -> String {
+    let words: Vec<&str> = (0..n).map(|_| zipf_word(rng, vocab)).collect();
+    format!("{}.", words.join(" "))
 }
 
 /// Writes a deterministic corpus of `bases` random articles plus planted
