@@ -217,6 +217,18 @@ fn print_missed(cases: &[Annotation], dets: &[Annotation]) {
         })
         .collect();
     worst.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if !worst.is_empty() {
+        // How recall is spread: cases missed outright need seeds; cases
+        // found in part need extension.
+        let mut bins = [0usize; 5];
+        for (r, _) in &worst {
+            bins[((r * 4.0).ceil() as usize).min(4)] += 1;
+        }
+        println!(
+            "recall 0: {}, (0, .25]: {}, (.25, .5]: {}, (.5, .75]: {}, (.75, 1]: {}",
+            bins[0], bins[1], bins[2], bins[3], bins[4]
+        );
+    }
     for (r, c) in worst.iter().take(15) {
         println!(
             "recall {r:.2}: {} {:?} ~ {} {:?}",

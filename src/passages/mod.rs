@@ -24,7 +24,9 @@
 //!    **Rewrites** (`rewrites.rs`): the document pairs that [`Rewrites`]
 //!    names are also compared sentence by sentence as bags of words, for
 //!    passages reworded or shuffled beyond what alignment bridges; the
-//!    regions found merge with the pair's runs.
+//!    regions found merge with the pair's runs. Last, a pair's runs lose
+//!    their shadows: a run mostly inside a stronger one on either side
+//!    (text repeated in one document matching each copy) goes.
 //! 5. **Clusters** (`clusters.rs`): union-find over aligned units.
 //! 6. **Significance** (`significance.rs`): each run weighed by the
 //!    rarity of the words its sides share.
@@ -470,6 +472,29 @@ mod tests {
         assert_eq!(s.similarity, 1.0);
         assert_eq!(found.clusters.len(), 1);
         assert_eq!(found.clusters[0].occurrences.len(), 2);
+    }
+
+    /// A paragraph that one story carries once and the other twice — once
+    /// as is, once edited further down — is shown with its best match
+    /// only: the edited copy is a shadow of the same words.
+    #[test]
+    fn each_stretch_is_shown_with_its_best_match() {
+        let edited = WIRE
+            .replace("Defence ties", "Military ties")
+            .replace("army training", "military training")
+            .replace("thousands of", "hundreds of");
+        let a = format!("A story about a football match that ended in a draw after extra time.\n\n{WIRE}\n\nThe end of the story comes with a final remark about the weather.");
+        let b = format!("Another article about elections in a faraway country with many parties.\n\n{WIRE}\n\nVoters queued for hours at polling stations across the capital on Sunday, and turnout was the highest since the first free vote, officials said. Results are due on Wednesday; the count is slow because ballots are sorted by hand in every district.\n\nAs a reminder: {edited}");
+        let docs = [doc(&a), doc(&b)];
+        let found = find_passages(&docs, &[0, 1], &PassageOptions::default());
+        assert_eq!(found.links.len(), 1);
+        let shared = &found.links[0].shared;
+        assert_eq!(shared.len(), 1, "{shared:?}");
+        assert_eq!(shared[0].similarity, 1.0);
+        assert_eq!(
+            &b[shared[0].b_span.start as usize..shared[0].b_span.end as usize],
+            WIRE.trim_end_matches('.')
+        );
     }
 
     #[test]

@@ -21,7 +21,12 @@
 //!    words on both sides and its two sides' bags have cosine above
 //!    [`REGION_COSINE`]; otherwise its seeds are regrouped with a smaller
 //!    gap.
-//! 4. **Tightening and filtering**: each side is trimmed to start and end
+//! 4. **Condensations**: sentences in a row in one document whose seeds
+//!    lie in order, apart, across a stretch of the other at least twice
+//!    as long — a summary or a brief made of a long story's sentences
+//!    ([`condensations`]; Sanchez-Perez et al. widen their gap for
+//!    summaries) — form one region over both stretches.
+//! 5. **Tightening and filtering**: each side is trimmed to start and end
 //!    on a word the other side's bags hold; regions with fewer than
 //!    `min_words` words on either side are dropped. The caller merges the
 //!    rest with the pair's word alignments ([`super::runs::with_rewrites`]).
@@ -206,6 +211,13 @@ pub fn bag_regions(
     );
     let seeds = seeds(&sa, &sb, &idf, ids.len());
     let mut regions = Vec::new();
+    regions.extend(condensations(&sa, &sb, &idf, &seeds, min_words));
+    let flipped: Vec<(u32, u32)> = seeds.iter().map(|&(i, j)| (j, i)).collect();
+    regions.extend(
+        condensations(&sb, &sa, &idf, &flipped, min_words)
+            .into_iter()
+            .map(|(y, x)| (x, y)),
+    );
     extend(&sa, &sb, &idf, seeds, MAX_GAP, &mut regions);
     let mut out: Vec<BagRegion> = regions
         .into_iter()
@@ -218,6 +230,20 @@ pub fn bag_regions(
             })
         })
         .collect();
+    // A region inside a condensation (on both sides) is part of it.
+    let within = |x: &BagRegion, y: &BagRegion| {
+        x != y
+            && y.a.start <= x.a.start
+            && x.a.end <= y.a.end
+            && y.b.start <= x.b.start
+            && x.b.end <= y.b.end
+    };
+    let nested: Vec<bool> = out
+        .iter()
+        .map(|x| out.iter().any(|y| within(x, y)))
+        .collect();
+    let mut nested = nested.into_iter();
+    out.retain(|_| !nested.next().unwrap_or(false));
     out.sort_by_key(|r| (r.a.start, r.b.start, r.a.end, r.b.end));
     out
 }
@@ -426,6 +452,102 @@ fn extend(
     }
 }
 
+/// Seeds of a condensation that are consecutive in the short text may lie
+/// this many sentences apart in the long one (Sanchez-Perez et al.'s gap
+/// for summaries).
+const SUMMARY_GAP: u32 = 24;
+/// Seeds a condensation needs: one more than a region, as its long side
+/// need not be dense.
+const SUMMARY_SEEDS: usize = 3;
+
+/// Regions where `x` condenses `y`: sentences in a row in `x` (seeds at
+/// most [`MAX_GAP`] apart, holding [`MIN_DENSITY`] of the words) whose
+/// seeds follow each other in `y`'s order, at most [`SUMMARY_GAP`]
+/// sentences apart and mostly not next to each other, over a stretch of
+/// `y` at least twice as long — a
+/// summary, a digest item, a brief made of a long story's sentences. A
+/// region spans `y` from its first seed sentence to its last; the bags of
+/// its seed sentences must have [`REGION_COSINE`] and share `min_words`
+/// distinct words (common words aside): its long side is mostly not
+/// reused, so its evidence is the words that are.
+fn condensations(
+    x: &Side,
+    y: &Side,
+    idf: &[f64],
+    seeds: &[(u32, u32)],
+    min_words: usize,
+) -> Vec<(Range<u32>, Range<u32>)> {
+    let mut by_x = seeds.to_vec();
+    by_x.sort_unstable();
+    let words = |s: &Side, r: Range<u32>| -> usize { r.map(|i| s.ranges[i as usize].len()).sum() };
+    let mut out = Vec::new();
+    for run in by_x.chunk_by(|p, q| q.0 - p.0 <= MAX_GAP) {
+        let chain = ordered_chain(run);
+        let distinct_x = distinct(chain.iter().map(|s| s.0).collect());
+        if distinct_x.len() < SUMMARY_SEEDS {
+            continue;
+        }
+        // A chain that mostly follows `y` sentence by sentence is a
+        // passage reused in order (extension finds it), perhaps with a
+        // stray seed before or after it; a condensation skips most of the
+        // long text between its sentences.
+        // It also draws on at least [`SUMMARY_SEEDS`] places of `y`: two
+        // passages reused in a row in `x`, far apart in `y`, are two
+        // passages, not a summary.
+        let in_step = chain.windows(2).filter(|w| w[1].1 - w[0].1 == 1).count();
+        let places = chain.len() - in_step;
+        if 2 * in_step > chain.len() - 1 || places < SUMMARY_SEEDS {
+            continue;
+        }
+        let (first, last) = (chain[0], chain[chain.len() - 1]);
+        let (xr, yr) = (first.0..last.0 + 1, first.1..last.1 + 1);
+        if words(y, yr.clone()) < 2 * words(x, xr.clone()) || !dense(x, &xr, distinct_x.into_iter())
+        {
+            continue;
+        }
+        let seeded_y = distinct(
+            chain
+                .iter()
+                .flat_map(|s| y.bags[s.1 as usize].iter().copied())
+                .collect(),
+        );
+        let bag = x.bag(&xr);
+        if cosine(&bag, &seeded_y, idf) > REGION_COSINE && common(&bag, &seeded_y) >= min_words {
+            out.push((xr, yr));
+        }
+    }
+    out
+}
+
+/// The longest chain of `seeds` (sorted by `x`) increasing in both
+/// documents, with steps of at most [`MAX_GAP`] sentences in `x` and
+/// [`SUMMARY_GAP`] in `y`; the first such on ties.
+fn ordered_chain(seeds: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    // Quadratic in the seeds of one run of `x`, a few dozen at most in
+    // text; bounded for a pathological one.
+    let seeds = &seeds[..seeds.len().min(512)];
+    let mut best: Vec<(usize, Option<usize>)> = Vec::with_capacity(seeds.len());
+    for (k, &(i, j)) in seeds.iter().enumerate() {
+        let prev = (0..k)
+            .filter(|&p| {
+                let (pi, pj) = seeds[p];
+                pi < i && i - pi <= MAX_GAP && pj < j && j - pj <= SUMMARY_GAP
+            })
+            .max_by_key(|&p| (best[p].0, std::cmp::Reverse(p)));
+        best.push(prev.map_or((1, None), |p| (best[p].0 + 1, Some(p))));
+    }
+    let Some(mut at) = (0..best.len()).max_by_key(|&k| (best[k].0, std::cmp::Reverse(k))) else {
+        return Vec::new();
+    };
+    let mut chain = vec![seeds[at]];
+    while let Some(p) = best[at].1 {
+        chain.push(seeds[p]);
+        at = p;
+    }
+    chain.reverse();
+    chain
+}
+
 /// Whether the seed sentences `seeds` hold at least [`MIN_DENSITY`] of
 /// the words of `side`'s sentences `region`.
 fn dense(side: &Side, region: &Range<u32>, seeds: impl Iterator<Item = u32>) -> bool {
@@ -465,7 +587,16 @@ fn cluster(seeds: Vec<(u32, u32)>, gap: u32) -> Vec<Vec<(u32, u32)>> {
 
 /// Cosine of the bags of sentences `x` of `a` and `y` of `b`.
 fn region_cosine(a: &Side, x: &Range<u32>, b: &Side, y: &Range<u32>, idf: &[f64]) -> f64 {
-    let (ba, bb) = (a.bag(x), b.bag(y));
+    cosine(&a.bag(x), &b.bag(y), idf)
+}
+
+/// How many words two bags (sorted word ids) share.
+fn common(x: &[u32], y: &[u32]) -> usize {
+    x.iter().filter(|w| y.binary_search(w).is_ok()).count()
+}
+
+/// Cosine of two bags (sorted word ids), weighted by `idf`.
+fn cosine(ba: &[u32], bb: &[u32], idf: &[f64]) -> f64 {
     let (mut i, mut j, mut dot) = (0, 0, 0.0);
     while i < ba.len() && j < bb.len() {
         match ba[i].cmp(&bb[j]) {
@@ -477,7 +608,7 @@ fn region_cosine(a: &Side, x: &Range<u32>, b: &Side, y: &Range<u32>, idf: &[f64]
             }
         }
     }
-    let denominator = norm(&ba, idf) * norm(&bb, idf);
+    let denominator = norm(ba, idf) * norm(bb, idf);
     if denominator == 0.0 {
         0.0
     } else {
@@ -532,6 +663,47 @@ mod tests {
         assert!(span(&a, source, &found[0].a).ends_with("in large pots"));
         assert!(span(&b, reuse, &found[0].b).starts_with("According to the legend"));
         assert!(span(&b, reuse, &found[0].b).ends_with("s and vegetables"));
+    }
+
+    /// A brief that condenses a long story sentence by sentence, each of
+    /// its sentences drawn from a different part of the story, is one
+    /// region: the brief whole, the story from the first sentence it
+    /// draws on to the last.
+    #[test]
+    fn a_summary_is_one_region_over_what_it_condenses() {
+        let story = "The city council voted on Tuesday to close the old harbour bridge to cars from the first of March. \
+                     Engineers found deep cracks in two of its steel supports during an inspection last autumn. \
+                     Traffic will be diverted over the ring road, which officials expect to add ten minutes to commutes. \
+                     Shopkeepers near the bridge said they feared losing customers who drive in from the suburbs. \
+                     A ferry service between the two banks will run every fifteen minutes during rush hours. \
+                     The mayor said the decision was painful but that safety had to come first for everyone. \
+                     Repairs are expected to cost about forty million euros and to take at least two years. \
+                     The regional government has promised to pay half of the bill from its infrastructure fund. \
+                     Cyclists and pedestrians will still be allowed to cross on a narrow lane along the east side. \
+                     Opposition councillors accused the mayor of ignoring warnings about the bridge for a decade. \
+                     A public meeting on the diversion plans is planned for next month in the town hall. \
+                     The bridge was opened in 1931 and carries about twenty thousand vehicles a day.";
+        let brief = "In other local news this week, the library extends its opening hours on weekends. \
+                     \n\nCouncillors decided on Tuesday that cars may no longer use the old harbour bridge from March. \
+                     Cracks were found in the steel supports of the bridge by engineers last autumn. \
+                     During rush hours a ferry will carry people between the banks every fifteen minutes. \
+                     The repairs will take two years and cost some forty million euros. \
+                     Critics in the opposition say warnings about the bridge were ignored by the mayor for a decade.\n\n\
+                     The weather stays mild, with rain expected on Sunday afternoon.";
+        let (a, b) = (doc(story), doc(brief));
+        let found = bag_regions(&a, &a.units, &b, &b.units, 15);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let words = |d: &DocUnits, text: &str, r: &Range<u32>| -> String {
+            text[d.words[r.start as usize].start as usize..d.words[r.end as usize - 1].end as usize]
+                .to_owned()
+        };
+        let (in_story, in_brief) = (words(&a, story, &found[0].a), words(&b, brief, &found[0].b));
+        // Trimmed to the first word the brief reuses ("council" is not
+        // "Councillors").
+        assert!(in_story.starts_with("Tuesday to close"), "{in_story}");
+        assert!(in_story.ends_with("for a decade"), "{in_story}");
+        assert!(in_brief.starts_with("Councillors decided"), "{in_brief}");
+        assert!(in_brief.ends_with("for a decade"), "{in_brief}");
     }
 
     /// Wire formulas repeated with other figures (Reuters-21578, 18021 and

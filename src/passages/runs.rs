@@ -252,7 +252,7 @@ pub(super) fn with_rewrites<D: Borrow<DocUnits>>(
     opts: &PassageOptions,
 ) -> Vec<Run> {
     if rewrites.is_empty() {
-        return runs;
+        return without_shadows(runs);
     }
     let mut all = runs;
     all.extend(rewrites);
@@ -260,7 +260,51 @@ pub(super) fn with_rewrites<D: Borrow<DocUnits>>(
     all.sort_by_key(|r| (r.doc_a, r.doc_b, r.a.start, r.b.start));
     let mut all = merge_close_runs(docs, all, opts.merge_gap as u32, opts.min_similarity);
     all.retain(|r| r.a.len().min(r.b.len()) >= opts.min_words);
-    all
+    without_shadows(all)
+}
+
+/// A pair's runs without shadows: a run is dropped when at least half of
+/// one of its sides lies inside a stronger run of the same pair (higher
+/// similarity; then longer; then earlier). Text repeated in one document
+/// — a list of names, a recap of the lead, a blog's template — matches
+/// each copy in the other; every stretch of one story is shown with its
+/// best match in the other, not with each place that resembles it.
+/// Input and output sorted by `(doc_a, doc_b, a.start)`.
+fn without_shadows(runs: Vec<Run>) -> Vec<Run> {
+    let mut out = Vec::with_capacity(runs.len());
+    for pair in runs.chunk_by(|x, y| (x.doc_a, x.doc_b) == (y.doc_a, y.doc_b)) {
+        if pair.len() == 1 {
+            out.extend(pair.iter().cloned());
+            continue;
+        }
+        let strength = |r: &Run| {
+            let longer = r.a.len().max(r.b.len());
+            (similarity(r.matches as usize, r.a.len(), r.b.len()), longer)
+        };
+        let mut order: Vec<usize> = (0..pair.len()).collect();
+        order.sort_by(|&i, &j| {
+            let (si, li) = strength(&pair[i]);
+            let (sj, lj) = strength(&pair[j]);
+            sj.total_cmp(&si).then(lj.cmp(&li)).then(i.cmp(&j))
+        });
+        let inside = |x: &Range<u32>, y: &Range<u32>| {
+            let common = x.end.min(y.end).saturating_sub(x.start.max(y.start));
+            2 * common as usize >= x.len()
+        };
+        let mut kept: Vec<usize> = Vec::new();
+        for i in order {
+            let r = &pair[i];
+            if !kept
+                .iter()
+                .any(|&k| inside(&r.a, &pair[k].a) || inside(&r.b, &pair[k].b))
+            {
+                kept.push(i);
+            }
+        }
+        kept.sort_unstable();
+        out.extend(kept.into_iter().map(|i| pair[i].clone()));
+    }
+    out
 }
 
 /// Runs of a pair that overlap or touch (at most this many words apart)
