@@ -41,6 +41,7 @@ mod candidates;
 mod clusters;
 mod frequent;
 mod probe;
+mod profile;
 mod rewrites;
 mod runs;
 mod significance;

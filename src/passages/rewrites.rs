@@ -9,7 +9,7 @@
 //! alignment system ("A Winning Approach to Text Alignment for Text Reuse
 //! Detection at PAN 2014"), with their published thresholds:
 //! 1. **Bags**: each sentence's distinct words, without the words common
-//!    in the pair (a language-blind stop list, [`COMMON_SHARE`]), weighted
+//!    in the pair (a language-blind stop list, [`Weights`]), weighted
 //!    by inverse sentence frequency over the sentences of both documents.
 //! 2. **Seeds**: sentence pairs whose bags have cosine above
 //!    [`SEED_COSINE`] and Dice coefficient above [`SEED_DICE`], and do not
@@ -37,9 +37,9 @@
 
 use std::ops::Range;
 
-use ahash::AHashMap;
 use rayon::prelude::*;
 
+use super::profile::{pair_profiles, Profile, Vocabulary, Weights};
 use super::runs::{Run, UnitPair};
 use super::stage::Stage;
 use super::DocUnits;
@@ -91,18 +91,50 @@ pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> V
             .map(|u| (st.units[u].unit, u as u32))
             .unzip()
     };
-    let runs_of = |&(x, y): &(u32, u32)| -> Vec<Run> {
+    let mut involved: Vec<u32> = pairs.iter().flat_map(|&(x, y)| [x, y]).collect();
+    involved.sort_unstable();
+    involved.dedup();
+    let vocabulary = Vocabulary::new(
+        involved
+            .par_iter()
+            .map(|&d| (&st.docs[d as usize], kept(d).0)),
+    );
+    let build = |&d: &u32| {
+        Profile::new(&st.docs[d as usize], &kept(d).0, |h| {
+            // Built from these very words.
+            vocabulary.id(h).unwrap_or(u32::MAX)
+        })
+    };
+    let profiles: Vec<Profile> = if st.parallel {
+        involved.par_iter().map(build).collect()
+    } else {
+        involved.iter().map(build).collect()
+    };
+    let profile = |d: u32| involved.binary_search(&d).ok().map(|k| &profiles[k]);
+    let runs_of = |weights: &mut Weights, &(x, y): &(u32, u32)| -> Vec<Run> {
+        let (Some(px), Some(py)) = (profile(x), profile(y)) else {
+            return Vec::new();
+        };
         let ((ux, gx), (uy, gy)) = (kept(x), kept(y));
         let (dx, dy) = (&st.docs[x as usize], &st.docs[y as usize]);
-        bag_regions(dx, &ux, dy, &uy, st.opts.min_words)
+        let id = |h: u64| vocabulary.id(h);
+        regions(dx, px, dy, py, weights, &id, st.opts.min_words)
             .into_iter()
             .filter_map(|r| region_run(x, &ux, &gx, y, &uy, &gy, r))
             .collect()
     };
     if st.parallel {
-        pairs.par_iter().flat_map_iter(runs_of).collect()
+        pairs
+            .par_iter()
+            .map_init(|| Weights::new(vocabulary.len()), runs_of)
+            .flatten_iter()
+            .collect()
     } else {
-        pairs.iter().flat_map(runs_of).collect()
+        let mut weights = Weights::new(vocabulary.len());
+        pairs
+            .iter()
+            .flat_map(|p| runs_of(&mut weights, p))
+            .collect()
     }
 }
 
@@ -159,24 +191,22 @@ pub(super) fn region_run(
     })
 }
 
-/// One document's side of the comparison: sentences as word ranges and
-/// as sorted sets of local word ids.
-struct Side {
-    ranges: Vec<Range<u32>>,
-    bags: Vec<Vec<u32>>,
-    /// Each sentence's numbers (word ids, sorted, distinct).
-    numbers: Vec<Vec<u32>>,
+/// One document's side of a pair: its profile, seen through the pair's
+/// weights (words common in the pair left out).
+struct Side<'a> {
+    p: &'a Profile,
+    w: &'a Weights,
 }
 
-impl Side {
-    /// The distinct words of sentences `sentences`, sorted.
+impl Side<'_> {
+    /// The words of sentence `i` that count, ascending.
+    fn words(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
+        self.p.bag(i).iter().copied().filter(|&w| self.w.kept(w))
+    }
+
+    /// The distinct counted words of sentences `sentences`, sorted.
     fn bag(&self, sentences: &Range<u32>) -> Vec<u32> {
-        let words = self.bags[sentences.start as usize..sentences.end as usize]
-            .iter()
-            .flatten()
-            .copied()
-            .collect();
-        distinct(words)
+        distinct(sentences.clone().flat_map(|i| self.words(i)).collect())
     }
 }
 
@@ -196,33 +226,69 @@ pub fn bag_regions(
     b_units: &[Unit],
     min_words: usize,
 ) -> Vec<BagRegion> {
-    let words = |us: &[Unit]| us.iter().map(Unit::len).sum::<usize>();
-    let mut ids: AHashMap<u64, u32> = AHashMap::with_capacity(words(a_units) + words(b_units));
-    let sa = side(a, a_units, &mut ids);
-    let sb = side(b, b_units, &mut ids);
-    if sa.bags.is_empty() || sb.bags.is_empty() {
+    let (pa, pb, ids) = pair_profiles(a, a_units, b, b_units);
+    let mut weights = Weights::new(ids.len());
+    let id = |h: u64| ids.get(&h).copied();
+    regions(a, &pa, b, &pb, &mut weights, &id, min_words)
+}
+
+/// The regions of documents `a` and `b` (profiles `pa`, `pb`, whose word
+/// ids `id` gives), weighing their words in `weights` and leaving it as
+/// it was; as [`bag_regions`].
+fn regions(
+    a: &DocUnits,
+    pa: &Profile,
+    b: &DocUnits,
+    pb: &Profile,
+    weights: &mut Weights,
+    id: &dyn Fn(u64) -> Option<u32>,
+    min_words: usize,
+) -> Vec<BagRegion> {
+    if pa.sentences() == 0 || pb.sentences() == 0 {
         return Vec::new();
     }
-    let idf = inverse_sentence_frequency(&sa, &sb, ids.len());
-    let sentences = sa.bags.len() + sb.bags.len();
-    let (sa, sb) = (
-        without_common(sa, &idf, sentences),
-        without_common(sb, &idf, sentences),
-    );
-    let seeds = seeds(&sa, &sb, &idf, ids.len());
+    weights.set(pa, pb);
+    let hits = shared_words_of(pa, pb, weights);
+    // Most pairs searched share words in too few sentence pairs to seed
+    // a region.
+    let found = if hits
+        .chunk_by(|p, q| p.0 == q.0)
+        .nth(MIN_SEEDS - 1)
+        .is_none()
+    {
+        Vec::new()
+    } else {
+        let (sa, sb) = (Side { p: pa, w: weights }, Side { p: pb, w: weights });
+        search(a, &sa, b, &sb, &hits, id, min_words)
+    };
+    weights.clear(pa, pb);
+    found
+}
+
+/// Steps 2 to 5 of the module over one weighed pair.
+fn search(
+    a: &DocUnits,
+    sa: &Side,
+    b: &DocUnits,
+    sb: &Side,
+    hits: &[(u64, u32)],
+    id: &dyn Fn(u64) -> Option<u32>,
+    min_words: usize,
+) -> Vec<BagRegion> {
+    let seeds = seeds(sa, sb, hits);
     let mut regions = Vec::new();
-    regions.extend(condensations(&sa, &sb, &idf, &seeds, min_words));
+    regions.extend(condensations(sa, sb, &seeds, min_words));
     let flipped: Vec<(u32, u32)> = seeds.iter().map(|&(i, j)| (j, i)).collect();
     regions.extend(
-        condensations(&sb, &sa, &idf, &flipped, min_words)
+        condensations(sb, sa, &flipped, min_words)
             .into_iter()
             .map(|(y, x)| (x, y)),
     );
-    extend(&sa, &sb, &idf, seeds, MAX_GAP, &mut regions);
+    extend(sa, sb, seeds, MAX_GAP, &mut regions);
     let mut out: Vec<BagRegion> = regions
         .into_iter()
         .filter_map(|(x, y)| {
-            let (ra, rb) = tightened(a, &sa, &x, b, &sb, &y, &ids);
+            let (ra, rb) = tightened(a, sa, &x, b, sb, &y, id);
             (ra.len().min(rb.len()) >= min_words).then(|| BagRegion {
                 matches: shared_words(a, &ra, b, &rb),
                 a: ra,
@@ -260,13 +326,12 @@ fn tightened(
     b: &DocUnits,
     sb: &Side,
     y: &Range<u32>,
-    ids: &AHashMap<u64, u32>,
+    id: &dyn Fn(u64) -> Option<u32>,
 ) -> (Range<u32>, Range<u32>) {
     let trim = |d: &DocUnits, s: &Side, r: &Range<u32>, other: &[u32]| -> Range<u32> {
-        let words = s.ranges[r.start as usize].start..s.ranges[r.end as usize - 1].end;
+        let words = s.p.ranges[r.start as usize].start..s.p.ranges[r.end as usize - 1].end;
         let reused = |i: &u32| {
-            ids.get(&d.words[*i as usize].hash)
-                .is_some_and(|id| other.binary_search(id).is_ok())
+            id(d.words[*i as usize].hash).is_some_and(|w| other.binary_search(&w).is_ok())
         };
         let start = words.clone().find(reused).unwrap_or(words.start);
         let end = words
@@ -279,135 +344,63 @@ fn tightened(
     (trim(a, sa, x, &sb.bag(y)), trim(b, sb, y, &sa.bag(x)))
 }
 
-/// The sentences of `doc` inside `units`, with their word ids.
-fn side(doc: &DocUnits, units: &[Unit], ids: &mut AHashMap<u64, u32>) -> Side {
-    let mut ranges = Vec::new();
-    for u in units {
-        let first = doc.sentences.partition_point(|&s| s <= u.start);
-        let mut start = u.start;
-        for &s in doc.sentences[first..].iter().take_while(|&&s| s < u.end) {
-            ranges.push(start..s);
-            start = s;
-        }
-        ranges.push(start..u.end);
-    }
-    let mut id_of = |w: &crate::tokenize::Word| {
-        let next = ids.len() as u32;
-        *ids.entry(w.hash).or_insert(next)
-    };
-    let mut bags = Vec::with_capacity(ranges.len());
-    let mut numbers = Vec::with_capacity(ranges.len());
-    for r in &ranges {
-        let words = &doc.words[r.start as usize..r.end as usize];
-        bags.push(distinct(words.iter().map(&mut id_of).collect()));
-        let first = doc.numbers.partition_point(|&n| n < r.start);
-        let nums = doc.numbers[first..]
-            .iter()
-            .take_while(|&&n| n < r.end)
-            .map(|&n| id_of(&doc.words[n as usize]))
-            .collect();
-        numbers.push(distinct(nums));
-    }
-    Side {
-        ranges,
-        bags,
-        numbers,
-    }
-}
-
-/// `ln(S / sf(w))` for every word id: `S` sentences in both documents,
-/// `sf(w)` of them holding `w`.
-fn inverse_sentence_frequency(a: &Side, b: &Side, words: usize) -> Vec<f64> {
-    let mut sf = vec![0u32; words];
-    for bag in a.bags.iter().chain(&b.bags) {
-        for &w in bag {
-            sf[w as usize] += 1;
-        }
-    }
-    let total = (a.bags.len() + b.bags.len()) as f64;
-    sf.into_iter()
-        .map(|n| (total / f64::from(n.max(1))).ln())
-        .collect()
-}
-
-/// Words in more than this share of the pair's sentences (and in more
-/// than [`COMMON_MIN`]) are function words for the pair — "the", "of",
-/// "and", "de", "la" — and are left out of the bags, as a stop-word list
-/// would leave them out, whatever the language. Kept in, they make
-/// unrelated sentences of one style look alike (Dice counts them fully)
-/// and every sentence a candidate for every other.
-const COMMON_SHARE: f64 = 0.1;
-const COMMON_MIN: f64 = 4.0;
-
-/// `side` without the words that are common in the pair: in more than
-/// `max(COMMON_SHARE · S, COMMON_MIN)` of its `S` sentences, that is with
-/// an inverse sentence frequency below `ln(S / that)`.
-fn without_common(mut side: Side, idf: &[f64], sentences: usize) -> Side {
-    let s = sentences as f64;
-    let limit = (s / (COMMON_SHARE * s).max(COMMON_MIN)).ln();
-    for bag in &mut side.bags {
-        bag.retain(|&w| idf[w as usize] >= limit);
-    }
-    side
-}
-
 /// The weighted length of a bag.
-fn norm(bag: &[u32], idf: &[f64]) -> f64 {
-    bag.iter()
-        .map(|&w| idf[w as usize] * idf[w as usize])
-        .sum::<f64>()
-        .sqrt()
+fn norm(bag: impl Iterator<Item = u32>, w: &Weights) -> f64 {
+    bag.map(|x| w.idf(x) * w.idf(x)).sum::<f64>().sqrt()
 }
 
-/// Sentence pairs `(i, j)` similar enough to seed a region, ascending.
-fn seeds(a: &Side, b: &Side, idf: &[f64], words: usize) -> Vec<(u32, u32)> {
-    // `b`'s sentences by word id, as one array cut at `offsets`.
-    let mut offsets = vec![0u32; words + 1];
-    for &w in b.bags.iter().flatten() {
-        offsets[w as usize + 1] += 1;
-    }
-    for i in 1..offsets.len() {
-        offsets[i] += offsets[i - 1];
-    }
-    let mut postings = vec![0u32; offsets[words] as usize];
-    let mut fill = offsets.clone();
-    for (j, bag) in b.bags.iter().enumerate() {
-        for &w in bag {
-            postings[fill[w as usize] as usize] = j as u32;
-            fill[w as usize] += 1;
+/// `(i << 32 | j, word)` for every word sentence `i` of `a` and sentence
+/// `j` of `b` share that is not common in the pair, sorted (`weights`
+/// set for the pair): found through the words of `a` that `b` holds, so
+/// a pair costs what its documents hold, not a pass over every sentence
+/// pair.
+fn shared_words_of(a: &Profile, b: &Profile, weights: &Weights) -> Vec<(u64, u32)> {
+    let mut hits: Vec<(u64, u32)> = Vec::new();
+    for (x, in_a) in a.vocab() {
+        let Some(in_b) = weights.held_by_b(b, x) else {
+            continue;
+        };
+        if weights.kept(x) {
+            for &i in in_a {
+                hits.extend(
+                    in_b.iter()
+                        .map(|&j| ((u64::from(i) << 32) | u64::from(j), x)),
+                );
+            }
         }
     }
-    let b_norms: Vec<f64> = b.bags.iter().map(|bag| norm(bag, idf)).collect();
-    let mut dot = vec![0.0f64; b.bags.len()];
-    let mut shared = vec![0u32; b.bags.len()];
-    let mut touched: Vec<u32> = Vec::new();
+    hits.sort_unstable();
+    hits
+}
+
+/// Sentence pairs `(i, j)` similar enough to seed a region, ascending,
+/// from the pair's shared words ([`shared_words_of`]).
+fn seeds(a: &Side, b: &Side, hits: &[(u64, u32)]) -> Vec<(u32, u32)> {
+    let w = a.w;
+    // Each sentence's count of words and weighted length, for the
+    // sentences that share a word only: counting is cheap and rules out
+    // most sentence pairs (a word or two in common), weighing is not.
+    let mut a_len: Vec<Option<usize>> = vec![None; a.p.sentences()];
+    let mut b_len: Vec<Option<usize>> = vec![None; b.p.sentences()];
+    let mut a_norm: Vec<Option<f64>> = vec![None; a.p.sentences()];
+    let mut b_norm: Vec<Option<f64>> = vec![None; b.p.sentences()];
     let mut out = Vec::new();
-    for (i, bag) in a.bags.iter().enumerate() {
-        for &w in bag {
-            let (from, to) = (offsets[w as usize], offsets[w as usize + 1]);
-            for &j in &postings[from as usize..to as usize] {
-                if shared[j as usize] == 0 {
-                    touched.push(j);
-                }
-                shared[j as usize] += 1;
-                dot[j as usize] += idf[w as usize] * idf[w as usize];
-            }
+    for shared in hits.chunk_by(|p, q| p.0 == q.0) {
+        let (i, j) = ((shared[0].0 >> 32) as u32, shared[0].0 as u32);
+        let (iu, ju) = (i as usize, j as usize);
+        let la = *a_len[iu].get_or_insert_with(|| a.words(i).count());
+        let lb = *b_len[ju].get_or_insert_with(|| b.words(j).count());
+        let dice = 2.0 * shared.len() as f64 / (la + lb) as f64;
+        if dice <= SEED_DICE {
+            continue;
         }
-        let a_norm = norm(bag, idf);
-        touched.sort_unstable();
-        for &j in &touched {
-            let ju = j as usize;
-            let cosine = dot[ju] / (a_norm * b_norms[ju]);
-            let dice = 2.0 * f64::from(shared[ju]) / (bag.len() + b.bags[ju].len()) as f64;
-            if cosine > SEED_COSINE
-                && dice > SEED_DICE
-                && !conflicting(&a.numbers[i], &b.numbers[ju])
-            {
-                out.push((i as u32, j));
-            }
-            (dot[ju], shared[ju]) = (0.0, 0);
+        let na = *a_norm[iu].get_or_insert_with(|| norm(a.words(i), w));
+        let nb = *b_norm[ju].get_or_insert_with(|| norm(b.words(j), w));
+        let dot: f64 = shared.iter().map(|&(_, x)| w.idf(x) * w.idf(x)).sum();
+        let cosine = dot / (na * nb);
+        if cosine > SEED_COSINE && !conflicting(a.p.numbers(i), b.p.numbers(j)) {
+            out.push((i, j));
         }
-        touched.clear();
     }
     out
 }
@@ -428,7 +421,6 @@ fn conflicting(x: &[u32], y: &[u32]) -> bool {
 fn extend(
     a: &Side,
     b: &Side,
-    idf: &[f64],
     seeds: Vec<(u32, u32)>,
     gap: u32,
     out: &mut Vec<(Range<u32>, Range<u32>)>,
@@ -441,13 +433,13 @@ fn extend(
         if group.len() < MIN_SEEDS {
             continue;
         }
-        if region_cosine(a, &x, b, &y, idf) > REGION_COSINE
+        if region_cosine(a, &x, b, &y) > REGION_COSINE
             && dense(a, &x, group.iter().map(|s| s.0))
             && dense(b, &y, group.iter().map(|s| s.1))
         {
             out.push((x, y));
         } else if gap > 1 {
-            extend(a, b, idf, group, gap - 1, out);
+            extend(a, b, group, gap - 1, out);
         }
     }
 }
@@ -473,13 +465,13 @@ const SUMMARY_SEEDS: usize = 3;
 fn condensations(
     x: &Side,
     y: &Side,
-    idf: &[f64],
     seeds: &[(u32, u32)],
     min_words: usize,
 ) -> Vec<(Range<u32>, Range<u32>)> {
     let mut by_x = seeds.to_vec();
     by_x.sort_unstable();
-    let words = |s: &Side, r: Range<u32>| -> usize { r.map(|i| s.ranges[i as usize].len()).sum() };
+    let words =
+        |s: &Side, r: Range<u32>| -> usize { r.map(|i| s.p.ranges[i as usize].len()).sum() };
     let mut out = Vec::new();
     for run in by_x.chunk_by(|p, q| q.0 - p.0 <= MAX_GAP) {
         let chain = ordered_chain(run);
@@ -505,14 +497,9 @@ fn condensations(
         {
             continue;
         }
-        let seeded_y = distinct(
-            chain
-                .iter()
-                .flat_map(|s| y.bags[s.1 as usize].iter().copied())
-                .collect(),
-        );
+        let seeded_y = distinct(chain.iter().flat_map(|s| y.words(s.1)).collect());
         let bag = x.bag(&xr);
-        if cosine(&bag, &seeded_y, idf) > REGION_COSINE && common(&bag, &seeded_y) >= min_words {
+        if cosine(&bag, &seeded_y, x.w) > REGION_COSINE && common(&bag, &seeded_y) >= min_words {
             out.push((xr, yr));
         }
     }
@@ -552,7 +539,7 @@ fn ordered_chain(seeds: &[(u32, u32)]) -> Vec<(u32, u32)> {
 /// the words of `side`'s sentences `region`.
 fn dense(side: &Side, region: &Range<u32>, seeds: impl Iterator<Item = u32>) -> bool {
     let seeds = distinct(seeds.collect());
-    let words = |i: u32| side.ranges[i as usize].len();
+    let words = |i: u32| side.p.ranges[i as usize].len();
     let seeded: usize = seeds.into_iter().map(words).sum();
     let all: usize = region.clone().map(words).sum();
     seeded as f64 >= MIN_DENSITY * all as f64
@@ -586,8 +573,8 @@ fn cluster(seeds: Vec<(u32, u32)>, gap: u32) -> Vec<Vec<(u32, u32)>> {
 }
 
 /// Cosine of the bags of sentences `x` of `a` and `y` of `b`.
-fn region_cosine(a: &Side, x: &Range<u32>, b: &Side, y: &Range<u32>, idf: &[f64]) -> f64 {
-    cosine(&a.bag(x), &b.bag(y), idf)
+fn region_cosine(a: &Side, x: &Range<u32>, b: &Side, y: &Range<u32>) -> f64 {
+    cosine(&a.bag(x), &b.bag(y), a.w)
 }
 
 /// How many words two bags (sorted word ids) share.
@@ -596,19 +583,19 @@ fn common(x: &[u32], y: &[u32]) -> usize {
 }
 
 /// Cosine of two bags (sorted word ids), weighted by `idf`.
-fn cosine(ba: &[u32], bb: &[u32], idf: &[f64]) -> f64 {
+fn cosine(ba: &[u32], bb: &[u32], w: &Weights) -> f64 {
     let (mut i, mut j, mut dot) = (0, 0, 0.0);
     while i < ba.len() && j < bb.len() {
         match ba[i].cmp(&bb[j]) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                dot += idf[ba[i] as usize] * idf[ba[i] as usize];
+                dot += w.idf(ba[i]) * w.idf(ba[i]);
                 (i, j) = (i + 1, j + 1);
             }
         }
     }
-    let denominator = norm(ba, idf) * norm(bb, idf);
+    let denominator = norm(ba.iter().copied(), w) * norm(bb.iter().copied(), w);
     if denominator == 0.0 {
         0.0
     } else {
