@@ -345,6 +345,7 @@ fn load_test(index: Index, probes: &[Document], clients: usize, seconds: u64) {
     let opts = ServeOptions {
         addr: "127.0.0.1:0".parse().expect("addr"),
         token: None,
+        open_reads: false,
         max_body: 8 << 20,
         policy: Policy::default(),
         fields: ReadOptions::default(),

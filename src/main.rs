@@ -79,9 +79,14 @@ struct ServeArgs {
     /// Address to listen on (loopback by default; port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:7878")]
     addr: std::net::SocketAddr,
-    /// File holding a bearer token that POST /admit must present.
+    /// File holding a bearer token that every route but /health and
+    /// /metrics requires.
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
+    /// With --token-file: /check, /documents and /stats answer without the
+    /// token; only /admit requires it.
+    #[arg(long, requires = "token_file")]
+    open_reads: bool,
     /// Largest request body (413 beyond).
     #[arg(long, default_value = "8MiB", value_parser = parse_size)]
     max_body: u64,
@@ -902,6 +907,7 @@ fn serve(args: ServeArgs) -> Result<()> {
     let opts = ServeOptions {
         addr: args.addr,
         token,
+        open_reads: args.open_reads,
         max_body: usize::try_from(args.max_body).unwrap_or(usize::MAX),
         policy: args.policy.policy(),
         fields: ReadOptions {

@@ -3,14 +3,18 @@
 //! | route | answer |
 //! |---|---|
 //! | `POST /check` | verdict JSON for the article in the body; never modifies the index |
-//! | `POST /admit` | verdict JSON; admits the article if the policy says so (bearer token if configured) |
+//! | `POST /admit` | verdict JSON; admits the article if the policy says so |
 //! | `GET /documents/{id}` | `{"id":…,"text":…}` of an admitted article, or 404 |
+//! | `GET /stats` | the index's counts, as `reprint index stats --format json` gives them |
 //! | `GET /health` | `{"status":"ok","documents":N}` |
 //! | `GET /metrics` | Prometheus text: requests, verdicts, latency histogram, index size |
 //!
-//! Request bodies are one article, `{"id":…,"text":…}` (field names as for
-//! JSONL input), at most `max_body` bytes (413 beyond); malformed JSON is a
-//! 400 with `{"error":…}`. Checks run on the runtime's worker threads: redb
+//! With a token configured, every route but `/health` and `/metrics` needs
+//! `Authorization: Bearer <token>` (401 otherwise; compared in constant
+//! time); with `open_reads`, only `/admit` does. Request bodies are one
+//! article, `{"id":…,"text":…}` (field names as for JSONL input), sent as
+//! `Content-Type: application/json` (415 otherwise), at most `max_body`
+//! bytes (413 beyond); malformed JSON is a 400 with `{"error":…}`. Checks run on the runtime's worker threads: redb
 //! gives them a snapshot that never waits for the writer. Admits and
 //! document reads run as blocking tasks: redb serializes admits, whose
 //! verdicts are computed inside their write transaction.
@@ -32,15 +36,19 @@ use axum::Router;
 use crate::error::Error;
 use crate::index::{Index, Policy, Verdict, VerdictKind};
 use crate::read::{Document, ReadOptions};
-use crate::report::verdict_json;
+use crate::report::{index_stats_json, verdict_json};
 
 /// How the service runs.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// Address to listen on (loopback by default in the CLI).
     pub addr: SocketAddr,
-    /// Bearer token required by `POST /admit`, if any.
+    /// Bearer token the routes that read or change the index require, if
+    /// any.
     pub token: Option<String>,
+    /// With a token: `/check`, `/documents` and `/stats` answer without it
+    /// (only `/admit` needs it).
+    pub open_reads: bool,
     /// Largest request body, in bytes.
     pub max_body: usize,
     /// What `/admit` admits.
@@ -53,7 +61,7 @@ pub struct ServeOptions {
 const BUCKETS: [f64; 11] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 ];
-const ENDPOINTS: [&str; 5] = ["check", "admit", "documents", "health", "metrics"];
+const ENDPOINTS: [&str; 6] = ["check", "admit", "documents", "stats", "health", "metrics"];
 
 #[derive(Default)]
 struct Metrics {
@@ -115,6 +123,7 @@ pub fn serve(
             .route("/check", post(check))
             .route("/admit", post(admit))
             .route("/documents/{id}", get(document))
+            .route("/stats", get(stats))
             .route("/health", get(health))
             .route("/metrics", get(metrics))
             .layer(DefaultBodyLimit::max(max_body))
@@ -158,6 +167,55 @@ fn count(app: &App, endpoint: &str) {
     if let Some(i) = ENDPOINTS.iter().position(|e| *e == endpoint) {
         app.metrics.requests[i].fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// The 401 to send when the request may not use a route, if so. `read`:
+/// the route only reads the index (open to all with `open_reads`).
+fn unauthorized(app: &App, headers: &HeaderMap, read: bool) -> Option<Response> {
+    let token = app.opts.token.as_ref()?;
+    if read && app.opts.open_reads {
+        return None;
+    }
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    (!same_secret(given.as_bytes(), token.as_bytes())).then(|| {
+        error(
+            app,
+            StatusCode::UNAUTHORIZED,
+            "this route needs Authorization: Bearer <token> (the serve --token-file)",
+        )
+    })
+}
+
+/// `a == b` in a time that depends on their lengths only, not on where
+/// they first differ: a client timing its guesses learns nothing of the
+/// token but its length.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = u8::from(a.len() != b.len());
+    for (i, &x) in a.iter().enumerate() {
+        diff |= x ^ b.get(i % b.len().max(1)).copied().unwrap_or(0);
+    }
+    // Keep the loop from being cut short by the optimiser.
+    std::hint::black_box(diff) == 0
+}
+
+/// The 415 to send when a request body is not declared as JSON, if so.
+fn not_json(app: &App, headers: &HeaderMap) -> Option<Response> {
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = declared.split(';').next().unwrap_or("").trim();
+    (!essence.eq_ignore_ascii_case("application/json")).then(|| {
+        error(
+            app,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &format!("the body must be sent as Content-Type: application/json (got {declared:?})"),
+        )
+    })
 }
 
 /// The article in a request body.
@@ -220,9 +278,12 @@ fn verdict_response(app: &App, result: Result<Result<Verdict, Error>, String>) -
     }
 }
 
-async fn check(State(app): State<Shared>, body: Bytes) -> Response {
+async fn check(State(app): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let started = Instant::now();
     count(&app, "check");
+    if let Some(refused) = unauthorized(&app, &headers, true).or_else(|| not_json(&app, &headers)) {
+        return refused;
+    }
     let doc = match article(&app, &body, false) {
         Ok(doc) => doc,
         Err(msg) => return error(&app, StatusCode::BAD_REQUEST, &msg),
@@ -247,18 +308,9 @@ async fn check(State(app): State<Shared>, body: Bytes) -> Response {
 async fn admit(State(app): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let started = Instant::now();
     count(&app, "admit");
-    if let Some(token) = &app.opts.token {
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if given != Some(token.as_str()) {
-            return error(
-                &app,
-                StatusCode::UNAUTHORIZED,
-                "admit needs Authorization: Bearer <token>",
-            );
-        }
+    if let Some(refused) = unauthorized(&app, &headers, false).or_else(|| not_json(&app, &headers))
+    {
+        return refused;
     }
     let doc = match article(&app, &body, true) {
         Ok(doc) => doc,
@@ -274,8 +326,15 @@ async fn admit(State(app): State<Shared>, headers: HeaderMap, body: Bytes) -> Re
     response
 }
 
-async fn document(State(app): State<Shared>, Path(id): Path<String>) -> Response {
+async fn document(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     count(&app, "documents");
+    if let Some(refused) = unauthorized(&app, &headers, true) {
+        return refused;
+    }
     let worker = app.clone();
     let lookup = id.clone();
     match tokio::task::spawn_blocking(move || worker.index.get(&lookup)).await {
@@ -288,6 +347,21 @@ async fn document(State(app): State<Shared>, Path(id): Path<String>) -> Response
             StatusCode::NOT_FOUND,
             &format!("{id}: not in the index"),
         ),
+        Ok(Err(e)) => error(&app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => error(&app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+/// The index's counts, read from a snapshot while the service runs (the
+/// file is locked by the service, so `reprint index stats` cannot open it).
+async fn stats(State(app): State<Shared>, headers: HeaderMap) -> Response {
+    count(&app, "stats");
+    if let Some(refused) = unauthorized(&app, &headers, true) {
+        return refused;
+    }
+    let worker = app.clone();
+    match tokio::task::spawn_blocking(move || worker.index.stats()).await {
+        Ok(Ok(s)) => json_response(StatusCode::OK, index_stats_json(&s)),
         Ok(Err(e)) => error(&app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         Err(e) => error(&app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
@@ -348,4 +422,18 @@ async fn metrics(State(app): State<Shared>) -> Response {
         out,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_secret;
+
+    #[test]
+    fn secrets_compare_equal_only_when_equal() {
+        assert!(same_secret(b"s3cret", b"s3cret"));
+        for other in [&b"s3cre"[..], b"s3cret!", b"S3cret", b"", b"s3cres"] {
+            assert!(!same_secret(other, b"s3cret"), "{other:?}");
+        }
+        assert!(same_secret(b"", b""));
+    }
 }

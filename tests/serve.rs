@@ -100,7 +100,7 @@ fn routes_answer_as_documented() {
         "POST",
         "/check",
         &json!({"text": FAIR}).to_string(),
-        None,
+        Some("s3cret"),
     );
     assert_eq!(status, 200);
     assert_eq!(
@@ -119,12 +119,21 @@ fn routes_answer_as_documented() {
         (Some("new"), Some(true))
     );
 
-    let (status, body) = request(a, "GET", "/documents/fair", "", None);
+    let (status, body) = request(a, "GET", "/documents/fair", "", Some("s3cret"));
     assert_eq!(status, 200);
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["text"], FAIR);
-    assert_eq!(request(a, "GET", "/documents/nope", "", None).0, 404);
+    assert_eq!(
+        request(a, "GET", "/documents/nope", "", Some("s3cret")).0,
+        404
+    );
 
-    let (status, body) = request(a, "POST", "/check", "{not json", None);
+    let (status, body) = request(a, "GET", "/stats", "", Some("s3cret"));
+    assert_eq!(status, 200, "{body}");
+    let stats: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(stats["schema"], "reprint.index-stats/1");
+    assert_eq!(stats["documents"], 9);
+
+    let (status, body) = request(a, "POST", "/check", "{not json", Some("s3cret"));
     assert_eq!(status, 400);
     assert!(serde_json::from_str::<Value>(&body).unwrap()["error"]
         .as_str()
@@ -235,4 +244,60 @@ fn blank_text_and_empty_ids_are_refused() {
         serde_json::from_str::<Value>(&health).unwrap()["documents"],
         8
     );
+}
+
+/// With a token, reading the index needs it too (`/check`, `/documents`,
+/// `/stats`), unless `--open-reads`; `/health` and `/metrics` never do.
+/// Bodies must be declared JSON.
+#[test]
+fn reads_need_the_token_unless_open_reads_and_bodies_must_be_json() {
+    let check = json!({"text": FAIR}).to_string();
+    let closed = start(&[]);
+    let a = &closed.addr;
+    for (method, path, body) in [
+        ("POST", "/check", check.as_str()),
+        ("GET", "/documents/x", ""),
+        ("GET", "/stats", ""),
+    ] {
+        let (status, reply) = request(a, method, path, body, None);
+        assert_eq!(status, 401, "{path}: {reply}");
+        assert!(reply.contains("needs Authorization: Bearer"), "{reply}");
+        assert_eq!(request(a, method, path, body, Some("s3cre")).0, 401);
+        assert_ne!(request(a, method, path, body, Some("s3cret")).0, 401);
+    }
+    assert_eq!(request(a, "GET", "/health", "", None).0, 200);
+    assert_eq!(request(a, "GET", "/metrics", "", None).0, 200);
+
+    let open = start(&["--open-reads"]);
+    let o = &open.addr;
+    assert_eq!(request(o, "POST", "/check", &check, None).0, 200);
+    assert_eq!(request(o, "GET", "/stats", "", None).0, 200);
+    let article = json!({"id": "fair", "text": FAIR}).to_string();
+    assert_eq!(request(o, "POST", "/admit", &article, None).0, 401);
+
+    // A form post, or no declared type, is refused before it is read.
+    for declared in ["text/plain", "application/x-www-form-urlencoded", ""] {
+        let mut s = TcpStream::connect(o).unwrap();
+        let header = if declared.is_empty() {
+            String::new()
+        } else {
+            format!("Content-Type: {declared}\r\n")
+        };
+        write!(
+            s,
+            "POST /check HTTP/1.1\r\nHost: test\r\n{header}Content-Length: {}\r\nConnection: close\r\n\r\n{check}",
+            check.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        s.read_to_string(&mut response).unwrap();
+        assert!(
+            response.starts_with("HTTP/1.1 415"),
+            "{declared}: {response}"
+        );
+        assert!(
+            response.contains("Content-Type: application/json"),
+            "{response}"
+        );
+    }
 }
