@@ -90,6 +90,20 @@ struct ServeArgs {
     /// Largest request body (413 beyond).
     #[arg(long, default_value = "8MiB", value_parser = parse_size)]
     max_body: u64,
+    /// Seconds a connection may take to send a request's headers, from its
+    /// opening or its last response (then it is closed; also the idle
+    /// timeout of keep-alive connections).
+    #[arg(long, value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a request may take, body included (408 beyond).
+    #[arg(long, value_name = "SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_timeout: u64,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, value_name = "N", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
     #[command(flatten)]
     policy: PolicyArgs,
     #[command(flatten)]
@@ -908,6 +922,9 @@ fn serve(args: ServeArgs) -> Result<()> {
         addr: args.addr,
         token,
         open_reads: args.open_reads,
+        header_timeout: std::time::Duration::from_secs(args.header_timeout),
+        request_timeout: std::time::Duration::from_secs(args.request_timeout),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
         max_body: usize::try_from(args.max_body).unwrap_or(usize::MAX),
         policy: args.policy.policy(),
         fields: ReadOptions {

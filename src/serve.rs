@@ -19,12 +19,22 @@
 //! document reads run as blocking tasks: redb serializes admits, whose
 //! verdicts are computed inside their write transaction.
 //! SIGTERM or Ctrl-C stops accepting connections and lets in-flight
-//! requests (admits included) finish before the process exits.
+//! requests (admits included) finish before the process exits, for at
+//! most [`DRAIN_DEADLINE`].
+//!
+//! No client can hold the service: a connection must send a request's
+//! headers within `header_timeout` of opening or of its last response
+//! (hyper's header-read timer, which also closes idle keep-alive
+//! connections), and a whole request must be answered within
+//! `request_timeout` (408 otherwise: a body trickled in byte by byte);
+//! at most `max_connections` are served at once, further ones wait in
+//! the listen backlog until one closes, so `/health` keeps answering
+//! while thousands of idle sockets are open.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -55,7 +65,17 @@ pub struct ServeOptions {
     pub policy: Policy,
     /// Field names of the request body.
     pub fields: ReadOptions,
+    /// How long a connection may take to send a request's headers, from
+    /// its opening or its last response.
+    pub header_timeout: Duration,
+    /// How long a request may take, body included, before a 408.
+    pub request_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
 }
+
+/// How long SIGTERM waits for in-flight requests before exiting anyway.
+pub const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Latency histogram bucket bounds, in seconds.
 const BUCKETS: [f64; 11] = [
@@ -113,7 +133,8 @@ pub fn serve(
         let addr = listener
             .local_addr()
             .map_err(|e| Error::Serve(e.to_string()))?;
-        let max_body = opts.max_body;
+        let (max_body, request_timeout) = (opts.max_body, opts.request_timeout);
+        let (header_timeout, max_connections) = (opts.header_timeout, opts.max_connections);
         let app = Arc::new(App {
             index,
             opts,
@@ -127,13 +148,70 @@ pub fn serve(
             .route("/health", get(health))
             .route("/metrics", get(metrics))
             .layer(DefaultBodyLimit::max(max_body))
+            .layer(axum::middleware::from_fn(
+                move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+                    match tokio::time::timeout(request_timeout, next.run(req)).await {
+                        Ok(response) => response,
+                        Err(_) => json_response(
+                            StatusCode::REQUEST_TIMEOUT,
+                            serde_json::json!({
+                                "error": format!("the request took longer than {request_timeout:?}")
+                            })
+                            .to_string(),
+                        ),
+                    }
+                },
+            ))
             .with_state(app);
         ready(addr);
-        axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown())
-            .await
-            .map_err(|e| Error::Serve(e.to_string()))
+        accept(listener, router, header_timeout, max_connections).await;
+        Ok(())
     })
+}
+
+/// Serves connections from `listener` until SIGTERM or Ctrl-C, then lets
+/// open ones finish for at most [`DRAIN_DEADLINE`].
+async fn accept(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    header_timeout: Duration,
+    max_connections: usize,
+) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let stop = shutdown();
+    tokio::pin!(stop);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot,
+            () = &mut stop => break,
+        };
+        let Ok(slot) = slot else { break };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, or a connection reset before it
+                // was accepted: not the service's end.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN_DEADLINE, graceful.shutdown()).await;
 }
 
 async fn shutdown() {

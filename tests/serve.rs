@@ -301,3 +301,80 @@ fn reads_need_the_token_unless_open_reads_and_bodies_must_be_json() {
         );
     }
 }
+
+/// Reads what the server sends until it closes the connection, failing
+/// the test if that takes more than `limit`.
+fn read_until_closed(s: &mut TcpStream, limit: std::time::Duration) -> String {
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut got = Vec::new();
+    match s.read_to_end(&mut got) {
+        Ok(_) => String::from_utf8_lossy(&got).into_owned(),
+        Err(e) => panic!("the server kept the connection open past {limit:?}: {e}"),
+    }
+}
+
+/// A client that sends half a request, or trickles its body, or opens
+/// connections and sends nothing, cannot hold the service: the half-sent
+/// request is dropped after the header timeout, the trickled one gets a
+/// 408, and with every connection slot taken by idle sockets `/health`
+/// answers as soon as the idle ones time out.
+#[test]
+fn slow_and_idle_clients_cannot_hold_the_service() {
+    let server = start(&[
+        "--header-timeout",
+        "1",
+        "--request-timeout",
+        "2",
+        "--max-connections",
+        "4",
+    ]);
+    let a = &server.addr;
+    let started = std::time::Instant::now();
+    let mut half = TcpStream::connect(a).unwrap();
+    write!(half, "POST /check HTTP/1.1\r\nHost: test\r\nContent-Ty").unwrap();
+    read_until_closed(&mut half, std::time::Duration::from_secs(10));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    let mut trickle = TcpStream::connect(a).unwrap();
+    let body = json!({"text": FAIR}).to_string();
+    write!(
+        trickle,
+        "POST /check HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer s3cret\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .unwrap();
+    let reply = read_until_closed(&mut trickle, std::time::Duration::from_secs(10));
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    assert!(reply.contains("took longer than"), "{reply}");
+
+    // Four idle sockets fill the slots; a fifth client waits for one to
+    // be closed by the header timeout, then gets its answer.
+    let idle: Vec<TcpStream> = (0..4).map(|_| TcpStream::connect(a).unwrap()).collect();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let waited = std::time::Instant::now();
+    assert_eq!(request(a, "GET", "/health", "", None).0, 200);
+    assert!(waited.elapsed() < std::time::Duration::from_secs(5));
+    drop(idle);
+}
+
+/// SIGTERM does not wait on a client that never finishes its request.
+#[test]
+fn sigterm_does_not_wait_on_a_stalled_client() {
+    let mut server = start(&["--header-timeout", "3600", "--request-timeout", "3600"]);
+    let mut stalled = TcpStream::connect(&server.addr).unwrap();
+    write!(stalled, "POST /check HTTP/1.1\r\nHost: test\r\n").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    // A connection in the middle of a request is given the drain
+    // deadline (10 s) to finish, then dropped.
+    assert!(started.elapsed() < std::time::Duration::from_secs(12));
+}
