@@ -279,6 +279,10 @@ struct CheckArgs {
     fields: FieldArgs,
     #[command(flatten)]
     judge: JudgeArgs,
+    /// Longest JSONL line: a longer one gets an error line and is skipped
+    /// without being held in memory.
+    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    max_line: u64,
 }
 
 #[derive(clap::Args)]
@@ -291,6 +295,10 @@ struct GateArgs {
     fields: FieldArgs,
     #[command(flatten)]
     judge: JudgeArgs,
+    /// Longest input line: a longer one gets an error line and is skipped
+    /// without being held in memory.
+    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    max_line: u64,
 }
 
 #[derive(clap::Args)]
@@ -755,11 +763,13 @@ fn remove(path: &Path, ids: &[String]) -> Result<ExitCode> {
 }
 
 /// Reads JSONL articles from `input`, calling `each` with a document or an
-/// error line for every non-blank line, in order.
+/// error line for every line, in order; a line longer than `max_line`
+/// bytes is an error line, skipped without being held in memory.
 fn for_each_line(
-    input: impl io::BufRead,
+    mut input: impl io::BufRead,
     label: &Path,
     opts: &ReadOptions,
+    max_line: u64,
     mut each: impl FnMut(Result<Document, String>, u64) -> Result<()>,
 ) -> Result<()> {
     let file = SourceFile {
@@ -767,9 +777,23 @@ fn for_each_line(
         id: label.display().to_string(),
         format: Format::Jsonl,
     };
-    for (i, line) in input.split(b'\n').enumerate() {
-        let bytes = line.with_context(|| format!("cannot read {}", label.display()))?;
-        let line_no = i as u64 + 1;
+    let limit = usize::try_from(max_line).unwrap_or(usize::MAX);
+    let mut bytes = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        let whole = next_line(&mut input, limit, &mut bytes)
+            .with_context(|| format!("cannot read {}", label.display()))?;
+        let Some(whole) = whole else { break };
+        line_no += 1;
+        if !whole {
+            each(
+                Err(format!(
+                    "the line is longer than --max-line ({max_line} bytes): skipped"
+                )),
+                line_no,
+            )?;
+            continue;
+        }
         let text = String::from_utf8_lossy(&bytes);
         // A blank line gets its error line too: one line out per line in
         // keeps the output in step with the input.
@@ -782,7 +806,43 @@ fn for_each_line(
     Ok(())
 }
 
+/// Reads the next line of `input` (without its newline) into `line`:
+/// `Some(true)` when whole, `Some(false)` when it was longer than `limit`
+/// (the rest is read and dropped), `None` at the end of the input.
+fn next_line(
+    input: &mut impl io::BufRead,
+    limit: usize,
+    line: &mut Vec<u8>,
+) -> io::Result<Option<bool>> {
+    line.clear();
+    let (mut any, mut whole) = (false, true);
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(any.then_some(whole));
+        }
+        any = true;
+        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(at) => (at, true),
+            None => (chunk.len(), false),
+        };
+        if whole && line.len() + take <= limit {
+            line.extend_from_slice(&chunk[..take]);
+        } else {
+            (whole, *line) = (false, Vec::new());
+        }
+        input.consume(take + usize::from(done));
+        if done {
+            return Ok(Some(whole));
+        }
+    }
+}
+
 fn check(args: CheckArgs) -> Result<ExitCode> {
+    anyhow::ensure!(
+        args.max_line > 0,
+        "--max-line 0 would refuse every line; give a size such as 8MiB"
+    );
     let index = args.judge.open(&args.index)?;
     let opts = ReadOptions {
         id_field: args.fields.id_field,
@@ -831,14 +891,20 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         return one_verdict(&index, &doc);
     }
     let mut out = io::stdout().lock();
-    for_each_line(&bytes[..], &args.input, &opts, |doc, line| {
-        let text = match doc {
-            Ok(doc) => verdict_json(&index.check(&doc)?),
-            Err(message) => stream_error_json(line, &message),
-        };
-        writeln!(out, "{text}")?;
-        Ok(())
-    })?;
+    for_each_line(
+        &bytes[..],
+        &args.input,
+        &opts,
+        args.max_line,
+        |doc, line| {
+            let text = match doc {
+                Ok(doc) => verdict_json(&index.check(&doc)?),
+                Err(message) => stream_error_json(line, &message),
+            };
+            writeln!(out, "{text}")?;
+            Ok(())
+        },
+    )?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -855,6 +921,10 @@ fn one_verdict(index: &Index, doc: &Document) -> Result<ExitCode> {
 }
 
 fn gate(args: GateArgs) -> Result<()> {
+    anyhow::ensure!(
+        args.max_line > 0,
+        "--max-line 0 would refuse every line; give a size such as 8MiB"
+    );
     let index = args.judge.open(&args.index)?;
     let policy = args.policy.policy();
     let opts = ReadOptions {
@@ -864,24 +934,30 @@ fn gate(args: GateArgs) -> Result<()> {
         ..ReadOptions::default()
     };
     let mut out = io::stdout().lock();
-    for_each_line(io::stdin().lock(), Path::new("-"), &opts, |doc, line| {
-        let text = match doc {
-            Ok(doc) => match index.admit(&doc, policy) {
-                Ok(v) => verdict_json(&v),
-                // A conflicting id is this line's problem, not the stream's.
-                Err(e @ reprint::Error::IdConflict { .. }) => {
-                    stream_error_json(line, &e.to_string())
-                }
-                Err(e) => return Err(e.into()),
-            },
-            Err(message) => stream_error_json(line, &message),
-        };
-        // One line out per article, flushed at once: the caller may be
-        // waiting for it before sending the next.
-        writeln!(out, "{text}")?;
-        out.flush()?;
-        Ok(())
-    })
+    for_each_line(
+        io::stdin().lock(),
+        Path::new("-"),
+        &opts,
+        args.max_line,
+        |doc, line| {
+            let text = match doc {
+                Ok(doc) => match index.admit(&doc, policy) {
+                    Ok(v) => verdict_json(&v),
+                    // A conflicting id is this line's problem, not the stream's.
+                    Err(e @ reprint::Error::IdConflict { .. }) => {
+                        stream_error_json(line, &e.to_string())
+                    }
+                    Err(e) => return Err(e.into()),
+                },
+                Err(message) => stream_error_json(line, &message),
+            };
+            // One line out per article, flushed at once: the caller may be
+            // waiting for it before sending the next.
+            writeln!(out, "{text}")?;
+            out.flush()?;
+            Ok(())
+        },
+    )
 }
 
 fn serve(args: ServeArgs) -> Result<()> {

@@ -678,3 +678,38 @@ fn gate_ids_articles_without_one_by_content_and_answers_every_line() {
     assert_eq!(out[3]["id"], id.as_str());
     assert_eq!(stats(&index)["documents"], 2);
 }
+
+/// A line longer than `--max-line` gets an error line naming the limit and
+/// is skipped; the lines around it are judged as usual. A limit of 0 is
+/// refused before anything is read.
+#[test]
+fn gate_skips_lines_longer_than_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.redb");
+    create_empty(&index);
+    let short = serde_json::json!({ "id": "a", "text": DEFENCE }).to_string();
+    let long = serde_json::json!({ "id": "b", "text": DEFENCE.repeat(20) }).to_string();
+    let other =
+        serde_json::json!({ "id": "c", "text": DEFENCE.replace("Moscow", "Paris") }).to_string();
+    let out = gate(&index, &[short, long, other], &["--max-line", "1K"]);
+    assert_eq!(out.len(), 3, "{out:?}");
+    assert_eq!(out[0]["verdict"], "new", "{out:?}");
+    assert_eq!(out[1]["line"], 2);
+    assert!(
+        out[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("longer than --max-line (1024 bytes)"),
+        "{out:?}"
+    );
+    assert_eq!(out[2]["id"], "c", "{out:?}");
+    assert_eq!(stats(&index)["documents"], 2);
+
+    let refused = reprint()
+        .args(["gate", index.to_str().unwrap(), "--max-line", "0"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--max-line 0"));
+}
