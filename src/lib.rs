@@ -35,6 +35,7 @@ pub mod cluster;
 pub mod containment;
 mod error;
 pub mod html;
+mod html_depth;
 pub mod index;
 pub mod lsh;
 pub mod natural;

@@ -174,11 +174,14 @@ pub enum WarningKind {
     /// can block forever, so it is not read (name it on the command line
     /// to read it, as with `<(command)`).
     SpecialFile,
+    /// An HTML page nested deeper than 512 elements: the deeper tags were
+    /// removed before parsing, their text kept (document kept).
+    DeepHtml,
 }
 
 impl WarningKind {
     /// Every kind, for parsing names back.
-    pub const ALL: [WarningKind; 13] = [
+    pub const ALL: [WarningKind; 14] = [
         WarningKind::InvalidUtf8,
         WarningKind::Binary,
         WarningKind::NulBytes,
@@ -192,6 +195,7 @@ impl WarningKind {
         WarningKind::AlreadyRead,
         WarningKind::Changed,
         WarningKind::SpecialFile,
+        WarningKind::DeepHtml,
     ];
 
     /// The kind named `name` (see [`WarningKind::as_str`]).
@@ -215,6 +219,7 @@ impl WarningKind {
             WarningKind::AlreadyRead => "already_read",
             WarningKind::Changed => "changed",
             WarningKind::SpecialFile => "special_file",
+            WarningKind::DeepHtml => "deep_html",
         }
     }
 }
@@ -449,6 +454,18 @@ fn documents_of(
         Format::Text => push_plain(&mut out, file, text, None),
         Format::Html => {
             let page = html_page(&text);
+            if page.flattened > 0 {
+                out.warnings.push(Warning::new(
+                    &file.path,
+                    None,
+                    WarningKind::DeepHtml,
+                    format!(
+                        "elements nested deeper than {} levels: {} tags past that depth removed before parsing, their text kept",
+                        crate::html_depth::MAX_DEPTH,
+                        page.flattened
+                    ),
+                ));
+            }
             push_plain(&mut out, file, page.text, page.title);
         }
         Format::Jsonl => read_jsonl(&mut out, file, &text, 1, opts),
@@ -826,11 +843,15 @@ pub struct HtmlPage {
     pub text: String,
     /// The `<title>`, whitespace collapsed; `None` when absent or empty.
     pub title: Option<String>,
+    /// Tags removed because they were nested past 512 elements (parsing
+    /// such nesting costs the square of its depth); 0 on real pages.
+    pub flattened: usize,
 }
 
 /// An HTML page's visible text and title.
 pub fn html_page(html: &str) -> HtmlPage {
-    let doc = Html::parse_document(html);
+    let (html, flattened) = crate::html_depth::bounded(html);
+    let doc = Html::parse_document(&html);
     let title = doc
         .tree
         .root()
@@ -848,6 +869,7 @@ pub fn html_page(html: &str) -> HtmlPage {
     HtmlPage {
         text: visible_text(&doc),
         title,
+        flattened,
     }
 }
 
@@ -855,7 +877,7 @@ pub fn html_page(html: &str) -> HtmlPage {
 /// paragraphs, block elements separated by a blank line, `<br>` as a line
 /// break.
 pub fn html_text(html: &str) -> String {
-    visible_text(&Html::parse_document(html))
+    html_page(html).text
 }
 
 fn visible_text(doc: &Html) -> String {

@@ -354,3 +354,21 @@ fn odd_file_names_keep_distinct_ids_and_cannot_inject_escapes() {
     assert!(stderr.contains("empty\\u{1b}.txt: "), "{stderr}");
     assert!(!stderr.contains('\u{1b}'), "{stderr}");
 }
+
+/// A page of 100,000 nested `<div>`s (1.1 MB) is read at once, its text
+/// kept, with a warning; the parser's cost in nesting depth is quadratic,
+/// so before the bound this scan did not end in 5 minutes (`scan_json`
+/// fails a scan that does not end).
+#[test]
+fn deeply_nested_html_is_flattened_not_parsed_for_minutes() {
+    let deep = format!(
+        "<html><body>{}Harbour officials said the container terminal would reopen next week after repairs to two cranes.{}</body></html>",
+        "<div>".repeat(100_000),
+        "</div>".repeat(100_000)
+    );
+    let report = scan_with(|dir| fs::write(dir.join("deep.html"), &deep).unwrap(), &[]);
+    assert_warning(&report, "deep_html", "deep.html", None);
+    let message = report["warnings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("deeper than 512 levels"), "{message}");
+    assert_eq!(report["documents"], 3);
+}
