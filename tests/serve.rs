@@ -61,18 +61,16 @@ fn start(extra: &[&str]) -> Server {
 
 /// One request; returns (status, body).
 fn request(addr: &str, method: &str, path: &str, body: &str, token: Option<&str>) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
     let auth = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{auth}Connection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    s.read_to_string(&mut response).unwrap();
+    let response = send(
+        addr,
+        &format!(
+            "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n{auth}"
+        ),
+        body,
+    );
     let status = response[9..12].parse().unwrap();
     let body = response
         .split_once("\r\n\r\n")
@@ -80,6 +78,22 @@ fn request(addr: &str, method: &str, path: &str, body: &str, token: Option<&str>
         .unwrap_or("")
         .to_owned();
     (status, body)
+}
+
+/// Sends `head` (request line and headers, each ending in CRLF), then
+/// `Content-Length`, `Connection: close` and `body`; returns the whole
+/// response.
+fn send(addr: &str, head: &str, body: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{head}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    response
 }
 
 const FAIR: &str = "A village fair with prize pumpkins, cakes and a brass band that played all afternoon long in the square.";
@@ -277,20 +291,16 @@ fn reads_need_the_token_unless_open_reads_and_bodies_must_be_json() {
 
     // A form post, or no declared type, is refused before it is read.
     for declared in ["text/plain", "application/x-www-form-urlencoded", ""] {
-        let mut s = TcpStream::connect(o).unwrap();
         let header = if declared.is_empty() {
             String::new()
         } else {
             format!("Content-Type: {declared}\r\n")
         };
-        write!(
-            s,
-            "POST /check HTTP/1.1\r\nHost: test\r\n{header}Content-Length: {}\r\nConnection: close\r\n\r\n{check}",
-            check.len()
-        )
-        .unwrap();
-        let mut response = String::new();
-        s.read_to_string(&mut response).unwrap();
+        let response = send(
+            o,
+            &format!("POST /check HTTP/1.1\r\nHost: test\r\n{header}"),
+            &check,
+        );
         assert!(
             response.starts_with("HTTP/1.1 415"),
             "{declared}: {response}"

@@ -29,7 +29,7 @@ pub(super) struct Vocabulary {
 
 impl Vocabulary {
     /// The vocabulary of the words of `units` of each document in `docs`.
-    pub fn new<'a>(docs: impl ParallelIterator<Item = (&'a DocUnits, Vec<Unit>)>) -> Self {
+    pub fn new<'a>(docs: impl ParallelIterator<Item = (&'a DocUnits, &'a [Unit])>) -> Self {
         let mut hashes: Vec<u64> = docs
             .flat_map_iter(|(doc, units)| {
                 let words: Vec<u64> = units
@@ -246,6 +246,12 @@ impl Weights {
     /// The weight of word `w` in the pair.
     pub fn idf(&self, w: u32) -> f64 {
         (self.total / f64::from(self.sf[w as usize].max(1))).ln()
+    }
+
+    /// The square of [`Self::idf`] (a weighted bag's terms), computed once.
+    pub fn squared(&self, w: u32) -> f64 {
+        let f = self.idf(w);
+        f * f
     }
 
     /// Whether `w` counts: it is not common in the pair.

@@ -85,43 +85,57 @@ pub struct BagRegion {
 /// runs sorted by `(doc_a, doc_b, a.start)`; units flagged in `skip`
 /// (boilerplate) are left out.
 pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> Vec<Run> {
-    let kept = |d: u32| -> (Vec<Unit>, Vec<u32>) {
-        st.units_of(d)
-            .filter(|&u| !skip[u])
-            .map(|u| (st.units[u].unit, u as u32))
-            .unzip()
-    };
     let mut involved: Vec<u32> = pairs.iter().flat_map(|&(x, y)| [x, y]).collect();
     involved.sort_unstable();
     involved.dedup();
+    // Each document's kept units (and their stage numbers), once: the
+    // vocabulary, its profile and every pair it is in read them.
+    let kept: Vec<(Vec<Unit>, Vec<u32>)> = involved
+        .iter()
+        .map(|&d| {
+            st.units_of(d)
+                .filter(|&u| !skip[u])
+                .map(|u| (st.units[u].unit, u as u32))
+                .unzip()
+        })
+        .collect();
     let vocabulary = Vocabulary::new(
         involved
             .par_iter()
-            .map(|&d| (&st.docs[d as usize], kept(d).0)),
+            .zip(&kept)
+            .map(|(&d, (units, _))| (&st.docs[d as usize], units.as_slice())),
     );
-    let build = |&d: &u32| {
-        Profile::new(&st.docs[d as usize], &kept(d).0, |h| {
+    let build = |(&d, (units, _)): (&u32, &(Vec<Unit>, Vec<u32>))| {
+        Profile::new(&st.docs[d as usize], units, |h| {
             // Built from these very words.
             vocabulary.id(h).unwrap_or(u32::MAX)
         })
     };
     let profiles: Vec<Profile> = if st.parallel {
-        involved.par_iter().map(build).collect()
+        involved.par_iter().zip(&kept).map(build).collect()
     } else {
-        involved.iter().map(build).collect()
+        involved.iter().zip(&kept).map(build).collect()
     };
-    let profile = |d: u32| involved.binary_search(&d).ok().map(|k| &profiles[k]);
+    let at = |d: u32| involved.binary_search(&d).ok();
     let runs_of = |weights: &mut Weights, &(x, y): &(u32, u32)| -> Vec<Run> {
-        let (Some(px), Some(py)) = (profile(x), profile(y)) else {
+        let (Some(kx), Some(ky)) = (at(x), at(y)) else {
             return Vec::new();
         };
-        let ((ux, gx), (uy, gy)) = (kept(x), kept(y));
+        let ((ux, gx), (uy, gy)) = (&kept[kx], &kept[ky]);
         let (dx, dy) = (&st.docs[x as usize], &st.docs[y as usize]);
         let id = |h: u64| vocabulary.id(h);
-        regions(dx, px, dy, py, weights, &id, st.opts.min_words)
-            .into_iter()
-            .filter_map(|r| region_run(x, &ux, &gx, y, &uy, &gy, r))
-            .collect()
+        regions(
+            dx,
+            &profiles[kx],
+            dy,
+            &profiles[ky],
+            weights,
+            &id,
+            st.opts.min_words,
+        )
+        .into_iter()
+        .filter_map(|r| region_run(x, ux, gx, y, uy, gy, r))
+        .collect()
     };
     if st.parallel {
         pairs
@@ -346,7 +360,7 @@ fn tightened(
 
 /// The weighted length of a bag.
 fn norm(bag: impl Iterator<Item = u32>, w: &Weights) -> f64 {
-    bag.map(|x| w.idf(x) * w.idf(x)).sum::<f64>().sqrt()
+    bag.map(|x| w.squared(x)).sum::<f64>().sqrt()
 }
 
 /// `(i << 32 | j, word)` for every word sentence `i` of `a` and sentence
@@ -396,7 +410,7 @@ fn seeds(a: &Side, b: &Side, hits: &[(u64, u32)]) -> Vec<(u32, u32)> {
         }
         let na = *a_norm[iu].get_or_insert_with(|| norm(a.words(i), w));
         let nb = *b_norm[ju].get_or_insert_with(|| norm(b.words(j), w));
-        let dot: f64 = shared.iter().map(|&(_, x)| w.idf(x) * w.idf(x)).sum();
+        let dot: f64 = shared.iter().map(|&(_, x)| w.squared(x)).sum();
         let cosine = dot / (na * nb);
         if cosine > SEED_COSINE && !conflicting(a.p.numbers(i), b.p.numbers(j)) {
             out.push((i, j));
@@ -590,7 +604,7 @@ fn cosine(ba: &[u32], bb: &[u32], w: &Weights) -> f64 {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                dot += w.idf(ba[i]) * w.idf(ba[i]);
+                dot += w.squared(ba[i]);
                 (i, j) = (i + 1, j + 1);
             }
         }
@@ -632,6 +646,11 @@ mod tests {
     use super::super::tests::doc;
     use super::*;
 
+    /// The text of words `r` of `d` (read from `text`).
+    fn text_of<'t>(d: &DocUnits, text: &'t str, r: &Range<u32>) -> &'t str {
+        &text[d.words[r.start as usize].start as usize..d.words[r.end as usize - 1].end as usize]
+    }
+
     /// A passage from PAN 2013's random obfuscation: its words moved
     /// within and across sentences, some replaced. Word alignment finds
     /// no more than a few words in a row; the sentences' bags match.
@@ -642,14 +661,10 @@ mod tests {
         let (a, b) = (doc(source), doc(reuse));
         let found = bag_regions(&a, &a.units, &b, &b.units, 15);
         assert_eq!(found.len(), 1, "{found:?}");
-        let span = |d: &DocUnits, text: &str, r: &Range<u32>| -> String {
-            text[d.words[r.start as usize].start as usize..d.words[r.end as usize - 1].end as usize]
-                .to_owned()
-        };
-        assert!(span(&a, source, &found[0].a).starts_with("Probably the most famous"));
-        assert!(span(&a, source, &found[0].a).ends_with("in large pots"));
-        assert!(span(&b, reuse, &found[0].b).starts_with("According to the legend"));
-        assert!(span(&b, reuse, &found[0].b).ends_with("s and vegetables"));
+        assert!(text_of(&a, source, &found[0].a).starts_with("Probably the most famous"));
+        assert!(text_of(&a, source, &found[0].a).ends_with("in large pots"));
+        assert!(text_of(&b, reuse, &found[0].b).starts_with("According to the legend"));
+        assert!(text_of(&b, reuse, &found[0].b).ends_with("s and vegetables"));
     }
 
     /// A brief that condenses a long story sentence by sentence, each of
@@ -680,11 +695,10 @@ mod tests {
         let (a, b) = (doc(story), doc(brief));
         let found = bag_regions(&a, &a.units, &b, &b.units, 15);
         assert_eq!(found.len(), 1, "{found:?}");
-        let words = |d: &DocUnits, text: &str, r: &Range<u32>| -> String {
-            text[d.words[r.start as usize].start as usize..d.words[r.end as usize - 1].end as usize]
-                .to_owned()
-        };
-        let (in_story, in_brief) = (words(&a, story, &found[0].a), words(&b, brief, &found[0].b));
+        let (in_story, in_brief) = (
+            text_of(&a, story, &found[0].a),
+            text_of(&b, brief, &found[0].b),
+        );
         // Trimmed to the first word the brief reuses ("council" is not
         // "Councillors").
         assert!(in_story.starts_with("Tuesday to close"), "{in_story}");
