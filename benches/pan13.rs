@@ -11,8 +11,9 @@
 //!
 //! `--set` changes one passage option from its default (`similarity`,
 //! `min-words`, `merge-gap`, `anchors`, `anchor-words`, `unit-min-words`,
-//! `rewrites` = off, linked or all), to measure
-//! a choice; `--details` lists the cases found least, per type.
+//! `rewrites` = off, linked, rare or all), to measure
+//! a choice; `--details` lists the cases found least and those found in
+//! most pieces, per type.
 //!
 //! The corpus is scanned once, as `reprint scan susp src` would with
 //! default options (the same library call the CLI makes). Every shared
@@ -162,6 +163,8 @@ fn main() {
             print_missed(c, d);
             println!("\n{t}: the detections least precise");
             print_missed(d, c);
+            println!("\n{t}: the cases found in most pieces");
+            print_split(c, d);
         }
     }
 }
@@ -181,8 +184,13 @@ fn set_option(p: &mut PassageOptions, kv: &str) -> Result<(), String> {
             p.rewrites = match value {
                 "off" => Rewrites::Off,
                 "linked" => Rewrites::Linked,
+                "rare" => Rewrites::Rare,
                 "all" => Rewrites::All,
-                _ => return Err(format!("rewrites={value}: expected off, linked or all")),
+                _ => {
+                    return Err(format!(
+                        "rewrites={value}: expected off, linked, rare or all"
+                    ))
+                }
             }
         }
         _ => return Err(format!("unknown option {key}")),
@@ -234,6 +242,37 @@ fn print_missed(cases: &[Annotation], dets: &[Annotation]) {
             "recall {r:.2}: {} {:?} ~ {} {:?}",
             c.this_ref, c.this, c.source_ref, c.source
         );
+    }
+}
+
+/// Cases detected in more than one piece (what granularity counts), the
+/// most pieces first, with their pieces.
+fn print_split(cases: &[Annotation], dets: &[Annotation]) {
+    let mut split: Vec<(&Annotation, Vec<&Annotation>)> = cases
+        .iter()
+        .map(|c| {
+            let pieces: Vec<&Annotation> = dets
+                .iter()
+                .filter(|d| measures::is_overlapping(c, d))
+                .collect();
+            (c, pieces)
+        })
+        .filter(|(_, pieces)| pieces.len() > 1)
+        .collect();
+    split.sort_by_key(|(_, pieces)| std::cmp::Reverse(pieces.len()));
+    println!("split cases: {}", split.len());
+    for (c, pieces) in split.iter().take(15) {
+        println!(
+            "{} pieces: {} {:?} ~ {} {:?}",
+            pieces.len(),
+            c.this_ref,
+            c.this,
+            c.source_ref,
+            c.source
+        );
+        for d in pieces {
+            println!("    {:?} ~ {:?}", d.this, d.source);
+        }
     }
 }
 

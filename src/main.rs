@@ -348,9 +348,10 @@ struct ScanArgs {
     min_containment: Option<f64>,
     /// Which story pairs are searched for reworded passages (sentences
     /// sharing their words in any order): those already sharing a passage
-    /// (linked), every pair sharing a few rare phrases (all: plagiarism
-    /// detection, slower, and on wire copy also formulaic items), or none.
-    #[arg(long, value_enum, default_value_t = RewritesArg::Linked)]
+    /// (linked); those and pairs sharing two rare phrases, found in at
+    /// most 5 story families (rare); every pair sharing two phrases (all:
+    /// slower, and on wire copy mostly formulaic items); or none.
+    #[arg(long, value_enum, default_value_t = RewritesArg::Rare)]
     rewrites: RewritesArg,
     /// Drop links whose significance (how rare the shared words are in
     /// the corpus: the sum of their inverse document frequencies) is
@@ -363,6 +364,7 @@ struct ScanArgs {
 enum RewritesArg {
     Off,
     Linked,
+    Rare,
     All,
 }
 
@@ -477,6 +479,7 @@ fn run_scan(paths: &[PathBuf], args: &ScanArgs) -> Result<ScanResult> {
                 rewrites: match args.rewrites {
                     RewritesArg::Off => Rewrites::Off,
                     RewritesArg::Linked => Rewrites::Linked,
+                    RewritesArg::Rare => Rewrites::Rare,
                     RewritesArg::All => Rewrites::All,
                 },
                 min_significance: args.min_significance,

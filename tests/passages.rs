@@ -318,10 +318,11 @@ fn planted_reposts_are_found_and_chrome_is_boilerplate() {
 }
 
 /// A story rewritten from another shares no passage the alignment
-/// accepts, yet most of its word trigrams: with `--min-containment` it is
-/// linked (with no shared region and its containment on the link); an
-/// unrelated story on the same subject is not. Every link reports its
-/// containment.
+/// accepts, yet most of its word trigrams: by default a reworded region
+/// links it; without rewrite search of unlinked pairs, `--min-containment`
+/// links it (with no shared region and its containment on the link); an
+/// unrelated story on the same subject is linked neither way. Every link
+/// reports its containment.
 #[test]
 fn a_rewritten_story_is_linked_by_containment() {
     let source =
@@ -355,13 +356,20 @@ fn a_rewritten_story_is_linked_by_containment() {
             .find(|l| l["a"] == a && l["b"] == b)
             .cloned()
     };
-    let plain = scan_json(&[path]);
+    let plain = scan_json(&[path, "--rewrites", "linked"]);
     assert!(
         pair(&plain, "rewrite.txt", "source.txt").is_none(),
         "{plain:#}"
     );
+    // By default the pair is searched for reworded passages (it shares
+    // rare phrases) and linked through one; the unrelated story is not.
+    let searched = scan_json(&[path]);
+    let link = pair(&searched, "rewrite.txt", "source.txt").expect("a reworded region");
+    assert!(!link["shared"].as_array().unwrap().is_empty(), "{link:#}");
+    assert!(pair(&searched, "other.txt", "source.txt").is_none());
+    assert!(pair(&searched, "other.txt", "rewrite.txt").is_none());
 
-    let report = scan_json(&[path, "--min-containment", "0.2"]);
+    let report = scan_json(&[path, "--min-containment", "0.2", "--rewrites", "linked"]);
     let link = pair(&report, "rewrite.txt", "source.txt").expect("linked by containment");
     assert!(link["shared"].as_array().unwrap().is_empty());
     let (ca, cb) = (
@@ -374,7 +382,15 @@ fn a_rewritten_story_is_linked_by_containment() {
     assert!(pair(&report, "other.txt", "rewrite.txt").is_none());
 
     let text = reprint()
-        .args(["scan", path, "--min-containment", "0.2", "-q"])
+        .args([
+            "scan",
+            path,
+            "--min-containment",
+            "0.2",
+            "--rewrites",
+            "linked",
+            "-q",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
@@ -429,11 +445,12 @@ fn shared_texts(dir: &std::path::Path, report: &Value) -> Vec<(String, String)> 
 }
 
 /// A passage reworded beyond what word alignment bridges links two stories
-/// only when every pair is searched for rewrites (`--rewrites all`), and
-/// then as one span over the whole passage on both sides. (The first two
+/// only when pairs that share no aligned passage are searched for
+/// rewrites (`--rewrites rare`, the default, or `all`), and then as one
+/// span over the whole passage on both sides. (The first two
 /// sentences of the passage, in the reworded story's order.)
 #[test]
-fn a_reworded_passage_is_found_with_rewrites_all() {
+fn a_reworded_passage_is_found_by_default_and_with_rewrites_all() {
     let dir = pair_dir(
         &format!("{} {}\n\n{WINES}\n", PAELLA_SOURCE[0], PAELLA_SOURCE[1]),
         &format!(
@@ -446,15 +463,52 @@ fn a_reworded_passage_is_found_with_rewrites_all() {
         let report = scan_json(&[path, "--rewrites", mode]);
         assert!(shared_texts(dir.path(), &report).is_empty(), "{mode}");
     }
-    let report = scan_json(&[path, "--rewrites", "all"]);
-    let shared = shared_texts(dir.path(), &report);
-    assert_eq!(shared.len(), 1, "{shared:?}");
-    let (a, b) = &shared[0];
-    assert!(a.starts_with("Probably the most famous") && a.ends_with("means leftovers"));
-    assert!(b.starts_with("It's seafood believed") && b.ends_with("s and vegetables"));
+    // By default (rare) as with all: between two stories every shared
+    // phrase is rare.
+    for args in [&[path][..], &[path, "--rewrites", "all"]] {
+        let report = scan_json(args);
+        let shared = shared_texts(dir.path(), &report);
+        assert_eq!(shared.len(), 1, "{shared:?}");
+        let (a, b) = &shared[0];
+        assert!(a.starts_with("Probably the most famous") && a.ends_with("means leftovers"));
+        assert!(b.starts_with("It's seafood believed") && b.ends_with("s and vegetables"));
+    }
 }
 
-/// By default (`--rewrites linked`) a passage partly found by alignment
+/// The default (`--rewrites rare`) searches a pair that shares no aligned
+/// passage only when the phrases it shares are rare; when every shared
+/// phrase is a stock phrase of the corpus (here in 6 story families), only
+/// `--rewrites all` finds the reworded passage.
+#[test]
+fn pairs_sharing_only_stock_phrases_are_searched_only_with_rewrites_all() {
+    let dir = pair_dir(
+        &format!("{} {}\n\n{WINES}\n", PAELLA_SOURCE[0], PAELLA_SOURCE[1]),
+        &format!(
+            "{TRAINS}\n\n{} {}\n",
+            PAELLA_REWORDED[1], PAELLA_REWORDED[0]
+        ),
+    );
+    // The two phrases the pair shares ("variety of meat pieces", "word
+    // which means leftovers") in four more stories.
+    let others = [
+        "Our butcher sells a variety of meat pieces every Friday. Grandmother used an old word which means leftovers for the Sunday soup.",
+        "The zoo feeds its lions a variety of meat pieces at noon. Keepers have a word which means leftovers in their own slang.",
+        "Street vendors grill a variety of meat pieces on skewers. Sailors shouted a word which means leftovers when the cook appeared.",
+        "Tourists compared a variety of meat pieces at the market. The guide taught them a word which means leftovers in the local dialect.",
+    ];
+    for (i, text) in others.iter().enumerate() {
+        fs::write(dir.path().join(format!("other{i}.txt")), text).unwrap();
+    }
+    let path = dir.path().to_str().unwrap();
+    let rare = scan_json(&[path]);
+    assert_eq!(rare["params"]["passages"]["rewrites"], "rare", "{rare}");
+    assert!(shared_texts(dir.path(), &rare).is_empty());
+    let all = shared_texts(dir.path(), &scan_json(&[path, "--rewrites", "all"]));
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(all[0].0.starts_with("Probably the most famous"), "{all:?}");
+}
+
+/// With `--rewrites linked` (and so by default) a passage partly found by alignment
 /// extends over the whole reworded passage in both stories: the passage
 /// as PAN's corpus has it, sentences in reverse order.
 #[test]

@@ -99,6 +99,14 @@ impl AnchorIndex {
         (key & self.unit_mask) as u32
     }
 
+    /// Group `g`'s keys, one slice per family (in unit order).
+    fn family_members(&self, g: u32) -> impl Iterator<Item = &[u64]> + '_ {
+        let runs = &self.family_runs[g as usize];
+        self.runs_of[runs.start as usize..runs.end as usize]
+            .iter()
+            .map(|run| &self.keys[run.clone()])
+    }
+
     /// Groups of one anchor's units that can pair them: not boilerplate-
     /// or stock-phrase-common (families ≤ postings, so only long lists
     /// can be too common; pairs grow with the square of the list), cut
@@ -195,7 +203,8 @@ pub(super) fn unit_candidates(st: &Stage, index: &AnchorIndex) -> Vec<(u32, u32)
 
 /// Document pairs `(x, y)`, `x < y`, sharing at least
 /// [`MIN_CONTAINMENT_ANCHORS`] of the index's anchors (each anchor
-/// counted once per pair), ascending.
+/// counted once per pair); within one family only if the family is small
+/// enough to align its members. Ascending.
 pub(super) fn doc_candidates(st: &Stage, index: &AnchorIndex) -> Vec<(u32, u32)> {
     let by_unit = &index.by_unit;
     let mut counts: AHashMap<u32, (u32, u32)> = AHashMap::new();
@@ -212,12 +221,22 @@ pub(super) fn doc_candidates(st: &Stage, index: &AnchorIndex) -> Vec<(u32, u32)>
         mine.sort_unstable();
         mine.dedup();
         counts.clear();
+        let fx = st.family[x as usize];
         for &g in &mine {
-            for &k in &index.keys[index.groups[g as usize].clone()] {
-                let y = st.doc_of(index.unit_of(k));
-                let e = counts.entry(y).or_insert((0, u32::MAX));
-                if y > x && e.1 != g {
-                    *e = (e.0 + 1, g);
+            for members in index.family_members(g) {
+                // As for units: a family too large to align within is not
+                // compared within (10,000 syndicated copies share every
+                // anchor).
+                let f = st.family_of(index.unit_of(members[0]));
+                if f == fx && st.family_size[&f] > MAX_FAMILY_ALIGN {
+                    continue;
+                }
+                for &k in members {
+                    let y = st.doc_of(index.unit_of(k));
+                    let e = counts.entry(y).or_insert((0, u32::MAX));
+                    if y > x && e.1 != g {
+                        *e = (e.0 + 1, g);
+                    }
                 }
             }
         }
@@ -230,6 +249,66 @@ pub(super) fn doc_candidates(st: &Stage, index: &AnchorIndex) -> Vec<(u32, u32)>
         out.extend(found);
     }
     out
+}
+
+/// Document pairs `(x, y)`, `x < y`, sharing at least
+/// [`MIN_CONTAINMENT_ANCHORS`] anchors found in at most `max_families`
+/// families, as [`doc_candidates`] counts them. Each such anchor lists
+/// its pairs (there are few: its documents are in few families) and the
+/// lists are counted in one sort, so the pass reads the index in order.
+pub(super) fn rare_doc_candidates(
+    st: &Stage,
+    index: &AnchorIndex,
+    max_families: usize,
+) -> Vec<(u32, u32)> {
+    let pairs_of = |g: usize| -> Vec<u64> {
+        if index.family_runs[g].len() > max_families {
+            return Vec::new();
+        }
+        // Each family's documents, once each (a run is in unit order).
+        let families: Vec<(bool, Vec<u32>)> = index
+            .family_members(g as u32)
+            .map(|members| {
+                let f = st.family_of(index.unit_of(members[0]));
+                let mut docs: Vec<u32> = members
+                    .iter()
+                    .map(|&k| st.doc_of(index.unit_of(k)))
+                    .collect();
+                docs.dedup();
+                (st.family_size[&f] <= MAX_FAMILY_ALIGN, docs)
+            })
+            .collect();
+        let pair = |x: u32, y: u32| (u64::from(x.min(y)) << 32) | u64::from(x.max(y));
+        let mut out = Vec::new();
+        for (i, (within, docs)) in families.iter().enumerate() {
+            if *within {
+                for (k, &x) in docs.iter().enumerate() {
+                    out.extend(docs[k + 1..].iter().map(|&y| pair(x, y)));
+                }
+            }
+            for (_, others) in &families[i + 1..] {
+                for &x in docs {
+                    out.extend(others.iter().map(|&y| pair(x, y)));
+                }
+            }
+        }
+        out
+    };
+    let groups = 0..index.groups.len();
+    let pairs: Vec<u64> = if st.parallel {
+        let mut v: Vec<u64> = groups.into_par_iter().flat_map_iter(pairs_of).collect();
+        v.par_sort_unstable();
+        v
+    } else {
+        let mut v: Vec<u64> = groups.flat_map(pairs_of).collect();
+        v.sort_unstable();
+        v
+    };
+    pairs
+        .chunk_by(|a, b| a == b)
+        .filter(|run| run.len() >= MIN_CONTAINMENT_ANCHORS as usize)
+        .map(|run| ((run[0] >> 32) as u32, run[0] as u32))
+        .collect()
 }
 
 /// Shared-anchor counts of one unit with later units: a count per unit,

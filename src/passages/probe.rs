@@ -82,9 +82,10 @@ impl<'a> PassageProbe<'a> {
         // `find_passages` numbers units: the probe's first, then other's.
         let mut hits: Vec<u64> = Vec::new();
         let mut mine: Vec<u64> = Vec::new();
-        // The distinct anchors the two share, counted only when every pair
-        // is searched for rewrites (`Rewrites::All` needs a minimum).
-        let count_shared = self.opts.rewrites == Rewrites::All;
+        // The distinct anchors the two share, counted only when pairs
+        // without an aligned passage are searched for rewrites (they need
+        // a minimum; between two documents every anchor is rare).
+        let count_shared = matches!(self.opts.rewrites, Rewrites::Rare | Rewrites::All);
         let mut shared: Vec<u64> = Vec::new();
         let mut hashes = Vec::new();
         for (v, unit) in other.units.iter().enumerate() {
@@ -139,7 +140,7 @@ impl<'a> PassageProbe<'a> {
         let rewrite = match self.opts.rewrites {
             Rewrites::Off => false,
             Rewrites::Linked => !runs.is_empty(),
-            Rewrites::All => shared.len() >= MIN_CONTAINMENT_ANCHORS as usize,
+            Rewrites::Rare | Rewrites::All => shared.len() >= MIN_CONTAINMENT_ANCHORS as usize,
         };
         let rewritten = if rewrite {
             let kept = |d: &DocUnits, chrome: &[bool], first: u32| -> (Vec<Unit>, Vec<u32>) {
