@@ -21,10 +21,13 @@ use rayon::prelude::*;
 use super::DocUnits;
 use crate::units::Unit;
 
-/// Word ids over a set of documents: the sorted distinct word hashes,
-/// an id being a position.
+/// Word ids over a set of documents: a word's id is its hash's rank among
+/// the distinct hashes (so ids do not depend on the order documents come
+/// in), looked up in a map — every word of every profiled document is
+/// looked up, and a binary search over the vocabulary was most of the
+/// cost of building profiles.
 pub(super) struct Vocabulary {
-    hashes: Vec<u64>,
+    ids: AHashMap<u64, u32>,
 }
 
 impl Vocabulary {
@@ -42,17 +45,19 @@ impl Vocabulary {
             .collect();
         hashes.par_sort_unstable();
         hashes.dedup();
-        Vocabulary { hashes }
+        let mut ids = AHashMap::with_capacity(hashes.len());
+        ids.extend(hashes.into_iter().zip(0u32..));
+        Vocabulary { ids }
     }
 
     /// How many words there are (ids are below this).
     pub fn len(&self) -> usize {
-        self.hashes.len()
+        self.ids.len()
     }
 
     /// The id of the word with `hash`, if the vocabulary holds it.
     pub fn id(&self, hash: u64) -> Option<u32> {
-        self.hashes.binary_search(&hash).ok().map(|i| i as u32)
+        self.ids.get(&hash).copied()
     }
 }
 
