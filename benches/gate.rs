@@ -30,7 +30,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use reprint::index::{Index, Policy};
@@ -242,7 +242,7 @@ fn main() {
         warm[warm.len() - 1]
     );
 
-    load_test(index, &probes, clients, load_seconds);
+    load_test(index, &path, &probes, clients, load_seconds);
 }
 
 /// Every article of the corpus, in order.
@@ -340,7 +340,7 @@ fn client(addr: std::net::SocketAddr, requests: &[String], until: Instant) -> Ve
     latencies
 }
 
-fn load_test(index: Index, probes: &[Document], clients: usize, seconds: u64) {
+fn load_test(index: Index, path: &Path, probes: &[Document], clients: usize, seconds: u64) {
     let (tx, rx) = std::sync::mpsc::channel();
     let opts = ServeOptions {
         addr: "127.0.0.1:0".parse().expect("addr"),
@@ -353,8 +353,13 @@ fn load_test(index: Index, probes: &[Document], clients: usize, seconds: u64) {
         policy: Policy::default(),
         fields: ReadOptions::default(),
     };
+    let path = path.to_path_buf();
     std::thread::spawn(move || {
-        serve(index, opts, |addr| tx.send(addr).expect("send addr")).expect("serve");
+        let reopen: reprint::serve::Reopen = Box::new(move || Index::open(&path));
+        serve(index, reopen, opts, |addr| {
+            tx.send(addr).expect("send addr")
+        })
+        .expect("serve");
     });
     let addr = rx.recv().expect("server address");
     drive(addr, probes, clients, seconds);

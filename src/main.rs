@@ -196,7 +196,7 @@ impl PolicyArgs {
 }
 
 /// How the commands that judge against an index open it.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 struct JudgeArgs {
     /// A file of known boilerplate paragraphs, one per line (a line ending
     /// in `*` is a prefix); repeatable. Never reported as reposted, as in
@@ -991,6 +991,14 @@ fn serve(args: ServeArgs) -> Result<()> {
         None => None,
     };
     let index = args.judge.open(&args.index)?;
+    // A file-size limit (`ulimit -f`) reached while the index grows is then
+    // an I/O error (EFBIG), which the service recovers from like a full
+    // disk, instead of a signal that kills it.
+    // SAFETY: setting a signal's disposition to "ignore" before any other
+    // thread of ours runs; no handler code is involved.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     if !args.addr.ip().is_loopback() && token.is_none() {
         eprintln!(
             "reprint: warning: listening on {} without --token-file: anyone who can reach it can admit articles",
@@ -1012,7 +1020,16 @@ fn serve(args: ServeArgs) -> Result<()> {
             ..ReadOptions::default()
         },
     };
-    reprint::serve::serve(index, opts, |addr| {
+    let reopen: reprint::serve::Reopen = {
+        let (judge, path) = (args.judge.clone(), args.index.clone());
+        Box::new(move || {
+            judge.open(&path).map_err(|e| reprint::Error::Index {
+                path: path.clone(),
+                message: format!("{e:#}"),
+            })
+        })
+    };
+    reprint::serve::serve(index, reopen, opts, |addr| {
         eprintln!("reprint: listening on http://{addr}");
     })?;
     Ok(())

@@ -388,3 +388,71 @@ fn sigterm_does_not_wait_on_a_stalled_client() {
     // deadline (10 s) to finish, then dropped.
     assert!(started.elapsed() < std::time::Duration::from_secs(12));
 }
+
+/// Lowers (or restores, with `None`) the soft file-size limit of process
+/// `pid`: past it, its writes fail with EFBIG, as on a full disk.
+fn limit_file_size(pid: u32, bytes: Option<u64>) {
+    let mut old = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain system calls on structs we own.
+    let got = unsafe { libc::prlimit(pid as i32, libc::RLIMIT_FSIZE, std::ptr::null(), &mut old) };
+    assert_eq!(got, 0, "prlimit: {}", std::io::Error::last_os_error());
+    let new = libc::rlimit {
+        rlim_cur: bytes.unwrap_or(old.rlim_max),
+        rlim_max: old.rlim_max,
+    };
+    let set = unsafe { libc::prlimit(pid as i32, libc::RLIMIT_FSIZE, &new, std::ptr::null_mut()) };
+    assert_eq!(set, 0, "prlimit: {}", std::io::Error::last_os_error());
+}
+
+/// The index's disk fills while the service runs (its file-size limit
+/// lowered to the file's size: writes fail as on a full disk): admits get
+/// 503 and `/health` reports the fault; once space is back the service
+/// admits again, without a restart.
+#[test]
+fn a_full_disk_is_reported_and_recovered_from_without_a_restart() {
+    let server = start(&[]);
+    let index = server._dir.path().join("i.redb");
+    let admit = |i: usize| -> (u16, String) {
+        // Distinct, incompressible-enough articles that make the file grow.
+        let text: String = (0..20_000)
+            .map(|k| format!("w{} ", (k * 7919 + i * 104_729) % 100_003))
+            .collect();
+        let body = serde_json::json!({ "id": format!("big-{i}"), "text": text }).to_string();
+        request(&server.addr, "POST", "/admit", &body, Some("s3cret"))
+    };
+    assert_eq!(admit(0).0, 200);
+    let size = std::fs::metadata(&index).unwrap().len();
+    limit_file_size(server.child.id(), Some(size));
+    let failed = (1..200).map(admit).find(|(status, _)| *status != 200);
+    let (status, body) = failed.expect("the disk never filled");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("the index is unavailable"), "{body}");
+    let (status, body) = request(&server.addr, "GET", "/health", "", None);
+    assert_eq!(status, 503, "{body}");
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "fault", "{body}");
+
+    limit_file_size(server.child.id(), None);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let recovered = loop {
+        let (status, body) = admit(1_000);
+        if status == 200 || std::time::Instant::now() > deadline {
+            break (status, body);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(recovered.0, 200, "{}", recovered.1);
+    let (status, body) = request(&server.addr, "GET", "/health", "", None);
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = request(
+        &server.addr,
+        "GET",
+        "/documents/big-1000",
+        "",
+        Some("s3cret"),
+    );
+    assert_eq!(status, 200);
+}

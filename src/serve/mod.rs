@@ -6,7 +6,7 @@
 //! | `POST /admit` | verdict JSON; admits the article if the policy says so |
 //! | `GET /documents/{id}` | `{"id":…,"text":…}` of an admitted article, or 404 |
 //! | `GET /stats` | the index's counts, as `reprint index stats --format json` gives them |
-//! | `GET /health` | `{"status":"ok","documents":N}` |
+//! | `GET /health` | `{"status":"ok","documents":N}`; 503 `{"status":"fault","error":…}` while the index is faulted |
 //! | `GET /metrics` | Prometheus text: requests, verdicts, latency histogram, index size |
 //!
 //! With a token configured, every route but `/health` and `/metrics` needs
@@ -18,6 +18,9 @@
 //! gives them a snapshot that never waits for the writer. Admits and
 //! document reads run as blocking tasks: redb serializes admits, whose
 //! verdicts are computed inside their write transaction.
+//! After an I/O error (a full disk) the index is closed and reopened
+//! until writes go through again ([`slot`]): meanwhile requests that need
+//! it get 503 and `/health` reports the fault; no restart is needed.
 //! SIGTERM or Ctrl-C stops accepting connections and lets in-flight
 //! requests (admits included) finish before the process exits, for at
 //! most [`DRAIN_DEADLINE`].
@@ -47,6 +50,10 @@ use crate::error::Error;
 use crate::index::{Index, Policy, Verdict, VerdictKind};
 use crate::read::{Document, ReadOptions};
 use crate::report::{index_stats_json, verdict_json};
+
+mod slot;
+pub use slot::Reopen;
+use slot::{Access, IndexSlot, SlotError};
 
 /// How the service runs.
 #[derive(Debug, Clone)]
@@ -108,7 +115,7 @@ impl Metrics {
 }
 
 struct App {
-    index: Index,
+    index: IndexSlot,
     opts: ServeOptions,
     metrics: Metrics,
 }
@@ -116,9 +123,11 @@ struct App {
 type Shared = Arc<App>;
 
 /// Serves `index` until SIGTERM or Ctrl-C; `ready` is called with the bound
-/// address once the socket listens (the CLI prints it).
+/// address once the socket listens (the CLI prints it). After an I/O error
+/// the index is closed and opened again with `reopen` ([`slot`]).
 pub fn serve(
     index: Index,
+    reopen: Reopen,
     opts: ServeOptions,
     ready: impl FnOnce(SocketAddr),
 ) -> Result<(), Error> {
@@ -136,7 +145,7 @@ pub fn serve(
         let (max_body, request_timeout) = (opts.max_body, opts.request_timeout);
         let (header_timeout, max_connections) = (opts.header_timeout, opts.max_connections);
         let app = Arc::new(App {
-            index,
+            index: IndexSlot::new(index, reopen),
             opts,
             metrics: Metrics::default(),
         });
@@ -339,7 +348,22 @@ fn article(app: &App, body: &[u8], need_id: bool) -> Result<Document, String> {
     })
 }
 
-fn verdict_response(app: &App, result: Result<Result<Verdict, Error>, String>) -> Response {
+/// The response for an operation the index slot did not answer.
+fn slot_error(app: &App, e: SlotError) -> Response {
+    match e {
+        SlotError::Unavailable(message) => error(
+            app,
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("the index is unavailable: {message}"),
+        ),
+        SlotError::Failed(e @ Error::IdConflict { .. }) => {
+            error(app, StatusCode::CONFLICT, &e.to_string())
+        }
+        SlotError::Failed(e) => error(app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+fn verdict_response(app: &App, result: Result<Result<Verdict, SlotError>, String>) -> Response {
     match result {
         Ok(Ok(v)) => {
             let k = match v.kind {
@@ -350,8 +374,7 @@ fn verdict_response(app: &App, result: Result<Result<Verdict, Error>, String>) -
             app.metrics.verdicts[k].fetch_add(1, Ordering::Relaxed);
             json_response(StatusCode::OK, verdict_json(&v))
         }
-        Ok(Err(e @ Error::IdConflict { .. })) => error(app, StatusCode::CONFLICT, &e.to_string()),
-        Ok(Err(e)) => error(app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Ok(Err(e)) => slot_error(app, e),
         Err(e) => error(app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
@@ -376,8 +399,10 @@ async fn check(State(app): State<Shared>, headers: HeaderMap, body: Bytes) -> Re
     // threads that fault in fresh memory (a third more CPU per check).
     // While every worker is in a check, new requests wait for one to
     // finish: a queue, not a stall.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app.index.check(&doc)))
-        .map_err(|_| "the check panicked".to_owned());
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        app.index.with(Access::Read, |i| i.check(&doc))
+    }))
+    .map_err(|_| "the check panicked".to_owned());
     let response = verdict_response(&app, result);
     app.metrics.observe(started);
     response
@@ -396,9 +421,11 @@ async fn admit(State(app): State<Shared>, headers: HeaderMap, body: Bytes) -> Re
     };
     let worker = app.clone();
     let policy = app.opts.policy;
-    let result = tokio::task::spawn_blocking(move || worker.index.admit(&doc, policy))
-        .await
-        .map_err(|e| e.to_string());
+    let result = tokio::task::spawn_blocking(move || {
+        worker.index.with(Access::Write, |i| i.admit(&doc, policy))
+    })
+    .await
+    .map_err(|e| e.to_string());
     let response = verdict_response(&app, result);
     app.metrics.observe(started);
     response
@@ -415,7 +442,9 @@ async fn document(
     }
     let worker = app.clone();
     let lookup = id.clone();
-    match tokio::task::spawn_blocking(move || worker.index.get(&lookup)).await {
+    match tokio::task::spawn_blocking(move || worker.index.with(Access::Read, |i| i.get(&lookup)))
+        .await
+    {
         Ok(Ok(Some(text))) => json_response(
             StatusCode::OK,
             serde_json::json!({ "id": id, "text": text }).to_string(),
@@ -425,7 +454,7 @@ async fn document(
             StatusCode::NOT_FOUND,
             &format!("{id}: not in the index"),
         ),
-        Ok(Err(e)) => error(&app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Ok(Err(e)) => slot_error(&app, e),
         Err(e) => error(&app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
@@ -438,21 +467,36 @@ async fn stats(State(app): State<Shared>, headers: HeaderMap) -> Response {
         return refused;
     }
     let worker = app.clone();
-    match tokio::task::spawn_blocking(move || worker.index.stats()).await {
+    match tokio::task::spawn_blocking(move || worker.index.with(Access::Read, |i| i.stats())).await
+    {
         Ok(Ok(s)) => json_response(StatusCode::OK, index_stats_json(&s)),
-        Ok(Err(e)) => error(&app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Ok(Err(e)) => slot_error(&app, e),
         Err(e) => error(&app, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 
 async fn health(State(app): State<Shared>) -> Response {
     count(&app, "health");
-    match app.index.len() {
+    if let Some(fault) = app.index.fault() {
+        app.metrics.errors.fetch_add(1, Ordering::Relaxed);
+        return json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({ "status": "fault", "error": fault }).to_string(),
+        );
+    }
+    match app.index.with(Access::Read, |i| i.len()) {
         Ok(n) => json_response(
             StatusCode::OK,
             serde_json::json!({ "status": "ok", "documents": n }).to_string(),
         ),
-        Err(e) => error(&app, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        Err(SlotError::Unavailable(message)) => {
+            app.metrics.errors.fetch_add(1, Ordering::Relaxed);
+            json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({ "status": "fault", "error": message }).to_string(),
+            )
+        }
+        Err(SlotError::Failed(e)) => error(&app, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
     }
 }
 
@@ -492,7 +536,7 @@ async fn metrics(State(app): State<Shared>) -> Response {
     ));
     out.push_str(&format!(
         "# HELP reprint_index_documents Admitted documents.\n# TYPE reprint_index_documents gauge\nreprint_index_documents {}\n",
-        app.index.len().unwrap_or(0)
+        app.index.with(Access::Read, |i| i.len()).unwrap_or(0)
     ));
     (
         StatusCode::OK,
