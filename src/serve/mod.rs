@@ -307,12 +307,22 @@ fn not_json(app: &App, headers: &HeaderMap) -> Option<Response> {
 
 /// The article in a request body.
 fn article(app: &App, body: &[u8], need_id: bool) -> Result<Document, String> {
+    request_article(body, &app.opts.fields, need_id)
+}
+
+/// The article in a `/check` or `/admit` request body (`fields` names its
+/// JSON fields; `need_id`: an admit must name its article), or the reason
+/// it is refused (a 400's message). Never panics, whatever the bytes.
+pub fn request_article(
+    body: &[u8],
+    fields: &ReadOptions,
+    need_id: bool,
+) -> Result<Document, String> {
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| format!("malformed JSON: {e}"))?;
     let serde_json::Value::Object(mut object) = value else {
         return Err("the body must be a JSON object with the article's id and text".into());
     };
-    let fields = &app.opts.fields;
     let text = match object.remove(&fields.text_field) {
         Some(serde_json::Value::String(t)) => t,
         _ => return Err(format!("no string field \"{}\"", fields.text_field)),
