@@ -13,9 +13,15 @@ fn index() -> &'static Index {
     &INDEX
         .get_or_init(|| {
             let dir = tempfile::tempdir().expect("temp dir");
-            let index = Index::create(&dir.path().join("i.redb"), IndexParams::new(0.8, 5, 128, None, true))
-                .expect("index");
-            let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/000_85676adcdf0feb57.txt");
+            let index = Index::create(
+                &dir.path().join("i.redb"),
+                IndexParams::new(0.8, 5, 128, None, true),
+            )
+            .expect("index");
+            let seeds = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../data/000_85676adcdf0feb57.txt"
+            );
             let text = std::fs::read_to_string(seeds).expect("seed article");
             let doc = reprint::read::Document {
                 id: "seed".into(),
