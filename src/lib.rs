@@ -28,6 +28,7 @@
 //! assert_eq!(result.clusters[0].members, ["a", "b"]);
 //! # Ok::<(), reprint::Error>(())
 //! ```
+#![warn(missing_docs)]
 
 pub mod align;
 pub mod boilerplate;

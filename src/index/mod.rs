@@ -395,7 +395,25 @@ pub const BULK_MEMORY: usize = 2 << 30;
 /// default).
 pub const DEFAULT_CACHE_BYTES: usize = 1 << 30;
 
-/// An open index.
+/// An open index: the gate's durable record of admitted articles.
+///
+/// ```
+/// use reprint::index::{Index, IndexParams, Policy, VerdictKind};
+/// use reprint::read::Document;
+///
+/// let dir = tempfile::tempdir()?;
+/// let index = Index::create(&dir.path().join("news.redb"), IndexParams::new(0.8, 5, 128, None, true))?;
+/// let story = "Russian Defence Minister Sergei Shoigu told visiting junta leader Senior \
+///              General Min Aung Hlaing that Moscow is committed to strengthening military \
+///              ties with Myanmar, his ministry said on Tuesday.";
+/// let doc = |id: &str, text: &str| Document { id: id.into(), text: text.into(), line: None, title: None };
+/// assert_eq!(index.admit(&doc("a", story), Policy::default())?.kind, VerdictKind::New);
+/// // The same story again is a duplicate of the admitted one; a check never admits.
+/// let verdict = index.check(&doc("b", &story.to_uppercase()))?;
+/// assert_eq!(verdict.kind, VerdictKind::Duplicate);
+/// assert_eq!(index.len()?, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Index {
     db: Database,
     params: IndexParams,

@@ -329,7 +329,7 @@ pub struct Shared {
     /// Similarity of the aligned region.
     pub similarity: f64,
     /// How rare the region's shared words are in the corpus: the sum of
-    /// their inverse family frequencies ([`significance`]).
+    /// their inverse family frequencies (`passages/significance.rs`).
     pub significance: f64,
 }
 

@@ -19,7 +19,7 @@
 //! document reads run as blocking tasks: redb serializes admits, whose
 //! verdicts are computed inside their write transaction.
 //! After an I/O error (a full disk) the index is closed and reopened
-//! until writes go through again ([`slot`]): meanwhile requests that need
+//! until writes go through again (`serve/slot.rs`): meanwhile requests that need
 //! it get 503 and `/health` reports the fault; no restart is needed.
 //! SIGTERM or Ctrl-C stops accepting connections and lets in-flight
 //! requests (admits included) finish before the process exits, for at
@@ -124,7 +124,33 @@ type Shared = Arc<App>;
 
 /// Serves `index` until SIGTERM or Ctrl-C; `ready` is called with the bound
 /// address once the socket listens (the CLI prints it). After an I/O error
-/// the index is closed and opened again with `reopen` ([`slot`]).
+/// the index is closed and opened again with `reopen` (`serve/slot.rs`).
+/// Errors: the socket cannot be bound, or the runtime cannot start.
+///
+/// ```no_run
+/// use std::path::PathBuf;
+/// use std::time::Duration;
+/// use reprint::index::{Index, Policy};
+/// use reprint::read::ReadOptions;
+/// use reprint::serve::{serve, Reopen, ServeOptions};
+///
+/// let path = PathBuf::from("news.redb");
+/// let index = Index::open(&path)?;
+/// let reopen: Reopen = Box::new(move || Index::open(&path));
+/// let opts = ServeOptions {
+///     addr: "127.0.0.1:7878".parse()?,
+///     token: Some("s3cret".into()),
+///     open_reads: false,
+///     header_timeout: Duration::from_secs(10),
+///     request_timeout: Duration::from_secs(60),
+///     max_connections: 1024,
+///     max_body: 8 << 20,
+///     policy: Policy::default(),
+///     fields: ReadOptions::default(),
+/// };
+/// serve(index, reopen, opts, |addr| eprintln!("listening on http://{addr}"))?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn serve(
     index: Index,
     reopen: Reopen,
