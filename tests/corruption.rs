@@ -124,3 +124,22 @@ fn bit_flipped_indexes_are_refused_or_answer_as_the_intact_one() {
     }
     assert!(refused > 0, "refused {refused}, served {served}");
 }
+
+/// A file found by fuzzing on which redb's own integrity check panics (an
+/// assertion on a page address, with debug assertions on) is refused as
+/// damaged, never a panic.
+#[test]
+fn a_file_that_panics_the_integrity_check_is_refused() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/corpus/index_open/redb-check-assertion.redb"
+    );
+    let out = reprint()
+        .args(["index", "verify", path])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("the file is damaged"), "{err}");
+}

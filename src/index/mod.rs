@@ -424,16 +424,17 @@ pub struct Index {
     blocks: Arc<BlockCache>,
 }
 
+/// What to do with a damaged index file.
+const REBUILD: &str =
+    "restore it from a backup or rebuild it with `reprint index build` from the original articles";
+
 fn db_err(path: &Path, e: impl Into<redb::Error>) -> Error {
     let message = match e.into() {
         redb::Error::UpgradeRequired(v) => format!(
             "written by an older reprint (redb file format {v}); \
              rebuild it with `reprint index build`"
         ),
-        redb::Error::Corrupted(why) => format!(
-            "the file is damaged ({why}); restore it from a backup or rebuild it \
-             with `reprint index build` from the original articles"
-        ),
+        redb::Error::Corrupted(why) => format!("the file is damaged ({why}); {REBUILD}"),
         e => e.to_string(),
     };
     Error::Index {
@@ -513,15 +514,26 @@ impl Index {
         }
         // Half for redb's pages (texts, and the B-trees above posting
         // blocks), half for decoded posting blocks.
-        let db = Database::builder()
-            .set_cache_size(cache_bytes / 2)
-            // Every page's checksum is verified before the index is used:
-            // a file damaged outside reprint (a bad disk, a bad copy) is
-            // refused with a message instead of read (a plain open may
-            // panic on it, or answer from damaged pages). It reads the
-            // whole file once: 0.06 s for an index of Reuters-21578.
-            .set_check_integrity_on_open(true)
-            .open(path)
+        let open = || {
+            Database::builder()
+                .set_cache_size(cache_bytes / 2)
+                // Every page's checksum is verified before the index is
+                // used: a file damaged outside reprint (a bad disk, a bad
+                // copy) is refused with a message instead of read (a plain
+                // open may panic on it, or answer from damaged pages). It
+                // reads the whole file once: 0.06 s for an index of
+                // Reuters-21578.
+                .set_check_integrity_on_open(true)
+                .open(path)
+        };
+        // The check itself can panic on some crafted files (an assertion
+        // on a page address, found by fuzzing): such a file is damaged
+        // too.
+        let db = std::panic::catch_unwind(std::panic::AssertUnwindSafe(open))
+            .map_err(|_| Error::Index {
+                path: path.to_path_buf(),
+                message: format!("the file is damaged (its integrity check failed); {REBUILD}"),
+            })?
             .map_err(|e| db_err(path, e))?;
         let txn = db.begin_read().map_err(|e| db_err(path, e))?;
         let meta = txn.open_table(META).map_err(|e| db_err(path, e))?;
