@@ -1030,9 +1030,13 @@ fn serve(args: ServeArgs) -> Result<()> {
     let reopen: reprint::serve::Reopen = {
         let (judge, path) = (args.judge.clone(), args.index.clone());
         Box::new(move || {
-            judge.open(&path).map_err(|e| reprint::Error::Index {
-                path: path.clone(),
-                message: format!("{e:#}"),
+            // The library's error as it is (it names the file already).
+            judge.open(&path).map_err(|e| {
+                e.downcast::<reprint::Error>()
+                    .unwrap_or_else(|e| reprint::Error::Index {
+                        path: path.clone(),
+                        message: format!("{e:#}"),
+                    })
             })
         })
     };
