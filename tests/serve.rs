@@ -82,9 +82,12 @@ fn request(addr: &str, method: &str, path: &str, body: &str, token: Option<&str>
 
 /// Sends `head` (request line and headers, each ending in CRLF), then
 /// `Content-Length`, `Connection: close` and `body`; returns the whole
-/// response.
+/// response (a minute at most).
 fn send(addr: &str, head: &str, body: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
+    // A service that stops answering fails the test instead of hanging it.
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
     write!(
         s,
         "{head}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
