@@ -425,6 +425,18 @@ fn pair_dir(a: &str, b: &str) -> tempfile::TempDir {
     dir
 }
 
+/// `a.txt` holds the first two sentences of the PAELLA source, `b.txt`
+/// their reworded form in the other order, each beside unrelated text.
+fn reworded_pair() -> tempfile::TempDir {
+    pair_dir(
+        &format!("{} {}\n\n{WINES}\n", PAELLA_SOURCE[0], PAELLA_SOURCE[1]),
+        &format!(
+            "{TRAINS}\n\n{} {}\n",
+            PAELLA_REWORDED[1], PAELLA_REWORDED[0]
+        ),
+    )
+}
+
 /// The shared spans of the link between `a.txt` and `b.txt`, as text.
 fn shared_texts(dir: &std::path::Path, report: &Value) -> Vec<(String, String)> {
     let a = fs::read_to_string(dir.join("a.txt")).unwrap();
@@ -451,13 +463,7 @@ fn shared_texts(dir: &std::path::Path, report: &Value) -> Vec<(String, String)> 
 /// sentences of the passage, in the reworded story's order.)
 #[test]
 fn a_reworded_passage_is_found_by_default_and_with_rewrites_all() {
-    let dir = pair_dir(
-        &format!("{} {}\n\n{WINES}\n", PAELLA_SOURCE[0], PAELLA_SOURCE[1]),
-        &format!(
-            "{TRAINS}\n\n{} {}\n",
-            PAELLA_REWORDED[1], PAELLA_REWORDED[0]
-        ),
-    );
+    let dir = reworded_pair();
     let path = dir.path().to_str().unwrap();
     for mode in ["off", "linked"] {
         let report = scan_json(&[path, "--rewrites", mode]);
@@ -481,13 +487,7 @@ fn a_reworded_passage_is_found_by_default_and_with_rewrites_all() {
 /// `--rewrites all` finds the reworded passage.
 #[test]
 fn pairs_sharing_only_stock_phrases_are_searched_only_with_rewrites_all() {
-    let dir = pair_dir(
-        &format!("{} {}\n\n{WINES}\n", PAELLA_SOURCE[0], PAELLA_SOURCE[1]),
-        &format!(
-            "{TRAINS}\n\n{} {}\n",
-            PAELLA_REWORDED[1], PAELLA_REWORDED[0]
-        ),
-    );
+    let dir = reworded_pair();
     // The two phrases the pair shares ("variety of meat pieces", "word
     // which means leftovers") in four more stories.
     let others = [
