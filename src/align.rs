@@ -94,35 +94,57 @@ impl Aligner {
     /// then `b`), so results are deterministic. Cost O(|a|·|b|) time and
     /// memory; callers keep the inputs short (passage units).
     pub fn align(&mut self, a: &[u64], b: &[u64]) -> Option<Alignment> {
-        let (n, m) = (a.len(), b.len());
-        let width = m + 1;
-        self.scores.clear();
-        self.scores.resize((n + 1) * width, 0);
-        let h = &mut self.scores;
-        let mut best = (0, 0, 0);
-        for (i, &ai) in (1..=n).zip(a) {
-            // Row by row over slices: no index arithmetic or bounds checks
-            // in the inner loop, and the left neighbour kept in a register.
-            let (above, rest) = h.split_at_mut(i * width);
-            let prev = &above[(i - 1) * width..];
-            let row = &mut rest[..width];
-            let mut left = 0;
-            for (j, ((cell, up), &bj)) in (1..).zip(row[1..].iter_mut().zip(prev.windows(2)).zip(b))
-            {
-                let diag = up[0] + if ai == bj { MATCH } else { MISMATCH };
-                let score = diag.max(up[1] + GAP).max(left + GAP).max(0);
-                *cell = score;
-                left = score;
-                if score > best.0 {
-                    best = (score, i, j);
-                }
-            }
-        }
-        if best.0 == 0 {
+        let (score, i, j) = self.fill(a, b);
+        if score == 0 {
             return None;
         }
-        // Trace back from the best cell to where the score drops to zero.
-        let (_, mut i, mut j) = best;
+        let path = self.trace(a, b, i, j);
+        best_factual_piece(a, b, &path)
+    }
+
+    /// Fills the score matrix of `a` against `b` (`(|a| + 1) × (|b| + 1)`,
+    /// row 0 and column 0 zero); returns the best score and its cell, the
+    /// first in row order among equals.
+    fn fill(&mut self, a: &[u64], b: &[u64]) -> (i32, usize, usize) {
+        let (n, width) = (a.len(), b.len() + 1);
+        // Every cell is written below but row 0 and column 0: only those
+        // are zeroed (clearing the whole matrix cost as much as a tenth of
+        // filling it).
+        if self.scores.len() < (n + 1) * width {
+            self.scores.resize((n + 1) * width, 0);
+        }
+        self.scores[..width].fill(0);
+        let h = &mut self.scores[..(n + 1) * width];
+        let mut best = (0, 0, 0);
+        let mut note = |score: i32, i: usize, row: &[i32]| {
+            if score > best.0 {
+                let j = row.iter().position(|&s| s == score).unwrap_or(0);
+                best = (score, i, j);
+            }
+        };
+        let mut i = 1;
+        while i <= n {
+            let (above, rest) = h.split_at_mut(i * width);
+            let prev = &above[(i - 1) * width..];
+            if i < n {
+                let (first, second) = rest[..2 * width].split_at_mut(width);
+                let (b1, b2) = fill_two_rows(prev, first, second, a[i - 1], a[i], b);
+                note(b1, i, first);
+                note(b2, i + 1, second);
+                i += 2;
+            } else {
+                let row = &mut rest[..width];
+                note(fill_row(prev, row, a[i - 1], b), i, row);
+                i += 1;
+            }
+        }
+        best
+    }
+
+    /// The path from cell `(i, j)` of the filled matrix back to where the
+    /// score drops to zero, in sequence order.
+    fn trace(&self, a: &[u64], b: &[u64], mut i: usize, mut j: usize) -> Vec<Step> {
+        let (h, width) = (&self.scores, b.len() + 1);
         let mut path = Vec::new();
         while i > 0 && j > 0 && h[i * width + j] > 0 {
             let here = h[i * width + j];
@@ -141,8 +163,59 @@ impl Aligner {
             }
         }
         path.reverse();
-        best_factual_piece(a, b, &path)
+        path
     }
+}
+
+/// The score of a cell from its diagonal, upper and left neighbours.
+#[inline(always)]
+fn cell(diag: i32, up: i32, left: i32, same: bool) -> i32 {
+    let here = if same { MATCH } else { MISMATCH };
+    // The left neighbour last: it is the only term that waits on the
+    // cell just computed.
+    (diag + here).max(up + GAP).max(0).max(left + GAP)
+}
+
+/// Fills `row` (row `i` of the matrix, for word `ai`) from `prev` (row
+/// `i − 1`); returns the row's best score.
+fn fill_row(prev: &[i32], row: &mut [i32], ai: u64, b: &[u64]) -> i32 {
+    row[0] = 0;
+    let (mut diag, mut left, mut best) = (0, 0, 0);
+    for ((out, &up), &bj) in row[1..].iter_mut().zip(&prev[1..]).zip(b) {
+        let score = cell(diag, up, left, ai == bj);
+        *out = score;
+        (diag, left) = (up, score);
+        best = best.max(score);
+    }
+    best
+}
+
+/// Fills two rows at once (for words `a1` and `a2`) from `prev`: each
+/// cell waits on its left neighbour, so one row at a time leaves the
+/// processor idle between cells; two rows side by side keep it busy
+/// (twice the cells for nearly the same time). Returns each row's best
+/// score.
+fn fill_two_rows(
+    prev: &[i32],
+    first: &mut [i32],
+    second: &mut [i32],
+    a1: u64,
+    a2: u64,
+    b: &[u64],
+) -> (i32, i32) {
+    (first[0], second[0]) = (0, 0);
+    let (mut diag1, mut left1, mut best1) = (0, 0, 0);
+    let (mut diag2, mut left2, mut best2) = (0, 0, 0);
+    let cells = first[1..].iter_mut().zip(second[1..].iter_mut());
+    for ((out1, out2), (&up, &bj)) in cells.zip(prev[1..].iter().zip(b)) {
+        let s1 = cell(diag1, up, left1, a1 == bj);
+        let s2 = cell(diag2, s1, left2, a2 == bj);
+        (*out1, *out2) = (s1, s2);
+        (diag1, left1, diag2, left2) = (up, s1, s1, s2);
+        best1 = best1.max(s1);
+        best2 = best2.max(s2);
+    }
+    (best1, best2)
 }
 
 /// The best-scoring piece of `path` that puts no figure for another (see
@@ -274,6 +347,52 @@ mod tests {
         // The same figure on both sides is a match like any word.
         let al = Aligner::default().align(&a, &a).unwrap();
         assert_eq!(al.a, 0..a.len());
+    }
+
+    /// Smith–Waterman as defined, one cell at a time, and its first best
+    /// cell in row order.
+    fn reference_fill(a: &[u64], b: &[u64]) -> (Vec<i32>, (i32, usize, usize)) {
+        let width = b.len() + 1;
+        let mut h = vec![0; (a.len() + 1) * width];
+        let mut best = (0, 0, 0);
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let here = if a[i - 1] == b[j - 1] {
+                    MATCH
+                } else {
+                    MISMATCH
+                };
+                let score = (h[(i - 1) * width + j - 1] + here)
+                    .max(h[(i - 1) * width + j] + GAP)
+                    .max(h[i * width + j - 1] + GAP)
+                    .max(0);
+                h[i * width + j] = score;
+                if score > best.0 {
+                    best = (score, i, j);
+                }
+            }
+        }
+        (h, best)
+    }
+
+    proptest::proptest! {
+        /// Rows filled in pairs, over a reused matrix, give the matrix and
+        /// best cell of the definition (small alphabets: many matches and
+        /// ties).
+        #[test]
+        fn the_fill_is_smith_waterman(
+            a in proptest::collection::vec(0u64..5, 0..23),
+            b in proptest::collection::vec(0u64..5, 0..23),
+            earlier in proptest::collection::vec(0u64..5, 0..23),
+        ) {
+            // An aligner reused after another pair, as every caller does.
+            let mut aligner = Aligner::default();
+            aligner.fill(&earlier, &a);
+            let best = aligner.fill(&a, &b);
+            let (scores, expected) = reference_fill(&a, &b);
+            proptest::prop_assert_eq!(best, expected);
+            proptest::prop_assert_eq!(&aligner.scores[..scores.len()], &scores[..]);
+        }
     }
 
     #[test]

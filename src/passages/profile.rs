@@ -15,7 +15,7 @@
 
 use std::ops::Range;
 
-use ahash::AHashMap;
+use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 
 use super::DocUnits;
@@ -33,18 +33,29 @@ pub(super) struct Vocabulary {
 impl Vocabulary {
     /// The vocabulary of the words of `units` of each document in `docs`.
     pub fn new<'a>(docs: impl ParallelIterator<Item = (&'a DocUnits, &'a [Unit])>) -> Self {
-        let mut hashes: Vec<u64> = docs
-            .flat_map_iter(|(doc, units)| {
-                let words: Vec<u64> = units
-                    .iter()
-                    .flat_map(|u| &doc.words[u.start as usize..u.end as usize])
-                    .map(|w| w.hash)
-                    .collect();
-                words
+        // Distinct hashes gathered in sets, not by sorting every word:
+        // a corpus repeats its words, and a set of the distinct ones stays
+        // in cache where a sort of all of them does not.
+        let distinct: AHashSet<u64> = docs
+            .fold(AHashSet::new, |mut set, (doc, units)| {
+                for u in units {
+                    set.extend(
+                        doc.words[u.start as usize..u.end as usize]
+                            .iter()
+                            .map(|w| w.hash),
+                    );
+                }
+                set
             })
-            .collect();
+            .reduce(AHashSet::new, |mut x, y| {
+                if x.len() < y.len() {
+                    return y.into_iter().chain(x).collect();
+                }
+                x.extend(y);
+                x
+            });
+        let mut hashes: Vec<u64> = distinct.into_iter().collect();
         hashes.par_sort_unstable();
-        hashes.dedup();
         let mut ids = AHashMap::with_capacity(hashes.len());
         ids.extend(hashes.into_iter().zip(0u32..));
         Vocabulary { ids }
@@ -93,9 +104,14 @@ impl Profile {
             }
             ranges.push(start..u.end);
         }
-        let (mut bag_at, mut bag_words) = (vec![0u32], Vec::new());
-        let (mut num_at, mut num_words) = (vec![0u32], Vec::new());
-        let mut held: Vec<(u32, u32)> = Vec::new();
+        // Sized once: a profile is built for every document searched.
+        let words: usize = units.iter().map(|u| u.len()).sum();
+        let mut bag_at = Vec::with_capacity(ranges.len() + 1);
+        let mut num_at = Vec::with_capacity(ranges.len() + 1);
+        bag_at.push(0u32);
+        num_at.push(0u32);
+        let (mut bag_words, mut num_words) = (Vec::with_capacity(words), Vec::new());
+        let mut held: Vec<(u32, u32)> = Vec::with_capacity(words);
         for (i, r) in ranges.iter().enumerate() {
             let from = bag_words.len();
             bag_words.extend(
