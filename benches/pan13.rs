@@ -200,7 +200,7 @@ fn set_option(p: &mut PassageOptions, kv: &str) -> Result<(), String> {
 
 fn row(name: &str, s: &Scores, cases: &[Annotation], dets: &[Annotation]) {
     println!(
-        "| {name} | {:.3} | {:.3} | {:.3} | {:.3} | {} | {} |",
+        "| {name} | {:.4} | {:.3} | {:.3} | {:.3} | {} | {} |",
         s.plagdet,
         s.precision,
         s.recall,

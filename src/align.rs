@@ -19,8 +19,8 @@
 //! coupon" / "raising 25 mln dlrs … due 2002 with a 7-3/4 pct coupon")
 //! therefore aligns only in a stretch between its figures, too short to
 //! be a passage; a reposted paragraph with a corrected figure aligns on
-//! the longer side of it (and runs never merge across a number,
-//! `passages::runs`); a figure left out on one side ("$412bn (£211.6bn)
+//! the longer side of it (and runs never merge across figures that
+//! differ, `passages::runs`); a figure left out on one side ("$412bn (£211.6bn)
 //! in the 12 months" / "$412bn in the 12 months") is an edit like any.
 //! Callers mark numbers in the low bit of each word hash
 //! ([`mark_number`]).

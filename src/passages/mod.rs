@@ -96,8 +96,9 @@ pub struct PassageOptions {
     pub min_words: usize,
     /// Two aligned regions of a document pair that lie at most this many
     /// words apart in both documents merge into one when the merged
-    /// region keeps `min_similarity` (regions that overlap or touch merge
-    /// regardless): a reused passage interrupted by a line too short to be
+    /// region keeps `min_similarity` (regions that overlap or touch, or
+    /// that are both passages by themselves, merge regardless), unless
+    /// different figures lie between them: a reused passage interrupted by a line too short to be
     /// a unit, or found twice through text repeated in one document, is
     /// one passage. Default 40 words, about two sentences. Merging without
     /// the similarity check found more of PAN 2013's edited cases (plagdet
@@ -602,6 +603,63 @@ mod tests {
                  The bonds will be listed in Luxembourg in denominations of one mln yen each.";
         let found = find_passages(&[doc(a), doc(b)], &[0, 1], &PassageOptions::default());
         assert!(found.links.is_empty(), "{:?}", found.links);
+    }
+
+    /// A passage with a paragraph rewritten in its middle is one passage:
+    /// the two reused paragraphs are passages by themselves, so they merge
+    /// across the rewritten one although the merged region falls below
+    /// the similarity threshold (21 + 21 reused words over 64).
+    #[test]
+    fn a_passage_rewritten_in_the_middle_is_one_span() {
+        let first = "Rights activists have accused Moscow of legitimizing the junta that \
+                     seized power in a coup two years ago by continuing its visits.";
+        let last = "Officials in the capital said the talks would continue next month with \
+                    a delegation of ministers and senior army officers expected there.";
+        let a = format!(
+            "{first}\n\nA quiet evening followed as the cooks prepared soup and bread \
+             for every guest who had travelled from the northern hills.\n\n{last}"
+        );
+        let b = format!(
+            "{first}\n\nMarkets in Tokyo closed higher on Friday while traders watched oil \
+             prices rise after the storm hit refineries along the coast.\n\n{last}"
+        );
+        let found = find_passages(&[doc(&a), doc(&b)], &[0, 1], &PassageOptions::default());
+        assert_eq!(found.links.len(), 1, "{:?}", found.links);
+        let shared = &found.links[0].shared;
+        assert_eq!(shared.len(), 1, "one span, not two: {shared:?}");
+        let s = &shared[0];
+        assert_eq!(
+            &a[s.a_span.start as usize..s.a_span.end as usize],
+            a.trim_end_matches('.')
+        );
+        assert_eq!(
+            &b[s.b_span.start as usize..s.b_span.end as usize],
+            b.trim_end_matches('.')
+        );
+        assert!(s.similarity < PassageOptions::default().min_similarity);
+    }
+
+    /// The same figure between two aligned stretches does not keep them
+    /// apart; another figure there does (word alignment only: the rewrite
+    /// search compares sentences, not the words between runs).
+    #[test]
+    fn only_different_figures_keep_close_passages_apart() {
+        let first = "Rights activists have accused Moscow of legitimizing the junta that \
+                     seized power in a coup two years ago by continuing its visits";
+        let last = "officials in the capital said the talks would continue next month with \
+                    a delegation of ministers and senior army officers expected there.";
+        let spans = |a_figure: &str, b_figure: &str| {
+            let a = format!("{first}.\n\nSome {a_figure} people\n\nwere {last}");
+            let b = format!("{first}.\n\nSome {b_figure} people\n\nwere {last}");
+            let opts = PassageOptions {
+                rewrites: Rewrites::Off,
+                ..PassageOptions::default()
+            };
+            let found = find_passages(&[doc(&a), doc(&b)], &[0, 1], &opts);
+            found.links.iter().map(|l| l.shared.len()).sum::<usize>()
+        };
+        assert_eq!(spans("1,200", "1,200"), 1);
+        assert_eq!(spans("1,200", "3,400"), 2);
     }
 
     /// Why anchors and not per-paragraph sketches: on the seeds, the

@@ -6,7 +6,8 @@
 //! Per document pair, alignments that follow each other in both
 //! documents merge into runs, then runs that overlap or touch in both
 //! merge, and runs within `merge_gap` words in both merge while the
-//! merged region keeps `min_similarity`, until none do; runs shorter than
+//! merged region keeps `min_similarity` (or when both are passages by
+//! themselves), until none do, never across different figures; runs shorter than
 //! `min_words` on either side are dropped (a shared phrase is not a
 //! reposted passage).
 
@@ -184,8 +185,11 @@ pub(super) fn merge_runs<D: Borrow<DocUnits>>(
                 let adjacent = after && ((next(ua, la) && next(ub, lb)) || close);
                 // Numbers are facts: no merging across one that differs.
                 let facts_agree = || {
-                    !holds_number(docs, ua.doc, between(&run.a, &p.a))
-                        && !holds_number(docs, ub.doc, between(&run.b, &p.b))
+                    same_figures(
+                        docs,
+                        (ua.doc, between(&run.a, &p.a)),
+                        (ub.doc, between(&run.b, &p.b)),
+                    )
                 };
                 // Merging must not dilute the run with unaligned text
                 // between the two regions.
@@ -214,17 +218,31 @@ pub(super) fn merge_runs<D: Borrow<DocUnits>>(
             pairs: vec![p],
         });
     }
-    let mut runs = merge_close_runs(docs, runs, gap, min_similarity);
+    let mut runs = merge_close_runs(docs, runs, opts);
     runs.retain(|r| r.a.len().min(r.b.len()) >= min_words);
     runs
 }
 
-/// Whether words `words` of document `doc` hold a number (an empty or
-/// reversed range holds none).
-fn holds_number<D: Borrow<DocUnits>>(docs: &[D], doc: u32, words: Range<u32>) -> bool {
-    let numbers = &docs[doc as usize].borrow().numbers;
-    let first = numbers.partition_point(|&n| n < words.start);
-    numbers.get(first).is_some_and(|&n| n < words.end)
+/// Whether two stretches of words (document, word range; an empty or
+/// reversed range holds nothing) state the same figures: the same
+/// numbers in the same order, or none. Two regions separated by the same
+/// figure on both sides ("Latin-1 Supplement (96 characters), Latin
+/// Extended-A (128 characters)" re-wrapped) are one passage; separated by
+/// a figure that differs, or stands on one side only, they are not.
+fn same_figures<D: Borrow<DocUnits>>(
+    docs: &[D],
+    x: (u32, Range<u32>),
+    y: (u32, Range<u32>),
+) -> bool {
+    let figures = |(doc, words): (u32, Range<u32>)| {
+        let doc = docs[doc as usize].borrow();
+        let first = doc.numbers.partition_point(|&n| n < words.start);
+        doc.numbers[first..]
+            .iter()
+            .take_while(move |&&n| n < words.end)
+            .map(move |&n| doc.words[n as usize].hash)
+    };
+    figures(x).eq(figures(y))
 }
 
 /// The words between two regions of one document (empty when they
@@ -258,7 +276,7 @@ pub(super) fn with_rewrites<D: Borrow<DocUnits>>(
     all.extend(rewrites);
     // Stable: equal keys keep alignment runs first.
     all.sort_by_key(|r| (r.doc_a, r.doc_b, r.a.start, r.b.start));
-    let mut all = merge_close_runs(docs, all, opts.merge_gap as u32, opts.min_similarity);
+    let mut all = merge_close_runs(docs, all, opts);
     all.retain(|r| r.a.len().min(r.b.len()) >= opts.min_words);
     without_shadows(all)
 }
@@ -317,24 +335,31 @@ const TOUCH: u32 = 3;
 /// regions (text repeated many times in both documents).
 const MERGE_LOOKBACK: usize = 64;
 
-/// Merges runs of one document pair that overlap or lie within `gap`
-/// words of each other in both documents, while the merged region keeps
-/// `min_similarity`, until none do: the same
-/// passage found twice (text repeated in one document aligns with each
-/// copy in the other), or in pieces whose order the alignment could not
-/// join, is one region. Runs separated by a number (in the words between
-/// them, on either side) stay apart: a formula's stretches between its
-/// figures are not one passage. Input and output sorted by `(doc_a,
-/// doc_b, a.start)`.
+/// Merges runs of one document pair that overlap or lie within
+/// `merge_gap` words of each other in both documents, until none do: the
+/// same passage found twice (text repeated in one document aligns with
+/// each copy in the other), or in pieces whose order the alignment could
+/// not join, is one region. Close runs merge while the merged region
+/// keeps `min_similarity`, or whatever it keeps when each is a passage by
+/// itself (`min_words` on both sides): a passage reworded in the middle,
+/// or with a sentence put in, is one passage, not two (on PAN 2013,
+/// random and translation edits split cases this way), while fragments
+/// too short to be passages do not add up to one across a reworded
+/// stretch (the pieces of a wire formula, "issuing a 50 mln Australian
+/// dlr eurobond due …"). Runs separated by different figures (in the
+/// words between them, [`same_figures`]) stay apart: a formula's
+/// stretches between its figures are not one passage. Input and output
+/// sorted by `(doc_a, doc_b, a.start)`.
 fn merge_close_runs<D: Borrow<DocUnits>>(
     docs: &[D],
     runs: Vec<Run>,
-    gap: u32,
-    min_similarity: f64,
+    opts: &PassageOptions,
 ) -> Vec<Run> {
+    let (gap, min_similarity) = (opts.merge_gap as u32, opts.min_similarity);
     let near = |x: &Range<u32>, y: &Range<u32>, gap: u32| {
         x.start <= y.end.saturating_add(gap) && y.start <= x.end.saturating_add(gap)
     };
+    let passage = |r: &Run| r.a.len().min(r.b.len()) >= opts.min_words;
     let mut out: Vec<Run> = Vec::with_capacity(runs.len());
     for pair in runs.chunk_by(|x, y| (x.doc_a, x.doc_b) == (y.doc_a, y.doc_b)) {
         let mut merged: Vec<Run> = Vec::with_capacity(pair.len());
@@ -349,11 +374,15 @@ fn merge_close_runs<D: Borrow<DocUnits>>(
                     let close = || {
                         near(&m.a, &run.a, gap)
                             && near(&m.b, &run.b, gap)
-                            && m.merged_similarity(&run) >= min_similarity
+                            && (m.merged_similarity(&run) >= min_similarity
+                                || (passage(m) && passage(&run)))
                     };
                     let facts_agree = || {
-                        !holds_number(docs, m.doc_a, between(&m.a, &run.a))
-                            && !holds_number(docs, m.doc_b, between(&m.b, &run.b))
+                        same_figures(
+                            docs,
+                            (m.doc_a, between(&m.a, &run.a)),
+                            (m.doc_b, between(&m.b, &run.b)),
+                        )
                     };
                     (touching || close()) && facts_agree()
                 });
