@@ -15,7 +15,7 @@ use ahash::AHashMap;
 use rayon::prelude::*;
 
 use super::stage::Stage;
-use super::{window_anchors, UnitRef, MAX_FAMILY_ALIGN, MIN_CONTAINMENT_ANCHORS};
+use super::{window_anchors, UnitRef, MIN_CONTAINMENT_ANCHORS};
 
 /// An anchor found in this many families or more is not used to pair
 /// units: a 4-word phrase that common ("according to the latest") says
@@ -169,7 +169,7 @@ pub(super) fn unit_candidates(st: &Stage, index: &AnchorIndex) -> Vec<(u32, u32)
             for run in &index.runs_of[runs.start as usize..runs.end as usize] {
                 let members = &index.keys[run.clone()];
                 let f = st.family_of(index.unit_of(members[0]));
-                if f == fx && st.family_size[&f] > MAX_FAMILY_ALIGN {
+                if f == fx && !st.aligns_within(f) {
                     continue;
                 }
                 // A run is in unit order: the later units follow `x`.
@@ -224,11 +224,8 @@ pub(super) fn doc_candidates(st: &Stage, index: &AnchorIndex) -> Vec<(u32, u32)>
         let fx = st.family[x as usize];
         for &g in &mine {
             for members in index.family_members(g) {
-                // As for units: a family too large to align within is not
-                // compared within (10,000 syndicated copies share every
-                // anchor).
                 let f = st.family_of(index.unit_of(members[0]));
-                if f == fx && st.family_size[&f] > MAX_FAMILY_ALIGN {
+                if f == fx && !st.aligns_within(f) {
                     continue;
                 }
                 for &k in members {
@@ -275,7 +272,7 @@ pub(super) fn rare_doc_candidates(
                     .map(|&k| st.doc_of(index.unit_of(k)))
                     .collect();
                 docs.dedup();
-                (st.family_size[&f] <= MAX_FAMILY_ALIGN, docs)
+                (st.aligns_within(f), docs)
             })
             .collect();
         let pair = |x: u32, y: u32| (u64::from(x.min(y)) << 32) | u64::from(x.max(y));

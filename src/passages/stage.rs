@@ -5,7 +5,9 @@ use std::ops::Range;
 
 use ahash::AHashMap;
 
-use super::{auto_boilerplate_min_docs, unit_refs, DocUnits, PassageOptions, UnitRef};
+use super::{
+    auto_boilerplate_min_docs, unit_refs, DocUnits, PassageOptions, UnitRef, MAX_FAMILY_ALIGN,
+};
 
 /// Below this many units the stage runs on the calling thread.
 const PARALLEL_UNITS: usize = 512;
@@ -78,6 +80,16 @@ impl<'a> Stage<'a> {
     /// The units of document `d` (indices into `units`).
     pub fn units_of(&self, d: u32) -> Range<usize> {
         self.units.partition_point(|r| r.doc < d)..self.units.partition_point(|r| r.doc <= d)
+    }
+
+    /// Whether the members of family `f` are compared with each other:
+    /// not when the family is larger than [`MAX_FAMILY_ALIGN`] (10,000
+    /// syndicated copies share every anchor; aligning them pairwise is
+    /// quadratic noise). Every candidate search asks this.
+    pub fn aligns_within(&self, f: u32) -> bool {
+        self.family_size
+            .get(&f)
+            .map_or(true, |&n| n <= MAX_FAMILY_ALIGN)
     }
 
     /// How many distinct families the documents of `docs` belong to.

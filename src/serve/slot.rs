@@ -4,8 +4,8 @@
 //! occurred. Please close and re-open the database."): a disk that filled
 //! once would leave the service answering 500 until restarted. The slot
 //! turns such an error into a *fault*: the index is closed and reopened
-//! at once, and again on later requests (at most once per [`RETRY`]) while
-//! reopening fails; requests that find it closed get 503 with the fault's
+//! at once, and again on later requests or failures (at most once per
+//! [`RETRY`]) while reopening fails or the storage keeps failing; requests that find it closed get 503 with the fault's
 //! message. The fault stands — `/health` reports it — until an operation
 //! of its kind succeeds again: a failed admit until an admit goes through
 //! (space was freed), a failed read until a read does. So a fault that
@@ -122,23 +122,34 @@ impl IndexSlot {
         }
     }
 
-    /// Records the fault and closes and reopens the index at once.
+    /// Records the fault and closes and reopens the index — at once for a
+    /// new fault, then at most once per [`RETRY`]: a burst of requests
+    /// failing together (the disk filled under all of them) reopens once,
+    /// not once each.
     fn failed(&self, access: Access, message: String) {
-        {
+        let due = {
             let mut fault = self.fault.lock().unwrap_or_else(|e| e.into_inner());
+            let due = fault.as_ref().map_or(true, |f| f.tried.elapsed() >= RETRY);
             let since = fault.as_ref().map_or_else(Instant::now, |f| f.since);
             let access = match fault.as_ref() {
                 Some(f) if f.access == Access::Write => Access::Write,
                 _ => access,
             };
+            let tried = match fault.as_ref() {
+                Some(f) if !due => f.tried,
+                _ => Instant::now(),
+            };
             *fault = Some(Fault {
                 message,
                 since,
                 access,
-                tried: Instant::now(),
+                tried,
             });
+            due
+        };
+        if due {
+            self.reopen();
         }
-        self.reopen();
     }
 
     fn reopen_if_closed(&self) {
