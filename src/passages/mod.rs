@@ -499,6 +499,11 @@ mod tests {
         DocUnits::new(text, words, UnitOptions::default())
     }
 
+    /// The text of a byte span.
+    fn span<'t>(text: &'t str, span: &Range<u32>) -> &'t str {
+        &text[span.start as usize..span.end as usize]
+    }
+
     const WIRE: &str = "Defence ties between the two countries have grown in recent years with \
                         Moscow providing army training and university scholarships to thousands \
                         of soldiers, as well as selling arms to a military blacklisted by several \
@@ -514,14 +519,8 @@ mod tests {
         let shared = &found.links[0].shared;
         assert_eq!(shared.len(), 1);
         let s = &shared[0];
-        assert_eq!(
-            &a[s.a_span.start as usize..s.a_span.end as usize],
-            WIRE.trim_end_matches('.')
-        );
-        assert_eq!(
-            &b[s.b_span.start as usize..s.b_span.end as usize],
-            WIRE.trim_end_matches('.')
-        );
+        assert_eq!(span(&a, &s.a_span), WIRE.trim_end_matches('.'));
+        assert_eq!(span(&b, &s.b_span), WIRE.trim_end_matches('.'));
         assert_eq!(s.similarity, 1.0);
         assert_eq!(found.clusters.len(), 1);
         assert_eq!(found.clusters[0].occurrences.len(), 2);
@@ -583,8 +582,8 @@ mod tests {
         let s = &shared[0];
         assert_eq!(s.clusters.len(), 3, "{:?}", found.clusters);
         let expected = run.trim_end_matches('.');
-        assert_eq!(&a[s.a_span.start as usize..s.a_span.end as usize], expected);
-        assert_eq!(&b[s.b_span.start as usize..s.b_span.end as usize], expected);
+        assert_eq!(span(&a, &s.a_span), expected);
+        assert_eq!(span(&b, &s.b_span), expected);
     }
 
     /// Two short shared fragments with other words between them are not
@@ -628,14 +627,8 @@ mod tests {
         let shared = &found.links[0].shared;
         assert_eq!(shared.len(), 1, "one span, not two: {shared:?}");
         let s = &shared[0];
-        assert_eq!(
-            &a[s.a_span.start as usize..s.a_span.end as usize],
-            a.trim_end_matches('.')
-        );
-        assert_eq!(
-            &b[s.b_span.start as usize..s.b_span.end as usize],
-            b.trim_end_matches('.')
-        );
+        assert_eq!(span(&a, &s.a_span), a.trim_end_matches('.'));
+        assert_eq!(span(&b, &s.b_span), b.trim_end_matches('.'));
         assert!(s.similarity < PassageOptions::default().min_similarity);
     }
 

@@ -47,12 +47,11 @@ impl Vocabulary {
                 }
                 set
             })
-            .reduce(AHashSet::new, |mut x, y| {
-                if x.len() < y.len() {
-                    return y.into_iter().chain(x).collect();
-                }
-                x.extend(y);
-                x
+            .reduce(AHashSet::new, |x, y| {
+                // The larger set takes in the smaller.
+                let (mut big, small) = if x.len() >= y.len() { (x, y) } else { (y, x) };
+                big.extend(small);
+                big
             });
         let mut hashes: Vec<u64> = distinct.into_iter().collect();
         hashes.par_sort_unstable();
@@ -104,14 +103,9 @@ impl Profile {
             }
             ranges.push(start..u.end);
         }
-        // Sized once: a profile is built for every document searched.
-        let words: usize = units.iter().map(|u| u.len()).sum();
-        let mut bag_at = Vec::with_capacity(ranges.len() + 1);
-        let mut num_at = Vec::with_capacity(ranges.len() + 1);
-        bag_at.push(0u32);
-        num_at.push(0u32);
-        let (mut bag_words, mut num_words) = (Vec::with_capacity(words), Vec::new());
-        let mut held: Vec<(u32, u32)> = Vec::with_capacity(words);
+        let (mut bag_at, mut bag_words) = (vec![0u32], Vec::new());
+        let (mut num_at, mut num_words) = (vec![0u32], Vec::new());
+        let mut held: Vec<(u32, u32)> = Vec::new();
         for (i, r) in ranges.iter().enumerate() {
             let from = bag_words.len();
             bag_words.extend(

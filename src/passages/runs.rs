@@ -129,6 +129,12 @@ impl Run {
         self.pairs.extend(other.pairs);
     }
 
+    /// Whether the run is long enough to be a passage: `min_words` on
+    /// each side.
+    fn is_passage(&self, min_words: usize) -> bool {
+        self.a.len().min(self.b.len()) >= min_words
+    }
+
     /// The regions and matches of this run merged with `other`.
     fn merged(&self, other: &Run) -> (Range<u32>, Range<u32>, u32) {
         let a = self.a.start.min(other.a.start)..self.a.end.max(other.a.end);
@@ -184,13 +190,8 @@ pub(super) fn merge_runs<D: Borrow<DocUnits>>(
                     && p.b.start - run.b.end.min(p.b.start) <= gap;
                 let adjacent = after && ((next(ua, la) && next(ub, lb)) || close);
                 // Numbers are facts: no merging across one that differs.
-                let facts_agree = || {
-                    same_figures(
-                        docs,
-                        (ua.doc, between(&run.a, &p.a)),
-                        (ub.doc, between(&run.b, &p.b)),
-                    )
-                };
+                let facts_agree =
+                    || same_figures_between(docs, (ua.doc, &run.a, &p.a), (ub.doc, &run.b, &p.b));
                 // Merging must not dilute the run with unaligned text
                 // between the two regions.
                 let keeps_similarity = || {
@@ -219,22 +220,26 @@ pub(super) fn merge_runs<D: Borrow<DocUnits>>(
         });
     }
     let mut runs = merge_close_runs(docs, runs, opts);
-    runs.retain(|r| r.a.len().min(r.b.len()) >= min_words);
+    runs.retain(|r| r.is_passage(min_words));
     runs
 }
 
-/// Whether two stretches of words (document, word range; an empty or
-/// reversed range holds nothing) state the same figures: the same
-/// numbers in the same order, or none. Two regions separated by the same
-/// figure on both sides ("Latin-1 Supplement (96 characters), Latin
-/// Extended-A (128 characters)" re-wrapped) are one passage; separated by
-/// a figure that differs, or stands on one side only, they are not.
-fn same_figures<D: Borrow<DocUnits>>(
+/// Whether the words between two regions of one document (`x`: the
+/// document and its two regions) and between two regions of another
+/// (`y`) state the same figures: the same numbers in the same order, or
+/// none (regions that overlap or touch have nothing between them). Two
+/// regions separated by the same figure on both sides ("Latin-1
+/// Supplement (96 characters), Latin Extended-A (128 characters)"
+/// re-wrapped) are one passage; separated by a figure that differs, or
+/// stands on one side only, they are not.
+fn same_figures_between<D: Borrow<DocUnits>>(
     docs: &[D],
-    x: (u32, Range<u32>),
-    y: (u32, Range<u32>),
+    x: (u32, &Range<u32>, &Range<u32>),
+    y: (u32, &Range<u32>, &Range<u32>),
 ) -> bool {
-    let figures = |(doc, words): (u32, Range<u32>)| {
+    let figures = |(doc, r1, r2): (u32, &Range<u32>, &Range<u32>)| {
+        // The words between the two regions (empty when they overlap).
+        let words = r1.end.min(r2.end)..r1.start.max(r2.start);
         let doc = docs[doc as usize].borrow();
         let first = doc.numbers.partition_point(|&n| n < words.start);
         doc.numbers[first..]
@@ -243,12 +248,6 @@ fn same_figures<D: Borrow<DocUnits>>(
             .map(move |&n| doc.words[n as usize].hash)
     };
     figures(x).eq(figures(y))
-}
-
-/// The words between two regions of one document (empty when they
-/// overlap or touch).
-fn between(x: &Range<u32>, y: &Range<u32>) -> Range<u32> {
-    x.end.min(y.end)..x.start.max(y.start)
 }
 
 /// The document pairs with a run, ascending.
@@ -277,7 +276,7 @@ pub(super) fn with_rewrites<D: Borrow<DocUnits>>(
     // Stable: equal keys keep alignment runs first.
     all.sort_by_key(|r| (r.doc_a, r.doc_b, r.a.start, r.b.start));
     let mut all = merge_close_runs(docs, all, opts);
-    all.retain(|r| r.a.len().min(r.b.len()) >= opts.min_words);
+    all.retain(|r| r.is_passage(opts.min_words));
     without_shadows(all)
 }
 
@@ -347,7 +346,7 @@ const MERGE_LOOKBACK: usize = 64;
 /// too short to be passages do not add up to one across a reworded
 /// stretch (the pieces of a wire formula, "issuing a 50 mln Australian
 /// dlr eurobond due …"). Runs separated by different figures (in the
-/// words between them, [`same_figures`]) stay apart: a formula's
+/// words between them, [`same_figures_between`]) stay apart: a formula's
 /// stretches between its figures are not one passage. Input and output
 /// sorted by `(doc_a, doc_b, a.start)`.
 fn merge_close_runs<D: Borrow<DocUnits>>(
@@ -359,7 +358,6 @@ fn merge_close_runs<D: Borrow<DocUnits>>(
     let near = |x: &Range<u32>, y: &Range<u32>, gap: u32| {
         x.start <= y.end.saturating_add(gap) && y.start <= x.end.saturating_add(gap)
     };
-    let passage = |r: &Run| r.a.len().min(r.b.len()) >= opts.min_words;
     let mut out: Vec<Run> = Vec::with_capacity(runs.len());
     for pair in runs.chunk_by(|x, y| (x.doc_a, x.doc_b) == (y.doc_a, y.doc_b)) {
         let mut merged: Vec<Run> = Vec::with_capacity(pair.len());
@@ -375,14 +373,10 @@ fn merge_close_runs<D: Borrow<DocUnits>>(
                         near(&m.a, &run.a, gap)
                             && near(&m.b, &run.b, gap)
                             && (m.merged_similarity(&run) >= min_similarity
-                                || (passage(m) && passage(&run)))
+                                || (m.is_passage(opts.min_words) && run.is_passage(opts.min_words)))
                     };
                     let facts_agree = || {
-                        same_figures(
-                            docs,
-                            (m.doc_a, between(&m.a, &run.a)),
-                            (m.doc_b, between(&m.b, &run.b)),
-                        )
+                        same_figures_between(docs, (m.doc_a, &m.a, &run.a), (m.doc_b, &m.b, &run.b))
                     };
                     (touching || close()) && facts_agree()
                 });
