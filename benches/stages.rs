@@ -7,6 +7,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
+use reprint::align::Aligner;
 use reprint::lsh::{candidate_pairs, LshParams};
 use reprint::shingle::{shingle_hashes, ShingleSet};
 use reprint::sketch::Sketcher;
@@ -111,6 +112,24 @@ fn stages(c: &mut Criterion) {
             |p| verify_exact(&p, |i| sets.get(i as usize), 0.8),
             BatchSize::SmallInput,
         )
+    });
+    g.finish();
+
+    // Two 40-word paragraphs sharing a 20-word stretch with one word
+    // changed: the shape of a candidate unit pair.
+    let shared = random_hashes(9, 20);
+    let mut pa = random_hashes(10, 10);
+    pa.extend(&shared);
+    pa.extend(random_hashes(11, 10));
+    let mut pb = random_hashes(12, 14);
+    pb.extend(&shared);
+    pb[20] ^= 2;
+    pb.extend(random_hashes(13, 6));
+    let mut aligner = Aligner::default();
+    let mut g = c.benchmark_group("align");
+    g.throughput(Throughput::Elements((pa.len() * pb.len()) as u64));
+    g.bench_function("40x40 words, 20 shared", |b| {
+        b.iter(|| aligner.align(black_box(&pa), black_box(&pb)))
     });
     g.finish();
 }

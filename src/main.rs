@@ -359,7 +359,7 @@ struct ScanArgs {
     /// slower, and on wire copy mostly formulaic items); or none.
     #[arg(long, value_enum, default_value_t = RewritesArg::Rare)]
     rewrites: RewritesArg,
-    /// Drop links whose significance (how rare the shared words are in
+    /// Drop links whose significance (how rare the shared word sequences are in
     /// the corpus: the sum of their inverse document frequencies) is
     /// below S; 0 keeps every link.
     #[arg(long, value_name = "S", default_value_t = 0.0)]

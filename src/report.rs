@@ -114,7 +114,7 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 }
 
 /// Writes `result` as text, with at most `top` near-duplicate clusters
-/// (largest first) and `top` links (most significant first) when given;
+/// (largest first) and `top` links (in the scan's order) when given;
 /// a line says how many of each were left out, and the summary line
 /// still counts them all.
 pub fn write_text(result: &ScanResult, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {

@@ -218,7 +218,7 @@ pub struct SharedOut {
     pub b_span: (u32, u32),
     /// Similarity of the aligned region.
     pub similarity: f64,
-    /// How rare the region's shared words are in the corpus
+    /// How rare the region's shared word sequences are in the corpus
     /// ([`crate::passages::Shared::significance`]).
     pub significance: f64,
     /// The text of the region in `a`.
@@ -254,7 +254,7 @@ pub struct LinkOut {
     /// Share of `b`'s words inside word trigrams that `a` has too.
     pub containment_b: f64,
     /// The sum of the shared regions' significance; links are listed
-    /// most significant first.
+    /// most significant first, those between near-duplicates last.
     pub significance: f64,
     /// The shared regions, in `a`'s order.
     pub shared: Vec<SharedOut>,
@@ -789,12 +789,16 @@ impl Scanner {
                 }
             })
             .collect();
-        // Most significant first: what a reader should see first is what
-        // is distinctive, not what is short and formulaic (a headline or a
+        // Links between different stories first, then those between
+        // near-duplicates (reported as clusters already, and otherwise on
+        // top: a whole story shares more than any passage); each most
+        // significant first: what a reader should see first is what is
+        // distinctive, not what is short and formulaic (a headline or a
         // two-line market report covers its whole story).
         links.sort_by(|x, y| {
-            y.significance
-                .total_cmp(&x.significance)
+            x.near_duplicate
+                .cmp(&y.near_duplicate)
+                .then_with(|| y.significance.total_cmp(&x.significance))
                 .then_with(|| y.score.total_cmp(&x.score))
                 .then_with(|| natural::cmp(&x.a, &y.a))
                 .then_with(|| natural::cmp(&x.b, &y.b))
@@ -1111,5 +1115,37 @@ mod tests {
         assert_eq!(result.stats.documents, 3);
         let kinds: Vec<WarningKind> = result.warnings.iter().map(|w| w.kind).collect();
         assert_eq!(kinds, [WarningKind::DuplicateId, WarningKind::NoWords]);
+    }
+
+    /// A near-duplicate pair shares more text than any two stories do, yet
+    /// its link comes after theirs: it is reported as a cluster already.
+    #[test]
+    fn links_between_stories_come_before_links_between_near_duplicates() {
+        let long = "the minister said on tuesday that the two countries would expand \
+                    their military cooperation and hold joint exercises next year while \
+                    officials in both capitals prepared a treaty on trade and energy that \
+                    diplomats expect to be signed before the summer recess of parliament";
+        let passage = "rights activists have accused moscow of legitimizing the junta that \
+                       seized power in a coup by continuing bilateral visits and arms deals";
+        let scanner = Scanner::new(ScanOptions::default()).unwrap();
+        let result = scanner.scan_documents(vec![
+            doc("a", long),
+            doc("b", &format!("{long} today")),
+            doc(
+                "c",
+                &format!("football scores were announced. {passage}. the end."),
+            ),
+            doc(
+                "d",
+                &format!("weather in spring was mild. {passage}. nothing else."),
+            ),
+        ]);
+        let order: Vec<(&str, &str, bool)> = result
+            .links
+            .iter()
+            .map(|l| (l.a.as_str(), l.b.as_str(), l.near_duplicate))
+            .collect();
+        assert_eq!(order, [("c", "d", false), ("a", "b", true)]);
+        assert!(result.links[1].significance > result.links[0].significance);
     }
 }

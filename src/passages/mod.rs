@@ -29,7 +29,7 @@
 //!    (text repeated in one document matching each copy) goes.
 //! 5. **Clusters** (`clusters.rs`): union-find over aligned units.
 //! 6. **Significance** (`significance.rs`): each run weighed by the
-//!    rarity of the words its sides share.
+//!    rarity of the word sequences (anchors) its sides share.
 //! 7. **Links** and **containment** (`clusters.rs`): document pairs with
 //!    a run, their significance and containment (plus links by
 //!    containment alone on request); links below `min_significance` go.
@@ -329,7 +329,7 @@ pub struct Shared {
     pub b_span: Range<u32>,
     /// Similarity of the aligned region.
     pub similarity: f64,
-    /// How rare the region's shared words are in the corpus: the sum of
+    /// How rare the region's shared anchors (word sequences) are in the corpus: the sum of
     /// their inverse family frequencies (`passages/significance.rs`).
     pub significance: f64,
 }
