@@ -65,7 +65,7 @@ fn main() {
         warm.passage_clusters.len(),
         warm.passage_clusters
             .iter()
-            .filter(|c| c.boilerplate)
+            .filter(|c| c.kind == reprint::PassageKind::Boilerplate)
             .count()
     );
     println!("threads: {}", rayon::current_num_threads());

@@ -24,6 +24,7 @@ use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::passages::PassageKind;
 use crate::scan::{LinkOut, ScanResult};
 
 /// Most links rendered.
@@ -49,6 +50,7 @@ struct Page {
     cluster_pages: Vec<Vec<ClusterView>>,
     clusters_shown: usize,
     boilerplate: Vec<BoilerplateView>,
+    templates: Vec<BoilerplateView>,
     /// Every link and cluster, compactly (see [`index_json`]); marked safe
     /// because it is escaped for a `<script>` element there.
     index_json: minijinja::Value,
@@ -141,7 +143,7 @@ fn size_bins(result: &ScanResult) -> Vec<(String, usize)> {
             let n = result
                 .passage_clusters
                 .iter()
-                .filter(|c| !c.boilerplate && c.documents >= lo && c.documents <= hi)
+                .filter(|c| c.kind == PassageKind::Reuse && c.documents >= lo && c.documents <= hi)
                 .count();
             (label.to_owned(), n)
         })
@@ -158,6 +160,7 @@ struct Summary {
     /// `scan`, shown here as the cluster.
     near_duplicate_links: usize,
     boilerplate: usize,
+    templates: usize,
     warnings: usize,
 }
 
@@ -262,15 +265,19 @@ pub fn write_html(
     texts: &HashMap<String, String>,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let boilerplate: Vec<BoilerplateView> = result
-        .passage_clusters
-        .iter()
-        .filter(|c| c.boilerplate)
-        .map(|c| BoilerplateView {
-            documents: c.documents,
-            quote: c.quote.clone(),
-        })
-        .collect();
+    let whole_units = |kind: PassageKind| -> Vec<BoilerplateView> {
+        result
+            .passage_clusters
+            .iter()
+            .filter(|c| c.kind == kind)
+            .map(|c| BoilerplateView {
+                documents: c.documents,
+                quote: c.quote.clone(),
+            })
+            .collect()
+    };
+    let boilerplate = whole_units(PassageKind::Boilerplate);
+    let templates = whole_units(PassageKind::Template);
     let links: Vec<LinkView> = story_links(result)
         .take(MAX_LINKS)
         .enumerate()
@@ -313,10 +320,11 @@ pub fn write_html(
         summary: Summary {
             documents: result.stats.documents,
             clusters: result.clusters.len(),
-            passages: result.passage_clusters.len() - boilerplate.len(),
+            passages: result.passage_clusters.len() - boilerplate.len() - templates.len(),
             links: story_links(result).count(),
             near_duplicate_links: result.links.len() - story_links(result).count(),
             boilerplate: boilerplate.len(),
+            templates: templates.len(),
             warnings: result.warnings.len(),
         },
         similarity_histogram: histogram(
@@ -343,6 +351,7 @@ pub fn write_html(
         link_pages: pages(links),
         cluster_pages: pages(clusters),
         boilerplate,
+        templates,
     };
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);

@@ -53,6 +53,7 @@ pub mod units;
 pub mod verify;
 
 pub use error::Error;
+pub use passages::PassageKind;
 pub use scan::{
     DuplicateCluster, DuplicatePair, LinkOut, OccurrenceOut, PassageClusterOut, Progress,
     ScanOptions, ScanResult, Scanner, SharedOut,

@@ -16,6 +16,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::index::{IndexStats, Verdict};
+use crate::passages::PassageKind;
 use crate::read::terminal_safe as safe;
 use crate::scan::{DuplicateCluster, LinkOut, PassageClusterOut, ScanResult};
 
@@ -72,22 +73,24 @@ pub fn summary_line(result: &ScanResult) -> String {
         result.params.threshold,
     );
     if result.params.passages.is_some() {
-        let boilerplate = result
-            .passage_clusters
-            .iter()
-            .filter(|c| c.boilerplate)
-            .count();
+        let count = |kind: PassageKind| {
+            result
+                .passage_clusters
+                .iter()
+                .filter(|c| c.kind == kind)
+                .count()
+        };
+        let reuse = count(PassageKind::Reuse);
+        let templates = count(PassageKind::Template);
         line.push_str(&format!(
-            "; {} reposted {} linking {} story {}, {} boilerplate",
-            result.passage_clusters.len() - boilerplate,
-            plural(
-                result.passage_clusters.len() - boilerplate,
-                "passage",
-                "passages"
-            ),
+            "; {} reposted {} linking {} story {}, {} boilerplate, {} {}",
+            reuse,
+            plural(reuse, "passage", "passages"),
             result.links.len(),
             plural(result.links.len(), "pair", "pairs"),
-            boilerplate,
+            count(PassageKind::Boilerplate),
+            templates,
+            plural(templates, "template", "templates"),
         ));
     }
     line.push_str(&format!(
@@ -151,24 +154,17 @@ pub fn write_text(result: &ScanResult, top: Option<usize>, out: &mut dyn Write) 
         write_link(out, i, link)?;
     }
     left_out(out, result.links.len(), limit, "link", "links")?;
-    let boilerplate: Vec<&PassageClusterOut> = result
-        .passage_clusters
-        .iter()
-        .filter(|c| c.boilerplate)
-        .collect();
-    if !boilerplate.is_empty() {
-        writeln!(out, "boilerplate (never links stories)")?;
-        for c in boilerplate {
-            writeln!(
-                out,
-                "  passage {} in {} {}: {}",
-                c.id,
-                c.documents,
-                plural(c.documents, "document", "documents"),
-                excerpt(&c.quote)
-            )?;
-        }
-        writeln!(out)?;
+    for (kind, heading) in [
+        (
+            PassageKind::Boilerplate,
+            "boilerplate (never links stories)",
+        ),
+        (
+            PassageKind::Template,
+            "templates: formulas filled with other figures (never link stories)",
+        ),
+    ] {
+        write_whole_unit_clusters(out, result, kind, heading)?;
     }
     writeln!(out, "{}", summary_line(result))
 }
@@ -190,6 +186,36 @@ fn left_out(
         )?;
     }
     Ok(())
+}
+
+/// The clusters of `kind` (boilerplate, templates) under `heading`, one
+/// line each; nothing when there are none.
+fn write_whole_unit_clusters(
+    out: &mut dyn Write,
+    result: &ScanResult,
+    kind: PassageKind,
+    heading: &str,
+) -> io::Result<()> {
+    let clusters: Vec<&PassageClusterOut> = result
+        .passage_clusters
+        .iter()
+        .filter(|c| c.kind == kind)
+        .collect();
+    if clusters.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{heading}")?;
+    for c in clusters {
+        writeln!(
+            out,
+            "  passage {} in {} {}: {}",
+            c.id,
+            c.documents,
+            plural(c.documents, "document", "documents"),
+            excerpt(&c.quote)
+        )?;
+    }
+    writeln!(out)
 }
 
 fn write_link(out: &mut dyn Write, i: usize, link: &LinkOut) -> io::Result<()> {
@@ -297,6 +323,7 @@ struct JsonPassageParams {
 #[derive(Serialize)]
 struct JsonPassageCluster<'a> {
     id: usize,
+    kind: &'static str,
     boilerplate: bool,
     documents: usize,
     quote: &'a str,
@@ -362,6 +389,7 @@ struct JsonSummary {
     passage_units: usize,
     passage_clusters: usize,
     boilerplate_clusters: usize,
+    template_clusters: usize,
     links: usize,
     warnings: usize,
 }
@@ -393,6 +421,13 @@ impl<'a> JsonReport<'a> {
     fn new(result: &'a ScanResult) -> Self {
         let p = &result.params;
         let s = &result.stats;
+        let count = |kind: PassageKind| {
+            result
+                .passage_clusters
+                .iter()
+                .filter(|c| c.kind == kind)
+                .count()
+        };
         JsonReport {
             schema: SCAN_SCHEMA,
             inputs: &result.inputs,
@@ -429,16 +464,9 @@ impl<'a> JsonReport<'a> {
                 clusters: result.clusters.len(),
                 clustered_documents: result.clusters.iter().map(|c| c.members.len()).sum(),
                 passage_units: s.passage_units,
-                passage_clusters: result
-                    .passage_clusters
-                    .iter()
-                    .filter(|c| !c.boilerplate)
-                    .count(),
-                boilerplate_clusters: result
-                    .passage_clusters
-                    .iter()
-                    .filter(|c| c.boilerplate)
-                    .count(),
+                passage_clusters: count(PassageKind::Reuse),
+                boilerplate_clusters: count(PassageKind::Boilerplate),
+                template_clusters: count(PassageKind::Template),
                 links: result.links.len(),
                 warnings: result.warnings.len(),
             },
@@ -453,7 +481,8 @@ impl<'a> JsonReport<'a> {
                 .iter()
                 .map(|c| JsonPassageCluster {
                     id: c.id,
-                    boilerplate: c.boilerplate,
+                    kind: c.kind.as_str(),
+                    boilerplate: c.kind == PassageKind::Boilerplate,
                     documents: c.documents,
                     quote: &c.quote,
                     occurrences: c
@@ -682,6 +711,9 @@ pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
     struct PC {
         id: usize,
         boilerplate: bool,
+        /// Absent before templates were reported: then `boilerplate` says.
+        #[serde(default)]
+        kind: Option<String>,
         documents: usize,
         #[serde(default)]
         quote: String,
@@ -796,7 +828,14 @@ pub fn parse_json(text: &str) -> Result<ScanResult, crate::Error> {
             .into_iter()
             .map(|c| PassageClusterOut {
                 id: c.id,
-                boilerplate: c.boilerplate,
+                kind: match (
+                    c.kind.as_deref().and_then(PassageKind::named),
+                    c.boilerplate,
+                ) {
+                    (Some(kind), _) => kind,
+                    (None, true) => PassageKind::Boilerplate,
+                    (None, false) => PassageKind::Reuse,
+                },
                 documents: c.documents,
                 quote: c.quote,
                 occurrences: c

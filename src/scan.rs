@@ -35,7 +35,9 @@ use crate::error::Error;
 use crate::lsh::{candidate_pairs, LshParams};
 use crate::natural;
 use crate::normalize::NormalizeOptions;
-use crate::passages::{find_passages, DocUnits, Link, Occurrence, PassageCluster, PassageOptions};
+use crate::passages::{
+    find_passages, DocUnits, Link, Occurrence, PassageCluster, PassageKind, PassageOptions,
+};
 use crate::read::{
     discover, display_path, read_file, Document, FileRead, ReadOptions, SourceFile, Warning,
     WarningKind, MAX_FILE_SIZE_LIMIT,
@@ -162,7 +164,8 @@ pub struct ScanResult {
     /// Clusters, largest first (ties by first member id).
     pub clusters: Vec<DuplicateCluster>,
     /// Reposted-passage clusters (empty when the passage stage is off):
-    /// reuse clusters first, then boilerplate; `id` is the index.
+    /// reuse clusters first, then boilerplate, then templates; `id` is the
+    /// index.
     pub passage_clusters: Vec<PassageClusterOut>,
     /// Stories linked by shared passages, strongest first.
     pub links: Vec<LinkOut>,
@@ -189,13 +192,14 @@ pub struct OccurrenceOut {
     pub similarity: f64,
 }
 
-/// A reposted passage (or a boilerplate one) and its occurrences.
+/// A reposted passage (or a boilerplate or template one) and its
+/// occurrences.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PassageClusterOut {
     /// Its position in [`ScanResult::passage_clusters`].
     pub id: usize,
-    /// Site chrome rather than reuse.
-    pub boilerplate: bool,
+    /// Reuse, site chrome or a formula filled with other figures.
+    pub kind: PassageKind,
     /// Occurrences, by document id then offset.
     pub occurrences: Vec<OccurrenceOut>,
     /// Number of distinct documents it occurs in.
@@ -719,7 +723,7 @@ impl Scanner {
                 docs.dedup();
                 PassageClusterOut {
                     id: cid,
-                    boilerplate: c.boilerplate,
+                    kind: c.kind,
                     documents: docs.len(),
                     quote: quoted.unwrap_or_default(),
                     occurrences: occurrences

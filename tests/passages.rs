@@ -533,9 +533,9 @@ fn a_linked_passage_extends_over_its_reworded_sentences() {
 }
 
 /// Ten stories carry one wire formula with other figures in each, and two
-/// of them also share a reposted paragraph: the formula links no stories
-/// (its figures differ, so it is not the same passage), the repost links
-/// its two stories through exactly that paragraph.
+/// of them also share a reposted paragraph: the formula is reported as one
+/// template of ten paragraphs and links no stories, the repost links its
+/// two stories through exactly that paragraph.
 #[test]
 fn a_formula_with_other_figures_links_nothing_and_a_repost_does() {
     let dir = tempfile::tempdir().unwrap();
@@ -574,6 +574,19 @@ fn a_formula_with_other_figures_links_nothing_and_a_repost_does() {
         span_text(&a, &shared[0]["a_span"]),
         repost.trim_end_matches('.')
     );
+    let templates: Vec<&serde_json::Value> = report["passage_clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "template")
+        .collect();
+    assert_eq!(templates.len(), 1, "{templates:#?}");
+    assert_eq!(templates[0]["documents"], 10);
+    assert!(templates[0]["quote"]
+        .as_str()
+        .unwrap()
+        .starts_with("The selling concession is "));
+    assert_eq!(report["summary"]["template_clusters"], 1);
 }
 
 /// Eight stories share a formula paragraph, two of them also a distinctive

@@ -9,14 +9,14 @@ use std::ops::Range;
 
 use super::runs::{Run, UnitPair};
 use super::stage::Stage;
-use super::{Link, Occurrence, PassageCluster, Shared};
+use super::{Link, Occurrence, PassageCluster, PassageKind, Shared};
 use crate::align::similarity;
 use crate::cluster::{find, union};
 use crate::containment::{containment, Trigrams};
 
 /// Passage clusters from the runs' aligned unit pairs: reuse clusters (by
 /// first occurrence), then `boilerplate` groups as boilerplate clusters
-/// (largest first). Also returns the cluster of each unit pair, in the
+/// and `templates` as template clusters (each largest first). Also returns the cluster of each unit pair, in the
 /// order of `runs` and their pairs.
 ///
 /// The nodes joined are *occurrences*, not units: one unit's aligned word
@@ -28,7 +28,8 @@ use crate::containment::{containment, Trigrams};
 pub(super) fn passage_clusters(
     st: &Stage,
     runs: &[Run],
-    mut boilerplate: Vec<Vec<u32>>,
+    boilerplate: Vec<Vec<u32>>,
+    templates: Vec<Vec<u32>>,
 ) -> (Vec<PassageCluster>, Vec<u32>) {
     let (pairs, owner) = kept_pairs(st, runs);
     let (node_of, nodes) = occurrence_nodes(&pairs);
@@ -64,7 +65,7 @@ pub(super) fn passage_clusters(
             })
             .collect();
         clusters.push(PassageCluster {
-            boilerplate: false,
+            kind: PassageKind::Reuse,
             occurrences,
         });
     }
@@ -72,25 +73,35 @@ pub(super) fn passage_clusters(
         .into_iter()
         .map(|k| cluster_of_node[node_of[2 * k] as usize])
         .collect();
-    boilerplate.sort_by(|x, y| y.len().cmp(&x.len()).then(x[0].cmp(&y[0])));
-    for members in boilerplate {
-        let occurrences = members
-            .iter()
-            .map(|&u| {
-                let unit = &st.units[u as usize];
-                Occurrence {
-                    doc: unit.doc,
-                    span: st.byte_span(unit.doc, unit.unit.start..unit.unit.end),
-                    similarity: 1.0,
-                }
-            })
-            .collect();
-        clusters.push(PassageCluster {
-            boilerplate: true,
-            occurrences,
-        });
+    for (kind, mut groups) in [
+        (PassageKind::Boilerplate, boilerplate),
+        (PassageKind::Template, templates),
+    ] {
+        groups.sort_by(|x, y| y.len().cmp(&x.len()).then(x[0].cmp(&y[0])));
+        clusters.extend(
+            groups
+                .into_iter()
+                .map(|members| whole_units(st, kind, &members)),
+        );
     }
     (clusters, cluster_of_pair)
+}
+
+/// A cluster of whole units (boilerplate, templates): each unit one
+/// occurrence, matching exactly.
+fn whole_units(st: &Stage, kind: PassageKind, members: &[u32]) -> PassageCluster {
+    let occurrences = members
+        .iter()
+        .map(|&u| {
+            let unit = &st.units[u as usize];
+            Occurrence {
+                doc: unit.doc,
+                span: st.byte_span(unit.doc, unit.unit.start..unit.unit.end),
+                similarity: 1.0,
+            }
+        })
+        .collect();
+    PassageCluster { kind, occurrences }
 }
 
 /// The unit pairs of `runs` that make occurrences, and for every pair (in

@@ -11,6 +11,9 @@
 //! 1. **Boilerplate** (`frequent.rs`): units frequent across families, or
 //!    matching a known line, are boilerplate — reported as boilerplate
 //!    clusters, never compared, never linking stories.
+//!    **Templates** (`templates.rs`): paragraphs that many stories fill
+//!    with their own figures are treated the same way and reported as
+//!    template clusters.
 //! 2. **Candidates** (`candidates.rs`): unit pairs sharing at least
 //!    `min_shared_anchors` word 4-gram anchors, counted exactly from an
 //!    inverted index. (Chosen over per-paragraph MinHash: a sentence
@@ -46,6 +49,7 @@ mod rewrites;
 mod runs;
 mod significance;
 mod stage;
+mod templates;
 
 use std::ops::Range;
 
@@ -308,11 +312,41 @@ pub struct Occurrence {
     pub similarity: f64,
 }
 
+/// What a passage cluster is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassageKind {
+    /// Text reposted from one story into another.
+    Reuse,
+    /// Site chrome: never links stories.
+    Boilerplate,
+    /// A formula many stories fill with their own figures (`templates.rs`):
+    /// never links stories.
+    Template,
+}
+
+impl PassageKind {
+    /// The kind's name in reports: `reuse`, `boilerplate`, `template`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PassageKind::Reuse => "reuse",
+            PassageKind::Boilerplate => "boilerplate",
+            PassageKind::Template => "template",
+        }
+    }
+
+    /// The kind named `name` ([`PassageKind::as_str`]).
+    pub fn named(name: &str) -> Option<Self> {
+        [Self::Reuse, Self::Boilerplate, Self::Template]
+            .into_iter()
+            .find(|k| k.as_str() == name)
+    }
+}
+
 /// A passage and every place it occurs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PassageCluster {
-    /// Site chrome rather than reuse.
-    pub boilerplate: bool,
+    /// Reuse, chrome or a formula.
+    pub kind: PassageKind,
     /// Occurrences, by document index then position.
     pub occurrences: Vec<Occurrence>,
 }
@@ -358,7 +392,8 @@ pub struct Link {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PassageFindings {
     /// Reuse clusters first (by first occurrence), then boilerplate ones
-    /// (largest first). A cluster's id is its index here.
+    /// (largest first), then templates (largest first). A cluster's id is
+    /// its index here.
     pub clusters: Vec<PassageCluster>,
     /// Linked document pairs, ascending by `(a, b)`.
     pub links: Vec<Link>,
@@ -414,7 +449,12 @@ fn window_anchors(hashes: &[u64], n: usize) -> impl Iterator<Item = u64> + '_ {
 /// family id (equal ids = same whole-document cluster).
 pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -> PassageFindings {
     let st = Stage::new(docs, family, opts);
-    let boilerplate = frequent::find_boilerplate(&st);
+    let mut boilerplate = frequent::find_boilerplate(&st);
+    let templates = templates::find_templates(&st, &boilerplate.flags);
+    // Template units are skipped as boilerplate units are: never compared.
+    for &u in templates.iter().flatten() {
+        boilerplate.flags[u as usize] = true;
+    }
     let index = candidates::AnchorIndex::new(&st, &boilerplate.flags);
     // Document pairs sharing a few anchors: compared by containment, and
     // searched for rewrites with `Rewrites::All`; with `Rewrites::Rare`,
@@ -452,7 +492,8 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
     } else {
         Vec::new()
     };
-    let (clusters, cluster_of_pair) = clusters::passage_clusters(&st, &runs, boilerplate.groups);
+    let (clusters, cluster_of_pair) =
+        clusters::passage_clusters(&st, &runs, boilerplate.groups, templates);
     let weights = significance::weigh(&st, &runs);
     let mut links = clusters::links(&st, runs, &weights, &cluster_of_pair);
     clusters::add_containment(&st, &mut links, doc_candidates, &boilerplate.flags);
@@ -562,7 +603,7 @@ mod tests {
         let found = find_passages(&docs, &[0, 1, 2, 3], &opts);
         assert!(found.links.is_empty());
         assert_eq!(found.clusters.len(), 1);
-        assert!(found.clusters[0].boilerplate);
+        assert_eq!(found.clusters[0].kind, PassageKind::Boilerplate);
         assert_eq!(found.clusters[0].occurrences.len(), 4);
     }
 

@@ -138,7 +138,7 @@ mod tests {
         let formula = "The bonds will be issued in denominations of one thousand dollars and will be listed in Luxembourg with fees for selling and management";
         let rare = "Quarrying at the Kestrel Ridge site halted after geologists found fossilised amphibian tracks embedded beneath the limestone terraces near Ballyvourney village";
         let mut texts: Vec<String> = (0..12)
-            .map(|i| format!("Issuer number{i} said today. {formula}. Other words here{i}."))
+            .map(|i| format!("Issuer number{i} said today.\n\n{formula}.\n\nOther words here{i}."))
             .collect();
         texts.push(format!("A story about rocks. {rare}. It ended."));
         texts.push(format!("Another story entirely. {rare}. Nobody commented."));
@@ -166,7 +166,7 @@ mod tests {
         let formula = "The selling concession is one and a half percent while management and underwriting combined pays three quarters of a percent for the notes";
         let reordered: String = formula.split(' ').rev().collect::<Vec<_>>().join(" ");
         let mut texts: Vec<String> = (0..12)
-            .map(|i| format!("Issuer number{i} said today. {formula}. Other words here{i}."))
+            .map(|i| format!("Issuer number{i} said today.\n\n{formula}.\n\nOther words here{i}."))
             .collect();
         texts.push(format!("A story about bonds. {reordered}. It ended."));
         texts.push(format!(
