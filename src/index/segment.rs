@@ -770,7 +770,7 @@ fn gather_chunks(
             match from {
                 // Runs come in ascending document keys, each sorted: their
                 // concatenation sorted stably by hash half is sorted.
-                Inputs::Memory(..) => super::sort_postings(&mut buf),
+                Inputs::Memory(..) => super::tables::sort_postings(&mut buf),
                 Inputs::Tables(..) => buf.sort_unstable(),
             }
             match kind {
