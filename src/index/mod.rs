@@ -30,9 +30,11 @@
 //! survives `kill -9`, and a killed `index build` leaves whole batches.
 
 mod fingerprint;
+mod params;
 mod segment;
 mod tables;
 mod tally;
+mod verdict;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -40,12 +42,9 @@ use std::sync::Arc;
 use ahash::AHashMap;
 use rayon::prelude::*;
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
-use serde::{Deserialize, Serialize};
 
 use crate::boilerplate::KnownBoilerplate;
 use crate::error::Error;
-use crate::lsh::LshParams;
-use crate::normalize::NormalizeOptions;
 use crate::passages::{auto_boilerplate_min_docs, PassageOptions, PassageProbe};
 use crate::read::Document;
 use crate::shingle::ShingleSet;
@@ -60,6 +59,9 @@ use tables::{
     DOCS, IDS, META, TEXTS, UNINDEXED, UNITS,
 };
 use tally::TALLY;
+
+pub use params::{IndexParams, Policy};
+pub use verdict::{DuplicateOf, IndexStats, PassageMatch, Verdict, VerdictKind};
 
 /// Version of the on-disk layout; bumped when tables or encodings change,
 /// or what is stored in them (8: paragraphs no longer end at every line
@@ -89,203 +91,12 @@ const MAX_ANCHOR_DOCS: usize = 1000;
 
 /// The document key of a segment's marker posting for an anchor it holds
 /// in more than [`MAX_ANCHOR_DOCS`] documents; never a real document key
-/// (see [`check_capacity`]).
+/// (see [`tables::check_capacity`]).
 const SATURATED: u64 = u32::MAX as u64;
 
 /// Most candidate documents aligned for passages per check (those sharing
 /// the most anchors).
 const MAX_PASSAGE_CANDIDATES: usize = 8;
-
-/// The parameters an index is built with. Stored in the index; opening it
-/// with different ones is refused, because signatures, band keys and
-/// anchors would not be comparable.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IndexParams {
-    /// On-disk layout version.
-    pub format: u32,
-    /// Word and shingle hash.
-    pub hash: String,
-    /// Jaccard threshold of a near-duplicate.
-    pub threshold: f64,
-    /// Words per shingle.
-    pub shingle: usize,
-    /// Signature values.
-    pub num_perm: usize,
-    /// LSH bands.
-    pub bands: usize,
-    /// LSH rows per band.
-    pub rows: usize,
-    /// British → American spelling folding.
-    pub fold_spelling: bool,
-    /// Words per passage anchor.
-    pub anchor_words: usize,
-}
-
-impl IndexParams {
-    /// The parameters `scan` would use for these options.
-    pub fn new(
-        threshold: f64,
-        shingle: usize,
-        num_perm: usize,
-        lsh: Option<LshParams>,
-        fold_spelling: bool,
-    ) -> Self {
-        let lsh = lsh.unwrap_or_else(|| LshParams::optimal(threshold, num_perm));
-        IndexParams {
-            format: FORMAT_VERSION,
-            hash: "xxh3-64".into(),
-            threshold,
-            shingle,
-            num_perm,
-            bands: lsh.bands,
-            rows: lsh.rows,
-            fold_spelling,
-            anchor_words: PassageOptions::default().anchor_words,
-        }
-    }
-
-    fn lsh(&self) -> LshParams {
-        LshParams {
-            bands: self.bands,
-            rows: self.rows,
-        }
-    }
-
-    /// The normalization texts are fingerprinted with (for parsing a
-    /// boilerplate file to match this index).
-    pub fn normalize_options(&self) -> NormalizeOptions {
-        self.normalize()
-    }
-
-    fn normalize(&self) -> NormalizeOptions {
-        NormalizeOptions {
-            fold_spelling: self.fold_spelling,
-        }
-    }
-
-    /// The differences between two parameter sets, for the refusal message.
-    fn differences(&self, other: &IndexParams) -> Vec<String> {
-        let (a, b) = (
-            serde_json::to_value(self).unwrap_or_default(),
-            serde_json::to_value(other).unwrap_or_default(),
-        );
-        let mut out = Vec::new();
-        if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
-            for (k, v) in a {
-                if b.get(k) != Some(v) {
-                    out.push(format!(
-                        "{k}: index has {}, asked for {v}",
-                        b.get(k).cloned().unwrap_or_default()
-                    ));
-                }
-            }
-        }
-        out
-    }
-}
-
-/// What the gate does with an article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Policy {
-    /// Admit near-duplicates too (default: they are rejected).
-    pub admit_duplicates: bool,
-    /// Reject articles that repost passages (default: admitted, flagged).
-    pub reject_reposts: bool,
-    /// Replace an admitted article when the same id comes with different
-    /// text (default: an error).
-    pub replace: bool,
-}
-
-/// The kind of verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VerdictKind {
-    /// Neither a near-duplicate nor reposting passages.
-    New,
-    /// A near-duplicate of an admitted article.
-    Duplicate,
-    /// Reposts passages of admitted articles.
-    Reposts,
-}
-
-impl VerdictKind {
-    /// The name in verdict JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VerdictKind::New => "new",
-            VerdictKind::Duplicate => "duplicate",
-            VerdictKind::Reposts => "reposts",
-        }
-    }
-}
-
-/// An admitted article this one is a near-duplicate of.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DuplicateOf {
-    /// Its id.
-    pub id: String,
-    /// Exact Jaccard similarity.
-    pub jaccard: f64,
-}
-
-/// A passage this article shares with an admitted one.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PassageMatch {
-    /// The admitted article's id.
-    pub id: String,
-    /// Byte span in this article.
-    pub span: (u32, u32),
-    /// Byte span in the admitted article.
-    pub other_span: (u32, u32),
-    /// Alignment similarity.
-    pub similarity: f64,
-}
-
-/// The gate's answer for one article.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
-    /// The article's id.
-    pub id: String,
-    /// New, duplicate or reposts.
-    pub kind: VerdictKind,
-    /// Whether the article is (now) in the index.
-    pub admitted: bool,
-    /// Near-duplicates among admitted articles, most similar first.
-    pub duplicate_of: Vec<DuplicateOf>,
-    /// Shared passages, by position in this article.
-    pub passages: Vec<PassageMatch>,
-}
-
-/// Counts describing an index.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IndexStats {
-    /// Admitted documents.
-    pub documents: u64,
-    /// Stored band entries.
-    pub band_entries: u64,
-    /// Stored passage anchors.
-    pub anchor_entries: u64,
-    /// Paragraph-count entries: distinct paragraph fingerprints, except
-    /// that one counted in several segments, or in a segment and the
-    /// B-tree, is counted once in each.
-    pub paragraphs: u64,
-    /// Posting segments (one after a build or `compact`).
-    pub segments: u64,
-    /// Bytes of compressed text stored.
-    pub text_bytes: u64,
-    /// Size of the index file (redb grows it in large steps, so this is
-    /// an upper bound).
-    pub file_bytes: u64,
-    /// What the file occupies on disk: its allocated blocks, less than
-    /// `file_bytes` where redb grew the file without writing its tail (on
-    /// platforms that do not say, `file_bytes`).
-    pub disk_bytes: u64,
-    /// Bytes the tables use: stored data, B-tree metadata and
-    /// fragmentation, per table (`docs`, `ids`, `bands`, `anchors`, `units`,
-    /// and `segments` for the segments' blocks and descriptors).
-    pub table_bytes: Vec<(&'static str, u64)>,
-    /// The parameters.
-    pub params: IndexParams,
-}
 
 /// A batch of articles fingerprinted by [`Index::prepare`], ready for
 /// [`Index::store`].
