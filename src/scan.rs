@@ -412,13 +412,71 @@ impl Scanner {
 
     fn run(&self, source: &dyn Source, mut warnings: Vec<Warning>) -> ScanResult {
         let params = &self.params;
+        let files = self.read_pass(source);
+        let mut records = keep_new_ids(source, files, &mut warnings);
+        // Exact duplicates (same normalized word sequence) collapse onto
+        // their first copy before LSH: a story syndicated 10,000 times is one
+        // LSH entry, not 50 million candidate pairs.
+        let (rep_of, reps, signatures) = representatives(&mut records);
+
+        // LSH over representatives, then verification.
+        let candidates: Vec<(u32, u32)> = candidate_pairs(&signatures, params.lsh)
+            .into_iter()
+            .map(|(a, b)| (reps[a as usize], reps[b as usize]))
+            .collect();
+        let verified = self.verify(
+            source,
+            &records,
+            (&reps, signatures),
+            &candidates,
+            &mut warnings,
+        );
+        let verified = expand_exact_duplicates(&rep_of, verified);
+        let doc_clusters = clusters(records.len(), &verified);
+
+        // Passages, with near-duplicate clusters as families.
+        let passage_units = records
+            .iter()
+            .map(|r| r.units.as_ref().map_or(0, |u| u.units.len()))
+            .sum();
+        let (passage_clusters, links, boilerplate_min_docs) = match &params.passages {
+            None => (Vec::new(), Vec::new(), None),
+            Some(opts) => {
+                let (clusters, links, min_docs) =
+                    self.passages(source, &mut records, &doc_clusters, opts, &mut warnings);
+                (clusters, links, Some(min_docs))
+            }
+        };
+
+        let stats = Stats {
+            files: source.len(),
+            skipped_unsupported: 0,
+            documents: records.len(),
+            candidate_pairs: candidates.len(),
+            verified_pairs: verified.len(),
+            passage_units,
+        };
+        ScanResult {
+            inputs: Vec::new(),
+            params: params.clone(),
+            clusters: named_clusters(&records, doc_clusters),
+            passage_clusters,
+            links,
+            boilerplate_min_docs,
+            warnings,
+            stats,
+        }
+    }
+
+    /// Pass 1: reads, tokenizes, shingles and sketches every document;
+    /// keeps signatures (and, for the passage stage, words and units) but
+    /// not the text. Per file, in input order: its records and warnings.
+    fn read_pass(&self, source: &dyn Source) -> Vec<(Vec<Record>, Vec<Warning>)> {
+        let params = &self.params;
         let sketcher = Sketcher::new(params.num_perm);
         let unit_opts = params.passages.as_ref().map(|p| p.units);
-
-        // Pass 1: read, tokenize, shingle, sketch; keep signatures (and,
-        // for the passage stage, words and units) but not the text.
         self.start("reading", source.len());
-        let files: Vec<(Vec<Record>, Vec<Warning>)> = (0..source.len())
+        let files = (0..source.len())
             .into_par_iter()
             .map(|file| {
                 let read = source.read(file);
@@ -457,146 +515,78 @@ impl Scanner {
             })
             .collect();
         self.finish();
+        files
+    }
 
-        // Keep documents with words and a new id, in input order.
-        let mut records: Vec<Record> = Vec::new();
-        let mut first_seen: AHashMap<String, usize> = AHashMap::new();
-        for (file_records, file_warnings) in files {
-            warnings.extend(file_warnings);
-            for record in file_records {
-                let where_ = |r: &Record| (source.path(r.file as usize), r.line);
-                if record.signature.is_none() {
-                    let (path, line) = where_(&record);
-                    warnings.push(Warning {
-                        path,
-                        line,
-                        kind: WarningKind::NoWords,
-                        message: "no words; skipped".into(),
-                    });
-                    continue;
-                }
-                if let Some(&first) = first_seen.get(&record.id) {
-                    let (path, line) = where_(&record);
-                    let (first_path, first_line) = where_(&records[first]);
-                    let first_at = match first_line {
-                        Some(l) => format!("{first_path}:{l}"),
-                        None => first_path,
-                    };
-                    warnings.push(Warning {
-                        path,
-                        line,
-                        kind: WarningKind::DuplicateId,
-                        message: format!(
-                            "duplicate id \"{}\" (first seen at {first_at}); skipped",
-                            record.id
-                        ),
-                    });
-                    continue;
-                }
-                first_seen.insert(record.id.clone(), records.len());
-                records.push(record);
-            }
-        }
-        drop(first_seen);
-        // Exact duplicates (same normalized word sequence) collapse onto
-        // their first copy before LSH: a story syndicated 10,000 times is one
-        // LSH entry, not 50 million candidate pairs.
-        let mut rep_of: Vec<u32> = (0..records.len() as u32).collect();
-        {
-            let mut first: AHashMap<u64, u32> = AHashMap::new();
-            for (i, r) in records.iter().enumerate() {
-                rep_of[i] = *first.entry(r.content).or_insert(i as u32);
-            }
-        }
-        let reps: Vec<u32> = (0..records.len() as u32)
-            .filter(|&i| rep_of[i as usize] == i)
-            .collect();
-        let signatures: Vec<Signature> = reps
-            .iter()
-            .filter_map(|&i| records[i as usize].signature.take())
-            .collect();
-        for r in records.iter_mut() {
-            r.signature = None;
-        }
-
-        // LSH over representatives, then verification.
-        let candidates: Vec<(u32, u32)> = candidate_pairs(&signatures, params.lsh)
-            .into_iter()
-            .map(|(a, b)| (reps[a as usize], reps[b as usize]))
-            .collect();
-        let verified = match params.verify {
+    /// Pair verification of `candidates` (document indices): by the
+    /// representatives' signatures (`reps[k]` holds `signatures[k]`) when
+    /// estimating, else by exact Jaccard over shingle sets re-read from the
+    /// source (pass 2).
+    fn verify(
+        &self,
+        source: &dyn Source,
+        records: &[Record],
+        (reps, signatures): (&[u32], Vec<Signature>),
+        candidates: &[(u32, u32)],
+        warnings: &mut Vec<Warning>,
+    ) -> Vec<VerifiedPair> {
+        let params = &self.params;
+        match params.verify {
             VerifyMode::Estimate => {
                 let mut sig_of: AHashMap<u32, &Signature> = AHashMap::new();
                 for (k, &i) in reps.iter().enumerate() {
                     sig_of.insert(i, &signatures[k]);
                 }
-                verify_estimate(&candidates, |i| sig_of[&i], params.threshold)
+                verify_estimate(candidates, |i| sig_of[&i], params.threshold)
             }
             VerifyMode::Exact => {
                 drop(signatures);
                 let mut needed = vec![false; records.len()];
-                for &(a, b) in &candidates {
+                for &(a, b) in candidates {
                     needed[a as usize] = true;
                     needed[b as usize] = true;
                 }
-                let sets = self.reload(source, &records, &needed, &mut warnings, |doc| {
+                let sets = self.reload(source, records, &needed, warnings, |doc| {
                     let mut scratch = Scratch::default();
                     ShingleSet::from_hashes(scratch.shingles(&doc.text, params).to_vec())
                 });
-                verify_exact(&candidates, |i| sets[i as usize].as_ref(), params.threshold)
+                verify_exact(candidates, |i| sets[i as usize].as_ref(), params.threshold)
             }
-        };
-        let verified = expand_exact_duplicates(&rep_of, verified);
-        let doc_clusters = clusters(records.len(), &verified);
-
-        // Passages, with near-duplicate clusters as families.
-        let mut passage_units = 0;
-        let (passage_clusters, links, boilerplate_min_docs) = match &params.passages {
-            None => (Vec::new(), Vec::new(), None),
-            Some(opts) => {
-                let mut family: Vec<u32> = (0..records.len() as u32).collect();
-                for c in &doc_clusters {
-                    for &m in &c.members {
-                        family[m as usize] = c.members[0];
-                    }
-                }
-                let docs: Vec<DocUnits> = records
-                    .iter_mut()
-                    .map(|r| r.units.take().unwrap_or_default())
-                    .collect();
-                passage_units = docs.iter().map(|d| d.units.len()).sum();
-                let found = find_passages(&docs, &family, opts);
-                drop(docs);
-                let (clusters, links) = self.name_passages(
-                    source,
-                    &records,
-                    &family,
-                    found.clusters,
-                    found.links,
-                    &mut warnings,
-                );
-                (clusters, links, Some(found.boilerplate_min_docs))
-            }
-        };
-
-        let stats = Stats {
-            files: source.len(),
-            skipped_unsupported: 0,
-            documents: records.len(),
-            candidate_pairs: candidates.len(),
-            verified_pairs: verified.len(),
-            passage_units,
-        };
-        ScanResult {
-            inputs: Vec::new(),
-            params: params.clone(),
-            clusters: named_clusters(&records, doc_clusters),
-            passage_clusters,
-            links,
-            boilerplate_min_docs,
-            warnings,
-            stats,
         }
+    }
+
+    /// The passage stage over `records` (their units taken), with the
+    /// near-duplicate `doc_clusters` as families; its clusters and links
+    /// named, and the boilerplate frequency used.
+    fn passages(
+        &self,
+        source: &dyn Source,
+        records: &mut [Record],
+        doc_clusters: &[Cluster],
+        opts: &PassageOptions,
+        warnings: &mut Vec<Warning>,
+    ) -> (Vec<PassageClusterOut>, Vec<LinkOut>, usize) {
+        let mut family: Vec<u32> = (0..records.len() as u32).collect();
+        for c in doc_clusters {
+            for &m in &c.members {
+                family[m as usize] = c.members[0];
+            }
+        }
+        let docs: Vec<DocUnits> = records
+            .iter_mut()
+            .map(|r| r.units.take().unwrap_or_default())
+            .collect();
+        let found = find_passages(&docs, &family, opts);
+        drop(docs);
+        let (clusters, links) = self.name_passages(
+            source,
+            records,
+            &family,
+            found.clusters,
+            found.links,
+            warnings,
+        );
+        (clusters, links, found.boilerplate_min_docs)
     }
 
     /// Pass 2: re-reads each file holding a document with `needed[i]` once
@@ -1058,6 +1048,79 @@ fn named_clusters(records: &[Record], doc_clusters: Vec<Cluster>) -> Vec<Duplica
             .then_with(|| natural::cmp(&x.members[0], &y.members[0]))
     });
     out
+}
+
+/// The records of documents with words and an id not seen before, in
+/// input order; the others are warnings (and `files`' own warnings are
+/// added to `warnings` in order).
+fn keep_new_ids(
+    source: &dyn Source,
+    files: Vec<(Vec<Record>, Vec<Warning>)>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<Record> {
+    let mut records: Vec<Record> = Vec::new();
+    let mut first_seen: AHashMap<String, usize> = AHashMap::new();
+    for (file_records, file_warnings) in files {
+        warnings.extend(file_warnings);
+        for record in file_records {
+            let where_ = |r: &Record| (source.path(r.file as usize), r.line);
+            if record.signature.is_none() {
+                let (path, line) = where_(&record);
+                warnings.push(Warning {
+                    path,
+                    line,
+                    kind: WarningKind::NoWords,
+                    message: "no words; skipped".into(),
+                });
+                continue;
+            }
+            if let Some(&first) = first_seen.get(&record.id) {
+                let (path, line) = where_(&record);
+                let (first_path, first_line) = where_(&records[first]);
+                let first_at = match first_line {
+                    Some(l) => format!("{first_path}:{l}"),
+                    None => first_path,
+                };
+                warnings.push(Warning {
+                    path,
+                    line,
+                    kind: WarningKind::DuplicateId,
+                    message: format!(
+                        "duplicate id \"{}\" (first seen at {first_at}); skipped",
+                        record.id
+                    ),
+                });
+                continue;
+            }
+            first_seen.insert(record.id.clone(), records.len());
+            records.push(record);
+        }
+    }
+    records
+}
+
+/// Each record's representative (its first exact duplicate: the same
+/// normalized word sequence), the representatives ascending, and their
+/// signatures in that order (taken: every record's is dropped).
+fn representatives(records: &mut [Record]) -> (Vec<u32>, Vec<u32>, Vec<Signature>) {
+    let mut rep_of: Vec<u32> = (0..records.len() as u32).collect();
+    {
+        let mut first: AHashMap<u64, u32> = AHashMap::new();
+        for (i, r) in records.iter().enumerate() {
+            rep_of[i] = *first.entry(r.content).or_insert(i as u32);
+        }
+    }
+    let reps: Vec<u32> = (0..records.len() as u32)
+        .filter(|&i| rep_of[i as usize] == i)
+        .collect();
+    let signatures: Vec<Signature> = reps
+        .iter()
+        .filter_map(|&i| records[i as usize].signature.take())
+        .collect();
+    for r in records.iter_mut() {
+        r.signature = None;
+    }
+    (rep_of, reps, signatures)
 }
 
 #[cfg(test)]
