@@ -793,7 +793,8 @@ impl Index {
             .and_then(|v| decode_record(v.value()).map(|r| r.content_hash)))
     }
 
-    /// The verdict for `doc` against every admitted article except `skip`.
+    /// The verdict for `doc` against every admitted article except `skip`:
+    /// its near-duplicates; when it has none, the passages it shares.
     fn judge<D, I, B, A, U, K>(
         &self,
         t: &Tables<D, I, B, A, U, K>,
@@ -801,6 +802,54 @@ impl Index {
         fp: &Fingerprint,
         skip: Option<u64>,
     ) -> Result<Verdict, Error>
+    where
+        D: ReadableTable<u64, &'static [u8]>,
+        I: ReadableTable<&'static str, u64>,
+        B: ReadableTable<u64, ()>,
+        A: ReadableTable<u64, ()>,
+        U: ReadableTable<u32, i64>,
+        K: ReadableTable<u64, &'static [u8]>,
+    {
+        let duplicate_of = self.near_duplicates(t, fp, skip)?;
+        if !duplicate_of.is_empty() {
+            // A near-duplicate's passages are the whole text again: the
+            // verdict is `duplicate`, with no passage list.
+            return Ok(Verdict {
+                id: doc.id.clone(),
+                kind: VerdictKind::Duplicate,
+                admitted: false,
+                duplicate_of,
+                passages: Vec::new(),
+            });
+        }
+        // Passages: winnowed-anchor candidates, aligned with the passage
+        // stage on the pair; boilerplate paragraphs (frequent in the index)
+        // are left out on both sides.
+        let my_frequent = self.boilerplate_units(t, fp)?;
+        let ranked = self.passage_candidates(t, fp, &my_frequent, skip)?;
+        let passages = self.align_candidates(t, fp, &my_frequent, ranked)?;
+        let kind = if !passages.is_empty() {
+            VerdictKind::Reposts
+        } else {
+            VerdictKind::New
+        };
+        Ok(Verdict {
+            id: doc.id.clone(),
+            kind,
+            admitted: false,
+            duplicate_of,
+            passages,
+        })
+    }
+
+    /// The admitted articles (but `skip`) sharing a band key with `fp`
+    /// whose exact Jaccard reaches the threshold, most similar first.
+    fn near_duplicates<D, I, B, A, U, K>(
+        &self,
+        t: &Tables<D, I, B, A, U, K>,
+        fp: &Fingerprint,
+        skip: Option<u64>,
+    ) -> Result<Vec<DuplicateOf>, Error>
     where
         D: ReadableTable<u64, &'static [u8]>,
         I: ReadableTable<&'static str, u64>,
@@ -841,21 +890,24 @@ impl Index {
                 .total_cmp(&a.jaccard)
                 .then_with(|| a.id.cmp(&b.id))
         });
-        if !duplicate_of.is_empty() {
-            // A near-duplicate's passages are the whole text again: the
-            // verdict is `duplicate`, with no passage list.
-            return Ok(Verdict {
-                id: doc.id.clone(),
-                kind: VerdictKind::Duplicate,
-                admitted: false,
-                duplicate_of,
-                passages: Vec::new(),
-            });
-        }
+        Ok(duplicate_of)
+    }
 
-        // Passages: winnowed-anchor candidates, aligned with the passage
-        // stage on the pair; boilerplate paragraphs (frequent in the index)
-        // are left out on both sides.
+    /// For each of `fp`'s units, whether it is boilerplate: frequent among
+    /// admitted articles, or a known line.
+    fn boilerplate_units<D, I, B, A, U, K>(
+        &self,
+        t: &Tables<D, I, B, A, U, K>,
+        fp: &Fingerprint,
+    ) -> Result<Vec<bool>, Error>
+    where
+        D: ReadableTable<u64, &'static [u8]>,
+        I: ReadableTable<&'static str, u64>,
+        B: ReadableTable<u64, ()>,
+        A: ReadableTable<u64, ()>,
+        U: ReadableTable<u32, i64>,
+        K: ReadableTable<u64, &'static [u8]>,
+    {
         let min_docs =
             auto_boilerplate_min_docs(t.docs.len().map_err(|e| self.err(e))? as usize) as i64;
         let frequent = |fps: &[u64]| -> Result<Vec<bool>, Error> {
@@ -873,13 +925,35 @@ impl Index {
                 *flag |= self.known.matches(&words, *f).is_some();
             }
         }
+        Ok(my_frequent)
+    }
+
+    /// The admitted articles (but `skip`) sharing the most anchors of
+    /// `fp`'s units that are not boilerplate, most first (ties by key):
+    /// the head of them, with room for removed articles.
+    fn passage_candidates<D, I, B, A, U, K>(
+        &self,
+        t: &Tables<D, I, B, A, U, K>,
+        fp: &Fingerprint,
+        my_frequent: &[bool],
+        skip: Option<u64>,
+    ) -> Result<Vec<(u64, u32)>, Error>
+    where
+        D: ReadableTable<u64, &'static [u8]>,
+        I: ReadableTable<&'static str, u64>,
+        B: ReadableTable<u64, ()>,
+        A: ReadableTable<u64, ()>,
+        U: ReadableTable<u32, i64>,
+        K: ReadableTable<u64, &'static [u8]>,
+    {
+        let mut found = Vec::new();
         // Query only anchors of paragraphs that are not boilerplate: chrome
         // shared with a whole site would otherwise rank every article of
         // that site above the real source, and cost thousands of postings.
         let mut query: Vec<u64> = fp
             .unit_anchors
             .iter()
-            .zip(&my_frequent)
+            .zip(my_frequent)
             .filter(|(_, &f)| !f)
             .flat_map(|(a, _)| a.iter().copied())
             .collect();
@@ -919,7 +993,29 @@ impl Index {
             Ok(ranked.clone())
         })?;
         ranked.sort_unstable_by(order);
-        let mine = keep_units(fp.doc.clone(), &my_frequent);
+        Ok(ranked)
+    }
+
+    /// The passages `fp` (without its boilerplate units) shares with the
+    /// first [`MAX_PASSAGE_CANDIDATES`] of `ranked` still admitted, by
+    /// position in `fp`'s text.
+    fn align_candidates<D, I, B, A, U, K>(
+        &self,
+        t: &Tables<D, I, B, A, U, K>,
+        fp: &Fingerprint,
+        my_frequent: &[bool],
+        ranked: Vec<(u64, u32)>,
+    ) -> Result<Vec<PassageMatch>, Error>
+    where
+        D: ReadableTable<u64, &'static [u8]>,
+        I: ReadableTable<&'static str, u64>,
+        B: ReadableTable<u64, ()>,
+        A: ReadableTable<u64, ()>,
+        U: ReadableTable<u32, i64>,
+        K: ReadableTable<u64, &'static [u8]>,
+    {
+        let p = &self.params;
+        let mine = keep_units(fp.doc.clone(), my_frequent);
         // This article's anchors are computed once, then each candidate is
         // aligned with it as the passage stage would align the pair.
         let mut probe = PassageProbe::new(&mine, &PassageOptions::default());
@@ -948,18 +1044,7 @@ impl Index {
             }
         }
         passages.sort_by(|a, b| (a.span, &a.id, a.other_span).cmp(&(b.span, &b.id, b.other_span)));
-        let kind = if !passages.is_empty() {
-            VerdictKind::Reposts
-        } else {
-            VerdictKind::New
-        };
-        Ok(Verdict {
-            id: doc.id.clone(),
-            kind,
-            admitted: false,
-            duplicate_of,
-            passages,
-        })
+        Ok(passages)
     }
 
     fn load(
