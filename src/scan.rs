@@ -667,22 +667,9 @@ impl Scanner {
         // Only quoted texts are re-read: each cluster's representative
         // occurrence and the `a` side (smaller id) of each shared region.
         let id = |doc: u32| records[doc as usize].id.as_str();
-        // A cluster is quoted by its longest occurrence (the first in id
-        // order among equals): a fragment aligned inside a longer run can
-        // be a few words, the passage itself is not.
-        let representative = |c: &crate::passages::PassageCluster| -> Option<Occurrence> {
-            c.occurrences
-                .iter()
-                .min_by(|x, y| {
-                    (y.span.len().cmp(&x.span.len()))
-                        .then_with(|| natural::cmp(id(x.doc), id(y.doc)))
-                        .then_with(|| x.span.start.cmp(&y.span.start))
-                })
-                .cloned()
-        };
         let mut needed = vec![false; records.len()];
         for c in &found_clusters {
-            if let Some(r) = representative(c) {
+            if let Some(r) = representative(c, id) {
                 needed[r.doc as usize] = true;
             }
         }
@@ -698,105 +685,19 @@ impl Scanner {
                 .unwrap_or_default()
                 .to_owned()
         };
-
         let clusters: Vec<PassageClusterOut> = found_clusters
             .into_iter()
             .enumerate()
             .map(|(cid, c)| {
-                let mut occurrences: Vec<(&str, &Occurrence)> =
-                    c.occurrences.iter().map(|o| (id(o.doc), o)).collect();
-                occurrences.sort_by(|x, y| {
-                    natural::cmp(x.0, y.0).then_with(|| x.1.span.start.cmp(&y.1.span.start))
-                });
-                let quoted = representative(&c).map(|r| quote(r.doc, &r.span));
-                let mut docs: Vec<&str> = occurrences.iter().map(|o| o.0).collect();
-                docs.dedup();
-                PassageClusterOut {
-                    id: cid,
-                    kind: c.kind,
-                    documents: docs.len(),
-                    quote: quoted.unwrap_or_default(),
-                    occurrences: occurrences
-                        .iter()
-                        .map(|(doc, o)| OccurrenceOut {
-                            doc: (*doc).to_owned(),
-                            start: o.span.start,
-                            end: o.span.end,
-                            similarity: o.similarity,
-                        })
-                        .collect(),
-                }
+                let quoted = representative(&c, id).map(|r| quote(r.doc, &r.span));
+                named_cluster(cid, &c, id, quoted.unwrap_or_default())
             })
             .collect();
-
         let mut links: Vec<LinkOut> = found_links
-            .into_iter()
-            .map(|l| {
-                let swap = natural::cmp(id(l.a), id(l.b)).is_gt();
-                let (a, b) = if swap { (l.b, l.a) } else { (l.a, l.b) };
-                let mut shared: Vec<SharedOut> = l
-                    .shared
-                    .iter()
-                    .map(|s| {
-                        let (sa, sb) = if swap {
-                            (&s.b_span, &s.a_span)
-                        } else {
-                            (&s.a_span, &s.b_span)
-                        };
-                        SharedOut {
-                            cluster: s.clusters[0] as usize,
-                            clusters: s.clusters.iter().map(|&c| c as usize).collect(),
-                            a_span: (sa.start, sa.end),
-                            b_span: (sb.start, sb.end),
-                            similarity: s.similarity,
-                            significance: s.significance,
-                            quote: quote(a, sa),
-                        }
-                    })
-                    .collect();
-                shared.sort_by_key(|s| (s.a_span, s.b_span));
-                let covered_a = covered_bytes(shared.iter().map(|s| s.a_span));
-                let covered_b = covered_bytes(shared.iter().map(|s| s.b_span));
-                let (len_a, len_b) = (records[a as usize].text_len, records[b as usize].text_len);
-                LinkOut {
-                    a: id(a).to_owned(),
-                    b: id(b).to_owned(),
-                    a_title: records[a as usize].title.to_string(),
-                    b_title: records[b as usize].title.to_string(),
-                    score: (covered_a + covered_b) as f64
-                        / (len_a as u64 + len_b as u64).max(1) as f64,
-                    a_coverage: covered_a as f64 / len_a.max(1) as f64,
-                    b_coverage: covered_b as f64 / len_b.max(1) as f64,
-                    near_duplicate: family[a as usize] == family[b as usize],
-                    containment_a: if swap {
-                        l.containment_b
-                    } else {
-                        l.containment_a
-                    },
-                    containment_b: if swap {
-                        l.containment_a
-                    } else {
-                        l.containment_b
-                    },
-                    significance: l.significance,
-                    shared,
-                }
-            })
+            .iter()
+            .map(|l| named_link(l, records, family, quote))
             .collect();
-        // Links between different stories first, then those between
-        // near-duplicates (reported as clusters already, and otherwise on
-        // top: a whole story shares more than any passage); each most
-        // significant first: what a reader should see first is what is
-        // distinctive, not what is short and formulaic (a headline or a
-        // two-line market report covers its whole story).
-        links.sort_by(|x, y| {
-            x.near_duplicate
-                .cmp(&y.near_duplicate)
-                .then_with(|| y.significance.total_cmp(&x.significance))
-                .then_with(|| y.score.total_cmp(&x.score))
-                .then_with(|| natural::cmp(&x.a, &y.a))
-                .then_with(|| natural::cmp(&x.b, &y.b))
-        });
+        links.sort_by(link_order);
         (clusters, links)
     }
 
@@ -1048,6 +949,121 @@ fn named_clusters(records: &[Record], doc_clusters: Vec<Cluster>) -> Vec<Duplica
             .then_with(|| natural::cmp(&x.members[0], &y.members[0]))
     });
     out
+}
+
+/// The occurrence a passage cluster is quoted by: its longest (the first
+/// in id order among equals) — a fragment aligned inside a longer run can
+/// be a few words, the passage itself is not.
+fn representative<'r>(c: &PassageCluster, id: impl Fn(u32) -> &'r str) -> Option<Occurrence> {
+    c.occurrences
+        .iter()
+        .min_by(|x, y| {
+            (y.span.len().cmp(&x.span.len()))
+                .then_with(|| natural::cmp(id(x.doc), id(y.doc)))
+                .then_with(|| x.span.start.cmp(&y.span.start))
+        })
+        .cloned()
+}
+
+/// Cluster `cid` with its occurrences named (`id`) and in id order.
+fn named_cluster<'r>(
+    cid: usize,
+    c: &PassageCluster,
+    id: impl Fn(u32) -> &'r str,
+    quote: String,
+) -> PassageClusterOut {
+    let mut occurrences: Vec<(&str, &Occurrence)> =
+        c.occurrences.iter().map(|o| (id(o.doc), o)).collect();
+    occurrences
+        .sort_by(|x, y| natural::cmp(x.0, y.0).then_with(|| x.1.span.start.cmp(&y.1.span.start)));
+    let mut docs: Vec<&str> = occurrences.iter().map(|o| o.0).collect();
+    docs.dedup();
+    PassageClusterOut {
+        id: cid,
+        kind: c.kind,
+        documents: docs.len(),
+        quote,
+        occurrences: occurrences
+            .iter()
+            .map(|(doc, o)| OccurrenceOut {
+                doc: (*doc).to_owned(),
+                start: o.span.start,
+                end: o.span.end,
+                similarity: o.similarity,
+            })
+            .collect(),
+    }
+}
+
+/// Link `l` named, with `a` the id that sorts first (its sides swapped
+/// when needed), its regions quoted from `a` and its coverage measured.
+fn named_link(
+    l: &Link,
+    records: &[Record],
+    family: &[u32],
+    quote: impl Fn(u32, &std::ops::Range<u32>) -> String,
+) -> LinkOut {
+    let id = |doc: u32| records[doc as usize].id.as_str();
+    let swap = natural::cmp(id(l.a), id(l.b)).is_gt();
+    let (a, b) = if swap { (l.b, l.a) } else { (l.a, l.b) };
+    let mut shared: Vec<SharedOut> = l
+        .shared
+        .iter()
+        .map(|s| {
+            let (sa, sb) = if swap {
+                (&s.b_span, &s.a_span)
+            } else {
+                (&s.a_span, &s.b_span)
+            };
+            SharedOut {
+                cluster: s.clusters[0] as usize,
+                clusters: s.clusters.iter().map(|&c| c as usize).collect(),
+                a_span: (sa.start, sa.end),
+                b_span: (sb.start, sb.end),
+                similarity: s.similarity,
+                significance: s.significance,
+                quote: quote(a, sa),
+            }
+        })
+        .collect();
+    shared.sort_by_key(|s| (s.a_span, s.b_span));
+    let covered_a = covered_bytes(shared.iter().map(|s| s.a_span));
+    let covered_b = covered_bytes(shared.iter().map(|s| s.b_span));
+    let (len_a, len_b) = (records[a as usize].text_len, records[b as usize].text_len);
+    let (containment_a, containment_b) = if swap {
+        (l.containment_b, l.containment_a)
+    } else {
+        (l.containment_a, l.containment_b)
+    };
+    LinkOut {
+        a: id(a).to_owned(),
+        b: id(b).to_owned(),
+        a_title: records[a as usize].title.to_string(),
+        b_title: records[b as usize].title.to_string(),
+        score: (covered_a + covered_b) as f64 / (len_a as u64 + len_b as u64).max(1) as f64,
+        a_coverage: covered_a as f64 / len_a.max(1) as f64,
+        b_coverage: covered_b as f64 / len_b.max(1) as f64,
+        near_duplicate: family[a as usize] == family[b as usize],
+        containment_a,
+        containment_b,
+        significance: l.significance,
+        shared,
+    }
+}
+
+/// The order links are listed in: links between different stories first,
+/// then those between near-duplicates (reported as clusters already, and
+/// otherwise on top: a whole story shares more than any passage); each
+/// most significant first — what a reader should see first is what is
+/// distinctive, not what is short and formulaic (a headline or a two-line
+/// market report covers its whole story).
+fn link_order(x: &LinkOut, y: &LinkOut) -> std::cmp::Ordering {
+    x.near_duplicate
+        .cmp(&y.near_duplicate)
+        .then_with(|| y.significance.total_cmp(&x.significance))
+        .then_with(|| y.score.total_cmp(&x.score))
+        .then_with(|| natural::cmp(&x.a, &y.a))
+        .then_with(|| natural::cmp(&x.b, &y.b))
 }
 
 /// The records of documents with words and an id not seen before, in
