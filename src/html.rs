@@ -283,39 +283,7 @@ pub fn write_html(
         .enumerate()
         .map(|(i, l)| link_view(i, l, texts))
         .collect();
-    let clusters: Vec<ClusterView> = result
-        .clusters
-        .iter()
-        .take(MAX_CLUSTERS)
-        .enumerate()
-        .map(|(index, c)| ClusterView {
-            index,
-            representative: c.members[0].clone(),
-            diffs: match texts.get(&c.members[0]) {
-                Some(rep) => c.members[1..]
-                    .iter()
-                    .take(MAX_DIFFS)
-                    .filter_map(|m| {
-                        Some(DiffView {
-                            id: m.clone(),
-                            ops: diff(rep, texts.get(m)?),
-                        })
-                    })
-                    .collect(),
-                None => Vec::new(),
-            },
-            members: c.members.clone(),
-            pairs: c
-                .pairs
-                .iter()
-                .map(|p| PairView {
-                    a: p.a.clone(),
-                    b: p.b.clone(),
-                    jaccard: format!("{:.3}", p.jaccard),
-                })
-                .collect(),
-        })
-        .collect();
+    let clusters = cluster_views(result, texts);
     let page = Page {
         summary: Summary {
             documents: result.stats.documents,
@@ -463,6 +431,45 @@ pub fn wanted_texts(result: &ScanResult) -> std::collections::HashSet<String> {
         .take(MAX_CLUSTERS)
         .flat_map(|c| c.members.iter().take(MAX_DIFFS + 1).cloned());
     links.chain(members).collect()
+}
+
+/// The cards of the first [`MAX_CLUSTERS`] near-duplicate clusters: each
+/// member as a word diff against the first (those whose text is in
+/// `texts`, at most [`MAX_DIFFS`]).
+fn cluster_views(result: &ScanResult, texts: &HashMap<String, String>) -> Vec<ClusterView> {
+    result
+        .clusters
+        .iter()
+        .take(MAX_CLUSTERS)
+        .enumerate()
+        .map(|(index, c)| ClusterView {
+            index,
+            representative: c.members[0].clone(),
+            diffs: match texts.get(&c.members[0]) {
+                Some(rep) => c.members[1..]
+                    .iter()
+                    .take(MAX_DIFFS)
+                    .filter_map(|m| {
+                        Some(DiffView {
+                            id: m.clone(),
+                            ops: diff(rep, texts.get(m)?),
+                        })
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
+            members: c.members.clone(),
+            pairs: c
+                .pairs
+                .iter()
+                .map(|p| PairView {
+                    a: p.a.clone(),
+                    b: p.b.clone(),
+                    jaccard: format!("{:.3}", p.jaccard),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The links the page shows: near-duplicate pairs are shown with their

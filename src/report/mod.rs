@@ -423,57 +423,12 @@ struct JsonWarning<'a> {
 
 impl<'a> JsonReport<'a> {
     fn new(result: &'a ScanResult) -> Self {
-        let p = &result.params;
-        let s = &result.stats;
-        let count = |kind: PassageKind| {
-            result
-                .passage_clusters
-                .iter()
-                .filter(|c| c.kind == kind)
-                .count()
-        };
         JsonReport {
             schema: SCAN_SCHEMA,
             inputs: &result.inputs,
-            params: JsonParams {
-                threshold: p.threshold,
-                shingle: p.shingle,
-                num_perm: p.num_perm,
-                bands: p.lsh.bands,
-                rows: p.lsh.rows,
-                verify: p.verify.as_str(),
-                fold_spelling: p.normalize.fold_spelling,
-                hash: "xxh3-64",
-                sketch: "oph-optimal-densification",
-                passages: p.passages.as_ref().map(|o| JsonPassageParams {
-                    min_words: o.min_words,
-                    similarity: o.min_similarity,
-                    boilerplate_min_docs: result.boilerplate_min_docs,
-                    known_boilerplate: !o.known_boilerplate.is_empty(),
-                    anchor_words: o.anchor_words,
-                    unit_min_words: o.units.min_words,
-                    unit_max_words: o.units.max_words,
-                    merge_gap: o.merge_gap,
-                    min_containment: o.min_containment,
-                    rewrites: o.rewrites.as_str(),
-                    min_significance: o.min_significance,
-                }),
-            },
-            documents: s.documents,
-            summary: JsonSummary {
-                files: s.files,
-                skipped_unsupported: s.skipped_unsupported,
-                candidate_pairs: s.candidate_pairs,
-                verified_pairs: s.verified_pairs,
-                clusters: result.clusters.len(),
-                clustered_documents: result.clusters.iter().map(|c| c.members.len()).sum(),
-                passage_units: s.passage_units,
-                passage_clusters: count(PassageKind::Reuse),
-                boilerplate_clusters: count(PassageKind::Boilerplate),
-                template_clusters: count(PassageKind::Template),
-                links: result.links.len(),
-                warnings: result.warnings.len(),
-            },
+            params: JsonParams::new(result),
+            documents: result.stats.documents,
+            summary: JsonSummary::new(result),
             clusters: result
                 .clusters
                 .iter()
@@ -483,53 +438,9 @@ impl<'a> JsonReport<'a> {
             passage_clusters: result
                 .passage_clusters
                 .iter()
-                .map(|c| JsonPassageCluster {
-                    id: c.id,
-                    kind: c.kind.as_str(),
-                    boilerplate: c.kind == PassageKind::Boilerplate,
-                    documents: c.documents,
-                    quote: &c.quote,
-                    occurrences: c
-                        .occurrences
-                        .iter()
-                        .map(|o| JsonOccurrence {
-                            doc: &o.doc,
-                            start: o.start,
-                            end: o.end,
-                            similarity: round6(o.similarity),
-                        })
-                        .collect(),
-                })
+                .map(JsonPassageCluster::new)
                 .collect(),
-            links: result
-                .links
-                .iter()
-                .map(|l| JsonLink {
-                    a: &l.a,
-                    b: &l.b,
-                    a_title: &l.a_title,
-                    b_title: &l.b_title,
-                    score: round6(l.score),
-                    a_coverage: round6(l.a_coverage),
-                    b_coverage: round6(l.b_coverage),
-                    near_duplicate: l.near_duplicate,
-                    containment_a: round6(l.containment_a),
-                    containment_b: round6(l.containment_b),
-                    significance: round6(l.significance),
-                    shared: l
-                        .shared
-                        .iter()
-                        .map(|s| JsonShared {
-                            cluster: s.cluster,
-                            clusters: &s.clusters,
-                            a_span: [s.a_span.0, s.a_span.1],
-                            b_span: [s.b_span.0, s.b_span.1],
-                            similarity: round6(s.similarity),
-                            significance: round6(s.significance),
-                        })
-                        .collect(),
-                })
-                .collect(),
+            links: result.links.iter().map(JsonLink::new).collect(),
             warnings: result
                 .warnings
                 .iter()
@@ -538,6 +449,115 @@ impl<'a> JsonReport<'a> {
                     line: w.line,
                     kind: w.kind.as_str(),
                     message: &w.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl JsonParams {
+    fn new(result: &ScanResult) -> Self {
+        let p = &result.params;
+        JsonParams {
+            threshold: p.threshold,
+            shingle: p.shingle,
+            num_perm: p.num_perm,
+            bands: p.lsh.bands,
+            rows: p.lsh.rows,
+            verify: p.verify.as_str(),
+            fold_spelling: p.normalize.fold_spelling,
+            hash: "xxh3-64",
+            sketch: "oph-optimal-densification",
+            passages: p.passages.as_ref().map(|o| JsonPassageParams {
+                min_words: o.min_words,
+                similarity: o.min_similarity,
+                boilerplate_min_docs: result.boilerplate_min_docs,
+                known_boilerplate: !o.known_boilerplate.is_empty(),
+                anchor_words: o.anchor_words,
+                unit_min_words: o.units.min_words,
+                unit_max_words: o.units.max_words,
+                merge_gap: o.merge_gap,
+                min_containment: o.min_containment,
+                rewrites: o.rewrites.as_str(),
+                min_significance: o.min_significance,
+            }),
+        }
+    }
+}
+
+impl JsonSummary {
+    fn new(result: &ScanResult) -> Self {
+        let s = &result.stats;
+        let count = |kind: PassageKind| {
+            result
+                .passage_clusters
+                .iter()
+                .filter(|c| c.kind == kind)
+                .count()
+        };
+        JsonSummary {
+            files: s.files,
+            skipped_unsupported: s.skipped_unsupported,
+            candidate_pairs: s.candidate_pairs,
+            verified_pairs: s.verified_pairs,
+            clusters: result.clusters.len(),
+            clustered_documents: result.clusters.iter().map(|c| c.members.len()).sum(),
+            passage_units: s.passage_units,
+            passage_clusters: count(PassageKind::Reuse),
+            boilerplate_clusters: count(PassageKind::Boilerplate),
+            template_clusters: count(PassageKind::Template),
+            links: result.links.len(),
+            warnings: result.warnings.len(),
+        }
+    }
+}
+
+impl<'a> JsonPassageCluster<'a> {
+    fn new(c: &'a PassageClusterOut) -> Self {
+        JsonPassageCluster {
+            id: c.id,
+            kind: c.kind.as_str(),
+            boilerplate: c.kind == PassageKind::Boilerplate,
+            documents: c.documents,
+            quote: &c.quote,
+            occurrences: c
+                .occurrences
+                .iter()
+                .map(|o| JsonOccurrence {
+                    doc: &o.doc,
+                    start: o.start,
+                    end: o.end,
+                    similarity: round6(o.similarity),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl<'a> JsonLink<'a> {
+    fn new(l: &'a LinkOut) -> Self {
+        JsonLink {
+            a: &l.a,
+            b: &l.b,
+            a_title: &l.a_title,
+            b_title: &l.b_title,
+            score: round6(l.score),
+            a_coverage: round6(l.a_coverage),
+            b_coverage: round6(l.b_coverage),
+            near_duplicate: l.near_duplicate,
+            containment_a: round6(l.containment_a),
+            containment_b: round6(l.containment_b),
+            significance: round6(l.significance),
+            shared: l
+                .shared
+                .iter()
+                .map(|s| JsonShared {
+                    cluster: s.cluster,
+                    clusters: &s.clusters,
+                    a_span: [s.a_span.0, s.a_span.1],
+                    b_span: [s.b_span.0, s.b_span.1],
+                    similarity: round6(s.similarity),
+                    significance: round6(s.significance),
                 })
                 .collect(),
         }
