@@ -36,7 +36,7 @@ use rayon::prelude::*;
 
 use super::runs::Run;
 use super::stage::Stage;
-use super::{anchor_hash, DocUnits};
+use super::{window_anchors, DocUnits};
 
 /// The significance of every run of `runs`, in order.
 pub(super) fn weigh(st: &Stage, runs: &[Run]) -> Vec<f64> {
@@ -63,23 +63,18 @@ pub(super) fn weigh(st: &Stage, runs: &[Run]) -> Vec<f64> {
         .collect()
 }
 
-/// The anchors of the words `range` of `doc`: windows of `n` words, or
-/// the whole range when shorter.
-fn anchors(
-    doc: &DocUnits,
-    range: std::ops::Range<usize>,
-    n: usize,
-) -> impl Iterator<Item = u64> + '_ {
-    let hashes: Vec<u64> = doc.words[range].iter().map(|w| w.hash).collect();
-    let window = n.max(1).min(hashes.len().max(1));
-    (0..(hashes.len() + 1).saturating_sub(window)).map(move |i| anchor_hash(&hashes[i..i + window]))
+/// The word hashes of the words `range` of `doc` (whose anchors
+/// [`window_anchors`] gives).
+fn hashes(doc: &DocUnits, range: std::ops::Range<usize>) -> Vec<u64> {
+    doc.words[range].iter().map(|w| w.hash).collect()
 }
 
 /// The distinct anchors found on both sides of `run`, sorted.
 fn shared_anchors(st: &Stage, run: &Run, n: usize) -> Vec<u64> {
     let side = |doc: u32, words: &std::ops::Range<u32>| {
         let range = words.start as usize..words.end as usize;
-        let mut v: Vec<u64> = anchors(&st.docs[doc as usize], range, n).collect();
+        let hashes = hashes(&st.docs[doc as usize], range);
+        let mut v: Vec<u64> = window_anchors(&hashes, n).collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -100,7 +95,8 @@ fn family_frequency(st: &Stage, index: &AHashMap<u64, u32>, n: usize) -> (Vec<u3
         .collect();
     let count = |mut counts: Vec<u32>, &d: &usize| {
         let doc = &st.docs[d];
-        let mut ids: Vec<u32> = anchors(doc, 0..doc.words.len(), n)
+        let hashes = hashes(doc, 0..doc.words.len());
+        let mut ids: Vec<u32> = window_anchors(&hashes, n)
             .filter_map(|g| index.get(&g).copied())
             .collect();
         ids.sort_unstable();

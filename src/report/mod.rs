@@ -77,13 +77,7 @@ pub fn summary_line(result: &ScanResult) -> String {
         result.params.threshold,
     );
     if result.params.passages.is_some() {
-        let count = |kind: PassageKind| {
-            result
-                .passage_clusters
-                .iter()
-                .filter(|c| c.kind == kind)
-                .count()
-        };
+        let count = |kind| clusters_of_kind(result, kind);
         let reuse = count(PassageKind::Reuse);
         let templates = count(PassageKind::Template);
         line.push_str(&format!(
@@ -118,6 +112,15 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     } else {
         many
     }
+}
+
+/// How many of `result`'s passage clusters are of `kind`.
+fn clusters_of_kind(result: &ScanResult, kind: PassageKind) -> usize {
+    result
+        .passage_clusters
+        .iter()
+        .filter(|c| c.kind == kind)
+        .count()
 }
 
 /// Writes `result` as text, with at most `top` near-duplicate clusters
@@ -488,13 +491,7 @@ impl JsonParams {
 impl JsonSummary {
     fn new(result: &ScanResult) -> Self {
         let s = &result.stats;
-        let count = |kind: PassageKind| {
-            result
-                .passage_clusters
-                .iter()
-                .filter(|c| c.kind == kind)
-                .count()
-        };
+        let count = |kind| clusters_of_kind(result, kind);
         JsonSummary {
             files: s.files,
             skipped_unsupported: s.skipped_unsupported,
