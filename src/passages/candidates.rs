@@ -27,24 +27,16 @@ const MAX_ANCHOR_FAMILIES: usize = 100;
 
 /// The inverted index of anchors, grouped for pairing.
 pub(super) struct AnchorIndex {
-    /// (anchor, unit) packed into one u64 — the anchor hash's high bits
-    /// above the unit id — so the index is one sort of u64s. Truncating
-    /// the anchor hash to (64 − unit bits) bits can make two anchors
-    /// collide; at ≥ 40 bits that is a handful of spurious shared anchors
-    /// in millions, which the shared-anchor minimum and the alignment
-    /// absorb.
-    keys: Vec<u64>,
-    unit_mask: u64,
-    /// Each usable anchor's keys (a range of `keys`), reordered by
-    /// (family, unit).
-    groups: Vec<Range<usize>>,
-    /// Runs of one family within groups: `family_runs[g]` indexes
-    /// `runs_of` for group `g`, so that a unit of a family too large to
-    /// align within skips its own family's run whole (10,000 syndicated
-    /// copies share every anchor).
-    runs_of: Vec<Range<usize>>,
-    family_runs: Vec<Range<u32>>,
-    /// (unit, group) for every key of every group, sorted: each unit's
+    /// The units of every usable anchor (found in two units or more, and
+    /// not too common), as (unit, document), one anchor after another,
+    /// each anchor's in unit order: pairing reads a group as one slice,
+    /// without looking up each member's document elsewhere (the pairing
+    /// loops visit a common anchor's members once per member, and were
+    /// bound by those look-ups).
+    members: Vec<(u32, u32)>,
+    /// Each usable anchor's members (a range of `members`).
+    groups: Vec<Range<u32>>,
+    /// (unit, group) for every member of every group, sorted: each unit's
     /// groups.
     by_unit: Vec<(u32, u32)>,
 }
@@ -52,102 +44,82 @@ pub(super) struct AnchorIndex {
 impl AnchorIndex {
     /// Indexes the anchors of the units not flagged in `skip`.
     pub fn new(st: &Stage, skip: &[bool]) -> Self {
+        // (anchor, unit) packed into one u64 — the anchor hash's high
+        // bits above the unit id — so the index is one sort of u64s.
+        // Truncating the anchor hash to (64 − unit bits) bits can make two
+        // anchors collide; at ≥ 40 bits that is a handful of spurious
+        // shared anchors in millions, which the shared-anchor minimum and
+        // the alignment absorb.
         let unit_bits = (u32::BITS - (st.units.len().max(2) as u32 - 1).leading_zeros()).max(1);
-        let unit_mask = (1u64 << unit_bits) - 1;
         let unit_anchors = |(u, unit): (usize, &UnitRef)| -> Vec<u64> {
             let hashes = st.hashes(unit);
             window_anchors(&hashes, st.opts.anchor_words)
                 .map(|a| (a << unit_bits) | u as u64)
                 .collect()
         };
-        let mut keys: Vec<u64> = if st.parallel {
-            let mut keys: Vec<u64> = st
-                .units
+        let keys: Vec<u64> = if st.parallel {
+            st.units
                 .par_iter()
                 .enumerate()
                 .filter(|(u, _)| !skip[*u])
                 .flat_map_iter(unit_anchors)
-                .collect();
-            keys.par_sort_unstable();
-            keys
+                .collect()
         } else {
-            let mut keys: Vec<u64> = st
-                .units
+            st.units
                 .iter()
                 .enumerate()
                 .filter(|(u, _)| !skip[*u])
                 .flat_map(unit_anchors)
-                .collect();
-            keys.sort_unstable();
-            keys
+                .collect()
         };
+        let mut keys = sort_by_buckets(keys, st.parallel);
         // A unit repeating an anchor counts it once.
         keys.dedup();
         let mut index = AnchorIndex {
-            keys,
-            unit_mask,
+            members: Vec::new(),
             groups: Vec::new(),
-            runs_of: Vec::new(),
-            family_runs: Vec::new(),
             by_unit: Vec::new(),
         };
-        index.group(st, unit_bits);
+        index.group(st, &keys, unit_bits);
         index
     }
 
-    fn unit_of(&self, key: u64) -> u32 {
-        (key & self.unit_mask) as u32
+    /// Group `g`'s members, (unit, document) in unit order.
+    fn members_of(&self, g: u32) -> &[(u32, u32)] {
+        let r = &self.groups[g as usize];
+        &self.members[r.start as usize..r.end as usize]
     }
 
-    /// Group `g`'s keys, one slice per family (in unit order).
-    fn family_members(&self, g: u32) -> impl Iterator<Item = &[u64]> + '_ {
-        let runs = &self.family_runs[g as usize];
-        self.runs_of[runs.start as usize..runs.end as usize]
-            .iter()
-            .map(|run| &self.keys[run.clone()])
-    }
-
-    /// Groups of one anchor's units that can pair them: not boilerplate-
-    /// or stock-phrase-common (families ≤ postings, so only long lists
-    /// can be too common; pairs grow with the square of the list), cut
-    /// into runs of one family; then each unit's groups.
-    fn group(&mut self, st: &Stage, unit_bits: u32) {
+    /// Groups of one anchor's units that can pair them: found in two
+    /// units or more, and not boilerplate- or stock-phrase-common
+    /// (families ≤ postings, so only long lists can be too common; pairs
+    /// grow with the square of the list); then each unit's groups.
+    fn group(&mut self, st: &Stage, keys: &[u64], unit_bits: u32) {
         let limit = st.min_docs.min(MAX_ANCHOR_FAMILIES);
-        let mut at = 0;
-        for group in self.keys.chunk_by(|x, y| x >> unit_bits == y >> unit_bits) {
-            let range = at..at + group.len();
-            at = range.end;
+        let unit_of = |k: u64| (k & ((1u64 << unit_bits) - 1)) as u32;
+        for group in keys.chunk_by(|x, y| x >> unit_bits == y >> unit_bits) {
             let too_common = group.len() >= limit
-                && st.distinct_families(group.iter().map(|&k| st.doc_of(self.unit_of(k)))) >= limit;
+                && st.distinct_families(group.iter().map(|&k| st.doc_of(unit_of(k)))) >= limit;
             if group.len() > 1 && !too_common {
-                self.groups.push(range);
+                let start = self.members.len() as u32;
+                self.members
+                    .extend(group.iter().map(|&k| (unit_of(k), st.doc_of(unit_of(k)))));
+                self.groups.push(start..self.members.len() as u32);
             }
-        }
-        let mask = self.unit_mask;
-        let unit_of = |k: u64| (k & mask) as u32;
-        for g in &self.groups {
-            let members = &mut self.keys[g.clone()];
-            members.sort_unstable_by_key(|&k| (st.family_of(unit_of(k)), unit_of(k)));
-            let first = self.runs_of.len() as u32;
-            let mut start = g.start;
-            for run in
-                members.chunk_by(|a, b| st.family_of(unit_of(*a)) == st.family_of(unit_of(*b)))
-            {
-                self.runs_of.push(start..start + run.len());
-                start += run.len();
-            }
-            self.family_runs.push(first..self.runs_of.len() as u32);
         }
         // Counting per unit `x` the anchors it shares with every later
         // unit `y` in a tally, rather than listing a (pair, anchor) entry
         // for every shared anchor and sorting them all (8 bytes per pair
         // and anchor: most of the memory of a scan of overlapping text).
-        let keys = &self.keys;
         self.by_unit = self
             .groups
             .iter()
             .enumerate()
-            .flat_map(|(g, r)| keys[r.clone()].iter().map(move |&k| (unit_of(k), g as u32)))
+            .flat_map(|(g, r)| {
+                self.members[r.start as usize..r.end as usize]
+                    .iter()
+                    .map(move |&(u, _)| (u, g as u32))
+            })
             .collect();
         if st.parallel {
             self.by_unit.par_sort_unstable();
@@ -157,28 +129,58 @@ impl AnchorIndex {
     }
 }
 
+/// `keys` sorted, for keys whose top byte is uniform (hashes): scattered
+/// into one bucket per top byte, then each bucket sorted on its own. A
+/// bucket fits in cache where the whole list does not; sorting the
+/// anchors at once was most of the cost of building the index.
+fn sort_by_buckets(keys: Vec<u64>, parallel: bool) -> Vec<u64> {
+    const BUCKETS: usize = 256;
+    let bucket = |k: u64| (k >> 56) as usize;
+    let mut starts = [0usize; BUCKETS + 1];
+    for &k in &keys {
+        starts[bucket(k) + 1] += 1;
+    }
+    for b in 0..BUCKETS {
+        starts[b + 1] += starts[b];
+    }
+    let mut sorted = vec![0u64; keys.len()];
+    let mut next = starts;
+    for k in keys {
+        let b = bucket(k);
+        sorted[next[b]] = k;
+        next[b] += 1;
+    }
+    let mut chunks: Vec<&mut [u64]> = Vec::with_capacity(BUCKETS);
+    let mut rest = sorted.as_mut_slice();
+    for b in 0..BUCKETS {
+        let (chunk, tail) = rest.split_at_mut(starts[b + 1] - starts[b]);
+        chunks.push(chunk);
+        rest = tail;
+    }
+    if parallel {
+        chunks.into_par_iter().for_each(|c| c.sort_unstable());
+    } else {
+        chunks.into_iter().for_each(|c| c.sort_unstable());
+    }
+    sorted
+}
+
 /// The unit pairs `(x, y)`, `x < y`, in different documents, sharing at
 /// least `min_shared_anchors` anchors; within one family only if the
 /// family is small enough to align its members. Ascending.
 pub(super) fn unit_candidates(st: &Stage, index: &AnchorIndex) -> Vec<(u32, u32)> {
     let candidates_of = |tally: &mut PairTally, of_x: &[(u32, u32)]| -> Vec<(u32, u32)> {
         let x = of_x[0].0;
-        let fx = st.family_of(x);
+        let dx = st.doc_of(x);
+        let fx = st.family[dx as usize];
+        let own_family_too_large = !st.aligns_within(fx);
         for &(_, g) in of_x {
-            let runs = &index.family_runs[g as usize];
-            for run in &index.runs_of[runs.start as usize..runs.end as usize] {
-                let members = &index.keys[run.clone()];
-                let f = st.family_of(index.unit_of(members[0]));
-                if f == fx && !st.aligns_within(f) {
-                    continue;
-                }
-                // A run is in unit order: the later units follow `x`.
-                let after = members.partition_point(|&k| index.unit_of(k) <= x);
-                for &k in &members[after..] {
-                    let y = index.unit_of(k);
-                    if st.doc_of(y) != st.doc_of(x) {
-                        tally.add(y);
-                    }
+            let members = index.members_of(g);
+            // Members are in unit order: the later units follow `x`.
+            let after = members.partition_point(|&(u, _)| u <= x);
+            for &(y, dy) in &members[after..] {
+                if dy != dx && !(own_family_too_large && st.family[dy as usize] == fx) {
+                    tally.add(y);
                 }
             }
         }
@@ -222,18 +224,15 @@ pub(super) fn doc_candidates(st: &Stage, index: &AnchorIndex) -> Vec<(u32, u32)>
         mine.dedup();
         counts.clear();
         let fx = st.family[x as usize];
+        let own_family_too_large = !st.aligns_within(fx);
         for &g in &mine {
-            for members in index.family_members(g) {
-                let f = st.family_of(index.unit_of(members[0]));
-                if f == fx && !st.aligns_within(f) {
+            for &(_, y) in index.members_of(g) {
+                if y <= x || (own_family_too_large && st.family[y as usize] == fx) {
                     continue;
                 }
-                for &k in members {
-                    let y = st.doc_of(index.unit_of(k));
-                    let e = counts.entry(y).or_insert((0, u32::MAX));
-                    if y > x && e.1 != g {
-                        *e = (e.0 + 1, g);
-                    }
+                let e = counts.entry(y).or_insert((0, u32::MAX));
+                if e.1 != g {
+                    *e = (e.0 + 1, g);
                 }
             }
         }
@@ -259,35 +258,32 @@ pub(super) fn rare_doc_candidates(
     max_families: usize,
 ) -> Vec<(u32, u32)> {
     let pairs_of = |g: usize| -> Vec<u64> {
-        if index.family_runs[g].len() > max_families {
+        // The group's documents, once each (members are in unit order, so
+        // in document order), with their family and whether it aligns
+        // within.
+        let mut docs: Vec<u32> = index.members_of(g as u32).iter().map(|m| m.1).collect();
+        docs.dedup();
+        let mut families: Vec<u32> = docs.iter().map(|&d| st.family[d as usize]).collect();
+        families.sort_unstable();
+        families.dedup();
+        if families.len() > max_families {
             return Vec::new();
         }
-        // Each family's documents, once each (a run is in unit order).
-        let families: Vec<(bool, Vec<u32>)> = index
-            .family_members(g as u32)
-            .map(|members| {
-                let f = st.family_of(index.unit_of(members[0]));
-                let mut docs: Vec<u32> = members
-                    .iter()
-                    .map(|&k| st.doc_of(index.unit_of(k)))
-                    .collect();
-                docs.dedup();
-                (st.aligns_within(f), docs)
+        let docs: Vec<(u32, u32, bool)> = docs
+            .iter()
+            .map(|&d| {
+                let f = st.family[d as usize];
+                (d, f, st.aligns_within(f))
             })
             .collect();
-        let pair = |x: u32, y: u32| (u64::from(x.min(y)) << 32) | u64::from(x.max(y));
         let mut out = Vec::new();
-        for (i, (within, docs)) in families.iter().enumerate() {
-            if *within {
-                for (k, &x) in docs.iter().enumerate() {
-                    out.extend(docs[k + 1..].iter().map(|&y| pair(x, y)));
-                }
-            }
-            for (_, others) in &families[i + 1..] {
-                for &x in docs {
-                    out.extend(others.iter().map(|&y| pair(x, y)));
-                }
-            }
+        for (k, &(x, fx, within)) in docs.iter().enumerate() {
+            out.extend(
+                docs[k + 1..]
+                    .iter()
+                    .filter(|&&(_, fy, _)| within || fy != fx)
+                    .map(|&(y, _, _)| (u64::from(x) << 32) | u64::from(y)),
+            );
         }
         out
     };

@@ -66,11 +66,6 @@ impl<'a> Stage<'a> {
         self.units[u as usize].doc
     }
 
-    /// The family of unit `u`'s document.
-    pub fn family_of(&self, u: u32) -> u32 {
-        self.family[self.doc_of(u) as usize]
-    }
-
     /// The byte span of words `words` of document `doc`.
     pub fn byte_span(&self, doc: u32, words: Range<u32>) -> Range<u32> {
         let w = &self.docs[doc as usize].words;
