@@ -216,7 +216,14 @@ pub fn is_number(word: &str) -> bool {
         return true;
     }
     let len = word.len();
-    if !(3..=9).contains(&len) {
+    // Most words fail on their length or first letter.
+    let first = word.as_bytes().first().map(u8::to_ascii_lowercase);
+    if !(3..=9).contains(&len)
+        || !matches!(
+            first,
+            Some(b'j' | b'f' | b'm' | b'a' | b's' | b'o' | b'n' | b'd')
+        )
+    {
         return false;
     }
     let mut lower = [0u8; 9];

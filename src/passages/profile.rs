@@ -165,6 +165,7 @@ impl Profile {
     }
 
     /// Each distinct word with the sentences holding it, by ascending id.
+    #[cfg(test)]
     pub fn vocab(&self) -> impl Iterator<Item = (u32, &[u32])> + '_ {
         self.vocab.iter().enumerate().map(|(k, &w)| {
             let at = self.post_at[k] as usize..self.post_at[k + 1] as usize;

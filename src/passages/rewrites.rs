@@ -262,18 +262,14 @@ fn regions(
         return Vec::new();
     }
     weights.set(pa, pb);
-    let hits = shared_words_of(pa, pb, weights);
+    let shared = shared_counts(pa, pb, weights);
     // Most pairs searched share words in too few sentence pairs to seed
     // a region.
-    let found = if hits
-        .chunk_by(|p, q| p.0 == q.0)
-        .nth(MIN_SEEDS - 1)
-        .is_none()
-    {
+    let found = if shared.len() < MIN_SEEDS {
         Vec::new()
     } else {
         let (sa, sb) = (Side { p: pa, w: weights }, Side { p: pb, w: weights });
-        search(a, &sa, b, &sb, &hits, id, min_words)
+        search(a, &sa, b, &sb, &shared, id, min_words)
     };
     weights.clear(pa, pb);
     found
@@ -285,11 +281,11 @@ fn search(
     sa: &Side,
     b: &DocUnits,
     sb: &Side,
-    hits: &[(u64, u32)],
+    shared: &[(u32, u32, u32)],
     id: &dyn Fn(u64) -> Option<u32>,
     min_words: usize,
 ) -> Vec<BagRegion> {
-    let seeds = seeds(sa, sb, hits);
+    let seeds = seeds(sa, sb, shared);
     let mut regions = Vec::new();
     regions.extend(condensations(sa, sb, &seeds, min_words));
     let flipped: Vec<(u32, u32)> = seeds.iter().map(|&(i, j)| (j, i)).collect();
@@ -363,33 +359,41 @@ fn norm(bag: impl Iterator<Item = u32>, w: &Weights) -> f64 {
     bag.map(|x| w.squared(x)).sum::<f64>().sqrt()
 }
 
-/// `(i << 32 | j, word)` for every word sentence `i` of `a` and sentence
-/// `j` of `b` share that is not common in the pair, sorted (`weights`
-/// set for the pair): found through the words of `a` that `b` holds, so
-/// a pair costs what its documents hold, not a pass over every sentence
-/// pair.
-fn shared_words_of(a: &Profile, b: &Profile, weights: &Weights) -> Vec<(u64, u32)> {
-    let mut hits: Vec<(u64, u32)> = Vec::new();
-    for (x, in_a) in a.vocab() {
-        let Some(in_b) = weights.held_by_b(b, x) else {
-            continue;
-        };
-        if weights.kept(x) {
-            for &i in in_a {
-                hits.extend(
-                    in_b.iter()
-                        .map(|&j| ((u64::from(i) << 32) | u64::from(j), x)),
-                );
+/// `(i, j, n)` for every sentence `i` of `a` and sentence `j` of `b`
+/// that share `n > 0` words not common in the pair, ascending (`weights`
+/// set for the pair): counted row by row through the words of `a`'s
+/// sentences that `b` holds, so a pair costs what its documents hold,
+/// not a pass over every sentence pair, and no list of every shared word
+/// is sorted.
+fn shared_counts(a: &Profile, b: &Profile, weights: &Weights) -> Vec<(u32, u32, u32)> {
+    let mut out = Vec::new();
+    let mut row = vec![0u32; b.sentences()];
+    let mut touched: Vec<u32> = Vec::new();
+    for i in 0..a.sentences() as u32 {
+        for &x in a.bag(i) {
+            if !weights.kept(x) {
+                continue;
+            }
+            for &j in weights.held_by_b(b, x).unwrap_or(&[]) {
+                if row[j as usize] == 0 {
+                    touched.push(j);
+                }
+                row[j as usize] += 1;
             }
         }
+        touched.sort_unstable();
+        for &j in &touched {
+            out.push((i, j, row[j as usize]));
+            row[j as usize] = 0;
+        }
+        touched.clear();
     }
-    hits.sort_unstable();
-    hits
+    out
 }
 
 /// Sentence pairs `(i, j)` similar enough to seed a region, ascending,
-/// from the pair's shared words ([`shared_words_of`]).
-fn seeds(a: &Side, b: &Side, hits: &[(u64, u32)]) -> Vec<(u32, u32)> {
+/// from the pair's shared-word counts ([`shared_counts`]).
+fn seeds(a: &Side, b: &Side, shared: &[(u32, u32, u32)]) -> Vec<(u32, u32)> {
     let w = a.w;
     // Each sentence's count of words and weighted length, for the
     // sentences that share a word only: counting is cheap and rules out
@@ -399,24 +403,44 @@ fn seeds(a: &Side, b: &Side, hits: &[(u64, u32)]) -> Vec<(u32, u32)> {
     let mut a_norm: Vec<Option<f64>> = vec![None; a.p.sentences()];
     let mut b_norm: Vec<Option<f64>> = vec![None; b.p.sentences()];
     let mut out = Vec::new();
-    for shared in hits.chunk_by(|p, q| p.0 == q.0) {
-        let (i, j) = ((shared[0].0 >> 32) as u32, shared[0].0 as u32);
+    for &(i, j, n) in shared {
         let (iu, ju) = (i as usize, j as usize);
         let la = *a_len[iu].get_or_insert_with(|| a.words(i).count());
         let lb = *b_len[ju].get_or_insert_with(|| b.words(j).count());
-        let dice = 2.0 * shared.len() as f64 / (la + lb) as f64;
+        let dice = 2.0 * f64::from(n) / (la + lb) as f64;
         if dice <= SEED_DICE {
             continue;
         }
         let na = *a_norm[iu].get_or_insert_with(|| norm(a.words(i), w));
         let nb = *b_norm[ju].get_or_insert_with(|| norm(b.words(j), w));
-        let dot: f64 = shared.iter().map(|&(_, x)| w.squared(x)).sum();
-        let cosine = dot / (na * nb);
+        let cosine = dot(a.words(i), b.words(j), w) / (na * nb);
         if cosine > SEED_COSINE && !conflicting(a.p.numbers(i), b.p.numbers(j)) {
             out.push((i, j));
         }
     }
     out
+}
+
+/// The weighted dot product of two ascending bags: the sum of the squared
+/// weights of the words both hold, in ascending order.
+fn dot(x: impl Iterator<Item = u32>, y: impl Iterator<Item = u32>, w: &Weights) -> f64 {
+    let (mut x, mut y) = (x.peekable(), y.peekable());
+    let mut sum = 0.0;
+    while let (Some(&p), Some(&q)) = (x.peek(), y.peek()) {
+        match p.cmp(&q) {
+            std::cmp::Ordering::Less => {
+                x.next();
+            }
+            std::cmp::Ordering::Greater => {
+                y.next();
+            }
+            std::cmp::Ordering::Equal => {
+                sum += w.squared(p);
+                (x.next(), y.next());
+            }
+        }
+    }
+    sum
 }
 
 /// Whether two sentences state different numbers: each has a number the
