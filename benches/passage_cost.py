@@ -9,10 +9,12 @@ CPU seconds on one thread, for one or more reprint binaries, alternating.
         --bin /tmp/old/target/release/reprint --runs 7 ../shared/corpora/bbc
 
 Every binary runs `scan CORPUS --threads 1 -q --format json -o /dev/null`
-with passages on and off, in turn, `--runs` times; the stage's cost is the
-difference of the two user-CPU times of one round. The minimum over rounds
-is reported (a shared machine only ever adds time), with the median beside
-it, and each binary's minimum relative to the first binary's.
+with passages on and off, in turn, `--runs` times. The stage's cost is the
+fastest run with passages minus the fastest without (a shared machine only
+ever adds time, and the difference of two minima is steadier than the
+minimum of per-round differences, where one slow run without passages
+makes a round look cheap); the median of the per-round differences is
+beside it, and each binary's cost relative to the first binary's.
 
 Benchmarks are not tests: nothing here asserts on time.
 """
@@ -38,20 +40,24 @@ def main():
     parser.add_argument("--runs", type=int, default=5, help="rounds per binary")
     args = parser.parse_args()
     bins = args.bin or ["target/release/reprint"]
-    costs = {b: [] for b in bins}
+    times = {b: {"on": [], "off": []} for b in bins}
     for _ in range(args.runs):
         for b in bins:
             base = [b, "scan", *args.corpus, "--threads", "1", "-q"]
             base += ["--format", "json", "-o", "/dev/null"]
-            on = user_seconds(base)
-            off = user_seconds(base + ["--passages", "off"])
-            costs[b].append(on - off)
-    first = min(costs[bins[0]])
+            times[b]["on"].append(user_seconds(base))
+            times[b]["off"].append(user_seconds(base + ["--passages", "off"]))
+
+    def cost(b):
+        return min(times[b]["on"]) - min(times[b]["off"])
+
+    first = cost(bins[0])
     print(f"passage stage, user CPU s, {args.runs} alternating rounds, --threads 1")
-    print(f"{'binary':<40} {'min':>7} {'median':>7} {'vs first':>9}")
+    print(f"{'binary':<40} {'cost':>7} {'median':>7} {'vs first':>9}")
     for b in bins:
-        low, mid = min(costs[b]), statistics.median(costs[b])
-        print(f"{b:<40} {low:7.3f} {mid:7.3f} {low / first:8.2f}x")
+        rounds = [on - off for on, off in zip(times[b]["on"], times[b]["off"])]
+        mid = statistics.median(rounds)
+        print(f"{b:<40} {cost(b):7.3f} {mid:7.3f} {cost(b) / first:8.2f}x")
     return 0
 
 
