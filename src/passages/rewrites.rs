@@ -436,7 +436,8 @@ fn dot(x: impl Iterator<Item = u32>, y: impl Iterator<Item = u32>, w: &Weights) 
             }
             std::cmp::Ordering::Equal => {
                 sum += w.squared(p);
-                (x.next(), y.next());
+                x.next();
+                y.next();
             }
         }
     }
