@@ -1,0 +1,103 @@
+//! Where a scan's documents come from — files read again in pass 2, or
+//! documents in memory — and what pass 1 keeps of each.
+
+use crate::passages::DocUnits;
+use crate::read::{display_path, read_file, Document, FileRead, ReadOptions, SourceFile, Warning};
+use crate::shingle::shingle_hashes;
+use crate::sketch::Signature;
+use crate::tokenize::{Tokenizer, Word};
+
+use super::Params;
+
+/// Pass 2's yield for one file: values by record index, and warnings for
+/// documents that changed.
+pub(super) type Reloaded<T> = (Vec<(usize, T)>, Vec<Warning>);
+
+/// What pass 1 keeps of a document.
+pub(super) struct Record {
+    pub(super) id: String,
+    pub(super) line: Option<u64>,
+    /// Which file of the source it came from, and its position among that
+    /// file's documents: how pass 2 finds it again.
+    pub(super) file: u32,
+    pub(super) pos: u32,
+    pub(super) text_hash: u64,
+    pub(super) text_len: u32,
+    /// The title shown beside the id ([`shown_title`]).
+    pub(super) title: Box<str>,
+    /// Fingerprint of the shingle sequence: equal for exact duplicates
+    /// after normalization (in-memory only, never persisted).
+    pub(super) content: u64,
+    /// `None` when the document has no words. Moved out after pass 1.
+    pub(super) signature: Option<Signature>,
+    /// Words and units for the passage stage (when it runs). Moved out
+    /// when the stage starts.
+    pub(super) units: Option<DocUnits>,
+}
+
+/// Per-thread buffers for tokenizing and shingling.
+#[derive(Default)]
+pub(super) struct Scratch {
+    pub(super) tokenizer: Option<Tokenizer>,
+    pub(super) words: Vec<Word>,
+    pub(super) hashes: Vec<u64>,
+}
+
+impl Scratch {
+    /// The shingle hashes of `text` (with repeats), valid until the next
+    /// call; `self.words` holds its words meanwhile.
+    pub(super) fn shingles(&mut self, text: &str, params: &Params) -> &[u64] {
+        let tokenizer = self
+            .tokenizer
+            .get_or_insert_with(|| Tokenizer::new(params.normalize));
+        self.words.clear();
+        tokenizer.words(text, &mut self.words);
+        self.hashes.clear();
+        shingle_hashes(&self.words, params.shingle, &mut self.hashes);
+        &self.hashes
+    }
+}
+
+/// Where documents come from: files that can be read, and read again in
+/// pass 2.
+pub(super) trait Source: Sync {
+    fn len(&self) -> usize;
+    fn read(&self, file: usize) -> FileRead;
+    /// How warnings name the file.
+    fn path(&self, file: usize) -> String;
+}
+
+pub(super) struct FileSource<'a> {
+    pub(super) files: &'a [SourceFile],
+    pub(super) opts: &'a ReadOptions,
+}
+
+impl Source for FileSource<'_> {
+    fn len(&self) -> usize {
+        self.files.len()
+    }
+    fn read(&self, file: usize) -> FileRead {
+        read_file(&self.files[file], self.opts)
+    }
+    fn path(&self, file: usize) -> String {
+        display_path(&self.files[file].path)
+    }
+}
+
+/// In-memory documents: each document is its own "file".
+pub(super) struct MemorySource(pub(super) Vec<Document>);
+
+impl Source for MemorySource {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn read(&self, file: usize) -> FileRead {
+        FileRead {
+            documents: vec![self.0[file].clone()],
+            warnings: Vec::new(),
+        }
+    }
+    fn path(&self, file: usize) -> String {
+        self.0[file].id.clone()
+    }
+}
