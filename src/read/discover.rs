@@ -1,0 +1,157 @@
+//! Discovery: the paths a user gives → the files to read, in a
+//! reproducible order, with a warning for each entry that cannot be
+//! walked.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use ahash::AHashSet;
+
+use super::{Format, SourceFile, Warning, WarningKind};
+use crate::error::Error;
+
+/// The files found under the given paths.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Files to read, in a reproducible order.
+    pub files: Vec<SourceFile>,
+    /// Files inside directories skipped for their extension.
+    pub skipped_unsupported: usize,
+    /// Problems met while walking.
+    pub warnings: Vec<Warning>,
+}
+
+/// Lists the files to read under `roots`.
+///
+/// Errors only when a root does not exist or cannot be inspected; anything
+/// wrong below a root becomes a warning.
+pub fn discover<P: AsRef<Path>>(roots: &[P]) -> Result<Discovery, Error> {
+    let mut found = Discovery::default();
+    let mut seen: AHashSet<PathBuf> = AHashSet::new();
+    for root in roots {
+        let root = root.as_ref();
+        let meta = fs::metadata(root).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound(root.to_path_buf()),
+            _ => Error::Io {
+                path: root.to_path_buf(),
+                source: e,
+            },
+        })?;
+        if !meta.is_dir() {
+            let format = Format::from_path(root).unwrap_or(Format::Text);
+            found.add(&mut seen, root.to_path_buf(), display_path(root), format);
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    found.warnings.push(walk_warning(root, &err));
+                    continue;
+                }
+            };
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let Some(format) = Format::from_path(entry.path()) else {
+                found.skipped_unsupported += 1;
+                continue;
+            };
+            if !entry.file_type().is_file() {
+                found.warnings.push(Warning::new(
+                    entry.path(),
+                    None,
+                    WarningKind::SpecialFile,
+                    "not a regular file (a FIFO, socket or device); skipped, as reading it could \
+                     wait forever (name it on the command line to read it)",
+                ));
+                continue;
+            }
+            let id = relative_id(root, entry.path());
+            found.add(&mut seen, entry.into_path(), id, format);
+        }
+    }
+    Ok(found)
+}
+
+impl Discovery {
+    fn add(&mut self, seen: &mut AHashSet<PathBuf>, path: PathBuf, id: String, format: Format) {
+        // Canonicalizing fails only for files that vanish or are unreadable;
+        // those are reported when read, so fall back to the path itself.
+        let canonical = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if !seen.insert(canonical) {
+            self.warnings.push(Warning::new(
+                &path,
+                None,
+                WarningKind::AlreadyRead,
+                "reached a second time (overlapping paths or a symlink); read once",
+            ));
+            return;
+        }
+        self.files.push(SourceFile { path, id, format });
+    }
+}
+
+pub(super) fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+pub(super) fn relative_id(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel.components().map(|c| escaped(c.as_os_str())).collect();
+    parts.join("/")
+}
+
+/// A file name as text: UTF-8 as it is, any other byte as `\xNN`, so
+/// that names differing only in invalid bytes (`bad\xff.txt`,
+/// `bad\xfe.txt`) keep distinct ids instead of both becoming
+/// `bad\u{fffd}.txt`.
+pub(super) fn escaped(name: &std::ffi::OsStr) -> String {
+    let mut out = String::new();
+    for chunk in name.as_encoded_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// A path as shown to users: lossy UTF-8 with `/` separators.
+pub(crate) fn display_path(path: &Path) -> String {
+    let shown = escaped(path.as_os_str());
+    if std::path::MAIN_SEPARATOR == '/' {
+        shown
+    } else {
+        shown.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+pub(super) fn walk_warning(root: &Path, err: &walkdir::Error) -> Warning {
+    let path = err.path().unwrap_or(root);
+    if let Some(ancestor) = err.loop_ancestor() {
+        return Warning::new(
+            path,
+            None,
+            WarningKind::SymlinkLoop,
+            format!(
+                "symlink loop (points back to {}); not followed",
+                display_path(ancestor)
+            ),
+        );
+    }
+    let reason = err
+        .io_error()
+        .map_or_else(|| err.to_string(), |e| e.to_string());
+    Warning::new(
+        path,
+        None,
+        WarningKind::Unreadable,
+        format!("cannot read: {reason}; skipped"),
+    )
+}
