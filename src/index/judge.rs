@@ -1,0 +1,284 @@
+//! Judging one article against the index: its near-duplicates (from the
+//! signature's bands, verified on the stored texts), else the boilerplate
+//! it carries and the passages it shares with admitted articles (from the
+//! anchor postings, aligned as `scan` aligns them).
+
+use super::*;
+
+impl Index {
+    pub(super) fn stored_hash(
+        &self,
+        docs: &impl ReadableTable<u64, &'static [u8]>,
+        key: u64,
+    ) -> Result<Option<u64>, Error> {
+        Ok(docs
+            .get(key)
+            .map_err(|e| self.err(e))?
+            .and_then(|v| decode_record(v.value()).map(|r| r.content_hash)))
+    }
+
+    /// The verdict for `doc` against every admitted article except `skip`:
+    /// its near-duplicates; when it has none, the passages it shares.
+    pub(super) fn judge<D, I, B, A, U, K>(
+        &self,
+        t: &Tables<D, I, B, A, U, K>,
+        doc: &Document,
+        fp: &Fingerprint,
+        skip: Option<u64>,
+    ) -> Result<Verdict, Error>
+    where
+        D: ReadableTable<u64, &'static [u8]>,
+        I: ReadableTable<&'static str, u64>,
+        B: ReadableTable<u64, ()>,
+        A: ReadableTable<u64, ()>,
+        U: ReadableTable<u32, i64>,
+        K: ReadableTable<u64, &'static [u8]>,
+    {
+        let duplicate_of = self.near_duplicates(t, fp, skip)?;
+        if !duplicate_of.is_empty() {
+            // A near-duplicate's passages are the whole text again: the
+            // verdict is `duplicate`, with no passage list.
+            return Ok(Verdict {
+                id: doc.id.clone(),
+                kind: VerdictKind::Duplicate,
+                admitted: false,
+                duplicate_of,
+                passages: Vec::new(),
+            });
+        }
+        // Passages: winnowed-anchor candidates, aligned with the passage
+        // stage on the pair; boilerplate paragraphs (frequent in the index)
+        // are left out on both sides.
+        let my_frequent = self.boilerplate_units(t, fp)?;
+        let ranked = self.passage_candidates(t, fp, &my_frequent, skip)?;
+        let passages = self.align_candidates(t, fp, &my_frequent, ranked)?;
+        let kind = if !passages.is_empty() {
+            VerdictKind::Reposts
+        } else {
+            VerdictKind::New
+        };
+        Ok(Verdict {
+            id: doc.id.clone(),
+            kind,
+            admitted: false,
+            duplicate_of,
+            passages,
+        })
+    }
+
+    /// The admitted articles (but `skip`) sharing a band key with `fp`
+    /// whose exact Jaccard reaches the threshold, most similar first.
+    pub(super) fn near_duplicates<D, I, B, A, U, K>(
+        &self,
+        t: &Tables<D, I, B, A, U, K>,
+        fp: &Fingerprint,
+        skip: Option<u64>,
+    ) -> Result<Vec<DuplicateOf>, Error>
+    where
+        D: ReadableTable<u64, &'static [u8]>,
+        I: ReadableTable<&'static str, u64>,
+        B: ReadableTable<u64, ()>,
+        A: ReadableTable<u64, ()>,
+        U: ReadableTable<u32, i64>,
+        K: ReadableTable<u64, &'static [u8]>,
+    {
+        let p = &self.params;
+        // Near-duplicates: band-key candidates, exact Jaccard on their text.
+        let mut candidates: Vec<u64> = Vec::new();
+        let mut found = Vec::new();
+        for &k in &fp.band_keys {
+            t.postings(&t.bands, Kind::Bands, k, usize::MAX, &mut found)
+                .map_err(|e| self.err(e))?;
+            candidates.extend(found.iter().map(|p| p & u64::from(u32::MAX)));
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates.retain(|&k| Some(k) != skip);
+        let mut duplicate_of = Vec::new();
+        let mine = if candidates.is_empty() {
+            ShingleSet::default()
+        } else {
+            ShingleSet::from_hashes(fp.shingle_hashes.clone())
+        };
+        for key in candidates {
+            let Some((id, text)) = self.load(&t.docs, &t.texts, key)? else {
+                continue;
+            };
+            let jaccard = mine.jaccard(&shingle_set(p, &text));
+            if jaccard >= p.threshold {
+                duplicate_of.push(DuplicateOf { id, jaccard });
+            }
+        }
+        duplicate_of.sort_by(|a, b| {
+            b.jaccard
+                .total_cmp(&a.jaccard)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        Ok(duplicate_of)
+    }
+
+    /// For each of `fp`'s units, whether it is boilerplate: frequent among
+    /// admitted articles, or a known line.
+    pub(super) fn boilerplate_units<D, I, B, A, U, K>(
+        &self,
+        t: &Tables<D, I, B, A, U, K>,
+        fp: &Fingerprint,
+    ) -> Result<Vec<bool>, Error>
+    where
+        D: ReadableTable<u64, &'static [u8]>,
+        I: ReadableTable<&'static str, u64>,
+        B: ReadableTable<u64, ()>,
+        A: ReadableTable<u64, ()>,
+        U: ReadableTable<u32, i64>,
+        K: ReadableTable<u64, &'static [u8]>,
+    {
+        let min_docs =
+            auto_boilerplate_min_docs(t.docs.len().map_err(|e| self.err(e))? as usize) as i64;
+        let frequent = |fps: &[u64]| -> Result<Vec<bool>, Error> {
+            fps.iter()
+                .map(|f| Ok(t.paragraph_count(post(*f)).map_err(|e| self.err(e))? >= min_docs))
+                .collect()
+        };
+        let mut my_frequent = frequent(&fp.unit_fps)?;
+        if !self.known.is_empty() {
+            for ((u, f), flag) in fp.doc.units.iter().zip(&fp.unit_fps).zip(&mut my_frequent) {
+                let words: Vec<u64> = fp.doc.words[u.start as usize..u.end as usize]
+                    .iter()
+                    .map(|w| w.hash)
+                    .collect();
+                *flag |= self.known.matches(&words, *f).is_some();
+            }
+        }
+        Ok(my_frequent)
+    }
+
+    /// The admitted articles (but `skip`) sharing the most anchors of
+    /// `fp`'s units that are not boilerplate, most first (ties by key):
+    /// the head of them, with room for removed articles.
+    pub(super) fn passage_candidates<D, I, B, A, U, K>(
+        &self,
+        t: &Tables<D, I, B, A, U, K>,
+        fp: &Fingerprint,
+        my_frequent: &[bool],
+        skip: Option<u64>,
+    ) -> Result<Vec<(u64, u32)>, Error>
+    where
+        D: ReadableTable<u64, &'static [u8]>,
+        I: ReadableTable<&'static str, u64>,
+        B: ReadableTable<u64, ()>,
+        A: ReadableTable<u64, ()>,
+        U: ReadableTable<u32, i64>,
+        K: ReadableTable<u64, &'static [u8]>,
+    {
+        let mut found = Vec::new();
+        // Query only anchors of paragraphs that are not boilerplate: chrome
+        // shared with a whole site would otherwise rank every article of
+        // that site above the real source, and cost thousands of postings.
+        let mut query: Vec<u64> = fp
+            .unit_anchors
+            .iter()
+            .zip(my_frequent)
+            .filter(|(_, &f)| !f)
+            .flat_map(|(a, _)| a.iter().copied())
+            .collect();
+        query.sort_unstable();
+        query.dedup();
+        // Documents by shared anchors. A check can count tens of thousands
+        // of hits (anchors shared with up to MAX_ANCHOR_DOCS articles):
+        // they go to this thread's tally, an array indexed by document key
+        // kept between checks (sorting them took a sixth of a served
+        // check).
+        let head = 4 * MAX_PASSAGE_CANDIDATES;
+        let order = |a: &(u64, u32), b: &(u64, u32)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+        let mut ranked = TALLY.with(|tally| -> Result<Vec<(u64, u32)>, Error> {
+            let tally = &mut *tally.borrow_mut();
+            tally.clear();
+            for &a in &query {
+                let usable = t
+                    .postings(&t.anchors, Kind::Anchors, a, MAX_ANCHOR_DOCS, &mut found)
+                    .map_err(|e| self.err(e))?;
+                if !usable {
+                    continue;
+                }
+                for p in &found {
+                    let key = p & u64::from(u32::MAX);
+                    if Some(key) != skip {
+                        tally.add(key);
+                    }
+                }
+            }
+            // Only the head is needed in order (with room for removed
+            // articles, which are skipped).
+            let ranked = tally.counts(head);
+            if ranked.len() > head {
+                ranked.select_nth_unstable_by(head, order);
+                ranked.truncate(head);
+            }
+            Ok(ranked.clone())
+        })?;
+        ranked.sort_unstable_by(order);
+        Ok(ranked)
+    }
+
+    /// The passages `fp` (without its boilerplate units) shares with the
+    /// first [`MAX_PASSAGE_CANDIDATES`] of `ranked` still admitted, by
+    /// position in `fp`'s text.
+    pub(super) fn align_candidates<D, I, B, A, U, K>(
+        &self,
+        t: &Tables<D, I, B, A, U, K>,
+        fp: &Fingerprint,
+        my_frequent: &[bool],
+        ranked: Vec<(u64, u32)>,
+    ) -> Result<Vec<PassageMatch>, Error>
+    where
+        D: ReadableTable<u64, &'static [u8]>,
+        I: ReadableTable<&'static str, u64>,
+        B: ReadableTable<u64, ()>,
+        A: ReadableTable<u64, ()>,
+        U: ReadableTable<u32, i64>,
+        K: ReadableTable<u64, &'static [u8]>,
+    {
+        let p = &self.params;
+        let mine = keep_units(fp.doc.clone(), my_frequent);
+        // This article's anchors are computed once, then each candidate is
+        // aligned with it as the passage stage would align the pair.
+        let mut probe = PassageProbe::new(&mine, &PassageOptions::default());
+        let mut passages = Vec::new();
+        // Postings of removed articles name no document: skipped, not
+        // counted against the candidate limit.
+        let mut aligned = 0;
+        for (key, _) in ranked {
+            if aligned == MAX_PASSAGE_CANDIDATES {
+                break;
+            }
+            let Some((id, text)) = self.load(&t.docs, &t.texts, key)? else {
+                continue;
+            };
+            aligned += 1;
+            // The candidate's paragraphs are not looked up: they can only
+            // align with this article's non-boilerplate ones, and one that
+            // is frequent in the index would have made this one frequent.
+            for s in probe.shared_with(&words_and_units(p, &text)) {
+                passages.push(PassageMatch {
+                    id: id.clone(),
+                    span: (s.a_span.start, s.a_span.end),
+                    other_span: (s.b_span.start, s.b_span.end),
+                    similarity: s.similarity,
+                });
+            }
+        }
+        passages.sort_by(|a, b| (a.span, &a.id, a.other_span).cmp(&(b.span, &b.id, b.other_span)));
+        Ok(passages)
+    }
+
+    pub(super) fn load(
+        &self,
+        docs: &impl ReadableTable<u64, &'static [u8]>,
+        texts: &impl ReadableTable<u64, &'static [u8]>,
+        key: u64,
+    ) -> Result<Option<(String, String)>, Error> {
+        Ok(read_stored(docs, texts, key)
+            .map_err(|e| self.err(e))?
+            .map(|s| (s.id, s.text)))
+    }
+}
