@@ -1,16 +1,20 @@
-//! What the gate computes of one text before touching the index, exactly
-//! as `scan` does: words, units, shingles, band keys, paragraph
-//! fingerprints and winnowed passage anchors.
+//! What the gate computes of one text before touching the index: its
+//! words, units and shingles read by a thread's
+//! [`crate::fingerprint::Fingerprinter`] (the path `scan` reads texts by),
+//! then band keys, paragraph fingerprints and winnowed passage anchors.
+
+use std::cell::RefCell;
 
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{IndexParams, BOTTOM_K, WINNOW};
 use crate::boilerplate::fingerprint;
+use crate::fingerprint::Fingerprinter;
 use crate::lsh::band_key;
 use crate::passages::{anchor_hash, DocUnits, PassageOptions};
-use crate::shingle::{shingle_hashes, ShingleSet};
+use crate::shingle::ShingleSet;
 use crate::sketch::{Signature, Sketcher};
-use crate::tokenize::{Tokenizer, Word};
+use crate::tokenize::Word;
 use crate::units::Unit;
 
 /// What a bulk load stores of an article's fingerprint: its keys, not its
@@ -40,9 +44,8 @@ pub(super) struct Fingerprint {
 
 /// Everything the gate needs of one text, computed as `scan` does.
 pub(super) fn fingerprint_text(p: &IndexParams, text: &str) -> Fingerprint {
-    let (doc, unit_fps) = doc_units(p, text);
-    let mut hashes = Vec::new();
-    shingle_hashes(&doc.words, p.shingle, &mut hashes);
+    let (doc, hashes) = read_text(p, text);
+    let unit_fps = unit_fingerprints(&doc);
     let band_keys = band_keys_of(p, &hashes);
     let mut scratch = Vec::new();
     let unit_anchors: Vec<Vec<u64>> = doc
@@ -73,9 +76,8 @@ pub(super) fn fingerprint_text(p: &IndexParams, text: &str) -> Fingerprint {
 /// only a verdict needs (shingles kept, anchors per paragraph), and with
 /// the anchors neither sorted nor deduplicated (the load's runs are).
 pub(super) fn keys_of_text(p: &IndexParams, text: &str) -> Keys {
-    let (doc, unit_fps) = doc_units(p, text);
-    let mut hashes = Vec::new();
-    shingle_hashes(&doc.words, p.shingle, &mut hashes);
+    let (doc, hashes) = read_text(p, text);
+    let unit_fps = unit_fingerprints(&doc);
     let mut scratch = hashes;
     let band_keys = band_keys_of(p, &scratch);
     let mut anchors = Vec::new();
@@ -100,11 +102,34 @@ pub(super) fn band_keys_of(p: &IndexParams, shingle_hashes: &[u64]) -> Vec<u64> 
         .unwrap_or_default()
 }
 
-/// The words, units and paragraph fingerprints of a text.
-pub(super) fn doc_units(p: &IndexParams, text: &str) -> (DocUnits, Vec<u64>) {
-    let doc = words_and_units(p, text);
-    let fps = doc
-        .units
+/// Runs `f` with this thread's [`Fingerprinter`] for `p`'s options (a
+/// thread keeps its buffers from one text to the next).
+fn with_fingerprinter<T>(p: &IndexParams, f: impl FnOnce(&mut Fingerprinter) -> T) -> T {
+    thread_local! {
+        static FINGERPRINTER: RefCell<Option<Fingerprinter>> = const { RefCell::new(None) };
+    }
+    FINGERPRINTER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let wanted = (p.normalize(), p.shingle);
+        let fp = match slot.as_mut() {
+            Some(fp) if fp.options() == wanted => fp,
+            _ => slot.insert(Fingerprinter::new(wanted.0, wanted.1)),
+        };
+        f(fp)
+    })
+}
+
+/// The words and units of a text, and its shingle hashes.
+fn read_text(p: &IndexParams, text: &str) -> (DocUnits, Vec<u64>) {
+    with_fingerprinter(p, |fp| {
+        let hashes = fp.read(text).to_vec();
+        (fp.units(text, PassageOptions::default().units), hashes)
+    })
+}
+
+/// The fingerprint of each of a document's units.
+fn unit_fingerprints(doc: &DocUnits) -> Vec<u64> {
+    doc.units
         .iter()
         .map(|u| {
             fingerprint(
@@ -113,34 +138,21 @@ pub(super) fn doc_units(p: &IndexParams, text: &str) -> (DocUnits, Vec<u64>) {
                     .map(|w| w.hash),
             )
         })
-        .collect();
-    (doc, fps)
+        .collect()
 }
 
 /// Just the words and units of a text (aligning a passage candidate, whose
 /// paragraphs need no fingerprints).
 pub(super) fn words_and_units(p: &IndexParams, text: &str) -> DocUnits {
-    thread_local! {
-        // A thread's tokenizer keeps its buffers (a lowercased copy of the
-        // text, word spans) from one document to the next.
-        static TOKENIZER: std::cell::RefCell<Tokenizer> = std::cell::RefCell::default();
-    }
-    let mut words: Vec<Word> = Vec::with_capacity(text.len() / 5);
-    TOKENIZER.with(|t| {
-        let mut t = t.borrow_mut();
-        if t.options() != p.normalize() {
-            *t = Tokenizer::new(p.normalize());
-        }
-        t.words(text, &mut words);
-    });
-    DocUnits::new(text, words, PassageOptions::default().units)
+    with_fingerprinter(p, |fp| {
+        fp.tokenize(text);
+        fp.units(text, PassageOptions::default().units)
+    })
 }
 
 /// Just the shingle set of a text (verifying a near-duplicate candidate).
 pub(super) fn shingle_set(p: &IndexParams, text: &str) -> ShingleSet {
-    let mut words: Vec<Word> = Vec::new();
-    Tokenizer::new(p.normalize()).words(text, &mut words);
-    ShingleSet::from_words(&words, p.shingle)
+    with_fingerprinter(p, |fp| fp.shingle_set(text))
 }
 
 /// A document's units without the ones flagged.

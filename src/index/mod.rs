@@ -525,7 +525,7 @@ fn disk_bytes(m: &std::fs::Metadata) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::fingerprint::doc_units;
+    use super::fingerprint::fingerprint_text;
     use super::*;
     use xxhash_rust::xxh3::xxh3_64;
 
@@ -838,7 +838,7 @@ mod tests {
             .admit(&with_shared("c", 3), Policy::default())
             .unwrap();
         let count = |index: &Index| {
-            let (_, fps) = doc_units(index.params(), &shared);
+            let fps = fingerprint_text(index.params(), &shared).unit_fps;
             let txn = index.db.begin_read().unwrap();
             let t = open_read_tables(&txn, &index.blocks).unwrap();
             t.paragraph_count(post(fps[0])).unwrap()

@@ -32,6 +32,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::cluster::{clusters, Cluster};
 use crate::error::Error;
+use crate::fingerprint::Fingerprinter;
 use crate::lsh::{candidate_pairs, LshParams};
 use crate::natural;
 use crate::normalize::NormalizeOptions;
@@ -39,7 +40,7 @@ use crate::passages::{find_passages, DocUnits, Link, PassageCluster, PassageOpti
 use crate::read::{
     discover, display_path, Document, ReadOptions, Warning, WarningKind, MAX_FILE_SIZE_LIMIT,
 };
-use crate::shingle::{ShingleSet, MAX_SHINGLE};
+use crate::shingle::MAX_SHINGLE;
 use crate::sketch::{Signature, Sketcher, MAX_NUM_PERM};
 use crate::verify::{verify_estimate, verify_exact, VerifiedPair, VerifyMode};
 
@@ -343,31 +344,32 @@ impl Scanner {
                     .documents
                     .into_par_iter()
                     .enumerate()
-                    .map_init(Scratch::default, |scratch, (pos, doc)| {
-                        let hashes = scratch.shingles(&doc.text, params);
-                        let signature = sketcher.sketch(hashes);
-                        let content = hashes.iter().fold(0x9e37_79b9_7f4a_7c15u64, |acc, &h| {
-                            (acc ^ h)
-                                .wrapping_mul(0xbf58_476d_1ce4_e5b9)
-                                .rotate_left(29)
-                        });
-                        let units = unit_opts.map(|opts| {
-                            let words = scratch.words.clone();
-                            DocUnits::new(&doc.text, words, opts)
-                        });
-                        Record {
-                            signature,
-                            content,
-                            units,
-                            text_hash: xxh3_64(doc.text.as_bytes()),
-                            text_len: doc.text.len() as u32,
-                            title: shown_title(&doc),
-                            id: doc.id,
-                            line: doc.line,
-                            file: file as u32,
-                            pos: pos as u32,
-                        }
-                    })
+                    .map_init(
+                        || Fingerprinter::new(params.normalize, params.shingle),
+                        |fp, (pos, doc)| {
+                            let hashes = fp.read(&doc.text);
+                            let signature = sketcher.sketch(hashes);
+                            let content =
+                                hashes.iter().fold(0x9e37_79b9_7f4a_7c15u64, |acc, &h| {
+                                    (acc ^ h)
+                                        .wrapping_mul(0xbf58_476d_1ce4_e5b9)
+                                        .rotate_left(29)
+                                });
+                            let units = unit_opts.map(|opts| fp.units(&doc.text, opts));
+                            Record {
+                                signature,
+                                content,
+                                units,
+                                text_hash: xxh3_64(doc.text.as_bytes()),
+                                text_len: doc.text.len() as u32,
+                                title: shown_title(&doc),
+                                id: doc.id,
+                                line: doc.line,
+                                file: file as u32,
+                                pos: pos as u32,
+                            }
+                        },
+                    )
                     .collect();
                 self.advance();
                 (records, read.warnings)
@@ -406,8 +408,7 @@ impl Scanner {
                     needed[b as usize] = true;
                 }
                 let sets = self.reload(source, records, &needed, warnings, |doc| {
-                    let mut scratch = Scratch::default();
-                    ShingleSet::from_hashes(scratch.shingles(&doc.text, params).to_vec())
+                    Fingerprinter::new(params.normalize, params.shingle).shingle_set(&doc.text)
                 });
                 verify_exact(candidates, |i| sets[i as usize].as_ref(), params.threshold)
             }

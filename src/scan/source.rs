@@ -3,11 +3,7 @@
 
 use crate::passages::DocUnits;
 use crate::read::{display_path, read_file, Document, FileRead, ReadOptions, SourceFile, Warning};
-use crate::shingle::shingle_hashes;
 use crate::sketch::Signature;
-use crate::tokenize::{Tokenizer, Word};
-
-use super::Params;
 
 /// Pass 2's yield for one file: values by record index, and warnings for
 /// documents that changed.
@@ -33,29 +29,6 @@ pub(super) struct Record {
     /// Words and units for the passage stage (when it runs). Moved out
     /// when the stage starts.
     pub(super) units: Option<DocUnits>,
-}
-
-/// Per-thread buffers for tokenizing and shingling.
-#[derive(Default)]
-pub(super) struct Scratch {
-    pub(super) tokenizer: Option<Tokenizer>,
-    pub(super) words: Vec<Word>,
-    pub(super) hashes: Vec<u64>,
-}
-
-impl Scratch {
-    /// The shingle hashes of `text` (with repeats), valid until the next
-    /// call; `self.words` holds its words meanwhile.
-    pub(super) fn shingles(&mut self, text: &str, params: &Params) -> &[u64] {
-        let tokenizer = self
-            .tokenizer
-            .get_or_insert_with(|| Tokenizer::new(params.normalize));
-        self.words.clear();
-        tokenizer.words(text, &mut self.words);
-        self.hashes.clear();
-        shingle_hashes(&self.words, params.shingle, &mut self.hashes);
-        &self.hashes
-    }
 }
 
 /// Where documents come from: files that can be read, and read again in
