@@ -202,6 +202,22 @@ fn symlink_loops_are_reported_not_followed() {
 }
 
 #[test]
+fn a_file_reached_twice_is_read_once() {
+    // A symlink to a file and a second (hard) link to it name the file
+    // read first: each is a warning, not a third member of the cluster.
+    let report = scan_with(
+        |d| {
+            fs::hard_link(d.join("good-1.txt"), d.join("hard.txt")).unwrap();
+            std::os::unix::fs::symlink(d.join("good-1.txt"), d.join("sym.txt")).unwrap();
+        },
+        &[],
+    );
+    assert_warning(&report, "already_read", "hard.txt", None);
+    assert_warning(&report, "already_read", "sym.txt", None);
+    assert_eq!(report["documents"], 2);
+}
+
+#[test]
 fn duplicate_ids_keep_the_first_document() {
     let report = scan_with(
         |d| {

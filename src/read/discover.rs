@@ -27,7 +27,7 @@ pub struct Discovery {
 /// wrong below a root becomes a warning.
 pub fn discover<P: AsRef<Path>>(roots: &[P]) -> Result<Discovery, Error> {
     let mut found = Discovery::default();
-    let mut seen: AHashSet<PathBuf> = AHashSet::new();
+    let mut seen: AHashSet<FileKey> = AHashSet::new();
     for root in roots {
         let root = root.as_ref();
         let meta = fs::metadata(root).map_err(|e| match e.kind() {
@@ -39,9 +39,20 @@ pub fn discover<P: AsRef<Path>>(roots: &[P]) -> Result<Discovery, Error> {
         })?;
         if !meta.is_dir() {
             let format = Format::from_path(root).unwrap_or(Format::Text);
-            found.add(&mut seen, root.to_path_buf(), display_path(root), format);
+            let key = file_key(root, &meta);
+            found.add(
+                &mut seen,
+                key,
+                root.to_path_buf(),
+                display_path(root),
+                format,
+            );
             continue;
         }
+        // The device of each directory on the way down: a regular file's
+        // identity is its directory's device and the inode its directory
+        // entry names, known without a system call per file.
+        let mut devices: Vec<Option<u64>> = Vec::new();
         let walker = walkdir::WalkDir::new(root)
             .follow_links(true)
             .sort_by_file_name()
@@ -56,6 +67,8 @@ pub fn discover<P: AsRef<Path>>(roots: &[P]) -> Result<Discovery, Error> {
                 }
             };
             if entry.file_type().is_dir() {
+                devices.truncate(entry.depth());
+                devices.push(entry.metadata().ok().map(|m| device(&m)));
                 continue;
             }
             let Some(format) = Format::from_path(entry.path()) else {
@@ -73,23 +86,79 @@ pub fn discover<P: AsRef<Path>>(roots: &[P]) -> Result<Discovery, Error> {
                 continue;
             }
             let id = relative_id(root, entry.path());
-            found.add(&mut seen, entry.into_path(), id, format);
+            let key = entry_key(&entry, devices.get(entry.depth().wrapping_sub(1)).copied());
+            found.add(&mut seen, key, entry.into_path(), id, format);
         }
     }
     Ok(found)
 }
 
+/// What tells one file from another when two paths reach it (overlapping
+/// roots, symlinks): its device and inode on Unix (walkdir's loop
+/// detection compares directories the same way), its canonical path
+/// elsewhere.
+#[cfg(unix)]
+type FileKey = (u64, u64);
+#[cfg(not(unix))]
+type FileKey = PathBuf;
+
+#[cfg(unix)]
+fn device(meta: &fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::dev(meta)
+}
+
+#[cfg(not(unix))]
+fn device(_: &fs::Metadata) -> u64 {
+    0
+}
+
+/// The key of a file named as a root, from its metadata.
+#[cfg(unix)]
+fn file_key(_: &Path, meta: &fs::Metadata) -> Option<FileKey> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_key(path: &Path, _: &fs::Metadata) -> Option<FileKey> {
+    fs::canonicalize(path).ok()
+}
+
+/// The key of a file met in a walk, its directory on device `device`:
+/// from its directory entry, or (for a symlink, whose entry names the
+/// link) from the file it points to. `None` when that cannot be told (the
+/// file vanished; it is reported when read).
+#[cfg(unix)]
+fn entry_key(entry: &walkdir::DirEntry, device: Option<Option<u64>>) -> Option<FileKey> {
+    use std::os::unix::fs::MetadataExt;
+    use walkdir::DirEntryExt;
+    match device.flatten() {
+        Some(dev) if !entry.path_is_symlink() => Some((dev, entry.ino())),
+        _ => entry.metadata().ok().map(|m| (m.dev(), m.ino())),
+    }
+}
+
+#[cfg(not(unix))]
+fn entry_key(entry: &walkdir::DirEntry, _: Option<Option<u64>>) -> Option<FileKey> {
+    fs::canonicalize(entry.path()).ok()
+}
+
 impl Discovery {
-    fn add(&mut self, seen: &mut AHashSet<PathBuf>, path: PathBuf, id: String, format: Format) {
-        // Canonicalizing fails only for files that vanish or are unreadable;
-        // those are reported when read, so fall back to the path itself.
-        let canonical = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        if !seen.insert(canonical) {
+    /// Lists a file unless its `key` was listed already (then warns).
+    fn add(
+        &mut self,
+        seen: &mut AHashSet<FileKey>,
+        key: Option<FileKey>,
+        path: PathBuf,
+        id: String,
+        format: Format,
+    ) {
+        if key.is_some_and(|k| !seen.insert(k)) {
             self.warnings.push(Warning::new(
                 &path,
                 None,
                 WarningKind::AlreadyRead,
-                "reached a second time (overlapping paths or a symlink); read once",
+                "reached a second time (overlapping paths, a symlink or a hard link); read once",
             ));
             return;
         }

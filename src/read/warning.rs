@@ -28,7 +28,8 @@ pub enum WarningKind {
     SymlinkLoop,
     /// An id seen before: the later document is skipped.
     DuplicateId,
-    /// The same file reached twice (overlapping paths or a symlink).
+    /// The same file reached twice (overlapping paths, a symlink or a hard
+    /// link).
     AlreadyRead,
     /// A file that changed between the two passes of a scan.
     Changed,
