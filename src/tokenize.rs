@@ -300,7 +300,13 @@ impl Tokenizer {
             }
             if ascii && !rejoined {
                 let lower = &self.lower[start..end];
-                match spelling_fold(lower).filter(|_| self.opts.fold_spelling) {
+                // Folding is asked first: without it, no word is looked up.
+                let fold = if self.opts.fold_spelling {
+                    spelling_fold(lower)
+                } else {
+                    None
+                };
+                match fold {
                     None => f(start as u32, end as u32, lower),
                     Some((stem, american)) => {
                         self.scratch.clear();
