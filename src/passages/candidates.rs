@@ -29,12 +29,16 @@ const MAX_ANCHOR_FAMILIES: usize = 100;
 pub(super) struct AnchorIndex {
     /// The units of every usable anchor (found in two units or more, and
     /// not too common), as (unit, document), one anchor after another,
-    /// each anchor's in unit order: pairing reads a group as one slice,
-    /// without looking up each member's document elsewhere (the pairing
-    /// loops visit a common anchor's members once per member, and were
-    /// bound by those look-ups).
+    /// each anchor's by family and then unit: pairing reads an anchor's
+    /// units as slices, without looking up each one's document elsewhere
+    /// (the pairing loops visit a common anchor's units once per unit, and
+    /// were bound by those look-ups).
     members: Vec<(u32, u32)>,
-    /// Each usable anchor's members (a range of `members`).
+    /// Runs of one family among the members: (members, family). A unit of
+    /// a family too large to align within skips its own family's run
+    /// whole (10,000 syndicated copies share every anchor).
+    runs: Vec<(Range<u32>, u32)>,
+    /// Each usable anchor's runs (a range of `runs`).
     groups: Vec<Range<u32>>,
     /// (unit, group) for every member of every group, sorted: each unit's
     /// groups.
@@ -77,6 +81,7 @@ impl AnchorIndex {
         keys.dedup();
         let mut index = AnchorIndex {
             members: Vec::new(),
+            runs: Vec::new(),
             groups: Vec::new(),
             by_unit: Vec::new(),
         };
@@ -84,41 +89,52 @@ impl AnchorIndex {
         index
     }
 
-    /// Group `g`'s members, (unit, document) in unit order.
-    fn members_of(&self, g: u32) -> &[(u32, u32)] {
+    /// Group `g`'s runs: each family's members, (unit, document) in unit
+    /// order, with the family.
+    fn runs_of(&self, g: u32) -> impl Iterator<Item = (&[(u32, u32)], u32)> + '_ {
         let r = &self.groups[g as usize];
-        &self.members[r.start as usize..r.end as usize]
+        self.runs[r.start as usize..r.end as usize]
+            .iter()
+            .map(|(m, f)| (&self.members[m.start as usize..m.end as usize], *f))
     }
 
     /// Groups of one anchor's units that can pair them: found in two
     /// units or more, and not boilerplate- or stock-phrase-common
     /// (families ≤ postings, so only long lists can be too common; pairs
-    /// grow with the square of the list); then each unit's groups.
+    /// grow with the square of the list), cut into runs of one family;
+    /// then each unit's groups.
     fn group(&mut self, st: &Stage, keys: &[u64], unit_bits: u32) {
         let limit = st.min_docs.min(MAX_ANCHOR_FAMILIES);
         let unit_of = |k: u64| (k & ((1u64 << unit_bits) - 1)) as u32;
+        let mut members: Vec<(u32, u32, u32)> = Vec::new();
         for group in keys.chunk_by(|x, y| x >> unit_bits == y >> unit_bits) {
             let too_common = group.len() >= limit
                 && st.distinct_families(group.iter().map(|&k| st.doc_of(unit_of(k)))) >= limit;
-            if group.len() > 1 && !too_common {
-                let start = self.members.len() as u32;
-                self.members
-                    .extend(group.iter().map(|&k| (unit_of(k), st.doc_of(unit_of(k)))));
-                self.groups.push(start..self.members.len() as u32);
+            if group.len() < 2 || too_common {
+                continue;
             }
+            members.clear();
+            members.extend(group.iter().map(|&k| {
+                let (u, d) = (unit_of(k), st.doc_of(unit_of(k)));
+                (st.family[d as usize], u, d)
+            }));
+            members.sort_unstable();
+            let first_run = self.runs.len() as u32;
+            for run in members.chunk_by(|x, y| x.0 == y.0) {
+                let start = self.members.len() as u32;
+                self.members.extend(run.iter().map(|&(_, u, d)| (u, d)));
+                self.runs.push((start..self.members.len() as u32, run[0].0));
+            }
+            self.groups.push(first_run..self.runs.len() as u32);
         }
         // Counting per unit `x` the anchors it shares with every later
         // unit `y` in a tally, rather than listing a (pair, anchor) entry
         // for every shared anchor and sorting them all (8 bytes per pair
         // and anchor: most of the memory of a scan of overlapping text).
-        self.by_unit = self
-            .groups
-            .iter()
-            .enumerate()
-            .flat_map(|(g, r)| {
-                self.members[r.start as usize..r.end as usize]
-                    .iter()
-                    .map(move |&(u, _)| (u, g as u32))
+        self.by_unit = (0..self.groups.len() as u32)
+            .flat_map(|g| {
+                self.runs_of(g)
+                    .flat_map(move |(m, _)| m.iter().map(move |&(u, _)| (u, g)))
             })
             .collect();
         if st.parallel {
@@ -175,12 +191,16 @@ pub(super) fn unit_candidates(st: &Stage, index: &AnchorIndex) -> Vec<(u32, u32)
         let fx = st.family[dx as usize];
         let own_family_too_large = !st.aligns_within(fx);
         for &(_, g) in of_x {
-            let members = index.members_of(g);
-            // Members are in unit order: the later units follow `x`.
-            let after = members.partition_point(|&(u, _)| u <= x);
-            for &(y, dy) in &members[after..] {
-                if dy != dx && !(own_family_too_large && st.family[dy as usize] == fx) {
-                    tally.add(y);
+            for (members, f) in index.runs_of(g) {
+                if f == fx && own_family_too_large {
+                    continue;
+                }
+                // A run is in unit order: the later units follow `x`.
+                let after = members.partition_point(|&(u, _)| u <= x);
+                for &(y, dy) in &members[after..] {
+                    if dy != dx {
+                        tally.add(y);
+                    }
                 }
             }
         }
@@ -226,13 +246,15 @@ pub(super) fn doc_candidates(st: &Stage, index: &AnchorIndex) -> Vec<(u32, u32)>
         let fx = st.family[x as usize];
         let own_family_too_large = !st.aligns_within(fx);
         for &g in &mine {
-            for &(_, y) in index.members_of(g) {
-                if y <= x || (own_family_too_large && st.family[y as usize] == fx) {
+            for (members, f) in index.runs_of(g) {
+                if f == fx && own_family_too_large {
                     continue;
                 }
-                let e = counts.entry(y).or_insert((0, u32::MAX));
-                if e.1 != g {
-                    *e = (e.0 + 1, g);
+                for &(_, y) in members {
+                    let e = counts.entry(y).or_insert((0, u32::MAX));
+                    if y > x && e.1 != g {
+                        *e = (e.0 + 1, g);
+                    }
                 }
             }
         }
@@ -258,32 +280,33 @@ pub(super) fn rare_doc_candidates(
     max_families: usize,
 ) -> Vec<(u32, u32)> {
     let pairs_of = |g: usize| -> Vec<u64> {
-        // The group's documents, once each (members are in unit order, so
-        // in document order), with their family and whether it aligns
-        // within.
-        let mut docs: Vec<u32> = index.members_of(g as u32).iter().map(|m| m.1).collect();
-        docs.dedup();
-        let mut families: Vec<u32> = docs.iter().map(|&d| st.family[d as usize]).collect();
-        families.sort_unstable();
-        families.dedup();
-        if families.len() > max_families {
+        let runs = &index.groups[g];
+        if (runs.end - runs.start) as usize > max_families {
             return Vec::new();
         }
-        let docs: Vec<(u32, u32, bool)> = docs
-            .iter()
-            .map(|&d| {
-                let f = st.family[d as usize];
-                (d, f, st.aligns_within(f))
+        // Each family's documents, once each (a run is in unit order, so
+        // in document order).
+        let families: Vec<(bool, Vec<u32>)> = index
+            .runs_of(g as u32)
+            .map(|(members, f)| {
+                let mut docs: Vec<u32> = members.iter().map(|m| m.1).collect();
+                docs.dedup();
+                (st.aligns_within(f), docs)
             })
             .collect();
+        let pair = |x: u32, y: u32| (u64::from(x.min(y)) << 32) | u64::from(x.max(y));
         let mut out = Vec::new();
-        for (k, &(x, fx, within)) in docs.iter().enumerate() {
-            out.extend(
-                docs[k + 1..]
-                    .iter()
-                    .filter(|&&(_, fy, _)| within || fy != fx)
-                    .map(|&(y, _, _)| (u64::from(x) << 32) | u64::from(y)),
-            );
+        for (i, (within, docs)) in families.iter().enumerate() {
+            if *within {
+                for (k, &x) in docs.iter().enumerate() {
+                    out.extend(docs[k + 1..].iter().map(|&y| pair(x, y)));
+                }
+            }
+            for (_, others) in &families[i + 1..] {
+                for &x in docs {
+                    out.extend(others.iter().map(|&y| pair(x, y)));
+                }
+            }
         }
         out
     };
