@@ -623,17 +623,7 @@ fn common(x: &[u32], y: &[u32]) -> usize {
 
 /// Cosine of two bags (sorted word ids), weighted by `idf`.
 fn cosine(ba: &[u32], bb: &[u32], w: &Weights) -> f64 {
-    let (mut i, mut j, mut dot) = (0, 0, 0.0);
-    while i < ba.len() && j < bb.len() {
-        match ba[i].cmp(&bb[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                dot += w.squared(ba[i]);
-                (i, j) = (i + 1, j + 1);
-            }
-        }
-    }
+    let dot = dot(ba.iter().copied(), bb.iter().copied(), w);
     let denominator = norm(ba.iter().copied(), w) * norm(bb.iter().copied(), w);
     if denominator == 0.0 {
         0.0

@@ -86,7 +86,11 @@ pub fn discover<P: AsRef<Path>>(roots: &[P]) -> Result<Discovery, Error> {
                 continue;
             }
             let id = relative_id(root, entry.path());
-            let key = entry_key(&entry, devices.get(entry.depth().wrapping_sub(1)).copied());
+            let device = devices
+                .get(entry.depth().wrapping_sub(1))
+                .copied()
+                .flatten();
+            let key = entry_key(&entry, device);
             found.add(&mut seen, key, entry.into_path(), id, format);
         }
     }
@@ -129,17 +133,17 @@ fn file_key(path: &Path, _: &fs::Metadata) -> Option<FileKey> {
 /// link) from the file it points to. `None` when that cannot be told (the
 /// file vanished; it is reported when read).
 #[cfg(unix)]
-fn entry_key(entry: &walkdir::DirEntry, device: Option<Option<u64>>) -> Option<FileKey> {
+fn entry_key(entry: &walkdir::DirEntry, device: Option<u64>) -> Option<FileKey> {
     use std::os::unix::fs::MetadataExt;
     use walkdir::DirEntryExt;
-    match device.flatten() {
+    match device {
         Some(dev) if !entry.path_is_symlink() => Some((dev, entry.ino())),
         _ => entry.metadata().ok().map(|m| (m.dev(), m.ino())),
     }
 }
 
 #[cfg(not(unix))]
-fn entry_key(entry: &walkdir::DirEntry, _: Option<Option<u64>>) -> Option<FileKey> {
+fn entry_key(entry: &walkdir::DirEntry, _: Option<u64>) -> Option<FileKey> {
     fs::canonicalize(entry.path()).ok()
 }
 
