@@ -15,128 +15,92 @@
 
 use std::ops::Range;
 
-use ahash::{AHashMap, AHashSet};
-use rayon::prelude::*;
-
 use super::DocUnits;
 use crate::units::Unit;
 
-/// Word ids over a set of documents: a word's id is its hash's rank among
-/// the distinct hashes (so ids do not depend on the order documents come
-/// in), looked up in a map — every word of every profiled document is
-/// looked up, and a binary search over the vocabulary was most of the
-/// cost of building profiles.
-pub(super) struct Vocabulary {
-    ids: AHashMap<u64, u32>,
-}
-
-impl Vocabulary {
-    /// The vocabulary of the words of `units` of each document in `docs`.
-    pub fn new<'a>(docs: impl ParallelIterator<Item = (&'a DocUnits, &'a [Unit])>) -> Self {
-        // Distinct hashes gathered in sets, not by sorting every word:
-        // a corpus repeats its words, and a set of the distinct ones stays
-        // in cache where a sort of all of them does not.
-        let distinct: AHashSet<u64> = docs
-            .fold(AHashSet::new, |mut set, (doc, units)| {
-                for u in units {
-                    set.extend(
-                        doc.words[u.start as usize..u.end as usize]
-                            .iter()
-                            .map(|w| w.hash),
-                    );
-                }
-                set
-            })
-            .reduce(AHashSet::new, |x, y| {
-                // The larger set takes in the smaller.
-                let (mut big, small) = if x.len() >= y.len() { (x, y) } else { (y, x) };
-                big.extend(small);
-                big
-            });
-        let mut hashes: Vec<u64> = distinct.into_iter().collect();
-        hashes.par_sort_unstable();
-        let mut ids = AHashMap::with_capacity(hashes.len());
-        ids.extend(hashes.into_iter().zip(0u32..));
-        Vocabulary { ids }
-    }
-
-    /// How many words there are (ids are below this).
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    /// The id of the word with `hash`, if the vocabulary holds it.
-    pub fn id(&self, hash: u64) -> Option<u32> {
-        self.ids.get(&hash).copied()
-    }
-}
-
 /// One document's sentences (inside the units it was built from) as
-/// sorted sets of word ids, and the sentences holding each word.
+/// sorted sets of words, and the sentences holding each word.
+///
+/// Words are numbered within the document: word `k` is the `k`-th
+/// smallest of its distinct hashes, so two profiles' words compare in one
+/// order (by hash) and a pair is set up by merging two sorted lists,
+/// without a vocabulary of the corpus (building one cost a hash-map look-up
+/// per word of every profiled document, and weighing a pair in arrays over
+/// it cost a cache miss per word).
 pub(super) struct Profile {
     /// The sentences as word ranges of the document.
     pub ranges: Vec<Range<u32>>,
-    /// Sentence `i`'s distinct words are `bag_words[bag_at[i]..bag_at[i + 1]]`.
+    /// Sentence `i`'s distinct words are `bag_words[bag_at[i]..bag_at[i + 1]]`,
+    /// ascending.
     bag_at: Vec<u32>,
     bag_words: Vec<u32>,
-    /// The same for the words that are numbers.
+    /// The hashes of the sentence's words that are numbers, the same way.
     num_at: Vec<u32>,
-    num_words: Vec<u32>,
-    /// The document's distinct words, ascending; `vocab[k]` is held by
-    /// sentences `postings[post_at[k]..post_at[k + 1]]` (ascending).
-    vocab: Vec<u32>,
+    num_words: Vec<u64>,
+    /// The document's distinct word hashes, ascending: word `k` is
+    /// `vocab[k]`, held by sentences `postings[post_at[k]..post_at[k + 1]]`
+    /// (ascending).
+    vocab: Vec<u64>,
     post_at: Vec<u32>,
     postings: Vec<u32>,
 }
 
 impl Profile {
     /// The profile of `doc`'s sentences inside `units`, cut at
-    /// [`DocUnits::sentences`]; `id` gives each word's id.
-    pub fn new(doc: &DocUnits, units: &[Unit], mut id: impl FnMut(u64) -> u32) -> Self {
-        let mut ranges = Vec::new();
-        for u in units {
-            let first = doc.sentences.partition_point(|&s| s <= u.start);
-            let mut start = u.start;
-            for &s in doc.sentences[first..].iter().take_while(|&&s| s < u.end) {
-                ranges.push(start..s);
-                start = s;
-            }
-            ranges.push(start..u.end);
-        }
-        let (mut bag_at, mut bag_words) = (vec![0u32], Vec::new());
+    /// [`DocUnits::sentences`].
+    pub fn new(doc: &DocUnits, units: &[Unit]) -> Self {
+        let ranges = sentence_ranges(doc, units);
+        // Every (word, sentence), sorted once: the words in order with the
+        // sentences holding each, from which the bags are the transpose.
+        let mut held: Vec<(u64, u32)> = Vec::new();
         let (mut num_at, mut num_words) = (vec![0u32], Vec::new());
-        let mut held: Vec<(u32, u32)> = Vec::new();
         for (i, r) in ranges.iter().enumerate() {
-            let from = bag_words.len();
-            bag_words.extend(
+            held.extend(
                 doc.words[r.start as usize..r.end as usize]
                     .iter()
-                    .map(|w| id(w.hash)),
+                    .map(|w| (w.hash, i as u32)),
             );
-            sort_distinct(&mut bag_words, from);
-            held.extend(bag_words[from..].iter().map(|&w| (w, i as u32)));
-            bag_at.push(bag_words.len() as u32);
             let from = num_words.len();
             let first = doc.numbers.partition_point(|&n| n < r.start);
             num_words.extend(
                 doc.numbers[first..]
                     .iter()
                     .take_while(|&&n| n < r.end)
-                    .map(|&n| id(doc.words[n as usize].hash)),
+                    .map(|&n| doc.words[n as usize].hash),
             );
-            sort_distinct(&mut num_words, from);
+            num_words[from..].sort_unstable();
+            let distinct = from + dedup_from(&mut num_words[from..]);
+            num_words.truncate(distinct);
             num_at.push(num_words.len() as u32);
         }
         held.sort_unstable();
+        held.dedup();
         let (mut vocab, mut post_at) = (Vec::new(), Vec::new());
-        let postings = held.iter().map(|&(_, i)| i).collect();
+        let postings: Vec<u32> = held.iter().map(|&(_, i)| i).collect();
+        let mut bag_at = vec![0u32; ranges.len() + 1];
         let mut at = 0u32;
         for run in held.chunk_by(|x, y| x.0 == y.0) {
             vocab.push(run[0].0);
             post_at.push(at);
             at += run.len() as u32;
         }
-        post_at.push(held.len() as u32);
+        post_at.push(at);
+        // Bags by counting sort of (sentence, word) on the sentence: words
+        // come in ascending order, so each bag is ascending.
+        for &i in &postings {
+            bag_at[i as usize + 1] += 1;
+        }
+        for i in 1..bag_at.len() {
+            bag_at[i] += bag_at[i - 1];
+        }
+        let mut fill = bag_at.clone();
+        let mut bag_words = vec![0u32; postings.len()];
+        for k in 0..vocab.len() {
+            for &i in &postings[post_at[k] as usize..post_at[k + 1] as usize] {
+                bag_words[fill[i as usize] as usize] = k as u32;
+                fill[i as usize] += 1;
+            }
+        }
         Profile {
             ranges,
             bag_at,
@@ -154,37 +118,65 @@ impl Profile {
         self.ranges.len()
     }
 
-    /// Sentence `i`'s distinct words, ascending.
+    /// Sentence `i`'s distinct words (numbers in this profile), ascending.
     pub fn bag(&self, i: u32) -> &[u32] {
         &self.bag_words[self.bag_at[i as usize] as usize..self.bag_at[i as usize + 1] as usize]
     }
 
-    /// Sentence `i`'s distinct numbers, ascending.
-    pub fn numbers(&self, i: u32) -> &[u32] {
+    /// The hashes of sentence `i`'s distinct numbers, ascending.
+    pub fn numbers(&self, i: u32) -> &[u64] {
         &self.num_words[self.num_at[i as usize] as usize..self.num_at[i as usize + 1] as usize]
     }
 
-    /// Each distinct word with the sentences holding it, by ascending id.
+    /// The hash of word `k`.
+    pub fn hash(&self, k: u32) -> u64 {
+        self.vocab[k as usize]
+    }
+
+    /// How many sentences hold word `k`.
+    fn held(&self, k: usize) -> u32 {
+        self.post_at[k + 1] - self.post_at[k]
+    }
+
+    /// The sentences holding word `k`, ascending.
+    fn postings(&self, k: usize) -> &[u32] {
+        &self.postings[self.post_at[k] as usize..self.post_at[k + 1] as usize]
+    }
+
+    /// Each distinct word's hash with the sentences holding it, by
+    /// ascending hash.
     #[cfg(test)]
-    pub fn vocab(&self) -> impl Iterator<Item = (u32, &[u32])> + '_ {
-        self.vocab.iter().enumerate().map(|(k, &w)| {
-            let at = self.post_at[k] as usize..self.post_at[k + 1] as usize;
-            (w, &self.postings[at])
-        })
+    pub fn vocab(&self) -> impl Iterator<Item = (u64, &[u32])> + '_ {
+        (0..self.vocab.len()).map(|k| (self.vocab[k], self.postings(k)))
     }
 }
 
-/// Sorts `v[from..]` and drops its repeats.
-fn sort_distinct(v: &mut Vec<u32>, from: usize) {
-    v[from..].sort_unstable();
-    let mut keep = from;
-    for k in from..v.len() {
-        if k == from || v[k] != v[keep - 1] {
+/// `doc`'s sentences inside `units` as word ranges: each unit cut at
+/// [`DocUnits::sentences`].
+fn sentence_ranges(doc: &DocUnits, units: &[Unit]) -> Vec<Range<u32>> {
+    let mut ranges = Vec::new();
+    for u in units {
+        let first = doc.sentences.partition_point(|&s| s <= u.start);
+        let mut start = u.start;
+        for &s in doc.sentences[first..].iter().take_while(|&&s| s < u.end) {
+            ranges.push(start..s);
+            start = s;
+        }
+        ranges.push(start..u.end);
+    }
+    ranges
+}
+
+/// Drops the repeats of sorted `v` to its front; returns how many remain.
+fn dedup_from(v: &mut [u64]) -> usize {
+    let mut keep = 0;
+    for k in 0..v.len() {
+        if k == 0 || v[k] != v[keep - 1] {
             v[keep] = v[k];
             keep += 1;
         }
     }
-    v.truncate(keep);
+    keep
 }
 
 /// Words in more than this share of the pair's sentences (and in more
@@ -203,96 +195,91 @@ pub(super) fn common_count(sentences: usize) -> f64 {
 
 /// One pair's word weights: `ln(S / sf(w))`, `S` sentences in both
 /// documents, `sf(w)` of them holding `w`; words in more than
-/// [`common_count`] of them are common in the pair. An array over the
-/// whole vocabulary, set and reset for one pair at a time (one per worker
-/// thread); weights are computed when asked for, as most words of a pair
-/// are never weighed (their sentences share nothing).
+/// [`common_count`] of them are common in the pair. Arrays over each
+/// document's words, set for one pair at a time by merging the two
+/// profiles' word lists (buffers reused, one per worker thread).
+#[derive(Default)]
 pub(super) struct Weights {
-    sf: Vec<u32>,
-    /// For each word of the second document, one more than its place in
-    /// that document's vocabulary (0: not there).
+    /// `sf` of each word of the first document, and of the second.
+    sf_a: Vec<u32>,
+    sf_b: Vec<u32>,
+    /// For each word of the first document, one more than its number in
+    /// the second (0: not there).
     in_b: Vec<u32>,
     total: f64,
     common: f64,
 }
 
 impl Weights {
-    /// Room for a vocabulary of `words` ids.
-    pub fn new(words: usize) -> Self {
-        Weights {
-            sf: vec![0; words],
-            in_b: vec![0; words],
-            total: 0.0,
-            common: 0.0,
-        }
-    }
-
-    /// Counts the sentences of `a` and `b` holding each of their words;
-    /// [`Self::clear`] with the same pair undoes it.
+    /// Weighs the words of `a` and `b`, the pair's two documents.
     pub fn set(&mut self, a: &Profile, b: &Profile) {
-        for (k, (&w, held)) in b.vocab.iter().zip(b.post_at.windows(2)).enumerate() {
-            self.sf[w as usize] = held[1] - held[0];
-            self.in_b[w as usize] = k as u32 + 1;
-        }
-        for (&w, held) in a.vocab.iter().zip(a.post_at.windows(2)) {
-            self.sf[w as usize] += held[1] - held[0];
+        self.sf_a.clear();
+        self.sf_a.extend((0..a.vocab.len()).map(|k| a.held(k)));
+        self.sf_b.clear();
+        self.sf_b.extend((0..b.vocab.len()).map(|k| b.held(k)));
+        self.in_b.clear();
+        self.in_b.resize(a.vocab.len(), 0);
+        let (mut i, mut j) = (0, 0);
+        while i < a.vocab.len() && j < b.vocab.len() {
+            match a.vocab[i].cmp(&b.vocab[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    let sf = self.sf_a[i] + self.sf_b[j];
+                    (self.sf_a[i], self.sf_b[j]) = (sf, sf);
+                    self.in_b[i] = j as u32 + 1;
+                    (i, j) = (i + 1, j + 1);
+                }
+            }
         }
         let sentences = a.sentences() + b.sentences();
         self.total = sentences as f64;
         self.common = common_count(sentences);
     }
 
-    /// Resets what [`Self::set`] did for `a` and `b`.
-    pub fn clear(&mut self, a: &Profile, b: &Profile) {
-        for &w in &a.vocab {
-            self.sf[w as usize] = 0;
-        }
-        for &w in &b.vocab {
-            (self.sf[w as usize], self.in_b[w as usize]) = (0, 0);
-        }
-    }
-
     /// The sentences of `b` (the second document of the pair set) holding
-    /// word `w`, if any do.
-    pub fn held_by_b<'p>(&self, b: &'p Profile, w: u32) -> Option<&'p [u32]> {
-        let k = self.in_b[w as usize].checked_sub(1)? as usize;
-        Some(&b.postings[b.post_at[k] as usize..b.post_at[k + 1] as usize])
+    /// word `k` of the first, if any do.
+    pub fn held_by_b<'p>(&self, b: &'p Profile, k: u32) -> Option<&'p [u32]> {
+        let kb = self.in_b[k as usize].checked_sub(1)? as usize;
+        Some(b.postings(kb))
     }
 
-    /// The weight of word `w` in the pair.
-    pub fn idf(&self, w: u32) -> f64 {
-        (self.total / f64::from(self.sf[w as usize].max(1))).ln()
-    }
-
-    /// The square of [`Self::idf`] (a weighted bag's terms), computed once.
-    pub fn squared(&self, w: u32) -> f64 {
-        let f = self.idf(w);
-        f * f
-    }
-
-    /// Whether `w` counts: it is not common in the pair.
-    pub fn kept(&self, w: u32) -> bool {
-        f64::from(self.sf[w as usize]) <= self.common
+    /// The words of the first document (`true`: of the second) seen
+    /// through these weights.
+    pub fn side(&self, second: bool) -> SideWeights<'_> {
+        SideWeights {
+            sf: if second { &self.sf_b } else { &self.sf_a },
+            total: self.total,
+            common: self.common,
+        }
     }
 }
 
-/// Profiles of two documents with ids of their own (the gate compares one
-/// pair at a time): the two profiles and the ids of their words.
-pub(super) fn pair_profiles(
-    a: &DocUnits,
-    a_units: &[Unit],
-    b: &DocUnits,
-    b_units: &[Unit],
-) -> (Profile, Profile, AHashMap<u64, u32>) {
-    let words = |us: &[Unit]| us.iter().map(Unit::len).sum::<usize>();
-    let mut ids: AHashMap<u64, u32> = AHashMap::with_capacity(words(a_units) + words(b_units));
-    let mut id = |h: u64| {
-        let next = ids.len() as u32;
-        *ids.entry(h).or_insert(next)
-    };
-    let pa = Profile::new(a, a_units, &mut id);
-    let pb = Profile::new(b, b_units, &mut id);
-    (pa, pb, ids)
+/// One document's words weighed in a pair ([`Weights::side`]).
+#[derive(Clone, Copy)]
+pub(super) struct SideWeights<'w> {
+    sf: &'w [u32],
+    total: f64,
+    common: f64,
+}
+
+impl SideWeights<'_> {
+    /// How many of the pair's sentences hold word `k`.
+    pub fn sf(&self, k: u32) -> u32 {
+        self.sf[k as usize]
+    }
+
+    /// Whether word `k` counts: it is not common in the pair.
+    pub fn kept(&self, k: u32) -> bool {
+        f64::from(self.sf(k)) <= self.common
+    }
+
+    /// The square of the weight of a word held by `sf` of the pair's
+    /// sentences (a weighted bag's terms).
+    pub fn squared(&self, sf: u32) -> f64 {
+        let f = (self.total / f64::from(sf.max(1))).ln();
+        f * f
+    }
 }
 
 #[cfg(test)]
@@ -301,28 +288,41 @@ mod tests {
     use super::*;
 
     /// A profile holds each sentence's distinct words and, per word, the
-    /// sentences holding it; the pair's weights count both documents and
-    /// are reset by `clear`.
+    /// sentences holding it; the pair's weights count both documents.
     #[test]
     fn profiles_and_weights_of_a_pair() {
         let a = doc("The cat sat on the mat by the door. The cat ran and the dog sat in the garden all day.");
         let b = doc("A dog barked at the postman for an hour before lunch.");
-        let (pa, pb, ids) = pair_profiles(&a, &a.units, &b, &b.units);
+        let (pa, pb) = (Profile::new(&a, &a.units), Profile::new(&b, &b.units));
         assert_eq!((pa.sentences(), pb.sentences()), (2, 1));
-        let id = |w: &str| ids[&crate::tokenize::word_hash(w)];
+        let k = |p: &Profile, w: &str| {
+            let h = crate::tokenize::word_hash(w);
+            let k = p
+                .vocab
+                .binary_search(&h)
+                .expect("the profile holds the word");
+            k as u32
+        };
+        let the = k(&pa, "the");
         // "the" twice in sentence 1, once in its bag.
-        assert_eq!(pa.bag(1).iter().filter(|&&w| w == id("the")).count(), 1);
-        let held: Vec<(u32, Vec<u32>)> = pa.vocab().map(|(w, s)| (w, s.to_vec())).collect();
-        assert!(held.contains(&(id("cat"), vec![0, 1])));
-        assert!(held.contains(&(id("ran"), vec![1])));
-        let mut weights = Weights::new(ids.len());
+        assert_eq!(pa.bag(1).iter().filter(|&&w| w == the).count(), 1);
+        assert!(pa.bag(1).windows(2).all(|w| w[0] < w[1]));
+        let held: Vec<(u64, Vec<u32>)> = pa.vocab().map(|(w, s)| (w, s.to_vec())).collect();
+        let hash = crate::tokenize::word_hash;
+        assert!(held.contains(&(hash("cat"), vec![0, 1])));
+        assert!(held.contains(&(hash("ran"), vec![1])));
+        let mut weights = Weights::default();
         weights.set(&pa, &pb);
+        let (wa, wb) = (weights.side(false), weights.side(true));
+        let (dog_a, dog_b) = (k(&pa, "dog"), k(&pb, "dog"));
         // "dog" is in 2 of the pair's 3 sentences, "ran" in 1.
-        assert!((weights.idf(id("dog")) - (3.0f64 / 2.0).ln()).abs() < 1e-12);
-        assert!((weights.idf(id("ran")) - 3.0f64.ln()).abs() < 1e-12);
-        assert_eq!(weights.held_by_b(&pb, id("dog")), Some(&[0u32][..]));
-        assert_eq!(weights.held_by_b(&pb, id("cat")), None);
-        weights.clear(&pa, &pb);
-        assert!(weights.sf.iter().chain(&weights.in_b).all(|&n| n == 0));
+        assert_eq!((wa.sf(dog_a), wb.sf(dog_b)), (2, 2));
+        assert_eq!(wa.sf(k(&pa, "ran")), 1);
+        assert!((wa.squared(2) - (3.0f64 / 2.0).ln().powi(2)).abs() < 1e-12);
+        assert_eq!(weights.held_by_b(&pb, dog_a), Some(&[0u32][..]));
+        assert_eq!(weights.held_by_b(&pb, k(&pa, "cat")), None);
+        // A second pair reuses the buffers and forgets the first.
+        weights.set(&pb, &pb);
+        assert_eq!(weights.side(false).sf(dog_b), 2);
     }
 }

@@ -39,7 +39,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::profile::{pair_profiles, Profile, Vocabulary, Weights};
+use super::profile::{Profile, SideWeights, Weights};
 use super::runs::{Run, UnitPair};
 use super::stage::Stage;
 use super::DocUnits;
@@ -99,17 +99,8 @@ pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> V
                 .unzip()
         })
         .collect();
-    let vocabulary = Vocabulary::new(
-        involved
-            .par_iter()
-            .zip(&kept)
-            .map(|(&d, (units, _))| (&st.docs[d as usize], units.as_slice())),
-    );
     let build = |(&d, (units, _)): (&u32, &(Vec<Unit>, Vec<u32>))| {
-        Profile::new(&st.docs[d as usize], units, |h| {
-            // Built from these very words.
-            vocabulary.id(h).unwrap_or(u32::MAX)
-        })
+        Profile::new(&st.docs[d as usize], units)
     };
     let profiles: Vec<Profile> = if st.parallel {
         involved.par_iter().zip(&kept).map(build).collect()
@@ -123,14 +114,12 @@ pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> V
         };
         let ((ux, gx), (uy, gy)) = (&kept[kx], &kept[ky]);
         let (dx, dy) = (&st.docs[x as usize], &st.docs[y as usize]);
-        let id = |h: u64| vocabulary.id(h);
         regions(
             dx,
             &profiles[kx],
             dy,
             &profiles[ky],
             weights,
-            &id,
             st.opts.min_words,
         )
         .into_iter()
@@ -140,11 +129,11 @@ pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> V
     if st.parallel {
         pairs
             .par_iter()
-            .map_init(|| Weights::new(vocabulary.len()), runs_of)
+            .map_init(Weights::default, runs_of)
             .flatten_iter()
             .collect()
     } else {
-        let mut weights = Weights::new(vocabulary.len());
+        let mut weights = Weights::default();
         pairs
             .iter()
             .flat_map(|p| runs_of(&mut weights, p))
@@ -209,18 +198,35 @@ pub(super) fn region_run(
 /// weights (words common in the pair left out).
 struct Side<'a> {
     p: &'a Profile,
-    w: &'a Weights,
+    w: SideWeights<'a>,
 }
 
+/// A word of a bag: its hash and how many of the pair's sentences hold it
+/// (its weight). Bags are sorted by hash, so bags of the two documents
+/// compare by merging.
+type Weighed = (u64, u32);
+
 impl Side<'_> {
-    /// The words of sentence `i` that count, ascending.
+    /// The words of sentence `i` that count (by number in the profile),
+    /// ascending.
     fn words(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
-        self.p.bag(i).iter().copied().filter(|&w| self.w.kept(w))
+        self.p.bag(i).iter().copied().filter(|&k| self.w.kept(k))
     }
 
-    /// The distinct counted words of sentences `sentences`, sorted.
-    fn bag(&self, sentences: &Range<u32>) -> Vec<u32> {
-        distinct(sentences.clone().flat_map(|i| self.words(i)).collect())
+    /// The words of sentence `i` that count, weighed, by ascending hash
+    /// (a profile numbers its words in the order of their hashes).
+    fn weighed(&self, i: u32) -> impl Iterator<Item = Weighed> + '_ {
+        self.words(i).map(|k| (self.p.hash(k), self.w.sf(k)))
+    }
+
+    /// The distinct counted words of sentences `sentences`, weighed, by
+    /// ascending hash.
+    fn bag(&self, sentences: &Range<u32>) -> Vec<Weighed> {
+        let words = distinct(sentences.clone().flat_map(|i| self.words(i)).collect());
+        words
+            .into_iter()
+            .map(|k| (self.p.hash(k), self.w.sf(k)))
+            .collect()
     }
 }
 
@@ -240,22 +246,18 @@ pub fn bag_regions(
     b_units: &[Unit],
     min_words: usize,
 ) -> Vec<BagRegion> {
-    let (pa, pb, ids) = pair_profiles(a, a_units, b, b_units);
-    let mut weights = Weights::new(ids.len());
-    let id = |h: u64| ids.get(&h).copied();
-    regions(a, &pa, b, &pb, &mut weights, &id, min_words)
+    let (pa, pb) = (Profile::new(a, a_units), Profile::new(b, b_units));
+    regions(a, &pa, b, &pb, &mut Weights::default(), min_words)
 }
 
-/// The regions of documents `a` and `b` (profiles `pa`, `pb`, whose word
-/// ids `id` gives), weighing their words in `weights` and leaving it as
-/// it was; as [`bag_regions`].
+/// The regions of documents `a` and `b` (profiles `pa`, `pb`), weighing
+/// their words in `weights`; as [`bag_regions`].
 fn regions(
     a: &DocUnits,
     pa: &Profile,
     b: &DocUnits,
     pb: &Profile,
     weights: &mut Weights,
-    id: &dyn Fn(u64) -> Option<u32>,
     min_words: usize,
 ) -> Vec<BagRegion> {
     if pa.sentences() == 0 || pb.sentences() == 0 {
@@ -265,14 +267,18 @@ fn regions(
     let shared = shared_counts(pa, pb, weights);
     // Most pairs searched share words in too few sentence pairs to seed
     // a region.
-    let found = if shared.len() < MIN_SEEDS {
-        Vec::new()
-    } else {
-        let (sa, sb) = (Side { p: pa, w: weights }, Side { p: pb, w: weights });
-        search(a, &sa, b, &sb, &shared, id, min_words)
+    if shared.len() < MIN_SEEDS {
+        return Vec::new();
+    }
+    let sa = Side {
+        p: pa,
+        w: weights.side(false),
     };
-    weights.clear(pa, pb);
-    found
+    let sb = Side {
+        p: pb,
+        w: weights.side(true),
+    };
+    search(a, &sa, b, &sb, &shared, min_words)
 }
 
 /// Steps 2 to 5 of the module over one weighed pair.
@@ -282,7 +288,6 @@ fn search(
     b: &DocUnits,
     sb: &Side,
     shared: &[(u32, u32, u32)],
-    id: &dyn Fn(u64) -> Option<u32>,
     min_words: usize,
 ) -> Vec<BagRegion> {
     let seeds = seeds(sa, sb, shared);
@@ -298,7 +303,7 @@ fn search(
     let mut out: Vec<BagRegion> = regions
         .into_iter()
         .filter_map(|(x, y)| {
-            let (ra, rb) = tightened(a, sa, &x, b, sb, &y, id);
+            let (ra, rb) = tightened(a, sa, &x, b, sb, &y);
             (ra.len().min(rb.len()) >= min_words).then(|| BagRegion {
                 matches: shared_words(a, &ra, b, &rb),
                 a: ra,
@@ -336,12 +341,12 @@ fn tightened(
     b: &DocUnits,
     sb: &Side,
     y: &Range<u32>,
-    id: &dyn Fn(u64) -> Option<u32>,
 ) -> (Range<u32>, Range<u32>) {
-    let trim = |d: &DocUnits, s: &Side, r: &Range<u32>, other: &[u32]| -> Range<u32> {
+    let trim = |d: &DocUnits, s: &Side, r: &Range<u32>, other: &[Weighed]| -> Range<u32> {
         let words = s.p.ranges[r.start as usize].start..s.p.ranges[r.end as usize - 1].end;
         let reused = |i: &u32| {
-            id(d.words[*i as usize].hash).is_some_and(|w| other.binary_search(&w).is_ok())
+            let hash = d.words[*i as usize].hash;
+            other.binary_search_by_key(&hash, |w| w.0).is_ok()
         };
         let start = words.clone().find(reused).unwrap_or(words.start);
         let end = words
@@ -355,8 +360,8 @@ fn tightened(
 }
 
 /// The weighted length of a bag.
-fn norm(bag: impl Iterator<Item = u32>, w: &Weights) -> f64 {
-    bag.map(|x| w.squared(x)).sum::<f64>().sqrt()
+fn norm(bag: impl Iterator<Item = Weighed>, w: SideWeights) -> f64 {
+    bag.map(|x| w.squared(x.1)).sum::<f64>().sqrt()
 }
 
 /// `(i, j, n)` for every sentence `i` of `a` and sentence `j` of `b`
@@ -366,12 +371,13 @@ fn norm(bag: impl Iterator<Item = u32>, w: &Weights) -> f64 {
 /// not a pass over every sentence pair, and no list of every shared word
 /// is sorted.
 fn shared_counts(a: &Profile, b: &Profile, weights: &Weights) -> Vec<(u32, u32, u32)> {
+    let kept = weights.side(false);
     let mut out = Vec::new();
     let mut row = vec![0u32; b.sentences()];
     let mut touched: Vec<u32> = Vec::new();
     for i in 0..a.sentences() as u32 {
         for &x in a.bag(i) {
-            if !weights.kept(x) {
+            if !kept.kept(x) {
                 continue;
             }
             for &j in weights.held_by_b(b, x).unwrap_or(&[]) {
@@ -411,9 +417,9 @@ fn seeds(a: &Side, b: &Side, shared: &[(u32, u32, u32)]) -> Vec<(u32, u32)> {
         if dice <= SEED_DICE {
             continue;
         }
-        let na = *a_norm[iu].get_or_insert_with(|| norm(a.words(i), w));
-        let nb = *b_norm[ju].get_or_insert_with(|| norm(b.words(j), w));
-        let cosine = dot(a.words(i), b.words(j), w) / (na * nb);
+        let na = *a_norm[iu].get_or_insert_with(|| norm(a.weighed(i), w));
+        let nb = *b_norm[ju].get_or_insert_with(|| norm(b.weighed(j), w));
+        let cosine = dot(a.weighed(i), b.weighed(j), w) / (na * nb);
         if cosine > SEED_COSINE && !conflicting(a.p.numbers(i), b.p.numbers(j)) {
             out.push((i, j));
         }
@@ -422,12 +428,13 @@ fn seeds(a: &Side, b: &Side, shared: &[(u32, u32, u32)]) -> Vec<(u32, u32)> {
 }
 
 /// The weighted dot product of two ascending bags: the sum of the squared
-/// weights of the words both hold, in ascending order.
-fn dot(x: impl Iterator<Item = u32>, y: impl Iterator<Item = u32>, w: &Weights) -> f64 {
+/// weights of the words both hold (a word held by both has one weight,
+/// the pair's), in ascending order.
+fn dot(x: impl Iterator<Item = Weighed>, y: impl Iterator<Item = Weighed>, w: SideWeights) -> f64 {
     let (mut x, mut y) = (x.peekable(), y.peekable());
     let mut sum = 0.0;
     while let (Some(&p), Some(&q)) = (x.peek(), y.peek()) {
-        match p.cmp(&q) {
+        match p.0.cmp(&q.0) {
             std::cmp::Ordering::Less => {
                 x.next();
             }
@@ -435,7 +442,7 @@ fn dot(x: impl Iterator<Item = u32>, y: impl Iterator<Item = u32>, w: &Weights) 
                 y.next();
             }
             std::cmp::Ordering::Equal => {
-                sum += w.squared(p);
+                sum += w.squared(p.1);
                 x.next();
                 y.next();
             }
@@ -449,9 +456,9 @@ fn dot(x: impl Iterator<Item = u32>, y: impl Iterator<Item = u32>, w: &Weights) 
 /// ("raising 100 mln dlrs … due 2012" / "raising 25 mln dlrs … due 2002")
 /// is the same words around different facts, not a reused passage; a
 /// rewrite that drops a number, or keeps them all, is.
-fn conflicting(x: &[u32], y: &[u32]) -> bool {
+fn conflicting(x: &[u64], y: &[u64]) -> bool {
     let missing =
-        |from: &[u32], other: &[u32]| from.iter().any(|n| other.binary_search(n).is_err());
+        |from: &[u64], other: &[u64]| from.iter().any(|n| other.binary_search(n).is_err());
     missing(x, y) && missing(y, x)
 }
 
@@ -536,7 +543,7 @@ fn condensations(
         {
             continue;
         }
-        let seeded_y = distinct(chain.iter().flat_map(|s| y.words(s.1)).collect());
+        let seeded_y = distinct(chain.iter().flat_map(|s| y.weighed(s.1)).collect());
         let bag = x.bag(&xr);
         if cosine(&bag, &seeded_y, x.w) > REGION_COSINE && common(&bag, &seeded_y) >= min_words {
             out.push((xr, yr));
@@ -616,13 +623,15 @@ fn region_cosine(a: &Side, x: &Range<u32>, b: &Side, y: &Range<u32>) -> f64 {
     cosine(&a.bag(x), &b.bag(y), a.w)
 }
 
-/// How many words two bags (sorted word ids) share.
-fn common(x: &[u32], y: &[u32]) -> usize {
-    x.iter().filter(|w| y.binary_search(w).is_ok()).count()
+/// How many words two bags share.
+fn common(x: &[Weighed], y: &[Weighed]) -> usize {
+    x.iter()
+        .filter(|w| y.binary_search_by_key(&w.0, |v| v.0).is_ok())
+        .count()
 }
 
-/// Cosine of two bags (sorted word ids), weighted by `idf`.
-fn cosine(ba: &[u32], bb: &[u32], w: &Weights) -> f64 {
+/// Cosine of two bags, weighted by `idf`.
+fn cosine(ba: &[Weighed], bb: &[Weighed], w: SideWeights) -> f64 {
     let dot = dot(ba.iter().copied(), bb.iter().copied(), w);
     let denominator = norm(ba.iter().copied(), w) * norm(bb.iter().copied(), w);
     if denominator == 0.0 {
