@@ -50,16 +50,29 @@ impl Profile {
     /// [`DocUnits::sentences`].
     pub fn new(doc: &DocUnits, units: &[Unit]) -> Self {
         let ranges = sentence_ranges(doc, units);
-        // Every (word, sentence), sorted once: the words in order with the
-        // sentences holding each, from which the bags are the transpose.
-        let mut held: Vec<(u64, u32)> = Vec::new();
+        let words = |r: &Range<u32>| &doc.words[r.start as usize..r.end as usize];
+        // The distinct hashes, sorted as plain integers (a sort of
+        // (hash, sentence) pairs cost twice as much); each word's number
+        // is then a binary search in a list that stays in cache.
+        let mut vocab: Vec<u64> = ranges
+            .iter()
+            .flat_map(|r| words(r).iter().map(|w| w.hash))
+            .collect();
+        vocab.sort_unstable();
+        vocab.dedup();
+        let (mut bag_at, mut bag_words) = (vec![0u32], Vec::new());
         let (mut num_at, mut num_words) = (vec![0u32], Vec::new());
-        for (i, r) in ranges.iter().enumerate() {
-            held.extend(
-                doc.words[r.start as usize..r.end as usize]
+        for r in &ranges {
+            let from = bag_words.len();
+            bag_words.extend(
+                words(r)
                     .iter()
-                    .map(|w| (w.hash, i as u32)),
+                    .map(|w| vocab.partition_point(|&h| h < w.hash) as u32),
             );
+            bag_words[from..].sort_unstable();
+            let distinct = from + dedup_from(&mut bag_words[from..]);
+            bag_words.truncate(distinct);
+            bag_at.push(bag_words.len() as u32);
             let from = num_words.len();
             let first = doc.numbers.partition_point(|&n| n < r.start);
             num_words.extend(
@@ -73,32 +86,21 @@ impl Profile {
             num_words.truncate(distinct);
             num_at.push(num_words.len() as u32);
         }
-        held.sort_unstable();
-        held.dedup();
-        let (mut vocab, mut post_at) = (Vec::new(), Vec::new());
-        let postings: Vec<u32> = held.iter().map(|&(_, i)| i).collect();
-        let mut bag_at = vec![0u32; ranges.len() + 1];
-        let mut at = 0u32;
-        for run in held.chunk_by(|x, y| x.0 == y.0) {
-            vocab.push(run[0].0);
-            post_at.push(at);
-            at += run.len() as u32;
+        // Postings by counting sort of the bags on the word: sentences come
+        // in ascending order, and a bag holds a word once.
+        let mut post_at = vec![0u32; vocab.len() + 1];
+        for &k in &bag_words {
+            post_at[k as usize + 1] += 1;
         }
-        post_at.push(at);
-        // Bags by counting sort of (sentence, word) on the sentence: words
-        // come in ascending order, so each bag is ascending.
-        for &i in &postings {
-            bag_at[i as usize + 1] += 1;
+        for k in 1..post_at.len() {
+            post_at[k] += post_at[k - 1];
         }
-        for i in 1..bag_at.len() {
-            bag_at[i] += bag_at[i - 1];
-        }
-        let mut fill = bag_at.clone();
-        let mut bag_words = vec![0u32; postings.len()];
-        for k in 0..vocab.len() {
-            for &i in &postings[post_at[k] as usize..post_at[k + 1] as usize] {
-                bag_words[fill[i as usize] as usize] = k as u32;
-                fill[i as usize] += 1;
+        let mut fill = post_at.clone();
+        let mut postings = vec![0u32; bag_words.len()];
+        for i in 0..ranges.len() {
+            for &k in &bag_words[bag_at[i] as usize..bag_at[i + 1] as usize] {
+                postings[fill[k as usize] as usize] = i as u32;
+                fill[k as usize] += 1;
             }
         }
         Profile {
@@ -168,7 +170,7 @@ fn sentence_ranges(doc: &DocUnits, units: &[Unit]) -> Vec<Range<u32>> {
 }
 
 /// Drops the repeats of sorted `v` to its front; returns how many remain.
-fn dedup_from(v: &mut [u64]) -> usize {
+fn dedup_from<T: PartialEq + Copy>(v: &mut [T]) -> usize {
     let mut keep = 0;
     for k in 0..v.len() {
         if k == 0 || v[k] != v[keep - 1] {
