@@ -5,12 +5,13 @@
 //! its normalized text (fingerprint)
 //! - occurs in at least `min_docs` different families (frequency), or
 //! - occurs in at least two families and every occurrence sits at the
-//!   end of its story, after its last paragraph of story length
-//!   ([`tail_units`]): the taglines, sign-offs, share prompts and team
-//!   sheets a site puts after every story, which a few stories already
-//!   repeat (chrome by position: on the BBC corpus, "Clark Boyd is
-//!   technology correspondent for The World, a BBC World Service and
-//!   WGBH-Boston co-production" in 8 stories), or
+//!   end of its story, after its body ([`tail_of`]): the taglines,
+//!   sign-offs, share prompts and team sheets a site puts after every
+//!   story, which a few stories already repeat (chrome by position: on the
+//!   BBC corpus, "Clark Boyd is technology correspondent for The World, a
+//!   BBC World Service and WGBH-Boston co-production" in 8 stories; in the
+//!   two Jakarta Post seed stories, "Share your experiences, suggestions,
+//!   and any issues you've encountered on The Jakarta Post"), or
 //! - matches a known boilerplate line.
 //!
 //! Frequency counts *families*, so a wire story syndicated as 30
@@ -56,7 +57,7 @@ pub(super) fn find_boilerplate(st: &Stage) -> Boilerplate {
             continue;
         }
         let families = st.distinct_families(group.iter().map(|&(_, u)| st.doc_of(u)));
-        let at_end = families >= 2 && group.iter().all(|&(_, u)| tail[u as usize]);
+        let at_end = families >= 2 && chrome_by_position(st, &fingerprints, &tail, group);
         if families >= st.min_docs || at_end {
             let members: Vec<u32> = group.iter().map(|&(_, u)| u).collect();
             for &u in &members {
@@ -82,30 +83,191 @@ pub(super) fn find_boilerplate(st: &Stage) -> Boilerplate {
     Boilerplate { flags, groups }
 }
 
+/// Whether the occurrences of one text (`group`: fingerprint and unit)
+/// all lie in their documents' tails (`tail`), and those past a body's
+/// end only ([`Tail::PastBody`]) do not continue one shared long unit.
+fn chrome_by_position(
+    st: &Stage,
+    fingerprints: &[u64],
+    tail: &[Tail],
+    group: &[(u64, u32)],
+) -> bool {
+    match group.iter().map(|&(_, u)| tail[u as usize]).min() {
+        Some(Tail::No) | None => false,
+        _ if group
+            .iter()
+            .any(|&(_, u)| tail[u as usize] == Tail::PastBody) =>
+        {
+            !continues_body(st, fingerprints, group)
+        }
+        _ => true,
+    }
+}
+
+/// Whether two occurrences of one text in two families continue one
+/// story (by `fingerprints`): one story sent twice (Reuters-21578 889 and
+/// 955, the second time cut short; a BBC story and its update with the
+/// same readers' comments after it), not chrome after two stories.
+fn continues_body(st: &Stage, fingerprints: &[u64], group: &[(u64, u32)]) -> bool {
+    let place = |u: u32| {
+        let r = &st.units[u as usize];
+        (r.index as usize, u as usize - r.index as usize)
+    };
+    let unit = |first: usize| {
+        move |k: usize| {
+            (
+                fingerprints[first + k],
+                st.units[first + k].unit.len() >= BODY_WORDS,
+            )
+        }
+    };
+    group.iter().enumerate().any(|(k, &(_, x))| {
+        group[k + 1..].iter().any(|&(_, y)| {
+            let (fx, fy) = (
+                st.family[st.doc_of(x) as usize],
+                st.family[st.doc_of(y) as usize],
+            );
+            let ((ix, first_x), (iy, first_y)) = (place(x), place(y));
+            fx != fy && same_story_before(unit(first_x), ix, unit(first_y), iy)
+        })
+    })
+}
+
+/// Whether the units before unit `i` of one document and unit `j` of
+/// another read the same back to a long unit they share (`a(k)`, `b(k)`:
+/// unit `k`'s fingerprint and whether it is long): what precedes a
+/// chrome line in two stories differs somewhere after their last
+/// paragraphs (a "Read also:" line naming another story), what precedes
+/// the end of one story sent twice does not.
+pub(super) fn same_story_before(
+    a: impl Fn(usize) -> (u64, bool),
+    i: usize,
+    b: impl Fn(usize) -> (u64, bool),
+    j: usize,
+) -> bool {
+    let (mut i, mut j) = (i, j);
+    while i > 0 && j > 0 {
+        (i, j) = (i - 1, j - 1);
+        let ((fa, long), (fb, _)) = (a(i), b(j));
+        if fa != fb {
+            return false;
+        }
+        if long {
+            return true;
+        }
+    }
+    false
+}
+
 /// A unit of at least this many words is story text: a site's chrome
 /// lines are shorter ("Share your experiences, suggestions, and any
 /// issues you've encountered on The Jakarta Post. We're here to listen."
 /// is 18 words, a browser notice 26), and a story's paragraphs mostly
 /// longer.
-const BODY_WORDS: usize = 30;
+pub(super) const BODY_WORDS: usize = 30;
 
-/// `tail[u]`: unit `u` lies after its document's last unit of
-/// [`BODY_WORDS`] words ([`tail_of`]).
-fn tail_units(st: &Stage) -> Vec<bool> {
+/// `tail[u]`: where unit `u` lies ([`tail_of`]).
+fn tail_units(st: &Stage) -> Vec<Tail> {
     (0..st.docs.len())
         .flat_map(|d| tail_of(&st.docs[d].units))
         .collect()
 }
 
-/// For each of a document's `units`, whether it lies after the last unit
-/// of [`BODY_WORDS`] words, where a site puts its chrome. A document
-/// without such a unit (a short wire item of short paragraphs) has no
-/// tail: its text is all story. Only the end counts: the start of a story
-/// is its headline and lead, short and often reposted (counting the head,
-/// the BBC corpus lost 14 links of duplicated leads).
-pub(super) fn tail_of(units: &[Unit]) -> Vec<bool> {
-    let last = units.iter().rposition(|u| u.len() >= BODY_WORDS);
+/// Whether a unit lies in its document's tail, where a site puts its
+/// chrome ([`tail_of`]). Ordered by how weak the position is as evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Tail {
+    /// In the story (or long).
+    No,
+    /// A short unit after the document's last long unit.
+    PastLongUnits,
+    /// A short unit after the body's end but before a long unit standing
+    /// alone among short ones: chrome only if its occurrences do not
+    /// follow one shared long unit ([`continues_body`]).
+    PastBody,
+}
+
+/// For each of a document's `units`, whether it is a short unit after
+/// the document's body. The body ends at its last long unit
+/// ([`BODY_WORDS`]) with another long unit among the [`BODY_GAP`] units
+/// before it, when at most a third of the document's words come after
+/// it: a long line standing alone among short ones after the story (a
+/// subscription pitch between share prompts: "Share the best of The
+/// Jakarta Post with friends, family, or colleagues. As a subscriber, you
+/// can gift 3 to 5 articles each month …", 31 words) is chrome's
+/// neighbour, not story, while a market report written in paragraphs of
+/// 15 to 35 words is story to its end. Otherwise (long units all alone,
+/// or the tail would be most of the text) the body ends at the last long
+/// unit; a document without any (a short wire item of short paragraphs)
+/// has no tail: its text is all story. Only the end counts: the start of
+/// a story is its headline and lead, short and often reposted (counting
+/// the head, the BBC corpus lost 14 links of duplicated leads).
+pub(super) fn tail_of(units: &[Unit]) -> Vec<Tail> {
+    let long = |i: usize| units[i].len() >= BODY_WORDS;
+    let in_body = |i: usize| long(i) && (i.saturating_sub(BODY_GAP)..i).any(long);
+    let Some(last_long) = (0..units.len()).rev().find(|&i| long(i)) else {
+        return vec![Tail::No; units.len()];
+    };
+    let words: usize = units.iter().map(Unit::len).sum();
+    let after = |l: usize| units[l + 1..].iter().map(Unit::len).sum::<usize>();
+    let body_end = (0..units.len())
+        .rev()
+        .find(|&i| in_body(i))
+        .filter(|&l| 3 * after(l) <= words)
+        .map_or(last_long, |l| l.min(last_long));
     (0..units.len())
-        .map(|i| last.is_some_and(|l| i > l))
+        .map(|i| match i {
+            _ if long(i) || i <= body_end => Tail::No,
+            _ if i > last_long => Tail::PastLongUnits,
+            _ => Tail::PastBody,
+        })
         .collect()
+}
+
+/// How far back (in units) a long unit looks for another to count as
+/// the story's body ([`tail_of`]).
+const BODY_GAP: usize = 3;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Units of the given lengths, one after another.
+    fn units(lengths: &[u32]) -> Vec<Unit> {
+        let mut at = 0;
+        lengths
+            .iter()
+            .map(|&n| {
+                at += n;
+                Unit {
+                    start: at - n,
+                    end: at,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_tail_is_what_follows_the_body() {
+        use Tail::{No, PastBody, PastLongUnits};
+        // A story, then prompts, a long pitch standing alone among them,
+        // and a last prompt (the second seed's end).
+        let seed = tail_of(&units(&[60, 50, 45, 52, 36, 14, 17, 10, 15, 31, 15]));
+        assert_eq!(seed[..5], [No; 5]);
+        assert_eq!(seed[5..9], [PastBody; 4]);
+        assert_eq!(seed[9..], [No, PastLongUnits]);
+        // The same end after a story half as long: the prompts would be a
+        // third of it, too much to set the long line aside.
+        let short = tail_of(&units(&[60, 50, 14, 17, 10, 15, 31, 15]));
+        assert_eq!(short[..6], [No; 6]);
+        // A market report of paragraphs around 30 words: the tail would be
+        // most of it, so it ends at its last long paragraph.
+        let report = tail_of(&units(&[
+            10, 18, 32, 44, 17, 28, 32, 21, 17, 28, 21, 24, 34, 16, 31, 9,
+        ]));
+        assert_eq!(report[..15], [No; 15]);
+        assert_eq!(report[15], PastLongUnits);
+        // No long unit: no tail.
+        assert_eq!(tail_of(&units(&[10, 20, 25])), [No; 3]);
+    }
 }

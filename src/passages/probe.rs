@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use ahash::AHashMap;
 
-use super::frequent::tail_of;
+use super::frequent::{same_story_before, tail_of, Tail, BODY_WORDS};
 use super::rewrites::{bag_regions, region_run};
 use super::runs::{align_units, merge_runs, with_rewrites, UnitPair};
 use super::{
@@ -23,16 +23,16 @@ use crate::units::Unit;
 /// [`PassageProbe::shared_with`] returns exactly the shared regions that
 /// [`super::find_passages`] reports for the pair `[probe, other]` (two families,
 /// no frequency boilerplate, no known boilerplate lines; chrome by
-/// position as the stage finds it for two documents: a unit that both end
-/// with, past their last long paragraph), without recomputing the probe's
+/// position as the stage finds it for two documents: a unit both hold
+/// in their tails, [`super::frequent::tail_of`]), without recomputing the probe's
 /// anchors for every candidate. A test checks the two agree.
 pub struct PassageProbe<'a> {
     doc: &'a DocUnits,
     /// The probe's units by anchor (each unit once per anchor).
     anchors: AHashMap<u64, Vec<u32>>,
-    /// Each of the probe's units as its fingerprint and whether it lies in
-    /// the probe's tail ([`super::frequent::tail_of`]).
-    fingerprints: Vec<(u64, bool)>,
+    /// Each of the probe's units as its fingerprint and place
+    /// ([`unit_fingerprints`]).
+    fingerprints: Vec<UnitPlace>,
     opts: PassageOptions,
     aligner: Aligner,
 }
@@ -172,35 +172,64 @@ impl<'a> PassageProbe<'a> {
     }
 }
 
-/// Each of `doc`'s units as its fingerprint and whether it lies in the
-/// document's tail.
-fn unit_fingerprints(doc: &DocUnits) -> Vec<(u64, bool)> {
+/// Each of `doc`'s units as its fingerprint, whether it is long
+/// ([`BODY_WORDS`]) and where it lies ([`tail_of`]).
+fn unit_fingerprints(doc: &DocUnits) -> Vec<UnitPlace> {
     let mut hashes = Vec::new();
     doc.units
         .iter()
         .zip(tail_of(&doc.units))
         .map(|(unit, tail)| {
             unit_hashes(doc, unit, &mut hashes);
-            (fingerprint(hashes.iter().copied()), tail)
+            UnitPlace {
+                fp: fingerprint(hashes.iter().copied()),
+                long: unit.len() >= BODY_WORDS,
+                tail,
+            }
         })
         .collect()
 }
 
+/// A unit's text and place, as chrome by position reads them.
+#[derive(Debug, Clone, Copy)]
+struct UnitPlace {
+    fp: u64,
+    long: bool,
+    tail: Tail,
+}
+
 /// Which units of two documents are chrome by position between them, as
-/// the stage decides for two documents: a text both hold word for word
-/// and only in their tails.
-fn pair_chrome(a: &[(u64, bool)], b: &[(u64, bool)]) -> (Vec<bool>, Vec<bool>) {
-    let sorted = |fps: &[(u64, bool)], tail: bool| -> Vec<u64> {
-        let mut v: Vec<u64> = fps.iter().filter(|f| f.1 == tail).map(|f| f.0).collect();
-        v.sort_unstable();
-        v
+/// the stage decides for two documents ([`super::frequent`]): a text both
+/// hold word for word and only in their tails, and, when one occurrence
+/// lies past a body's end only ([`Tail::PastBody`]), not at the end of
+/// one story both hold ([`same_story_before`]).
+fn pair_chrome(a: &[UnitPlace], b: &[UnitPlace]) -> (Vec<bool>, Vec<bool>) {
+    let at = |d: &[UnitPlace], f: u64| -> Vec<usize> {
+        (0..d.len()).filter(|&i| d[i].fp == f).collect()
     };
-    let (ta, tb) = (sorted(a, true), sorted(b, true));
-    let (ba, bb) = (sorted(a, false), sorted(b, false));
-    let has = |v: &[u64], f: u64| v.binary_search(&f).is_ok();
-    let chrome = |fps: &[(u64, bool)]| -> Vec<bool> {
-        fps.iter()
-            .map(|&(f, tail)| tail && has(&ta, f) && has(&tb, f) && !has(&ba, f) && !has(&bb, f))
+    let (ua, ub) = (
+        |k: usize| (a[k].fp, a[k].long),
+        |k: usize| (b[k].fp, b[k].long),
+    );
+    let chrome_text = |f: u64| -> bool {
+        let (ia, ib) = (at(a, f), at(b, f));
+        let tails = || {
+            ia.iter()
+                .map(|&i| a[i].tail)
+                .chain(ib.iter().map(|&j| b[j].tail))
+        };
+        if ia.is_empty() || ib.is_empty() || tails().any(|t| t == Tail::No) {
+            return false;
+        }
+        tails().all(|t| t == Tail::PastLongUnits)
+            || !ia
+                .iter()
+                .any(|&i| ib.iter().any(|&j| same_story_before(ua, i, ub, j)))
+    };
+    let chrome = |places: &[UnitPlace]| -> Vec<bool> {
+        places
+            .iter()
+            .map(|p| p.tail != Tail::No && chrome_text(p.fp))
             .collect()
     };
     (chrome(a), chrome(b))
