@@ -1,0 +1,44 @@
+import os
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+
+__version__: str
+
+class ReprintError(Exception): ...
+
+class ScanResult:
+    json: Dict[str, Any]
+    schema: str
+    inputs: List[str]
+    params: Dict[str, Any]
+    documents: int
+    summary: Dict[str, Any]
+    clusters: List[Dict[str, Any]]
+    passage_clusters: List[Dict[str, Any]]
+    links: List[Dict[str, Any]]
+    warnings: List[Dict[str, Any]]
+    def __init__(self, report: Dict[str, Any]) -> None: ...
+
+_Path = Union[str, os.PathLike]
+
+def scan(
+    inputs: Union[_Path, Iterable[_Path], Iterable[Mapping[str, Any]]],
+    **options: Any,
+) -> ScanResult: ...
+
+class Index:
+    def __init__(self, path: _Path, **options: Any) -> None: ...
+    def check(self, id: str, text: str, title: Optional[str] = ...) -> Dict[str, Any]: ...
+    def admit(
+        self,
+        id: str,
+        text: str,
+        title: Optional[str] = ...,
+        *,
+        admit_duplicates: bool = ...,
+        reject_reposts: bool = ...,
+        replace: bool = ...,
+    ) -> Dict[str, Any]: ...
+    def stats(self) -> Dict[str, Any]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> "Index": ...
+    def __exit__(self, *exc: Any) -> None: ...

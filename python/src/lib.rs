@@ -1,0 +1,392 @@
+//! `reprint._native`: the Python extension. A thin layer over the reprint
+//! crate, as the binary is: options from keyword arguments, documents from
+//! paths or records, results as the JSON the binary writes (parsed into
+//! Python objects by `reprint/__init__.py`). No stage is implemented here.
+//!
+//! Every call that does reprint's work releases the GIL; errors are
+//! `reprint.ReprintError` with the crate's own message.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use reprint::boilerplate::KnownBoilerplate;
+use reprint::index::{Index, IndexParams, Policy};
+use reprint::lsh::LshParams;
+use reprint::passages::{PassageOptions, Rewrites};
+use reprint::read::Document;
+use reprint::report::{index_stats_json, verdict_json, write_report, ReportFormat};
+use reprint::verify::VerifyMode;
+use reprint::{ScanOptions, Scanner};
+
+create_exception!(
+    _native,
+    ReprintError,
+    PyException,
+    "An error from reprint: bad options, a missing path, a broken index."
+);
+
+fn err(e: impl std::fmt::Display) -> PyErr {
+    ReprintError::new_err(e.to_string())
+}
+
+/// One keyword option's value, as Python gave it.
+enum Value {
+    Float(f64),
+    Int(u64),
+    Bool(bool),
+    Str(String),
+    Paths(Vec<PathBuf>),
+    None,
+}
+
+impl Value {
+    fn from_py(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
+        if v.is_none() {
+            return Ok(Value::None);
+        }
+        // bool before int: Python's True is an int too.
+        if let Ok(b) = v.downcast::<pyo3::types::PyBool>() {
+            return Ok(Value::Bool(b.is_true()));
+        }
+        if let Ok(i) = v.extract::<u64>() {
+            return Ok(Value::Int(i));
+        }
+        if let Ok(f) = v.extract::<f64>() {
+            return Ok(Value::Float(f));
+        }
+        if let Ok(s) = v.extract::<String>() {
+            return Ok(Value::Str(s));
+        }
+        if let Ok(p) = v.extract::<Vec<PathBuf>>() {
+            return Ok(Value::Paths(p));
+        }
+        Err(err(format!("option {name}: unsupported value {v}")))
+    }
+}
+
+/// Typed access to the keyword options, each taken once; what is left
+/// at the end was not an option.
+struct Options(HashMap<String, Value>);
+
+impl Options {
+    fn take(&mut self, name: &str) -> Value {
+        self.0.remove(name).unwrap_or(Value::None)
+    }
+    fn float(&mut self, name: &str, default: f64) -> PyResult<f64> {
+        match self.take(name) {
+            Value::None => Ok(default),
+            Value::Float(f) => Ok(f),
+            Value::Int(i) => Ok(i as f64),
+            _ => Err(err(format!("option {name}: expected a number"))),
+        }
+    }
+    fn opt_float(&mut self, name: &str) -> PyResult<Option<f64>> {
+        match self.take(name) {
+            Value::None => Ok(None),
+            Value::Float(f) => Ok(Some(f)),
+            Value::Int(i) => Ok(Some(i as f64)),
+            _ => Err(err(format!("option {name}: expected a number"))),
+        }
+    }
+    fn int(&mut self, name: &str) -> PyResult<Option<usize>> {
+        match self.take(name) {
+            Value::None => Ok(None),
+            Value::Int(i) => Ok(Some(i as usize)),
+            _ => Err(err(format!(
+                "option {name}: expected a non-negative integer"
+            ))),
+        }
+    }
+    fn boolean(&mut self, name: &str, default: bool) -> PyResult<bool> {
+        match self.take(name) {
+            Value::None => Ok(default),
+            Value::Bool(b) => Ok(b),
+            _ => Err(err(format!("option {name}: expected True or False"))),
+        }
+    }
+    fn string(&mut self, name: &str) -> PyResult<Option<String>> {
+        match self.take(name) {
+            Value::None => Ok(None),
+            Value::Str(s) => Ok(Some(s)),
+            _ => Err(err(format!("option {name}: expected a string"))),
+        }
+    }
+    fn paths(&mut self, name: &str) -> PyResult<Vec<PathBuf>> {
+        match self.take(name) {
+            Value::None => Ok(Vec::new()),
+            Value::Str(s) => Ok(vec![PathBuf::from(s)]),
+            Value::Paths(p) => Ok(p),
+            _ => Err(err(format!(
+                "option {name}: expected a path or a list of paths"
+            ))),
+        }
+    }
+    /// Errors naming the first option nobody took.
+    fn finish(self) -> PyResult<()> {
+        let mut left: Vec<&String> = self.0.keys().collect();
+        left.sort();
+        match left.first() {
+            None => Ok(()),
+            Some(name) => Err(err(format!("unknown option {name:?}"))),
+        }
+    }
+}
+
+fn options(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Options> {
+    let mut map = HashMap::new();
+    if let Some(kwargs) = kwargs {
+        for (k, v) in kwargs.iter() {
+            let name: String = k.extract()?;
+            let value = Value::from_py(&name, &v)?;
+            map.insert(name, value);
+        }
+    }
+    Ok(Options(map))
+}
+
+/// The scan options the keyword options ask for, with the binary's
+/// defaults and names (`--min-passage-words` is `min_passage_words`), and
+/// the number of threads (`None`: all cores).
+fn scan_options(o: &mut Options) -> PyResult<(ScanOptions, Option<usize>)> {
+    let mut opts = ScanOptions::default();
+    opts.threshold = o.float("threshold", opts.threshold)?;
+    opts.shingle = o.int("shingle")?.unwrap_or(opts.shingle);
+    opts.num_perm = o.int("num_perm")?.unwrap_or(opts.num_perm);
+    opts.lsh = match (o.int("bands")?, o.int("rows")?) {
+        (Some(bands), Some(rows)) => Some(LshParams { bands, rows }),
+        (None, None) => None,
+        _ => return Err(err("options bands and rows go together")),
+    };
+    opts.verify = match o.string("verify")?.as_deref() {
+        None | Some("exact") => VerifyMode::Exact,
+        Some("estimate") => VerifyMode::Estimate,
+        Some(other) => {
+            return Err(err(format!(
+                "option verify: {other:?} is not exact or estimate"
+            )))
+        }
+    };
+    opts.normalize.fold_spelling = o.boolean("fold_spelling", opts.normalize.fold_spelling)?;
+    for (name, field) in [
+        ("id_field", &mut opts.read.id_field),
+        ("text_field", &mut opts.read.text_field),
+        ("title_field", &mut opts.read.title_field),
+    ] {
+        if let Some(v) = o.string(name)? {
+            *field = v;
+        }
+    }
+    if let Some(max) = o.int("max_file_size")? {
+        opts.read.max_file_size = max as u64;
+    }
+    opts.passages = if o.boolean("passages", true)? {
+        Some(passage_options(o, opts.normalize)?)
+    } else {
+        None
+    };
+    let threads = o.int("threads")?;
+    Ok((opts, threads))
+}
+
+fn passage_options(
+    o: &mut Options,
+    normalize: reprint::normalize::NormalizeOptions,
+) -> PyResult<PassageOptions> {
+    let mut p = PassageOptions::default();
+    p.min_words = o.int("min_passage_words")?.unwrap_or(p.min_words);
+    p.min_similarity = o.float("passage_similarity", p.min_similarity)?;
+    p.min_containment = o.opt_float("min_containment")?;
+    p.min_significance = o.float("min_significance", p.min_significance)?;
+    p.boilerplate_min_docs = o.int("boilerplate_min_docs")?;
+    if let Some(n) = o.int("unit_min_words")? {
+        p.units.min_words = n;
+    }
+    if let Some(name) = o.string("rewrites")? {
+        p.rewrites = Rewrites::named(&name).ok_or_else(|| {
+            err(format!(
+                "option rewrites: {name:?} is not off, linked, rare or all"
+            ))
+        })?;
+    }
+    for path in o.paths("boilerplate")? {
+        p.known_boilerplate
+            .extend(KnownBoilerplate::from_file(&path, normalize).map_err(err)?);
+    }
+    Ok(p)
+}
+
+/// Runs `work` without the GIL on a pool of `threads` threads (all cores
+/// when `None`).
+fn run<T: Send>(
+    py: Python<'_>,
+    threads: Option<usize>,
+    work: impl FnOnce() -> T + Send,
+) -> PyResult<T> {
+    py.allow_threads(|| {
+        let mut pool = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = threads {
+            pool = pool.num_threads(n);
+        }
+        let pool = pool.build().map_err(err)?;
+        Ok(pool.install(work))
+    })
+}
+
+/// Scans files and directories (`paths`) or in-memory records (`records`:
+/// `(id, text, title)`), with the keyword options, and returns the JSON
+/// report `reprint scan --format json` writes.
+#[pyfunction]
+#[pyo3(signature = (paths, records, **kwargs))]
+fn scan_json(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    records: Option<Vec<(String, String, Option<String>)>>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<String> {
+    let mut o = options(kwargs)?;
+    let (opts, threads) = scan_options(&mut o)?;
+    o.finish()?;
+    let scanner = Scanner::new(opts).map_err(err)?;
+    let result = run(py, threads, || match records {
+        Some(records) => Ok(scanner.scan_documents(
+            records
+                .into_iter()
+                .map(|(id, text, title)| Document {
+                    id,
+                    text,
+                    line: None,
+                    title,
+                })
+                .collect(),
+        )),
+        None => scanner.scan_paths(&paths),
+    })?
+    .map_err(err)?;
+    let mut out = Vec::new();
+    write_report(&result, ReportFormat::Json, &mut out).map_err(err)?;
+    String::from_utf8(out).map_err(err)
+}
+
+/// The gate's index (see `reprint index` and `reprint check`): opened when
+/// `path` exists, else created with the keyword options (`threshold`,
+/// `shingle`, `num_perm`, `bands`/`rows`, `fold_spelling`).
+#[pyclass(name = "Index", module = "reprint")]
+struct PyIndex {
+    /// `None` once closed.
+    inner: Option<Index>,
+}
+
+impl PyIndex {
+    fn index(&self) -> PyResult<&Index> {
+        self.inner
+            .as_ref()
+            .ok_or_else(|| err("the index is closed"))
+    }
+}
+
+#[pymethods]
+impl PyIndex {
+    #[new]
+    #[pyo3(signature = (path, **kwargs))]
+    fn new(py: Python<'_>, path: PathBuf, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let mut o = options(kwargs)?;
+        let threshold = o.float("threshold", 0.8)?;
+        let shingle = o.int("shingle")?.unwrap_or(5);
+        let num_perm = o.int("num_perm")?.unwrap_or(128);
+        let lsh = match (o.int("bands")?, o.int("rows")?) {
+            (Some(bands), Some(rows)) => Some(LshParams { bands, rows }),
+            _ => None,
+        };
+        let fold = o.boolean("fold_spelling", true)?;
+        o.finish()?;
+        let inner = py
+            .allow_threads(|| {
+                if path.exists() {
+                    Index::open(&path)
+                } else {
+                    let params = IndexParams::new(threshold, shingle, num_perm, lsh, fold);
+                    Index::create(&path, params)
+                }
+            })
+            .map_err(err)?;
+        Ok(PyIndex { inner: Some(inner) })
+    }
+
+    /// The verdict for an article, as JSON, without admitting it.
+    #[pyo3(signature = (id, text, title=None))]
+    fn check_json(
+        &self,
+        py: Python<'_>,
+        id: String,
+        text: String,
+        title: Option<String>,
+    ) -> PyResult<String> {
+        let doc = Document {
+            id,
+            text,
+            line: None,
+            title,
+        };
+        let index = self.index()?;
+        let v = py.allow_threads(|| index.check(&doc)).map_err(err)?;
+        Ok(verdict_json(&v))
+    }
+
+    /// Judges an article and admits it as the policy says, as JSON.
+    #[pyo3(signature = (id, text, title=None, admit_duplicates=false, reject_reposts=false, replace=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn admit_json(
+        &self,
+        py: Python<'_>,
+        id: String,
+        text: String,
+        title: Option<String>,
+        admit_duplicates: bool,
+        reject_reposts: bool,
+        replace: bool,
+    ) -> PyResult<String> {
+        let doc = Document {
+            id,
+            text,
+            line: None,
+            title,
+        };
+        let policy = Policy {
+            admit_duplicates,
+            reject_reposts,
+            replace,
+        };
+        let index = self.index()?;
+        let v = py
+            .allow_threads(|| index.admit(&doc, policy))
+            .map_err(err)?;
+        Ok(verdict_json(&v))
+    }
+
+    /// Counts describing the index, as JSON.
+    fn stats_json(&self, py: Python<'_>) -> PyResult<String> {
+        let index = self.index()?;
+        let stats = py.allow_threads(|| index.stats()).map_err(err)?;
+        Ok(index_stats_json(&stats))
+    }
+
+    /// Closes the index (releasing its lock); later calls error.
+    fn close(&mut self) {
+        self.inner = None;
+    }
+}
+
+/// The extension module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("ReprintError", m.py().get_type::<ReprintError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(scan_json, m)?)?;
+    m.add_class::<PyIndex>()?;
+    Ok(())
+}

@@ -1,0 +1,122 @@
+"""The Python package against the binary: the same reports, the same
+verdicts, errors as exceptions. Run from anywhere; paths are resolved from
+the repository root."""
+
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+import reprint
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DATA = ROOT / "data"
+SEED_A = "000_85676adcdf0feb57.txt"
+SEED_B = "004_d7de4594d4d3c26f.txt"
+
+
+@pytest.fixture(scope="session")
+def binary():
+    """The reprint binary the package is compared with: $REPRINT_BIN, or
+    one cargo built in the repository."""
+    candidates = [os.environ.get("REPRINT_BIN")] + [
+        ROOT / "target" / p / "reprint" for p in ("release", "debug")]
+    for c in candidates:
+        if c and pathlib.Path(c).is_file():
+            return str(c)
+    pytest.fail("no reprint binary: run `cargo build` or set REPRINT_BIN")
+
+
+def binary_json(binary, *args):
+    out = subprocess.run([binary, "scan", *args, "--format", "json", "-q"],
+                         cwd=ROOT, check=True, capture_output=True)
+    return json.loads(out.stdout)
+
+
+def test_scan_of_data_equals_the_binarys_report(binary, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = reprint.scan(["data/"])
+    assert result.json == binary_json(binary, "data/")
+    # The seeds are linked by their three passages.
+    seeds = [l for l in result.links if {l["a"], l["b"]} == {SEED_A, SEED_B}]
+    assert len(seeds) == 1 and len(seeds[0]["shared"]) == 3
+
+
+def test_options_are_the_binarys(binary):
+    result = reprint.scan(str(DATA), threshold=0.85, min_passage_words=20,
+                          passages=True, rewrites="linked", threads=1)
+    expected = binary_json(binary, str(DATA), "--threshold", "0.85",
+                           "--min-passage-words", "20", "--rewrites", "linked")
+    assert result.json == expected
+    off = reprint.scan(str(DATA), passages=False)
+    assert off.links == [] and off.passage_clusters == []
+
+
+def test_the_same_result_whatever_the_thread_count():
+    one = reprint.scan([DATA], threads=1)
+    two = reprint.scan([DATA], threads=2)
+    assert one.json == two.json
+
+
+def test_records_are_scanned_as_documents():
+    a = (DATA / SEED_A).read_text()
+    b = (DATA / SEED_B).read_text()
+    records = [{"id": "a", "text": a, "title": "Seed A"},
+               {"id": "b", "text": b},
+               {"id": "a-copy", "text": a}]
+    result = reprint.scan(records)
+    assert result.documents == 3
+    pairs = [(c["members"], c["pairs"][0]["jaccard"]) for c in result.clusters]
+    assert pairs[0][0] == ["a", "a-copy"] and pairs[0][1] == 1.0
+    links = {(l["a"], l["b"]): l for l in result.links}
+    assert ("a", "b") in links and links[("a", "b")]["a_title"] == "Seed A"
+    # The same spans as the files give.
+    from_files = [l for l in reprint.scan([DATA]).links
+                  if {l["a"], l["b"]} == {SEED_A, SEED_B}][0]
+    spans = lambda l: [(s["a_span"], s["b_span"]) for s in l["shared"]]
+    assert spans(links[("a", "b")]) == spans(from_files)
+
+
+def test_bad_input_raises_reprint_error():
+    with pytest.raises(reprint.ReprintError, match="threshold"):
+        reprint.scan([DATA], threshold=1.5)
+    with pytest.raises(reprint.ReprintError, match="unknown option \"tresh"):
+        reprint.scan([DATA], treshold=0.9)
+    with pytest.raises(reprint.ReprintError, match="no-such-dir"):
+        reprint.scan(["no-such-dir"])
+    with pytest.raises(reprint.ReprintError, match="record 1"):
+        reprint.scan([{"id": "x", "text": "a b c"}, {"text": "no id"}])
+
+
+def test_the_gate_from_python_agrees_with_scan(tmp_path):
+    index = reprint.Index(tmp_path / "gate.redb")
+    a = (DATA / SEED_A).read_text()
+    b = (DATA / SEED_B).read_text()
+    first = index.admit(SEED_A, a)
+    assert first["verdict"] == "new" and first["admitted"] is True
+    verdict = index.check(SEED_B, b)
+    assert verdict["verdict"] == "reposts"
+    assert verdict["admitted"] is False
+    # The spans the scan of the two seeds reports.
+    scan = reprint.scan([DATA / SEED_A, DATA / SEED_B])
+    link = scan.links[0]
+    from_scan = sorted((tuple(s["b_span"]), tuple(s["a_span"])) for s in link["shared"])
+    from_gate = sorted((tuple(p["span"]), tuple(p["other_span"])) for p in verdict["passages"])
+    assert from_gate == from_scan
+    assert index.stats()["documents"] == 1
+    # One process holds an index at a time; closed, it can be reopened
+    # and still holds the admitted article.
+    with pytest.raises(reprint.ReprintError, match="gate.redb"):
+        reprint.Index(tmp_path / "gate.redb")
+    index.close()
+    with pytest.raises(reprint.ReprintError, match="closed"):
+        index.stats()
+    with reprint.Index(tmp_path / "gate.redb") as again:
+        assert again.check(SEED_A, a)["admitted"] is True
+        copy = again.check("copy", a)
+        assert copy["verdict"] == "duplicate"
+        assert copy["duplicate_of"] == [{"id": SEED_A, "jaccard": 1.0}]
+        with pytest.raises(reprint.ReprintError, match=SEED_A):
+            again.admit(SEED_A, b)
