@@ -40,6 +40,59 @@ class ScanResult:
                     "clusters", "passage_clusters", "links", "warnings"):
             setattr(self, key, report.get(key))
 
+    def to_arrow(self):
+        """The report as pyarrow tables, for pandas and polars users: a
+        dict of ``clusters`` (cluster, member), ``pairs`` (cluster, a, b,
+        jaccard), ``passages`` (cluster, kind, doc, start, end,
+        similarity: one row per occurrence), ``links`` (one row per linked
+        pair, passages aside) and ``shared`` (link, a, b, cluster, spans,
+        similarity, significance: one row per shared passage; ``link`` is
+        the row of ``links``). Spans are byte offsets into the texts.
+        Needs ``pyarrow``."""
+        import pyarrow as pa
+
+        clusters, pairs = [], []
+        for c in self.clusters:
+            clusters += [{"cluster": c["id"], "member": m} for m in c["members"]]
+            pairs += [{"cluster": c["id"], **p} for p in c["pairs"]]
+        passages = [
+            {"cluster": c["id"], "kind": c["kind"], **o}
+            for c in self.passage_clusters for o in c["occurrences"]
+        ]
+        links, shared = [], []
+        for n, link in enumerate(self.links):
+            links.append({k: v for k, v in link.items() if k != "shared"})
+            for s in link["shared"]:
+                shared.append({
+                    "link": n, "a": link["a"], "b": link["b"],
+                    "cluster": s["cluster"],
+                    "a_start": s["a_span"][0], "a_end": s["a_span"][1],
+                    "b_start": s["b_span"][0], "b_end": s["b_span"][1],
+                    "similarity": s["similarity"],
+                    "significance": s["significance"],
+                })
+        schemas = {
+            "clusters": [("cluster", pa.int64()), ("member", pa.string())],
+            "pairs": [("cluster", pa.int64()), ("a", pa.string()), ("b", pa.string()),
+                      ("jaccard", pa.float64())],
+            "passages": [("cluster", pa.int64()), ("kind", pa.string()), ("doc", pa.string()),
+                         ("start", pa.int64()), ("end", pa.int64()),
+                         ("similarity", pa.float64())],
+            "links": [("a", pa.string()), ("b", pa.string()), ("a_title", pa.string()),
+                      ("b_title", pa.string()), ("score", pa.float64()),
+                      ("a_coverage", pa.float64()), ("b_coverage", pa.float64()),
+                      ("near_duplicate", pa.bool_()), ("containment_a", pa.float64()),
+                      ("containment_b", pa.float64()), ("significance", pa.float64())],
+            "shared": [("link", pa.int64()), ("a", pa.string()), ("b", pa.string()),
+                       ("cluster", pa.int64()), ("a_start", pa.int64()), ("a_end", pa.int64()),
+                       ("b_start", pa.int64()), ("b_end", pa.int64()),
+                       ("similarity", pa.float64()), ("significance", pa.float64())],
+        }
+        rows = {"clusters": clusters, "pairs": pairs, "passages": passages,
+                "links": links, "shared": shared}
+        return {name: pa.Table.from_pylist(rows[name], schema=pa.schema(fields))
+                for name, fields in schemas.items()}
+
     def __repr__(self):
         s = self.summary or {}
         return (f"<reprint.ScanResult {self.documents} documents, "
@@ -63,17 +116,45 @@ def _records(items):
     return out
 
 
+def _table_records(table, options):
+    """(id, text, title) triples from a pyarrow Table or RecordBatch, by
+    the columns ``id_field``, ``text_field`` and ``title_field`` name."""
+    names = table.column_names
+    id_col = options.get("id_field", "id")
+    text_col = options.get("text_field", "text")
+    title_col = options.get("title_field", "title")
+    for col in (id_col, text_col):
+        if col not in names:
+            raise ReprintError(
+                f"the table has no column {col!r} (columns: {', '.join(names)}); "
+                "set id_field or text_field")
+    ids = [None if v is None else str(v) for v in table.column(id_col).to_pylist()]
+    texts = table.column(text_col).to_pylist()
+    titles = (table.column(title_col).to_pylist() if title_col in names
+              else [None] * len(texts))
+    out = []
+    for n, (doc_id, text, title) in enumerate(zip(ids, texts, titles)):
+        if doc_id is None or not isinstance(text, str):
+            raise ReprintError(f"row {n}: 'id' and a string 'text' are required")
+        out.append((doc_id, text, None if title is None else str(title)))
+    return out
+
+
 def scan(inputs, **options):
     """Scans a corpus and returns its :class:`ScanResult`.
 
     ``inputs`` is a path (a directory, a ``.txt``/``.md``/``.html`` file, a
-    JSONL feed), a list of paths, or an iterable of records: dicts with
-    ``id``, ``text`` and optionally ``title``. Options are the binary's
+    JSONL feed), a list of paths, an iterable of records (dicts with
+    ``id``, ``text`` and optionally ``title``), or a pyarrow Table with
+    those columns (named by ``id_field``, ``text_field``, ``title_field``). Options are the binary's
     (see the module's docstring), plus ``threads`` (default: all cores;
     the result is the same for any number). Raises :class:`ReprintError`
     for a bad option or a missing path; unreadable files and malformed
     lines are warnings in the result, as with the binary.
     """
+    if hasattr(inputs, "column_names") and hasattr(inputs, "column"):
+        report = _scan_json([], _table_records(inputs, options), **options)
+        return ScanResult(json.loads(report))
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     items = list(inputs)

@@ -17,11 +17,12 @@ class ScanResult:
     links: List[Dict[str, Any]]
     warnings: List[Dict[str, Any]]
     def __init__(self, report: Dict[str, Any]) -> None: ...
+    def to_arrow(self) -> Dict[str, Any]: ...
 
 _Path = Union[str, os.PathLike]
 
 def scan(
-    inputs: Union[_Path, Iterable[_Path], Iterable[Mapping[str, Any]]],
+    inputs: Union[_Path, Iterable[_Path], Iterable[Mapping[str, Any]], Any],
     **options: Any,
 ) -> ScanResult: ...
 

@@ -120,3 +120,24 @@ def test_the_gate_from_python_agrees_with_scan(tmp_path):
         assert copy["duplicate_of"] == [{"id": SEED_A, "jaccard": 1.0}]
         with pytest.raises(reprint.ReprintError, match=SEED_A):
             again.admit(SEED_A, b)
+
+
+def test_a_pyarrow_table_in_and_tables_out():
+    import pyarrow as pa  # installed with the suite (.ci/run); required, not skipped
+    a = (DATA / SEED_A).read_text()
+    b = (DATA / SEED_B).read_text()
+    table = pa.table({"doc": ["a", "b"], "body": [a, b], "title": ["Seed A", None]})
+    result = reprint.scan(table, id_field="doc", text_field="body")
+    from_records = reprint.scan([{"id": "a", "text": a, "title": "Seed A"},
+                                 {"id": "b", "text": b}])
+    assert result.json == from_records.json
+    tables = result.to_arrow()
+    shared = tables["shared"].to_pylist()
+    link = result.links[0]
+    assert [(r["a_start"], r["a_end"], r["b_start"], r["b_end"]) for r in shared] == [
+        (*s["a_span"], *s["b_span"]) for s in link["shared"]]
+    assert tables["links"].num_rows == len(result.links)
+    occurrences = sum(len(c["occurrences"]) for c in result.passage_clusters)
+    assert tables["passages"].num_rows == occurrences
+    with pytest.raises(reprint.ReprintError, match="no column 'id'.*doc, body, title"):
+        reprint.scan(table)
