@@ -17,11 +17,11 @@ Option names are the binary's long options with ``_`` for ``-``
 import json
 import os
 
-from ._native import ReprintError, __version__
+from ._native import ReprintError, __version__, align
 from ._native import Index as _NativeIndex
 from ._native import scan_json as _scan_json
 
-__all__ = ["scan", "ScanResult", "Index", "ReprintError", "__version__"]
+__all__ = ["scan", "align", "ScanResult", "Index", "ReprintError", "__version__"]
 
 
 class ScanResult:

@@ -1,5 +1,5 @@
 import os
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 __version__: str
 
@@ -25,6 +25,12 @@ def scan(
     inputs: Union[_Path, Iterable[_Path], Iterable[Mapping[str, Any]], Any],
     **options: Any,
 ) -> ScanResult: ...
+
+def align(
+    a: str, b: str, **options: Any
+) -> List[Tuple[Tuple[int, int], Tuple[int, int], float]]:
+    """The passages texts a and b share: (a_span, b_span, similarity),
+    byte spans, in a's order, as a scan of the two finds them."""
 
 class Index:
     def __init__(self, path: _Path, **options: Any) -> None: ...

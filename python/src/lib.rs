@@ -15,9 +15,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use reprint::boilerplate::KnownBoilerplate;
+use reprint::fingerprint::Fingerprinter;
 use reprint::index::{Index, IndexParams, Policy};
 use reprint::lsh::LshParams;
-use reprint::passages::{PassageOptions, Rewrites};
+use reprint::passages::{PassageOptions, PassageProbe, Rewrites};
 use reprint::read::Document;
 use reprint::report::{index_stats_json, verdict_json, write_report, ReportFormat};
 use reprint::verify::VerifyMode;
@@ -272,6 +273,47 @@ fn scan_json(
     String::from_utf8(out).map_err(err)
 }
 
+/// One shared passage as Python sees it: `(a_span, b_span, similarity)`.
+type Shared = ((u32, u32), (u32, u32), f64);
+
+/// The passages texts `a` and `b` share, as `(a_span, b_span, similarity)`
+/// with byte spans, in `a`'s order: what a scan of the two finds between
+/// them (`passages::PassageProbe`, the gate's form of the passage stage,
+/// held equal to the scan by a test), with the scan's keyword options.
+#[pyfunction]
+#[pyo3(signature = (a, b, **kwargs))]
+fn align(
+    py: Python<'_>,
+    a: String,
+    b: String,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Vec<Shared>> {
+    let mut o = options(kwargs)?;
+    let (opts, _) = scan_options(&mut o)?;
+    o.finish()?;
+    let Some(passages) = opts.passages else {
+        return Ok(Vec::new());
+    };
+    Ok(py.allow_threads(|| {
+        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
+        f.tokenize(&a);
+        let da = f.units(&a, passages.units);
+        f.tokenize(&b);
+        let db = f.units(&b, passages.units);
+        PassageProbe::new(&da, &passages)
+            .shared_with(&db)
+            .into_iter()
+            .map(|r| {
+                (
+                    (r.a_span.start, r.a_span.end),
+                    (r.b_span.start, r.b_span.end),
+                    r.similarity,
+                )
+            })
+            .collect()
+    }))
+}
+
 /// The gate's index (see `reprint index` and `reprint check`): opened when
 /// `path` exists, else created with the keyword options (`threshold`,
 /// `shingle`, `num_perm`, `bands`/`rows`, `fold_spelling`).
@@ -387,6 +429,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ReprintError", m.py().get_type::<ReprintError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(scan_json, m)?)?;
+    m.add_function(wrap_pyfunction!(align, m)?)?;
     m.add_class::<PyIndex>()?;
     Ok(())
 }

@@ -141,3 +141,15 @@ def test_a_pyarrow_table_in_and_tables_out():
     assert tables["passages"].num_rows == occurrences
     with pytest.raises(reprint.ReprintError, match="no column 'id'.*doc, body, title"):
         reprint.scan(table)
+
+
+def test_align_finds_what_a_scan_of_the_two_finds():
+    a = (DATA / SEED_A).read_text()
+    b = (DATA / SEED_B).read_text()
+    found = reprint.align(a, b)
+    link = reprint.scan([{"id": "a", "text": a}, {"id": "b", "text": b}]).links[0]
+    assert [(tuple(s), tuple(t)) for s, t, _ in found] == [
+        (tuple(s["a_span"]), tuple(s["b_span"])) for s in link["shared"]]
+    assert all(0.9 <= sim <= 1.0 for _, _, sim in found)
+    assert reprint.align(a, b, passages=False) == []
+    assert reprint.align(a, "Nothing in common here at all.") == []
