@@ -57,8 +57,8 @@ pub(super) fn find_boilerplate(st: &Stage) -> Boilerplate {
             continue;
         }
         let families = st.distinct_families(group.iter().map(|&(_, u)| st.doc_of(u)));
-        let at_end = families >= 2 && chrome_by_position(st, &fingerprints, &tail, group);
-        if families >= st.min_docs || at_end {
+        let frequent = families >= st.min_docs;
+        if frequent || (families >= 2 && chrome_by_position(st, &fingerprints, &tail, group)) {
             let members: Vec<u32> = group.iter().map(|&(_, u)| u).collect();
             for &u in &members {
                 flags[u as usize] = true;
@@ -107,30 +107,36 @@ fn chrome_by_position(
 /// Whether two occurrences of one text in two families continue one
 /// story (by `fingerprints`): one story sent twice (Reuters-21578 889 and
 /// 955, the second time cut short; a BBC story and its update with the
-/// same readers' comments after it), not chrome after two stories.
+/// same readers' comments after it), not chrome after two stories. Two
+/// occurrences continue one story when the units before them read the same
+/// back to a long one ([`same_story_before`]): each occurrence is keyed by
+/// those units, so a group costs its size, not its pairs.
 fn continues_body(st: &Stage, fingerprints: &[u64], group: &[(u64, u32)]) -> bool {
-    let place = |u: u32| {
-        let r = &st.units[u as usize];
-        (r.index as usize, u as usize - r.index as usize)
-    };
-    let unit = |first: usize| {
-        move |k: usize| {
-            (
-                fingerprints[first + k],
-                st.units[first + k].unit.len() >= BODY_WORDS,
-            )
-        }
-    };
-    group.iter().enumerate().any(|(k, &(_, x))| {
-        group[k + 1..].iter().any(|&(_, y)| {
-            let (fx, fy) = (
-                st.family[st.doc_of(x) as usize],
-                st.family[st.doc_of(y) as usize],
-            );
-            let ((ix, first_x), (iy, first_y)) = (place(x), place(y));
-            fx != fy && same_story_before(unit(first_x), ix, unit(first_y), iy)
+    let mut keys: Vec<(u64, u32)> = group
+        .iter()
+        .filter_map(|&(_, u)| {
+            let r = &st.units[u as usize];
+            let first = u as usize - r.index as usize;
+            let before = (first..u as usize).rev();
+            let mut key = Vec::new();
+            for p in before {
+                key.push(fingerprints[p]);
+                if st.units[p].unit.len() >= BODY_WORDS {
+                    let family = st.family[r.doc as usize];
+                    return Some((xxhash_rust::xxh3::xxh3_64(&bytes(&key)), family));
+                }
+            }
+            None
         })
-    })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.windows(2).any(|w| w[0].0 == w[1].0)
+}
+
+/// Fingerprints as bytes, to hash a sequence of them.
+fn bytes(fps: &[u64]) -> Vec<u8> {
+    fps.iter().flat_map(|f| f.to_le_bytes()).collect()
 }
 
 /// Whether the units before unit `i` of one document and unit `j` of
