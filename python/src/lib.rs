@@ -158,11 +158,7 @@ fn scan_options(o: &mut Options) -> PyResult<(ScanOptions, Option<usize>)> {
     opts.threshold = o.float("threshold", opts.threshold)?;
     opts.shingle = o.int("shingle")?.unwrap_or(opts.shingle);
     opts.num_perm = o.int("num_perm")?.unwrap_or(opts.num_perm);
-    opts.lsh = match (o.int("bands")?, o.int("rows")?) {
-        (Some(bands), Some(rows)) => Some(LshParams { bands, rows }),
-        (None, None) => None,
-        _ => return Err(err("options bands and rows go together")),
-    };
+    opts.lsh = lsh_params(o)?;
     opts.verify = match o.string("verify")?.as_deref() {
         None | Some("exact") => VerifyMode::Exact,
         Some("estimate") => VerifyMode::Estimate,
@@ -192,6 +188,15 @@ fn scan_options(o: &mut Options) -> PyResult<(ScanOptions, Option<usize>)> {
     };
     let threads = o.int("threads")?;
     Ok((opts, threads))
+}
+
+/// LSH banding from `bands` and `rows`, which go together.
+fn lsh_params(o: &mut Options) -> PyResult<Option<LshParams>> {
+    match (o.int("bands")?, o.int("rows")?) {
+        (Some(bands), Some(rows)) => Ok(Some(LshParams { bands, rows })),
+        (None, None) => Ok(None),
+        _ => Err(err("options bands and rows go together")),
+    }
 }
 
 fn passage_options(
@@ -340,10 +345,7 @@ impl PyIndex {
         let threshold = o.float("threshold", 0.8)?;
         let shingle = o.int("shingle")?.unwrap_or(5);
         let num_perm = o.int("num_perm")?.unwrap_or(128);
-        let lsh = match (o.int("bands")?, o.int("rows")?) {
-            (Some(bands), Some(rows)) => Some(LshParams { bands, rows }),
-            _ => None,
-        };
+        let lsh = lsh_params(&mut o)?;
         let fold = o.boolean("fold_spelling", true)?;
         o.finish()?;
         let inner = py

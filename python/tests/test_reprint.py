@@ -86,6 +86,8 @@ def test_bad_input_raises_reprint_error():
         reprint.scan([DATA], treshold=0.9)
     with pytest.raises(reprint.ReprintError, match="no-such-dir"):
         reprint.scan(["no-such-dir"])
+    with pytest.raises(reprint.ReprintError, match="bands and rows"):
+        reprint.scan([DATA], bands=8)
     with pytest.raises(reprint.ReprintError, match="record 1"):
         reprint.scan([{"id": "x", "text": "a b c"}, {"text": "no id"}])
 
