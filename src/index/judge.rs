@@ -3,6 +3,7 @@
 //! it carries and the passages it shares with admitted articles (from the
 //! anchor postings, aligned as `scan` aligns them).
 
+use super::tables::Access;
 use super::*;
 
 impl Index {
@@ -19,21 +20,13 @@ impl Index {
 
     /// The verdict for `doc` against every admitted article except `skip`:
     /// its near-duplicates; when it has none, the passages it shares.
-    pub(super) fn judge<D, I, B, A, U, K>(
+    pub(super) fn judge<T: Access>(
         &self,
-        t: &Tables<D, I, B, A, U, K>,
+        t: &Tables<T>,
         doc: &Document,
         fp: &Fingerprint,
         skip: Option<u64>,
-    ) -> Result<Verdict, Error>
-    where
-        D: ReadableTable<u64, &'static [u8]>,
-        I: ReadableTable<&'static str, u64>,
-        B: ReadableTable<u64, ()>,
-        A: ReadableTable<u64, ()>,
-        U: ReadableTable<u32, i64>,
-        K: ReadableTable<u64, &'static [u8]>,
-    {
+    ) -> Result<Verdict, Error> {
         let duplicate_of = self.near_duplicates(t, fp, skip)?;
         if !duplicate_of.is_empty() {
             // A near-duplicate's passages are the whole text again: the
@@ -68,20 +61,12 @@ impl Index {
 
     /// The admitted articles (but `skip`) sharing a band key with `fp`
     /// whose exact Jaccard reaches the threshold, most similar first.
-    pub(super) fn near_duplicates<D, I, B, A, U, K>(
+    pub(super) fn near_duplicates<T: Access>(
         &self,
-        t: &Tables<D, I, B, A, U, K>,
+        t: &Tables<T>,
         fp: &Fingerprint,
         skip: Option<u64>,
-    ) -> Result<Vec<DuplicateOf>, Error>
-    where
-        D: ReadableTable<u64, &'static [u8]>,
-        I: ReadableTable<&'static str, u64>,
-        B: ReadableTable<u64, ()>,
-        A: ReadableTable<u64, ()>,
-        U: ReadableTable<u32, i64>,
-        K: ReadableTable<u64, &'static [u8]>,
-    {
+    ) -> Result<Vec<DuplicateOf>, Error> {
         let p = &self.params;
         // Near-duplicates: band-key candidates, exact Jaccard on their text.
         let mut candidates: Vec<u64> = Vec::new();
@@ -119,19 +104,11 @@ impl Index {
 
     /// For each of `fp`'s units, whether it is boilerplate: frequent among
     /// admitted articles, or a known line.
-    pub(super) fn boilerplate_units<D, I, B, A, U, K>(
+    pub(super) fn boilerplate_units<T: Access>(
         &self,
-        t: &Tables<D, I, B, A, U, K>,
+        t: &Tables<T>,
         fp: &Fingerprint,
-    ) -> Result<Vec<bool>, Error>
-    where
-        D: ReadableTable<u64, &'static [u8]>,
-        I: ReadableTable<&'static str, u64>,
-        B: ReadableTable<u64, ()>,
-        A: ReadableTable<u64, ()>,
-        U: ReadableTable<u32, i64>,
-        K: ReadableTable<u64, &'static [u8]>,
-    {
+    ) -> Result<Vec<bool>, Error> {
         let min_docs =
             auto_boilerplate_min_docs(t.docs.len().map_err(|e| self.err(e))? as usize) as i64;
         let frequent = |fps: &[u64]| -> Result<Vec<bool>, Error> {
@@ -155,21 +132,13 @@ impl Index {
     /// The admitted articles (but `skip`) sharing the most anchors of
     /// `fp`'s units that are not boilerplate, most first (ties by key):
     /// the head of them, with room for removed articles.
-    pub(super) fn passage_candidates<D, I, B, A, U, K>(
+    pub(super) fn passage_candidates<T: Access>(
         &self,
-        t: &Tables<D, I, B, A, U, K>,
+        t: &Tables<T>,
         fp: &Fingerprint,
         my_frequent: &[bool],
         skip: Option<u64>,
-    ) -> Result<Vec<(u64, u32)>, Error>
-    where
-        D: ReadableTable<u64, &'static [u8]>,
-        I: ReadableTable<&'static str, u64>,
-        B: ReadableTable<u64, ()>,
-        A: ReadableTable<u64, ()>,
-        U: ReadableTable<u32, i64>,
-        K: ReadableTable<u64, &'static [u8]>,
-    {
+    ) -> Result<Vec<(u64, u32)>, Error> {
         let mut found = Vec::new();
         // Query only anchors of paragraphs that are not boilerplate: chrome
         // shared with a whole site would otherwise rank every article of
@@ -223,21 +192,13 @@ impl Index {
     /// The passages `fp` (without its boilerplate units) shares with the
     /// first [`MAX_PASSAGE_CANDIDATES`] of `ranked` still admitted, by
     /// position in `fp`'s text.
-    pub(super) fn align_candidates<D, I, B, A, U, K>(
+    pub(super) fn align_candidates<T: Access>(
         &self,
-        t: &Tables<D, I, B, A, U, K>,
+        t: &Tables<T>,
         fp: &Fingerprint,
         my_frequent: &[bool],
         ranked: Vec<(u64, u32)>,
-    ) -> Result<Vec<PassageMatch>, Error>
-    where
-        D: ReadableTable<u64, &'static [u8]>,
-        I: ReadableTable<&'static str, u64>,
-        B: ReadableTable<u64, ()>,
-        A: ReadableTable<u64, ()>,
-        U: ReadableTable<u32, i64>,
-        K: ReadableTable<u64, &'static [u8]>,
-    {
+    ) -> Result<Vec<PassageMatch>, Error> {
         let p = &self.params;
         let mine = keep_units(fp.doc.clone(), my_frequent);
         // This article's anchors are computed once, then each candidate is

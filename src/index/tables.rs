@@ -82,16 +82,49 @@ pub(super) fn check_capacity(last_key: u64) -> Result<(), redb::Error> {
     Ok(())
 }
 
+/// The table types of one kind of transaction, so that code reading
+/// either kind names one type parameter, not one per table.
+pub(super) trait Access {
+    /// Key → bytes: documents, texts, segment blocks.
+    type Bytes: ReadableTable<u64, &'static [u8]>;
+    /// Id → document key.
+    type Ids: ReadableTable<&'static str, u64>;
+    /// Postings: band keys, anchors.
+    type Postings: ReadableTable<u64, ()>;
+    /// Paragraph counts.
+    type Counts: ReadableTable<u32, i64>;
+}
+
+/// The tables of a write transaction (admitting reads them too).
+pub(super) struct Write<'t>(std::marker::PhantomData<&'t ()>);
+
+impl<'t> Access for Write<'t> {
+    type Bytes = redb::Table<'t, u64, &'static [u8]>;
+    type Ids = redb::Table<'t, &'static str, u64>;
+    type Postings = redb::Table<'t, u64, ()>;
+    type Counts = redb::Table<'t, u32, i64>;
+}
+
+/// The tables of a read transaction (checks).
+pub(super) struct Read;
+
+impl Access for Read {
+    type Bytes = redb::ReadOnlyTable<u64, &'static [u8]>;
+    type Ids = redb::ReadOnlyTable<&'static str, u64>;
+    type Postings = redb::ReadOnlyTable<u64, ()>;
+    type Counts = redb::ReadOnlyTable<u32, i64>;
+}
+
 /// The tables a verdict reads, and the segments of the snapshot.
-pub(super) struct Tables<D, I, B, A, U, K> {
-    pub(super) docs: D,
-    pub(super) texts: D,
-    pub(super) ids: I,
-    pub(super) bands: B,
-    pub(super) anchors: A,
-    pub(super) units: U,
+pub(super) struct Tables<T: Access> {
+    pub(super) docs: T::Bytes,
+    pub(super) texts: T::Bytes,
+    pub(super) ids: T::Ids,
+    pub(super) bands: T::Postings,
+    pub(super) anchors: T::Postings,
+    pub(super) units: T::Counts,
     /// Each segment's table, in the order of `segs`.
-    pub(super) blocks: Vec<K>,
+    pub(super) blocks: Vec<T::Bytes>,
     pub(super) segs: Vec<Segment>,
     /// The index's block cache, for tables of a read transaction only
     /// (see [`BlockCache`]).
@@ -101,20 +134,9 @@ pub(super) struct Tables<D, I, B, A, U, K> {
     pub(super) residents: Vec<Option<Arc<Resident>>>,
 }
 
-pub(super) type WriteTables<'t> = Tables<
-    redb::Table<'t, u64, &'static [u8]>,
-    redb::Table<'t, &'static str, u64>,
-    redb::Table<'t, u64, ()>,
-    redb::Table<'t, u64, ()>,
-    redb::Table<'t, u32, i64>,
-    redb::Table<'t, u64, &'static [u8]>,
->;
+pub(super) type WriteTables<'t> = Tables<Write<'t>>;
 
-impl<D, I, B, A, U, K> Tables<D, I, B, A, U, K>
-where
-    U: ReadableTable<u32, i64>,
-    K: ReadableTable<u64, &'static [u8]>,
-{
+impl<T: Access> Tables<T> {
     /// Appends every posting of `h` to `out` (cleared first): the B-tree's
     /// (`btree`, the table of `kind`), then each segment's. `false` (and
     /// `out` incomplete) when there are more than `limit`.
@@ -259,14 +281,7 @@ pub(super) fn open_write_tables(
     })
 }
 
-pub(super) type ReadTables = Tables<
-    redb::ReadOnlyTable<u64, &'static [u8]>,
-    redb::ReadOnlyTable<&'static str, u64>,
-    redb::ReadOnlyTable<u64, ()>,
-    redb::ReadOnlyTable<u64, ()>,
-    redb::ReadOnlyTable<u32, i64>,
-    redb::ReadOnlyTable<u64, &'static [u8]>,
->;
+pub(super) type ReadTables = Tables<Read>;
 
 // See `open_write_tables`.
 #[allow(clippy::result_large_err)]
