@@ -243,6 +243,16 @@ fn run<T: Send>(
     })
 }
 
+/// An in-memory document (no file line).
+fn document(id: String, text: String, title: Option<String>) -> Document {
+    Document {
+        id,
+        text,
+        line: None,
+        title,
+    }
+}
+
 /// Scans files and directories (`paths`) or in-memory records (`records`:
 /// `(id, text, title)`), with the keyword options, and returns the JSON
 /// report `reprint scan --format json` writes.
@@ -262,12 +272,7 @@ fn scan_json(
         Some(records) => Ok(scanner.scan_documents(
             records
                 .into_iter()
-                .map(|(id, text, title)| Document {
-                    id,
-                    text,
-                    line: None,
-                    title,
-                })
+                .map(|(id, text, title)| document(id, text, title))
                 .collect(),
         )),
         None => scanner.scan_paths(&paths),
@@ -370,12 +375,7 @@ impl PyIndex {
         text: String,
         title: Option<String>,
     ) -> PyResult<String> {
-        let doc = Document {
-            id,
-            text,
-            line: None,
-            title,
-        };
+        let doc = document(id, text, title);
         let index = self.index()?;
         let v = py.allow_threads(|| index.check(&doc)).map_err(err)?;
         Ok(verdict_json(&v))
@@ -394,12 +394,7 @@ impl PyIndex {
         reject_reposts: bool,
         replace: bool,
     ) -> PyResult<String> {
-        let doc = Document {
-            id,
-            text,
-            line: None,
-            title,
-        };
+        let doc = document(id, text, title);
         let policy = Policy {
             admit_duplicates,
             reject_reposts,

@@ -107,26 +107,21 @@ fn chrome_by_position(
 /// Whether two occurrences of one text in two families continue one
 /// story (by `fingerprints`): one story sent twice (Reuters-21578 889 and
 /// 955, the second time cut short; a BBC story and its update with the
-/// same readers' comments after it), not chrome after two stories. Two
-/// occurrences continue one story when the units before them read the same
-/// back to a long one ([`same_story_before`]): each occurrence is keyed by
-/// those units, so a group costs its size, not its pairs.
+/// same readers' comments after it), not chrome after two stories: two
+/// occurrences with one [`story_before`] key, so a group costs its size,
+/// not its pairs.
 fn continues_body(st: &Stage, fingerprints: &[u64], group: &[(u64, u32)]) -> bool {
     let mut keys: Vec<(u64, u32)> = group
         .iter()
         .filter_map(|&(_, u)| {
             let r = &st.units[u as usize];
             let first = u as usize - r.index as usize;
-            let before = (first..u as usize).rev();
-            let mut key = Vec::new();
-            for p in before {
-                key.push(fingerprints[p]);
-                if st.units[p].unit.len() >= BODY_WORDS {
-                    let family = st.family[r.doc as usize];
-                    return Some((xxhash_rust::xxh3::xxh3_64(&bytes(&key)), family));
-                }
-            }
-            None
+            let unit = |k: usize| {
+                let p = first + k;
+                (fingerprints[p], st.units[p].unit.len() >= BODY_WORDS)
+            };
+            let key = story_before(unit, r.index as usize)?;
+            Some((key, st.family[r.doc as usize]))
         })
         .collect();
     keys.sort_unstable();
@@ -134,35 +129,23 @@ fn continues_body(st: &Stage, fingerprints: &[u64], group: &[(u64, u32)]) -> boo
     keys.windows(2).any(|w| w[0].0 == w[1].0)
 }
 
-/// Fingerprints as bytes, to hash a sequence of them.
-fn bytes(fps: &[u64]) -> Vec<u8> {
-    fps.iter().flat_map(|f| f.to_le_bytes()).collect()
-}
-
-/// Whether the units before unit `i` of one document and unit `j` of
-/// another read the same back to a long unit they share (`a(k)`, `b(k)`:
-/// unit `k`'s fingerprint and whether it is long): what precedes a
-/// chrome line in two stories differs somewhere after their last
-/// paragraphs (a "Read also:" line naming another story), what precedes
-/// the end of one story sent twice does not.
-pub(super) fn same_story_before(
-    a: impl Fn(usize) -> (u64, bool),
-    i: usize,
-    b: impl Fn(usize) -> (u64, bool),
-    j: usize,
-) -> bool {
-    let (mut i, mut j) = (i, j);
-    while i > 0 && j > 0 {
-        (i, j) = (i - 1, j - 1);
-        let ((fa, long), (fb, _)) = (a(i), b(j));
-        if fa != fb {
-            return false;
-        }
+/// The units before unit `i` of a document back to the first long one
+/// (`unit(k)`: unit `k`'s fingerprint and whether it is long), hashed;
+/// `None` when no long unit comes before. Two occurrences with one key
+/// continue one story: what precedes a chrome line in two stories differs
+/// somewhere after their last paragraphs (a "Read also:" line naming
+/// another story), what precedes the end of one story sent twice does
+/// not.
+pub(super) fn story_before(unit: impl Fn(usize) -> (u64, bool), i: usize) -> Option<u64> {
+    let mut key = Vec::new();
+    for k in (0..i).rev() {
+        let (fp, long) = unit(k);
+        key.extend_from_slice(&fp.to_le_bytes());
         if long {
-            return true;
+            return Some(xxhash_rust::xxh3::xxh3_64(&key));
         }
     }
-    false
+    None
 }
 
 /// A unit of at least this many words is story text: a site's chrome

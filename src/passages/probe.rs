@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use ahash::AHashMap;
 
-use super::frequent::{same_story_before, tail_of, Tail, BODY_WORDS};
+use super::frequent::{story_before, tail_of, Tail, BODY_WORDS};
 use super::rewrites::{bag_regions, region_run};
 use super::runs::{align_units, merge_runs, with_rewrites, UnitPair};
 use super::{
@@ -202,7 +202,7 @@ struct UnitPlace {
 /// the stage decides for two documents ([`super::frequent`]): a text both
 /// hold word for word and only in their tails, and, when one occurrence
 /// lies past a body's end only ([`Tail::PastBody`]), not at the end of
-/// one story both hold ([`same_story_before`]).
+/// one story both hold ([`story_before`]).
 fn pair_chrome(a: &[UnitPlace], b: &[UnitPlace]) -> (Vec<bool>, Vec<bool>) {
     let at = |d: &[UnitPlace], f: u64| -> Vec<usize> {
         (0..d.len()).filter(|&i| d[i].fp == f).collect()
@@ -224,7 +224,8 @@ fn pair_chrome(a: &[UnitPlace], b: &[UnitPlace]) -> (Vec<bool>, Vec<bool>) {
         tails().all(|t| t == Tail::PastLongUnits)
             || !ia
                 .iter()
-                .any(|&i| ib.iter().any(|&j| same_story_before(ua, i, ub, j)))
+                .filter_map(|&i| story_before(ua, i))
+                .any(|key| ib.iter().any(|&j| story_before(ub, j) == Some(key)))
     };
     let chrome = |places: &[UnitPlace]| -> Vec<bool> {
         places
