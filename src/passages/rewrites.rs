@@ -108,7 +108,7 @@ pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> V
         involved.iter().zip(&kept).map(build).collect()
     };
     let at = |d: u32| involved.binary_search(&d).ok();
-    let runs_of = |weights: &mut Weights, &(x, y): &(u32, u32)| -> Vec<Run> {
+    let runs_of = |buffers: &mut Buffers, &(x, y): &(u32, u32)| -> Vec<Run> {
         let (Some(kx), Some(ky)) = (at(x), at(y)) else {
             return Vec::new();
         };
@@ -119,7 +119,7 @@ pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> V
             &profiles[kx],
             dy,
             &profiles[ky],
-            weights,
+            buffers,
             st.opts.min_words,
         )
         .into_iter()
@@ -129,14 +129,14 @@ pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> V
     if st.parallel {
         pairs
             .par_iter()
-            .map_init(Weights::default, runs_of)
+            .map_init(Buffers::default, runs_of)
             .flatten_iter()
             .collect()
     } else {
-        let mut weights = Weights::default();
+        let mut buffers = Buffers::default();
         pairs
             .iter()
-            .flat_map(|p| runs_of(&mut weights, p))
+            .flat_map(|p| runs_of(&mut buffers, p))
             .collect()
     }
 }
@@ -247,7 +247,20 @@ pub fn bag_regions(
     min_words: usize,
 ) -> Vec<BagRegion> {
     let (pa, pb) = (Profile::new(a, a_units), Profile::new(b, b_units));
-    regions(a, &pa, b, &pb, &mut Weights::default(), min_words)
+    regions(a, &pa, b, &pb, &mut Buffers::default(), min_words)
+}
+
+/// What searching one pair writes and forgets, kept from pair to pair
+/// (one per worker thread).
+#[derive(Default)]
+struct Buffers {
+    weights: Weights,
+    /// Shared-word counts of one sentence of `a` with each of `b`'s, and
+    /// which of them are not zero.
+    row: Vec<u32>,
+    touched: Vec<u32>,
+    /// How many counted words each sentence of `b` holds.
+    b_len: Vec<u32>,
 }
 
 /// The regions of documents `a` and `b` (profiles `pa`, `pb`), weighing
@@ -257,19 +270,20 @@ fn regions(
     pa: &Profile,
     b: &DocUnits,
     pb: &Profile,
-    weights: &mut Weights,
+    buffers: &mut Buffers,
     min_words: usize,
 ) -> Vec<BagRegion> {
     if pa.sentences() == 0 || pb.sentences() == 0 {
         return Vec::new();
     }
-    weights.set(pa, pb);
-    let shared = shared_counts(pa, pb, weights);
-    // Most pairs searched share words in too few sentence pairs to seed
-    // a region.
-    if shared.len() < MIN_SEEDS {
+    buffers.weights.set(pa, pb);
+    let alike = alike_pairs(pa, pb, buffers);
+    // Most pairs searched have too few sentence pairs alike to seed a
+    // region.
+    if alike.len() < MIN_SEEDS {
         return Vec::new();
     }
+    let weights = &buffers.weights;
     let sa = Side {
         p: pa,
         w: weights.side(false),
@@ -278,7 +292,7 @@ fn regions(
         p: pb,
         w: weights.side(true),
     };
-    search(a, &sa, b, &sb, &shared, min_words)
+    search(a, &sa, b, &sb, &alike, min_words)
 }
 
 /// Steps 2 to 5 of the module over one weighed pair.
@@ -287,10 +301,10 @@ fn search(
     sa: &Side,
     b: &DocUnits,
     sb: &Side,
-    shared: &[(u32, u32, u32)],
+    alike: &[(u32, u32)],
     min_words: usize,
 ) -> Vec<BagRegion> {
-    let seeds = seeds(sa, sb, shared);
+    let seeds = seeds(sa, sb, alike);
     let mut regions = Vec::new();
     regions.extend(condensations(sa, sb, &seeds, min_words));
     let flipped: Vec<(u32, u32)> = seeds.iter().map(|&(i, j)| (j, i)).collect();
@@ -364,22 +378,36 @@ fn norm(bag: impl Iterator<Item = Weighed>, w: SideWeights) -> f64 {
     bag.map(|x| w.squared(x.1)).sum::<f64>().sqrt()
 }
 
-/// `(i, j, n)` for every sentence `i` of `a` and sentence `j` of `b`
-/// that share `n > 0` words not common in the pair, ascending (`weights`
-/// set for the pair): counted row by row through the words of `a`'s
-/// sentences that `b` holds, so a pair costs what its documents hold,
-/// not a pass over every sentence pair, and no list of every shared word
-/// is sorted.
-fn shared_counts(a: &Profile, b: &Profile, weights: &Weights) -> Vec<(u32, u32, u32)> {
-    let kept = weights.side(false);
+/// Every sentence pair `(i, j)` of `a` and `b` whose counted words (not
+/// common in the pair, `buffers.weights` set for it) have a Dice
+/// coefficient above [`SEED_DICE`], ascending. Shared words are counted
+/// row by row through the words of `a`'s sentences that `b` holds, so a
+/// pair costs what its documents hold, not a pass over every sentence
+/// pair; only the few pairs that pass are sorted and kept (most pairs of
+/// documents searched share a word or two in many sentence pairs, and
+/// seed none).
+fn alike_pairs(a: &Profile, b: &Profile, buffers: &mut Buffers) -> Vec<(u32, u32)> {
+    let Buffers {
+        weights,
+        row,
+        touched,
+        b_len,
+    } = buffers;
+    let (kept_a, kept_b) = (weights.side(false), weights.side(true));
+    let counted =
+        |p: &Profile, i: u32, w: SideWeights| p.bag(i).iter().filter(|&&k| w.kept(k)).count();
+    b_len.clear();
+    b_len.extend((0..b.sentences() as u32).map(|j| counted(b, j, kept_b) as u32));
+    row.clear();
+    row.resize(b.sentences(), 0);
     let mut out = Vec::new();
-    let mut row = vec![0u32; b.sentences()];
-    let mut touched: Vec<u32> = Vec::new();
     for i in 0..a.sentences() as u32 {
+        let mut la = 0usize;
         for &x in a.bag(i) {
-            if !kept.kept(x) {
+            if !kept_a.kept(x) {
                 continue;
             }
+            la += 1;
             for &j in weights.held_by_b(b, x).unwrap_or(&[]) {
                 if row[j as usize] == 0 {
                     touched.push(j);
@@ -387,36 +415,33 @@ fn shared_counts(a: &Profile, b: &Profile, weights: &Weights) -> Vec<(u32, u32, 
                 row[j as usize] += 1;
             }
         }
-        touched.sort_unstable();
-        for &j in &touched {
-            out.push((i, j, row[j as usize]));
+        let from = out.len();
+        for &j in touched.iter() {
+            let (n, lb) = (row[j as usize], b_len[j as usize] as usize);
             row[j as usize] = 0;
+            if 2.0 * f64::from(n) / (la + lb) as f64 > SEED_DICE {
+                out.push((i, j));
+            }
         }
+        out[from..].sort_unstable();
         touched.clear();
     }
     out
 }
 
 /// Sentence pairs `(i, j)` similar enough to seed a region, ascending,
-/// from the pair's shared-word counts ([`shared_counts`]).
-fn seeds(a: &Side, b: &Side, shared: &[(u32, u32, u32)]) -> Vec<(u32, u32)> {
+/// from the pairs whose words are alike ([`alike_pairs`]): their
+/// weighted bags have a cosine above [`SEED_COSINE`], and they do not
+/// state different numbers.
+fn seeds(a: &Side, b: &Side, alike: &[(u32, u32)]) -> Vec<(u32, u32)> {
     let w = a.w;
-    // Each sentence's count of words and weighted length, for the
-    // sentences that share a word only: counting is cheap and rules out
-    // most sentence pairs (a word or two in common), weighing is not.
-    let mut a_len: Vec<Option<usize>> = vec![None; a.p.sentences()];
-    let mut b_len: Vec<Option<usize>> = vec![None; b.p.sentences()];
+    // Each sentence's weighted length, for the sentences in an alike
+    // pair only.
     let mut a_norm: Vec<Option<f64>> = vec![None; a.p.sentences()];
     let mut b_norm: Vec<Option<f64>> = vec![None; b.p.sentences()];
     let mut out = Vec::new();
-    for &(i, j, n) in shared {
+    for &(i, j) in alike {
         let (iu, ju) = (i as usize, j as usize);
-        let la = *a_len[iu].get_or_insert_with(|| a.words(i).count());
-        let lb = *b_len[ju].get_or_insert_with(|| b.words(j).count());
-        let dice = 2.0 * f64::from(n) / (la + lb) as f64;
-        if dice <= SEED_DICE {
-            continue;
-        }
         let na = *a_norm[iu].get_or_insert_with(|| norm(a.weighed(i), w));
         let nb = *b_norm[ju].get_or_insert_with(|| norm(b.weighed(j), w));
         let cosine = dot(a.weighed(i), b.weighed(j), w) / (na * nb);
