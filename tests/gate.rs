@@ -701,3 +701,191 @@ fn gate_skips_lines_longer_than_the_limit() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--max-line 0"));
 }
+
+/// Openings that share no phrase with each other.
+const OPENINGS: [&str; 12] = [
+    "Harbour officials in Rotterdam expect the dredging works to finish before the spring tides arrive.",
+    "A bakery chain based in Lyon plans to open forty new shops across southern France next year.",
+    "Farmers near Ballarat reported the wettest winter in living memory after weeks of flooding.",
+    "The museum of modern art unveiled a restored fresco that had been hidden behind plaster.",
+    "Shipping rates for grain cargoes from the Black Sea climbed sharply during the quarter.",
+    "Engineers finished testing the new suspension bridge over the estuary without any faults.",
+    "A coalition of teachers' unions called for smaller classes in primary schools nationwide.",
+    "Copper miners in Chile returned to work once the wage dispute was settled by arbitration.",
+    "The city council approved a cycling lane network linking every district to the centre.",
+    "Astronomers announced the discovery of a comet that will be visible to the naked eye.",
+    "Tea auctions in Mombasa saw record demand from buyers in Pakistan and Egypt this week.",
+    "Volunteers planted twelve thousand oak saplings along the banks of the river Severn.",
+];
+
+/// A bond issue told in the wire's formula: long stretches of the same
+/// words between the issue's own figures.
+fn bond_issue(amount: u32, year: u32, coupon: &str) -> String {
+    format!(
+        "The company said it is raising {amount} mln dlrs through an offering of convertible \
+         subordinated debentures that will be sold by an underwriting group led by the investment \
+         bank and its affiliates, due {year} with a coupon of {coupon} pct and convertible into \
+         common stock at a premium to the market price of the shares."
+    )
+}
+
+/// The gate applies the scan's template rule: once enough admitted
+/// articles fill one formula with their own figures, an article sharing
+/// only that formula with them — even one with the same figures as one
+/// of them — is `new`; a real repost among the same articles still
+/// reposts, naming only its source.
+#[test]
+fn the_gate_does_not_take_a_formula_for_a_repost() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.redb");
+    create_empty(&index);
+    // Figures written alike, so that every filling has one shape (a
+    // coupon of "8" would mask to a shorter one than "8-1/2").
+    let coupons = [
+        "7-1/4", "6-3/4", "8-1/2", "5-1/2", "9-1/8", "7-7/8", "6-1/4", "8-1/4", "7-1/2", "5-3/4",
+    ];
+    let mut lines: Vec<String> = (0..10)
+        .map(|i| {
+            let mut text = format!(
+                "{}\n\n{}",
+                OPENINGS[i],
+                bond_issue(25 + 25 * i as u32, 1995 + i as u32, coupons[i])
+            );
+            if i == 2 {
+                text.push_str(&format!("\n\n{DEFENCE}"));
+            }
+            json!({"id": format!("issue{i}"), "text": text}).to_string()
+        })
+        .collect();
+    // The formula with the figures of issue 3 (a second issue on the
+    // same terms), and a story reposting issue 2's background paragraph.
+    lines.push(
+        json!({"id": "same-terms", "text": format!("{}\n\n{}", OPENINGS[10], bond_issue(100, 1998, "5-1/2"))})
+            .to_string(),
+    );
+    lines.push(
+        json!({"id": "repost", "text": format!("{}\n\n{DEFENCE}", OPENINGS[11])}).to_string(),
+    );
+    let out = gate(&index, &lines, &[]);
+    assert_eq!(out.len(), 12, "{out:?}");
+    // The fifth filling on makes the formula a template.
+    for v in &out[4..11] {
+        assert_eq!(v["verdict"], "new", "{v}");
+        assert_eq!(v["admitted"], true, "{v}");
+    }
+    let repost = &out[11];
+    assert_eq!(repost["verdict"], "reposts", "{repost}");
+    let sources: Vec<&str> = repost["passages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["issue2"], "{repost}");
+
+    // `scan` of the same articles: the formula is one template of eleven
+    // fillings, and the repost the only link.
+    let corpus = dir.path().join("issues.jsonl");
+    std::fs::write(&corpus, lines.join("\n")).unwrap();
+    let out = run(&["scan", corpus.to_str().unwrap(), "--format", "json", "-q"]);
+    let scan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let links: Vec<(&str, &str)> = scan["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["a"].as_str().unwrap(), l["b"].as_str().unwrap()))
+        .collect();
+    assert_eq!(links, [("issue2", "repost")]);
+    let templates: Vec<usize> = scan["passage_clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "template")
+        .map(|c| c["occurrences"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(templates, [11]);
+
+    // An index built in bulk (counts in a segment) judges alike.
+    let issues = dir.path().join("issues10.jsonl");
+    std::fs::write(&issues, lines[..10].join("\n")).unwrap();
+    let bulk = dir.path().join("bulk.redb");
+    assert!(build(&bulk, &[issues.to_str().unwrap()], &[])
+        .status
+        .success());
+    let same_terms = dir.path().join("same-terms.txt");
+    let text: Value = serde_json::from_str(&lines[10]).unwrap();
+    std::fs::write(&same_terms, text["text"].as_str().unwrap()).unwrap();
+    let out = run(&[
+        "check",
+        bulk.to_str().unwrap(),
+        same_terms.to_str().unwrap(),
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "new", "{v}");
+}
+
+/// Each passage of a verdict carries its significance: a paragraph many
+/// admitted articles share weighs less than one of the same length that
+/// only one of them holds, as in `scan`'s links.
+#[test]
+fn verdict_passages_weigh_what_they_share() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.redb");
+    create_empty(&index);
+    let common = "Officials from the regional water board met with farmers and residents at the town hall \
+        to discuss how the reservoir should be shared between irrigation and drinking supplies over the summer.";
+    let rare = "Divers searching the flooded quarry recovered a bronze helmet that archaeologists believe \
+        belonged to a cavalry officer stationed near the frontier fort during the second century.";
+    let mut lines: Vec<String> = (0..6)
+        .map(|i| {
+            json!({"id": format!("water{i}"), "text": format!("{}\n\n{common}", OPENINGS[i])})
+                .to_string()
+        })
+        .collect();
+    lines.push(json!({"id": "quarry", "text": format!("{}\n\n{rare}", OPENINGS[6])}).to_string());
+    lines.push(
+        json!({"id": "both", "text": format!("{}\n\n{common}\n\n{rare}", OPENINGS[7])}).to_string(),
+    );
+    let out = gate(&index, &lines, &[]);
+    let both = &out[7];
+    assert_eq!(both["verdict"], "reposts", "{both}");
+    let weight = |id: &str| -> f64 {
+        let p = both["passages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id);
+        p.unwrap_or_else(|| panic!("no passage from {id}: {both}"))["significance"]
+            .as_f64()
+            .unwrap()
+    };
+    let (shared_widely, held_once) = (weight("water0"), weight("quarry"));
+    assert!(shared_widely > 0.0, "{both}");
+    assert!(held_once > 1.5 * shared_widely, "{both}");
+
+    // The scan of the same articles weighs the links alike: here every
+    // anchor of a paragraph is held by as many articles as the anchors the
+    // index keeps, so the gate's estimate is exact.
+    let corpus = dir.path().join("water.jsonl");
+    std::fs::write(&corpus, lines.join("\n")).unwrap();
+    let out = run(&["scan", corpus.to_str().unwrap(), "--format", "json", "-q"]);
+    let scan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let link = |id: &str| -> f64 {
+        let l = scan["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| (l["a"] == "both" && l["b"] == id) || (l["a"] == id && l["b"] == "both"));
+        l.unwrap_or_else(|| panic!("no link both ~ {id}"))["significance"]
+            .as_f64()
+            .unwrap()
+    };
+    for id in ["water0", "water5", "quarry"] {
+        assert!(
+            (link(id) - weight(id)).abs() < 1e-6,
+            "{id}: scan {} gate {}",
+            link(id),
+            weight(id)
+        );
+    }
+}

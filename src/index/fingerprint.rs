@@ -11,7 +11,7 @@ use super::{IndexParams, BOTTOM_K, WINNOW};
 use crate::boilerplate::fingerprint;
 use crate::fingerprint::Fingerprinter;
 use crate::lsh::band_key;
-use crate::passages::{anchor_hash, DocUnits, PassageOptions};
+use crate::passages::{anchor_hash, unit_shape, DocUnits, PassageOptions};
 use crate::shingle::ShingleSet;
 use crate::sketch::{Signature, Sketcher};
 use crate::tokenize::Word;
@@ -25,6 +25,16 @@ pub(super) struct Keys {
     pub(super) band_keys: Vec<u64>,
     pub(super) anchors: Vec<u64>,
     pub(super) unit_fps: Vec<u64>,
+    /// The shapes of the units that have one ([`unit_shapes`]).
+    pub(super) shapes: Vec<u64>,
+}
+
+impl Keys {
+    /// What the paragraph counts count of this article: its paragraphs'
+    /// fingerprints and their shapes.
+    pub(super) fn counted(&self) -> impl Iterator<Item = u64> + '_ {
+        self.unit_fps.iter().chain(&self.shapes).copied()
+    }
 }
 
 /// Everything the gate computes of one article before touching the index.
@@ -36,6 +46,8 @@ pub(super) struct Fingerprint {
     pub(super) band_keys: Vec<u64>,
     pub(super) doc: DocUnits,
     pub(super) unit_fps: Vec<u64>,
+    /// Each unit's shape, for those that have one ([`unit_shapes`]).
+    pub(super) unit_shapes: Vec<Option<u64>>,
     pub(super) anchors: Vec<u64>,
     /// The winnowed anchors of each unit (queried only for units that are
     /// not boilerplate).
@@ -46,6 +58,7 @@ pub(super) struct Fingerprint {
 pub(super) fn fingerprint_text(p: &IndexParams, text: &str) -> Fingerprint {
     let (doc, hashes) = read_text(p, text);
     let unit_fps = unit_fingerprints(&doc);
+    let unit_shapes = unit_shapes(&doc);
     let band_keys = band_keys_of(p, &hashes);
     let mut scratch = Vec::new();
     let unit_anchors: Vec<Vec<u64>> = doc
@@ -68,7 +81,19 @@ pub(super) fn fingerprint_text(p: &IndexParams, text: &str) -> Fingerprint {
         band_keys,
         doc,
         unit_fps,
+        unit_shapes,
         anchors,
+    }
+}
+
+impl Fingerprint {
+    /// What the paragraph counts count of this article, as
+    /// [`Keys::counted`].
+    pub(super) fn counted(&self) -> impl Iterator<Item = u64> + '_ {
+        self.unit_fps
+            .iter()
+            .copied()
+            .chain(self.unit_shapes.iter().flatten().copied())
     }
 }
 
@@ -78,6 +103,7 @@ pub(super) fn fingerprint_text(p: &IndexParams, text: &str) -> Fingerprint {
 pub(super) fn keys_of_text(p: &IndexParams, text: &str) -> Keys {
     let (doc, hashes) = read_text(p, text);
     let unit_fps = unit_fingerprints(&doc);
+    let shapes = unit_shapes(&doc).into_iter().flatten().collect();
     let mut scratch = hashes;
     let band_keys = band_keys_of(p, &scratch);
     let mut anchors = Vec::new();
@@ -90,6 +116,7 @@ pub(super) fn keys_of_text(p: &IndexParams, text: &str) -> Keys {
         band_keys,
         anchors,
         unit_fps,
+        shapes,
     }
 }
 
@@ -137,6 +164,23 @@ fn unit_fingerprints(doc: &DocUnits) -> Vec<u64> {
                     .iter()
                     .map(|w| w.hash),
             )
+        })
+        .collect()
+}
+
+/// The shape of each of a document's units that could be a template's
+/// ([`crate::passages::unit_shape`]: long enough to be a passage, with a
+/// number to mask), hashed with its own seed so that it is counted beside
+/// the paragraph fingerprints without meeting them.
+fn unit_shapes(doc: &DocUnits) -> Vec<Option<u64>> {
+    let min_words = PassageOptions::default().min_words;
+    doc.units
+        .iter()
+        .map(|u| {
+            (u.len() >= min_words)
+                .then(|| unit_shape(doc, u))
+                .flatten()
+                .map(|(shape, _)| shape)
         })
         .collect()
 }

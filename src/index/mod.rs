@@ -11,7 +11,7 @@
 //! | `ids` | id → doc key | lookups, idempotent re-admission |
 //! | `bands` | band key → doc keys (multimap) | near-duplicate candidates (LSH) |
 //! | `anchors` | winnowed passage anchor → doc keys (multimap) | reposted-passage candidates |
-//! | `units` | paragraph fingerprint → change in its number of documents | boilerplate by frequency |
+//! | `units` | paragraph fingerprint or shape → change in its number of documents | boilerplate by frequency, templates by shape |
 //! | `segments`, `blocks` | immutable sorted runs of band, anchor and paragraph-count postings (`segment.rs`) | bulk loads without a B-tree insert per posting |
 //! | `meta` | `params` → JSON, `next_key` | refuse incompatible parameters; document keys are never reused |
 //!
@@ -47,7 +47,10 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
 use crate::boilerplate::KnownBoilerplate;
 use crate::error::Error;
-use crate::passages::{auto_boilerplate_min_docs, PassageOptions, PassageProbe};
+use crate::passages::{
+    auto_boilerplate_min_docs, is_template_fill, PassageOptions, PassageProbe,
+    MIN_TEMPLATE_FAMILIES,
+};
 use crate::read::Document;
 use crate::shingle::ShingleSet;
 
@@ -66,9 +69,10 @@ pub use params::{IndexParams, Policy};
 pub use verdict::{DuplicateOf, IndexStats, PassageMatch, Verdict, VerdictKind};
 
 /// Version of the on-disk layout; bumped when tables or encodings change,
-/// or what is stored in them (8: paragraphs no longer end at every line
-/// break, so paragraph fingerprints and anchors differ from format 7's).
-const FORMAT_VERSION: u32 = 8;
+/// or what is stored in them (9: paragraph shapes are counted beside
+/// paragraph fingerprints, for templates; 8: paragraphs no longer end at
+/// every line break).
+const FORMAT_VERSION: u32 = 9;
 
 /// Winnowing window over a paragraph's anchors: the smallest anchor of every
 /// run of this many is stored, which guarantees a shared anchor for any
@@ -533,10 +537,15 @@ mod tests {
         let paragraph = |p: u64| {
             (0..120)
                 .map(|i| {
-                    format!(
-                        "w{}",
-                        xxh3_64(&[seed, p, i].map(u64::to_le_bytes).concat()) % 5000
-                    )
+                    // Words of letters only: a word with a digit is a
+                    // number, and paragraphs of numbers share one shape.
+                    let n = xxh3_64(&[seed, p, i].map(u64::to_le_bytes).concat()) % 5000;
+                    let letters: String = n
+                        .to_string()
+                        .bytes()
+                        .map(|d| char::from(b'a' + d - b'0'))
+                        .collect();
+                    format!("w{letters}")
                 })
                 .collect::<Vec<_>>()
                 .join(" ")

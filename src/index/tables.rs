@@ -324,7 +324,7 @@ pub(super) fn insert(
     for &a in &fp.anchors {
         t.anchors.insert(posting(a, key), ())?;
     }
-    let mut fps: Vec<u32> = fp.unit_fps.iter().map(|&f| post(f)).collect();
+    let mut fps: Vec<u32> = fp.counted().map(post).collect();
     fps.sort_unstable();
     fps.dedup();
     for f in fps {
@@ -431,11 +431,11 @@ pub(super) fn runs_of<'a>(docs: impl Iterator<Item = (u64, &'a Keys)> + Clone) -
     let sum = |f: fn(&Keys) -> usize| docs.clone().map(|(_, k)| f(k)).sum();
     let mut bands: Vec<u64> = Vec::with_capacity(sum(|k| k.band_keys.len()));
     let mut anchors: Vec<u64> = Vec::with_capacity(sum(|k| k.anchors.len()));
-    let mut units: Vec<u64> = Vec::with_capacity(sum(|k| k.unit_fps.len()));
+    let mut units: Vec<u64> = Vec::with_capacity(sum(|k| k.unit_fps.len() + k.shapes.len()));
     for (key, fp) in docs {
         bands.extend(fp.band_keys.iter().map(|&b| posting(b, key)));
         anchors.extend(fp.anchors.iter().map(|&a| posting(a, key)));
-        units.extend(fp.unit_fps.iter().map(|&f| posting(f, key)));
+        units.extend(fp.counted().map(|f| posting(f, key)));
     }
     for run in [&mut bands, &mut anchors, &mut units] {
         sort_postings(run);
@@ -480,7 +480,7 @@ pub(super) fn remove_key(
     // keys or anchors, admitted alone during a load, is taken for one.)
     let unindexed = unindexed_from(&txn.open_table(META)?)?;
     let held = unindexed.is_some_and(|first| key >= first) && !in_btrees;
-    let mut fps: Vec<u32> = fp.unit_fps.iter().map(|&f| post(f)).collect();
+    let mut fps: Vec<u32> = fp.counted().map(post).collect();
     fps.sort_unstable();
     fps.dedup();
     if held {

@@ -44,6 +44,10 @@ pub struct PassageMatch {
     pub other_span: (u32, u32),
     /// Alignment similarity.
     pub similarity: f64,
+    /// What the passage says, by the rarity of its shared word sequences
+    /// among the admitted articles (as `scan`'s link significance,
+    /// estimated from the anchors the index keeps).
+    pub significance: f64,
 }
 
 /// The gate's answer for one article.
@@ -70,7 +74,8 @@ pub struct IndexStats {
     pub band_entries: u64,
     /// Stored passage anchors.
     pub anchor_entries: u64,
-    /// Paragraph-count entries: distinct paragraph fingerprints, except
+    /// Paragraph-count entries: distinct paragraph fingerprints and
+    /// paragraph shapes (templates), except
     /// that one counted in several segments, or in a segment and the
     /// B-tree, is counted once in each.
     pub paragraphs: u64,

@@ -59,7 +59,9 @@ use crate::boilerplate::KnownBoilerplate;
 use crate::tokenize::Word;
 use crate::units::{Unit, UnitOptions};
 pub use probe::{PassageProbe, SharedRegion};
+pub(crate) use significance::{anchor_weight, shared_anchors};
 use stage::Stage;
+pub(crate) use templates::{is_template_fill, unit_shape, MIN_TEMPLATE_FAMILIES};
 
 /// Seed of the anchor hash.
 const ANCHOR_SEED: u64 = 0x7265_7072_696e_7405; // "reprint" + 0x05

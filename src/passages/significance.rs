@@ -37,11 +37,18 @@ use rayon::prelude::*;
 use super::runs::Run;
 use super::stage::Stage;
 use super::{window_anchors, DocUnits};
+use std::ops::Range;
 
 /// The significance of every run of `runs`, in order.
 pub(super) fn weigh(st: &Stage, runs: &[Run]) -> Vec<f64> {
     let n = st.opts.anchor_words;
-    let shared: Vec<Vec<u64>> = runs.iter().map(|r| shared_anchors(st, r, n)).collect();
+    let shared: Vec<Vec<u64>> = runs
+        .iter()
+        .map(|r| {
+            let (a, b) = (&st.docs[r.doc_a as usize], &st.docs[r.doc_b as usize]);
+            shared_anchors(a, r.a.clone(), b, r.b.clone(), n)
+        })
+        .collect();
     let mut index: AHashMap<u64, u32> = AHashMap::new();
     for &g in shared.iter().flatten() {
         let next = index.len() as u32;
@@ -54,10 +61,7 @@ pub(super) fn weigh(st: &Stage, runs: &[Run]) -> Vec<f64> {
         .map(|anchors| {
             anchors
                 .iter()
-                .map(|g| {
-                    let n = df[index[g] as usize].max(1);
-                    (1.0 + families / f64::from(n)).ln()
-                })
+                .map(|g| anchor_weight(families, df[index[g] as usize]))
                 .sum()
         })
         .collect()
@@ -69,17 +73,29 @@ fn hashes(doc: &DocUnits, range: std::ops::Range<usize>) -> Vec<u64> {
     doc.words[range].iter().map(|w| w.hash).collect()
 }
 
-/// The distinct anchors found on both sides of `run`, sorted.
-fn shared_anchors(st: &Stage, run: &Run, n: usize) -> Vec<u64> {
-    let side = |doc: u32, words: &std::ops::Range<u32>| {
-        let range = words.start as usize..words.end as usize;
-        let hashes = hashes(&st.docs[doc as usize], range);
+/// What a shared anchor held by `df` of `families` families weighs:
+/// `ln(1 + families / df)` (a `df` of 0 counts as 1).
+pub(crate) fn anchor_weight(families: f64, df: u32) -> f64 {
+    (1.0 + families / f64::from(df.max(1))).ln()
+}
+
+/// The distinct anchors (windows of `n` words) found both in words
+/// `a_words` of `a` and in words `b_words` of `b`, ascending.
+pub(crate) fn shared_anchors(
+    a: &DocUnits,
+    a_words: Range<u32>,
+    b: &DocUnits,
+    b_words: Range<u32>,
+    n: usize,
+) -> Vec<u64> {
+    let side = |doc: &DocUnits, words: Range<u32>| {
+        let hashes = hashes(doc, words.start as usize..words.end as usize);
         let mut v: Vec<u64> = window_anchors(&hashes, n).collect();
         v.sort_unstable();
         v.dedup();
         v
     };
-    let (a, b) = (side(run.doc_a, &run.a), side(run.doc_b, &run.b));
+    let (a, b) = (side(a, a_words), side(b, b_words));
     a.into_iter()
         .filter(|g| b.binary_search(g).is_ok())
         .collect()

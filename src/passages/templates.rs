@@ -28,6 +28,8 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::stage::Stage;
+use super::DocUnits;
+use crate::units::Unit;
 
 /// A template is filled in at least this many families: fewer are as
 /// likely a passage reposted with a figure corrected along the way.
@@ -49,26 +51,7 @@ pub(super) fn find_templates(st: &Stage, skip: &[bool]) -> Vec<Vec<u32>> {
         if skip[u] || r.unit.len() < st.opts.min_words {
             return None;
         }
-        let doc = &st.docs[r.doc as usize];
-        let first = doc.numbers.partition_point(|&n| n < r.unit.start);
-        let mut numbers = doc.numbers[first..].iter().peekable();
-        let mut masked = false;
-        let mut shape = Vec::with_capacity(8 * r.unit.len());
-        let mut text = Vec::with_capacity(8 * r.unit.len());
-        for i in r.unit.start..r.unit.end {
-            let hash = doc.words[i as usize].hash;
-            let number = numbers.next_if_eq(&&i).is_some();
-            masked |= number;
-            shape.extend_from_slice(&if number { MASK } else { hash }.to_le_bytes());
-            text.extend_from_slice(&hash.to_le_bytes());
-        }
-        masked.then(|| {
-            (
-                xxh3_64_with_seed(&shape, SHAPE_SEED),
-                xxh3_64_with_seed(&text, SHAPE_SEED),
-                u as u32,
-            )
-        })
+        unit_shape(&st.docs[r.doc as usize], &r.unit).map(|(shape, text)| (shape, text, u as u32))
     };
     let mut shapes: Vec<(u64, u64, u32)> = if st.parallel {
         (0..st.units.len())
@@ -92,13 +75,43 @@ pub(super) fn find_templates(st: &Stage, skip: &[bool]) -> Vec<Vec<u32>> {
     groups
 }
 
+/// The shape of `unit` of `doc` (its words, numbers and month names
+/// masked) and the hash of its text, when it has a number to mask. (The
+/// caller leaves out units shorter than `min_words`.)
+pub(crate) fn unit_shape(doc: &DocUnits, unit: &Unit) -> Option<(u64, u64)> {
+    let first = doc.numbers.partition_point(|&n| n < unit.start);
+    let mut numbers = doc.numbers[first..].iter().peekable();
+    let mut masked = false;
+    let mut shape = Vec::with_capacity(8 * unit.len());
+    let mut text = Vec::with_capacity(8 * unit.len());
+    for i in unit.start..unit.end {
+        let hash = doc.words[i as usize].hash;
+        let number = numbers.next_if_eq(&&i).is_some();
+        masked |= number;
+        shape.extend_from_slice(&if number { MASK } else { hash }.to_le_bytes());
+        text.extend_from_slice(&hash.to_le_bytes());
+    }
+    masked.then(|| {
+        (
+            xxh3_64_with_seed(&shape, SHAPE_SEED),
+            xxh3_64_with_seed(&text, SHAPE_SEED),
+        )
+    })
+}
+
+/// The rule: a shape found in `families` families, filled with `texts`
+/// different texts, is a template.
+pub(crate) fn is_template_fill(families: usize, texts: usize) -> bool {
+    families >= MIN_TEMPLATE_FAMILIES && 2 * texts >= families
+}
+
 /// Whether the units of one shape (`(shape, text, unit)`, sorted) fill it
 /// in enough families with figures that change.
 fn is_template(st: &Stage, group: &[(u64, u64, u32)]) -> bool {
     let families = st.distinct_families(group.iter().map(|&(_, _, u)| st.doc_of(u)));
     let mut texts: Vec<u64> = group.iter().map(|&(_, text, _)| text).collect();
     texts.dedup();
-    families >= MIN_TEMPLATE_FAMILIES && 2 * texts.len() >= families
+    is_template_fill(families, texts.len())
 }
 
 #[cfg(test)]

@@ -584,7 +584,7 @@ impl<'a> JsonCluster<'a> {
 ///
 /// `{"id":…,"verdict":"new"|"duplicate"|"reposts","admitted":…,
 /// "duplicate_of":[{"id":…,"jaccard":…}],"passages":[{"id":…,"span":[s,e],
-/// "other_span":[s,e],"similarity":…}]}`
+/// "other_span":[s,e],"similarity":…,"significance":…}]}`
 pub fn verdict_json(v: &Verdict) -> String {
     #[derive(Serialize)]
     struct Dup<'a> {
@@ -597,6 +597,7 @@ pub fn verdict_json(v: &Verdict) -> String {
         span: [u32; 2],
         other_span: [u32; 2],
         similarity: f64,
+        significance: f64,
     }
     #[derive(Serialize)]
     struct Line<'a> {
@@ -626,6 +627,7 @@ pub fn verdict_json(v: &Verdict) -> String {
                 span: [p.span.0, p.span.1],
                 other_span: [p.other_span.0, p.other_span.1],
                 similarity: round6(p.similarity),
+                significance: round6(p.significance),
             })
             .collect(),
     };
