@@ -270,6 +270,8 @@ fn probes_of(held_out: Vec<Document>, indexed: &[Document], checks: usize) -> Ve
             text: d.text.clone(),
             line: None,
             title: None,
+            date: None,
+            source: None,
         }))
         .collect()
 }

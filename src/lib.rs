@@ -21,8 +21,8 @@
 //! let story = "Defence ties between the two countries have grown in recent years \
 //!              with Moscow providing army training and university scholarships.";
 //! let docs = vec![
-//!     Document { id: "a".into(), text: story.into(), line: None, title: None },
-//!     Document { id: "b".into(), text: story.to_uppercase(), line: None, title: None },
+//!     Document { id: "a".into(), text: story.into(), line: None, title: None, date: None, source: None },
+//!     Document { id: "b".into(), text: story.to_uppercase(), line: None, title: None, date: None, source: None },
 //! ];
 //! let result = Scanner::new(ScanOptions::default())?.scan_documents(docs);
 //! assert_eq!(result.clusters[0].members, ["a", "b"]);
@@ -43,6 +43,7 @@ pub mod lsh;
 pub mod natural;
 pub mod normalize;
 pub mod passages;
+pub mod provenance;
 pub mod read;
 pub mod report;
 pub mod scan;
@@ -56,6 +57,6 @@ pub mod verify;
 pub use error::Error;
 pub use passages::PassageKind;
 pub use scan::{
-    DuplicateCluster, DuplicatePair, LinkOut, OccurrenceOut, PassageClusterOut, Progress,
-    ScanOptions, ScanResult, Scanner, SharedOut,
+    DuplicateCluster, DuplicatePair, LinkFilter, LinkOut, OccurrenceOut, PassageClusterOut,
+    Progress, ScanOptions, ScanResult, Scanner, SharedOut,
 };

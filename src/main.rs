@@ -104,7 +104,7 @@ struct ServeArgs {
 enum IndexCommand {
     /// Bulk-load articles (same inputs as `scan`) into INDEX, creating it;
     /// batched transactions, so an interrupted build keeps whole batches.
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// Counts and parameters of INDEX.
     Stats {
         /// The index file.
@@ -202,6 +202,11 @@ struct JudgeArgs {
     /// the postings fit: give it about 4 KB per article).
     #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size)]
     cache: u64,
+    /// Match only admitted articles dated at most this far from the
+    /// article's date — or from now, for an undated article (e.g. 2d, 12h;
+    /// units s, m, h, d, w). Undated admitted articles never match.
+    #[arg(long, value_name = "DURATION", value_parser = reprint::provenance::parse_duration)]
+    window: Option<u64>,
 }
 
 impl JudgeArgs {
@@ -217,6 +222,7 @@ impl JudgeArgs {
             )?);
         }
         index.set_known_boilerplate(known);
+        index.set_window(self.window);
         Ok(index)
     }
 }
@@ -234,6 +240,42 @@ struct FieldArgs {
     /// absent: an HTML page's <title>, else the text's first line).
     #[arg(long, default_value = "title")]
     title_field: String,
+    /// JSON field holding the article's publication date (RFC 3339 or ISO
+    /// 8601, e.g. 2024-05-01T08:30:00Z or 2024-05-01; without an offset,
+    /// UTC). An unreadable date is a warning; the article stays undated.
+    #[arg(long, default_value = "date")]
+    date_field: String,
+    /// JSON field naming the article's source (publisher, site, feed).
+    #[arg(long, default_value = "source")]
+    source_field: String,
+    /// Where undated articles get a date: nowhere (`none`), or their
+    /// file's modification time (`mtime`).
+    #[arg(long, value_enum, default_value = "none")]
+    date_from: DateFrom,
+}
+
+/// `--date-from`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DateFrom {
+    None,
+    Mtime,
+}
+
+impl FieldArgs {
+    /// How input files are read with these fields, skipping files larger
+    /// than `max_file_size`.
+    fn read_options(&self, max_file_size: u64) -> reprint::read::ReadOptions {
+        reprint::read::ReadOptions {
+            id_field: self.id_field.clone(),
+            text_field: self.text_field.clone(),
+            title_field: self.title_field.clone(),
+            date_field: self.date_field.clone(),
+            source_field: self.source_field.clone(),
+            date_from_mtime: self.date_from == DateFrom::Mtime,
+            max_file_size,
+            missing_id: reprint::read::MissingId::FileLine,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -352,6 +394,14 @@ struct ScanArgs {
     /// below S; 0 keeps every link.
     #[arg(long, value_name = "S", default_value_t = 0.0)]
     min_significance: f64,
+    /// Link only stories dated at most this far apart (e.g. 2d, 12h, 90m;
+    /// units s, m, h, d, w). Stories without a date are linked to none.
+    #[arg(long, value_name = "DURATION", value_parser = reprint::provenance::parse_duration)]
+    window: Option<u64>,
+    /// Leave out links between two stories of the same source (the
+    /// --source-field, an HTML page's site name).
+    #[arg(long)]
+    across_sources_only: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -426,7 +476,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Scan(cmd) => scan(cmd).map(|()| ExitCode::SUCCESS),
         Command::Report(cmd) => report(cmd).map(|()| ExitCode::SUCCESS),
-        Command::Index(IndexCommand::Build(args)) => build(args).map(|()| ExitCode::SUCCESS),
+        Command::Index(IndexCommand::Build(args)) => build(*args).map(|()| ExitCode::SUCCESS),
         Command::Index(IndexCommand::Stats { index, format }) => {
             stats(&index, format).map(|()| ExitCode::SUCCESS)
         }

@@ -889,3 +889,82 @@ fn verdict_passages_weigh_what_they_share() {
         );
     }
 }
+
+/// With `--window`, a verdict matches only admitted articles dated near
+/// the article's own date; an undated admitted article matches none.
+#[test]
+fn the_window_matches_only_articles_dated_near_the_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.redb");
+    create_empty(&index);
+    let story = |n: usize| format!("{}\n\n{DEFENCE}", OPENINGS[n]);
+    let admitted = [
+        json!({"id": "old", "text": story(0), "date": "2024-01-01T00:00:00Z"}).to_string(),
+        json!({"id": "undated", "text": story(1)}).to_string(),
+    ];
+    gate(&index, &admitted, &[]);
+    let feed = dir.path().join("new.jsonl");
+    let new = [
+        json!({"id": "near", "text": story(2), "date": "2024-01-02T12:00:00Z"}).to_string(),
+        json!({"id": "far", "text": story(2), "date": "2024-03-01"}).to_string(),
+        json!({"id": "copy", "text": story(0), "date": "2024-03-01"}).to_string(),
+    ];
+    std::fs::write(&feed, new.join("\n")).unwrap();
+    let check = |extra: &[&str]| -> Vec<Value> {
+        let mut args = vec!["check", index.to_str().unwrap(), feed.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let sources = |v: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = v["passages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let all = check(&[]);
+    assert_eq!(sources(&all[0]), ["old", "undated"]);
+    assert_eq!(all[2]["verdict"], "duplicate");
+    let windowed = check(&["--window", "2d"]);
+    assert_eq!(windowed[0]["verdict"], "reposts");
+    assert_eq!(
+        sources(&windowed[0]),
+        ["old"],
+        "36 h after the source; the undated one never matches"
+    );
+    assert_eq!(windowed[1]["verdict"], "new", "two months later");
+    assert_eq!(
+        windowed[2]["verdict"], "new",
+        "a copy outside the window is not its duplicate"
+    );
+
+    // An index built in bulk keeps the dates too.
+    let admitted_file = dir.path().join("admitted.jsonl");
+    std::fs::write(&admitted_file, admitted.join("\n")).unwrap();
+    let bulk = dir.path().join("bulk.redb");
+    assert!(build(&bulk, &[admitted_file.to_str().unwrap()], &[])
+        .status
+        .success());
+    let out = run(&[
+        "check",
+        bulk.to_str().unwrap(),
+        feed.to_str().unwrap(),
+        "--window",
+        "2d",
+    ]);
+    let verdicts: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(sources(&verdicts[0]), ["old"]);
+    assert_eq!(verdicts[1]["verdict"], "new");
+}

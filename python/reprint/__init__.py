@@ -44,8 +44,9 @@ class ScanResult:
         """The report as pyarrow tables, for pandas and polars users: a
         dict of ``clusters`` (cluster, member), ``pairs`` (cluster, a, b,
         jaccard), ``passages`` (cluster, kind, doc, start, end,
-        similarity: one row per occurrence), ``links`` (one row per linked
-        pair, passages aside) and ``shared`` (link, a, b, cluster, spans,
+        similarity, date, lag: one row per occurrence), ``links`` (one row
+        per linked pair, passages aside; dates as RFC 3339 strings, lags in
+        seconds, null when undated) and ``shared`` (link, a, b, cluster, spans,
         similarity, significance: one row per shared passage; ``link`` is
         the row of ``links``). Spans are byte offsets into the texts.
         Needs ``pyarrow``."""
@@ -77,12 +78,16 @@ class ScanResult:
                       ("jaccard", pa.float64())],
             "passages": [("cluster", pa.int64()), ("kind", pa.string()), ("doc", pa.string()),
                          ("start", pa.int64()), ("end", pa.int64()),
-                         ("similarity", pa.float64())],
+                         ("similarity", pa.float64()), ("date", pa.string()),
+                         ("lag", pa.int64())],
             "links": [("a", pa.string()), ("b", pa.string()), ("a_title", pa.string()),
                       ("b_title", pa.string()), ("score", pa.float64()),
                       ("a_coverage", pa.float64()), ("b_coverage", pa.float64()),
                       ("near_duplicate", pa.bool_()), ("containment_a", pa.float64()),
-                      ("containment_b", pa.float64()), ("significance", pa.float64())],
+                      ("containment_b", pa.float64()), ("significance", pa.float64()),
+                      ("a_date", pa.string()), ("b_date", pa.string()),
+                      ("a_source", pa.string()), ("b_source", pa.string()),
+                      ("direction", pa.string()), ("lag", pa.int64())],
             "shared": [("link", pa.int64()), ("a", pa.string()), ("b", pa.string()),
                        ("cluster", pa.int64()), ("a_start", pa.int64()), ("a_end", pa.int64()),
                        ("b_start", pa.int64()), ("b_end", pa.int64()),
@@ -99,9 +104,19 @@ class ScanResult:
                 f"{s.get('clusters', 0)} clusters, {s.get('links', 0)} links>")
 
 
+def _optional_str(value):
+    """``None``, or the value as a string (a ``datetime`` or ``date`` as
+    ISO 8601: a naive one is taken as UTC)."""
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
 def _records(items):
-    """(id, text, title) triples from dicts with ``id`` and ``text``
-    (and an optional ``title``)."""
+    """(id, text, title, date, source) tuples from dicts with ``id`` and
+    ``text`` (and optionally ``title``, ``date``, ``source``)."""
     out = []
     for n, item in enumerate(items):
         try:
@@ -111,14 +126,16 @@ def _records(items):
                 f"record {n}: expected a dict with 'id' and 'text'") from None
         if not isinstance(text, str):
             raise ReprintError(f"record {n} ({doc_id!r}): 'text' is not a string")
-        title = item.get("title")
-        out.append((str(doc_id), text, None if title is None else str(title)))
+        out.append((str(doc_id), text, _optional_str(item.get("title")),
+                    _optional_str(item.get("date")), _optional_str(item.get("source"))))
     return out
 
 
 def _table_records(table, options):
-    """(id, text, title) triples from a pyarrow Table or RecordBatch, by
-    the columns ``id_field``, ``text_field`` and ``title_field`` name."""
+    """(id, text, title, date, source) tuples from a pyarrow Table or
+    RecordBatch, by the columns ``id_field``, ``text_field``,
+    ``title_field``, ``date_field`` and ``source_field`` name (the last
+    three optional)."""
     names = table.column_names
     id_col = options.get("id_field", "id")
     text_col = options.get("text_field", "text")
@@ -130,13 +147,19 @@ def _table_records(table, options):
                 "set id_field or text_field")
     ids = [None if v is None else str(v) for v in table.column(id_col).to_pylist()]
     texts = table.column(text_col).to_pylist()
-    titles = (table.column(title_col).to_pylist() if title_col in names
-              else [None] * len(texts))
+    def optional(col):
+        return (table.column(col).to_pylist() if col in names
+                else [None] * len(texts))
+    titles = optional(title_col)
+    dates = optional(options.get("date_field", "date"))
+    sources = optional(options.get("source_field", "source"))
     out = []
-    for n, (doc_id, text, title) in enumerate(zip(ids, texts, titles)):
+    for n, (doc_id, text, title, date, source) in enumerate(
+            zip(ids, texts, titles, dates, sources)):
         if doc_id is None or not isinstance(text, str):
             raise ReprintError(f"row {n}: 'id' and a string 'text' are required")
-        out.append((doc_id, text, None if title is None else str(title)))
+        out.append((doc_id, text, _optional_str(title), _optional_str(date),
+                    _optional_str(source)))
     return out
 
 
@@ -145,8 +168,10 @@ def scan(inputs, **options):
 
     ``inputs`` is a path (a directory, a ``.txt``/``.md``/``.html`` file, a
     JSONL feed), a list of paths, an iterable of records (dicts with
-    ``id``, ``text`` and optionally ``title``), or a pyarrow Table with
-    those columns (named by ``id_field``, ``text_field``, ``title_field``). Options are the binary's
+    ``id``, ``text`` and optionally ``title``, ``date`` — an ISO 8601
+    string, a ``datetime`` or a ``date`` — and ``source``), or a pyarrow
+    Table with those columns (named by ``id_field``, ``text_field``,
+    ``title_field``, ``date_field``, ``source_field``). Options are the binary's
     (see the module's docstring), plus ``threads`` (default: all cores;
     the result is the same for any number). Raises :class:`ReprintError`
     for a bad option or a missing path; unreadable files and malformed

@@ -173,6 +173,8 @@ fn scan_options(o: &mut Options) -> PyResult<(ScanOptions, Option<usize>)> {
         ("id_field", &mut opts.read.id_field),
         ("text_field", &mut opts.read.text_field),
         ("title_field", &mut opts.read.title_field),
+        ("date_field", &mut opts.read.date_field),
+        ("source_field", &mut opts.read.source_field),
     ] {
         if let Some(v) = o.string(name)? {
             *field = v;
@@ -186,6 +188,12 @@ fn scan_options(o: &mut Options) -> PyResult<(ScanOptions, Option<usize>)> {
     } else {
         None
     };
+    if let Some(w) = o.string("window")? {
+        let seconds = reprint::provenance::parse_duration(&w)
+            .map_err(|e| err(format!("option window: {e}")))?;
+        opts.links.window = Some(seconds);
+    }
+    opts.links.across_sources_only = o.boolean("across_sources_only", false)?;
     let threads = o.int("threads")?;
     Ok((opts, threads))
 }
@@ -250,31 +258,66 @@ fn document(id: String, text: String, title: Option<String>) -> Document {
         text,
         line: None,
         title,
+        date: None,
+        source: None,
     }
 }
 
+/// A record as `reprint.scan` passes it: id, text, title, date, source.
+type Record = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The document of a record; a date that is not one (see
+/// `reprint::read::parse_date`) is a Python `UserWarning` naming the
+/// record, and the document stays undated (as a bad date in a JSONL feed
+/// is a warning, not an error).
+fn record_document(py: Python<'_>, (id, text, title, date, source): Record) -> PyResult<Document> {
+    let parsed = date.as_deref().and_then(reprint::read::parse_date);
+    if let (Some(d), None) = (&date, parsed) {
+        let msg = std::ffi::CString::new(format!(
+            "record {id:?}: {d:?} is not a date (expected RFC 3339 or ISO 8601, e.g. \
+             2024-05-01T08:30:00Z or 2024-05-01); the record is kept undated"
+        ))
+        .map_err(err)?;
+        PyErr::warn(
+            py,
+            &py.get_type::<pyo3::exceptions::PyUserWarning>(),
+            &msg,
+            1,
+        )?;
+    }
+    Ok(Document {
+        date: parsed,
+        source,
+        ..document(id, text, title)
+    })
+}
+
 /// Scans files and directories (`paths`) or in-memory records (`records`:
-/// `(id, text, title)`), with the keyword options, and returns the JSON
-/// report `reprint scan --format json` writes.
+/// `(id, text, title, date, source)`), with the keyword options, and
+/// returns the JSON report `reprint scan --format json` writes.
 #[pyfunction]
 #[pyo3(signature = (paths, records, **kwargs))]
 fn scan_json(
     py: Python<'_>,
     paths: Vec<PathBuf>,
-    records: Option<Vec<(String, String, Option<String>)>>,
+    records: Option<Vec<Record>>,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<String> {
     let mut o = options(kwargs)?;
     let (opts, threads) = scan_options(&mut o)?;
     o.finish()?;
     let scanner = Scanner::new(opts).map_err(err)?;
-    let result = run(py, threads, || match records {
-        Some(records) => Ok(scanner.scan_documents(
-            records
-                .into_iter()
-                .map(|(id, text, title)| document(id, text, title))
-                .collect(),
-        )),
+    let docs: Option<Vec<Document>> = records
+        .map(|r| r.into_iter().map(|r| record_document(py, r)).collect())
+        .transpose()?;
+    let result = run(py, threads, || match docs {
+        Some(docs) => Ok(scanner.scan_documents(docs)),
         None => scanner.scan_paths(&paths),
     })?
     .map_err(err)?;

@@ -155,3 +155,29 @@ def test_align_finds_what_a_scan_of_the_two_finds():
     assert all(0.9 <= sim <= 1.0 for _, _, sim in found)
     assert reprint.align(a, b, passages=False) == []
     assert reprint.align(a, "Nothing in common here at all.") == []
+
+
+def test_records_carry_dates_and_sources():
+    import datetime
+    import warnings
+    a = (DATA / SEED_A).read_text()
+    b = (DATA / SEED_B).read_text()
+    records = [
+        {"id": "a", "text": a, "date": "2024-05-01T08:00:00Z", "source": "agency"},
+        {"id": "b", "text": b, "date": datetime.datetime(2024, 5, 1, 11, 0),
+         "source": "daily"},
+    ]
+    link = reprint.scan(records).links[0]
+    assert (link["a_date"], link["b_date"]) == ("2024-05-01T08:00:00Z", "2024-05-01T11:00:00Z")
+    assert (link["direction"], link["lag"]) == ("a_to_b", 3 * 3600)
+    assert (link["a_source"], link["b_source"]) == ("agency", "daily")
+    tables = reprint.scan(records).to_arrow()
+    assert tables["links"].column("lag").to_pylist() == [3 * 3600]
+    # Outside the window: no link. A bad date warns and leaves the record undated.
+    assert reprint.scan(records, window="1h").links == []
+    records[1]["date"] = "the first of May"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        link = reprint.scan(records).links[0]
+    assert any("'b'" in str(w.message) or '"b"' in str(w.message) for w in caught)
+    assert "b_date" not in link and "direction" not in link

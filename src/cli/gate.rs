@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use reprint::index::{Index, VerdictKind};
 use reprint::read::{
     discover, parse_line, read_file, Document, Format, MissingId, ReadOptions, SourceFile,
+    DEFAULT_MAX_FILE_SIZE,
 };
 use reprint::report::{stream_error_json, verdict_json};
 
@@ -52,7 +53,12 @@ pub(crate) fn for_each_line(
         // keeps the output in step with the input.
         match parse_line(&file, line_no, text.trim(), opts) {
             None => each(Err("blank line: no article".into()), line_no)?,
-            Some(Ok(doc)) => each(Ok(doc), line_no)?,
+            Some(Ok((doc, warning))) => {
+                if let Some(w) = warning {
+                    eprintln!("reprint: warning: {w}");
+                }
+                each(Ok(doc), line_no)?
+            }
             Some(Err(w)) => each(Err(w.message), line_no)?,
         }
     }
@@ -98,10 +104,8 @@ pub(crate) fn check(args: CheckArgs) -> Result<ExitCode> {
     );
     let index = args.judge.open(&args.index)?;
     let opts = ReadOptions {
-        id_field: args.fields.id_field,
-        text_field: args.fields.text_field,
         missing_id: MissingId::Content,
-        ..ReadOptions::default()
+        ..args.fields.read_options(DEFAULT_MAX_FILE_SIZE)
     };
     let stdin_input = args.input.as_os_str() == "-";
     let (bytes, is_jsonl) = if stdin_input {
@@ -140,6 +144,8 @@ pub(crate) fn check(args: CheckArgs) -> Result<ExitCode> {
             text: String::from_utf8_lossy(&bytes).into_owned(),
             line: None,
             title: None,
+            date: None,
+            source: None,
         };
         return one_verdict(&index, &doc);
     }
@@ -181,10 +187,8 @@ pub(crate) fn gate(args: GateArgs) -> Result<()> {
     let index = args.judge.open(&args.index)?;
     let policy = args.policy.policy();
     let opts = ReadOptions {
-        id_field: args.fields.id_field,
-        text_field: args.fields.text_field,
         missing_id: MissingId::Content,
-        ..ReadOptions::default()
+        ..args.fields.read_options(DEFAULT_MAX_FILE_SIZE)
     };
     let mut out = io::stdout().lock();
     for_each_line(

@@ -10,7 +10,7 @@ use anyhow::Result;
 
 use reprint::index::{Index, IndexParams};
 use reprint::lsh::LshParams;
-use reprint::read::{discover, read_file_chunks, MissingId, ReadOptions};
+use reprint::read::{discover, read_file_chunks};
 use reprint::report::index_stats_json;
 use reprint::{Progress, ScanOptions, Scanner};
 
@@ -43,13 +43,7 @@ pub(crate) fn index_params(a: &FingerprintArgs) -> Result<IndexParams> {
 pub(crate) fn build(args: BuildArgs) -> Result<()> {
     let started = Instant::now();
     let params = index_params(&args.params)?;
-    let read_opts = ReadOptions {
-        id_field: args.fields.id_field,
-        text_field: args.fields.text_field,
-        title_field: args.fields.title_field,
-        max_file_size: args.max_file_size,
-        missing_id: MissingId::FileLine,
-    };
+    let read_opts = args.fields.read_options(args.max_file_size);
     let found = discover(&args.paths)?;
     let index = Index::create(&args.index, params)?;
     let bar = (!args.quiet && io::stderr().is_terminal()).then(Bar::new);

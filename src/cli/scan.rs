@@ -12,7 +12,7 @@ use reprint::boilerplate::KnownBoilerplate;
 use reprint::lsh::LshParams;
 use reprint::normalize::NormalizeOptions;
 use reprint::passages::{PassageOptions, Rewrites};
-use reprint::read::{load_texts, MissingId, ReadOptions};
+use reprint::read::load_texts;
 use reprint::report::{summary_line, write_report, write_text, ReportFormat};
 use reprint::units::UnitOptions;
 use reprint::verify::VerifyMode;
@@ -68,12 +68,10 @@ pub(crate) fn run_scan(paths: &[PathBuf], args: &ScanArgs) -> Result<ScanResult>
             VerifyArg::Estimate => VerifyMode::Estimate,
         },
         normalize,
-        read: ReadOptions {
-            id_field: args.fields.id_field.clone(),
-            text_field: args.fields.text_field.clone(),
-            title_field: args.fields.title_field.clone(),
-            max_file_size: args.max_file_size,
-            missing_id: MissingId::FileLine,
+        read: args.fields.read_options(args.max_file_size),
+        links: reprint::LinkFilter {
+            window: args.window,
+            across_sources_only: args.across_sources_only,
         },
         passages,
     };
@@ -154,13 +152,7 @@ pub(crate) fn report(cmd: ReportCmd) -> Result<()> {
     // The page shows linked stories side by side and cluster members as
     // diffs: read those texts again.
     let wanted = reprint::html::wanted_texts(&result);
-    let opts = ReadOptions {
-        id_field: cmd.scan.fields.id_field.clone(),
-        text_field: cmd.scan.fields.text_field.clone(),
-        title_field: cmd.scan.fields.title_field.clone(),
-        max_file_size: cmd.scan.max_file_size,
-        missing_id: MissingId::FileLine,
-    };
+    let opts = cmd.scan.fields.read_options(cmd.scan.max_file_size);
     let texts = load_texts(&paths, &opts, &wanted)?;
     write_atomically(&cmd.output, |w| {
         reprint::html::write_html(&result, &texts, w).map_err(io::Error::other)

@@ -4,7 +4,7 @@ use std::io::Read;
 
 use anyhow::{Context, Result};
 
-use reprint::read::ReadOptions;
+use reprint::read::DEFAULT_MAX_FILE_SIZE;
 use reprint::serve::ServeOptions;
 
 use crate::*;
@@ -60,11 +60,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<()> {
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
         max_body: usize::try_from(args.max_body).unwrap_or(usize::MAX),
         policy: args.policy.policy(),
-        fields: ReadOptions {
-            id_field: args.fields.id_field,
-            text_field: args.fields.text_field,
-            ..ReadOptions::default()
-        },
+        fields: args.fields.read_options(DEFAULT_MAX_FILE_SIZE),
     };
     let reopen: reprint::serve::Reopen = {
         let (judge, path) = (args.judge.clone(), args.index.clone());

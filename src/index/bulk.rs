@@ -100,10 +100,11 @@ impl Index {
         let prepared = docs
             .par_iter()
             .map(|d| {
-                (
-                    keys_of_text(&self.params, &d.text),
-                    lz4_flex::compress_prepend_size(d.text.as_bytes()),
-                )
+                let keys = Keys {
+                    date: d.date.map(|t| t.as_second()),
+                    ..keys_of_text(&self.params, &d.text)
+                };
+                (keys, lz4_flex::compress_prepend_size(d.text.as_bytes()))
             })
             .collect();
         PreparedBatch {

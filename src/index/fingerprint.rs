@@ -27,6 +27,8 @@ pub(super) struct Keys {
     pub(super) unit_fps: Vec<u64>,
     /// The shapes of the units that have one ([`unit_shapes`]).
     pub(super) shapes: Vec<u64>,
+    /// The article's date (seconds since 1970, UTC), stored in its record.
+    pub(super) date: Option<i64>,
 }
 
 impl Keys {
@@ -117,6 +119,7 @@ pub(super) fn keys_of_text(p: &IndexParams, text: &str) -> Keys {
         anchors,
         unit_fps,
         shapes,
+        date: None,
     }
 }
 

@@ -6,6 +6,7 @@
 use super::tables::Access;
 use super::*;
 use crate::passages::{anchor_weight, shared_anchors, DocUnits};
+use crate::read::Timestamp;
 
 impl Index {
     pub(super) fn stored_hash(
@@ -28,7 +29,8 @@ impl Index {
         fp: &Fingerprint,
         skip: Option<u64>,
     ) -> Result<Verdict, Error> {
-        let duplicate_of = self.near_duplicates(t, fp, skip)?;
+        let when = Window::around(self.window, doc);
+        let duplicate_of = self.near_duplicates(t, fp, skip, &when)?;
         if !duplicate_of.is_empty() {
             // A near-duplicate's passages are the whole text again: the
             // verdict is `duplicate`, with no passage list.
@@ -52,7 +54,7 @@ impl Index {
             me,
             articles: articles as f64,
         };
-        let passages = self.align_candidates(t, fp, &my_frequent, ranked, &weigh)?;
+        let passages = self.align_candidates(t, fp, &my_frequent, ranked, &weigh, &when)?;
         let kind = if !passages.is_empty() {
             VerdictKind::Reposts
         } else {
@@ -74,6 +76,7 @@ impl Index {
         t: &Tables<T>,
         fp: &Fingerprint,
         skip: Option<u64>,
+        when: &Window,
     ) -> Result<Vec<DuplicateOf>, Error> {
         let p = &self.params;
         // Near-duplicates: band-key candidates, exact Jaccard on their text.
@@ -94,6 +97,9 @@ impl Index {
             ShingleSet::from_hashes(fp.shingle_hashes.clone())
         };
         for key in candidates {
+            if !self.in_window(t, key, when)? {
+                continue;
+            }
             let Some((id, text)) = self.load(&t.docs, &t.texts, key)? else {
                 continue;
             };
@@ -256,6 +262,7 @@ impl Index {
         my_frequent: &[bool],
         ranked: Vec<(u64, u32)>,
         weigh: &Weigh,
+        when: &Window,
     ) -> Result<Vec<PassageMatch>, Error> {
         let p = &self.params;
         let mine = keep_units(fp.doc.clone(), my_frequent);
@@ -269,6 +276,9 @@ impl Index {
         for (key, _) in ranked {
             if aligned == MAX_PASSAGE_CANDIDATES {
                 break;
+            }
+            if !self.in_window(t, key, when)? {
+                continue;
             }
             let Some((id, text)) = self.load(&t.docs, &t.texts, key)? else {
                 continue;
@@ -291,6 +301,17 @@ impl Index {
         }
         passages.sort_by(|a, b| (a.span, &a.id, a.other_span).cmp(&(b.span, &b.id, b.other_span)));
         Ok(passages)
+    }
+
+    /// Whether admitted article `key` is dated within `when` (always, when
+    /// there is no window).
+    fn in_window<T: Access>(&self, t: &Tables<T>, key: u64, when: &Window) -> Result<bool, Error> {
+        let Window::Around { at, seconds } = *when else {
+            return Ok(true);
+        };
+        let record = t.docs.get(key).map_err(|e| self.err(e))?;
+        let date = record.and_then(|v| decode_record(v.value()).and_then(|r| r.date));
+        Ok(date.is_some_and(|d| d.abs_diff(at) <= seconds))
     }
 
     pub(super) fn load(
@@ -366,4 +387,27 @@ impl Weigh<'_> {
 fn words_in(doc: &DocUnits, span: &std::ops::Range<u32>) -> std::ops::Range<u32> {
     let at = |b: u32| doc.words.partition_point(|w| w.start < b) as u32;
     at(span.start)..at(span.end)
+}
+
+/// The time window a verdict matches admitted articles in
+/// ([`Index::set_window`]).
+pub(super) enum Window {
+    /// Every admitted article.
+    Any,
+    /// Those dated at most `seconds` from `at` (seconds since 1970).
+    Around { at: i64, seconds: u64 },
+}
+
+impl Window {
+    /// The window of `window` seconds around `doc`'s date, or around now
+    /// for an undated article.
+    fn around(window: Option<u64>, doc: &Document) -> Self {
+        match window {
+            None => Window::Any,
+            Some(seconds) => Window::Around {
+                at: doc.date.unwrap_or_else(Timestamp::now).as_second(),
+                seconds,
+            },
+        }
+    }
 }

@@ -134,7 +134,7 @@ pub const DEFAULT_CACHE_BYTES: usize = 1 << 30;
 /// let story = "Russian Defence Minister Sergei Shoigu told visiting junta leader Senior \
 ///              General Min Aung Hlaing that Moscow is committed to strengthening military \
 ///              ties with Myanmar, his ministry said on Tuesday.";
-/// let doc = |id: &str, text: &str| Document { id: id.into(), text: text.into(), line: None, title: None };
+/// let doc = |id: &str, text: &str| Document { id: id.into(), text: text.into(), line: None, title: None, date: None, source: None };
 /// assert_eq!(index.admit(&doc("a", story), Policy::default())?.kind, VerdictKind::New);
 /// // The same story again is a duplicate of the admitted one; a check never admits.
 /// let verdict = index.check(&doc("b", &story.to_uppercase()))?;
@@ -148,6 +148,9 @@ pub struct Index {
     path: std::path::PathBuf,
     /// Paragraphs never reported as reposted, besides frequent ones.
     known: KnownBoilerplate,
+    /// Verdicts match only admitted articles dated at most this many
+    /// seconds from the judged one ([`Index::set_window`]).
+    window: Option<u64>,
     /// Decoded posting blocks read by checks.
     blocks: Arc<BlockCache>,
 }
@@ -214,6 +217,7 @@ impl Index {
             params,
             path: path.to_path_buf(),
             known: KnownBoilerplate::default(),
+            window: None,
             blocks: Arc::new(BlockCache::new(DEFAULT_CACHE_BYTES / 2)),
         };
         index.index_unindexed()?;
@@ -293,6 +297,7 @@ impl Index {
             params,
             path: path.to_path_buf(),
             known: KnownBoilerplate::default(),
+            window: None,
             blocks: Arc::new(BlockCache::new(cache_bytes / 2)),
         };
         index.index_unindexed()?;
@@ -311,6 +316,18 @@ impl Index {
     /// with [`IndexParams::normalize_options`].
     pub fn set_known_boilerplate(&mut self, known: KnownBoilerplate) {
         self.known = known;
+    }
+
+    /// Matches articles only against admitted ones dated at most `window`
+    /// seconds before or after them (`None`: every admitted article), as
+    /// `scan --window` links only stories that close: an article is
+    /// judged by its date, or by the time of the check when it has none;
+    /// an admitted article without a date is outside every window. The
+    /// candidates are chosen first (the passage candidates sharing the
+    /// most anchors), then those outside the window are passed over. Not
+    /// stored in the index.
+    pub fn set_window(&mut self, window: Option<u64>) {
+        self.window = window;
     }
 
     fn err(&self, e: impl Into<redb::Error>) -> Error {
@@ -555,6 +572,8 @@ mod tests {
             text: (0..3).map(paragraph).collect::<Vec<_>>().join("\n\n"),
             line: None,
             title: None,
+            date: None,
+            source: None,
         }
     }
 

@@ -315,7 +315,15 @@ pub(super) fn insert(
     let mut t = open_write_tables(txn)?;
     let compressed = lz4_flex::compress_prepend_size(doc.text.as_bytes());
     t.texts.insert(key, compressed.as_slice())?;
-    let record = encode_record(&doc.id, fp.content_hash, key, 0, compressed.len() as u64);
+    let date = doc.date.map(|d| d.as_second());
+    let record = encode_record(
+        &doc.id,
+        fp.content_hash,
+        key,
+        0,
+        compressed.len() as u64,
+        date,
+    );
     t.docs.insert(key, record.as_slice())?;
     t.ids.insert(doc.id.as_str(), key)?;
     for &b in &fp.band_keys {
@@ -379,6 +387,7 @@ pub(super) fn insert_sorted(
                 group_key,
                 group.len() as u64,
                 compressed.len() as u64,
+                prepared[i].0.date,
             ));
             group.extend_from_slice(compressed);
         }
@@ -515,24 +524,32 @@ pub(super) struct Record<'a> {
     pub(super) group: u64,
     pub(super) offset: u64,
     pub(super) len: u64,
+    /// The article's date, in seconds since 1970 (UTC), when it has one.
+    pub(super) date: Option<i64>,
 }
 
 /// Record layout: content hash, text group, offset and length of the
 /// text's LZ4 block in the group (u64 LE each), id length (u32 LE), id
-/// (UTF-8).
+/// (UTF-8), then, for a dated article, its date in seconds since 1970
+/// (i64 LE). A record without the date (every record of an index written
+/// before dates were kept) is an undated article.
 pub(super) fn encode_record(
     id: &str,
     content_hash: u64,
     group: u64,
     offset: u64,
     len: u64,
+    date: Option<i64>,
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(36 + id.len());
+    let mut out = Vec::with_capacity(44 + id.len());
     for n in [content_hash, group, offset, len] {
         out.extend_from_slice(&n.to_le_bytes());
     }
     out.extend_from_slice(&(id.len() as u32).to_le_bytes());
     out.extend_from_slice(id.as_bytes());
+    if let Some(d) = date {
+        out.extend_from_slice(&d.to_le_bytes());
+    }
     out
 }
 
@@ -547,6 +564,10 @@ pub(super) fn decode_record(bytes: &[u8]) -> Option<Record<'_>> {
         offset: u64_at(16)?,
         len: u64_at(24)?,
         id: std::str::from_utf8(bytes.get(36..36 + len)?).ok()?,
+        date: bytes
+            .get(36 + len..44 + len)
+            .and_then(|b| b.try_into().ok())
+            .map(i64::from_le_bytes),
     })
 }
 

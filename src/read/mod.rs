@@ -29,11 +29,13 @@ use rayon::prelude::*;
 use crate::error::Error;
 
 mod discover;
+mod meta;
 mod page;
 mod warning;
 
 pub(crate) use discover::display_path;
 pub use discover::{discover, Discovery};
+pub use meta::{parse_date, Timestamp};
 pub use page::{html_page, html_text, HtmlPage};
 pub use warning::{terminal_safe, Warning, WarningKind};
 
@@ -59,6 +61,15 @@ pub struct ReadOptions {
     /// JSONL field holding the document's title, when present (default
     /// `title`).
     pub title_field: String,
+    /// JSONL field holding the document's publication date, when present
+    /// (default `date`; forms: [`parse_date`]).
+    pub date_field: String,
+    /// JSONL field naming the document's source (publisher, site, feed),
+    /// when present (default `source`).
+    pub source_field: String,
+    /// Date documents without a date of their own by their file's
+    /// modification time (`--date-from mtime`).
+    pub date_from_mtime: bool,
     /// Files larger than this many bytes are skipped with a warning.
     pub max_file_size: u64,
     /// The id of a JSONL line without one.
@@ -91,6 +102,9 @@ impl Default for ReadOptions {
             id_field: "id".into(),
             text_field: "text".into(),
             title_field: "title".into(),
+            date_field: "date".into(),
+            source_field: "source".into(),
+            date_from_mtime: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             missing_id: MissingId::FileLine,
         }
@@ -148,6 +162,12 @@ pub struct Document {
     /// The document's own title: the JSONL title field, an HTML page's
     /// `<title>`; `None` for plain text (reports then show its first line).
     pub title: Option<String>,
+    /// When it was published: the JSONL date field, an HTML page's
+    /// publication time, or the file's modification time when asked
+    /// ([`ReadOptions::date_from_mtime`]); `None` when unknown.
+    pub date: Option<Timestamp>,
+    /// Who published it: the JSONL source field, an HTML page's site name.
+    pub source: Option<String>,
 }
 
 /// What [`read_file`] got out of one file.
@@ -178,7 +198,7 @@ fn documents_of(
     opts: &ReadOptions,
 ) -> FileRead {
     match file.format {
-        Format::Text => push_plain(&mut out, file, text, None),
+        Format::Text => push_plain(&mut out, file, text, Meta::default()),
         Format::Html => {
             let page = html_page(&text);
             if page.flattened > 0 {
@@ -193,11 +213,40 @@ fn documents_of(
                     ),
                 ));
             }
-            push_plain(&mut out, file, page.text, page.title);
+            let meta = Meta {
+                title: page.title,
+                date: page.date,
+                source: page.site,
+            };
+            push_plain(&mut out, file, page.text, meta);
         }
         Format::Jsonl => read_jsonl(&mut out, file, &text, 1, opts),
     }
+    date_by_mtime(&mut out, file, opts);
     out
+}
+
+/// With [`ReadOptions::date_from_mtime`], dates the documents of `out`
+/// that have no date of their own by `file`'s modification time.
+fn date_by_mtime(out: &mut FileRead, file: &SourceFile, opts: &ReadOptions) {
+    if !opts.date_from_mtime || out.documents.iter().all(|d| d.date.is_some()) {
+        return;
+    }
+    let modified = fs::metadata(&file.path).and_then(|m| m.modified());
+    let Some(mtime) = modified.ok().and_then(|t| Timestamp::try_from(t).ok()) else {
+        return;
+    };
+    for d in out.documents.iter_mut().filter(|d| d.date.is_none()) {
+        d.date = Some(mtime);
+    }
+}
+
+/// What a plain-text or HTML file says of its document besides its text.
+#[derive(Default)]
+struct Meta {
+    title: Option<String>,
+    date: Option<Timestamp>,
+    source: Option<String>,
 }
 
 /// What [`read_file`] returns, in chunks and in file order: a JSONL file's
@@ -241,6 +290,7 @@ pub fn read_file_chunks<'a>(
                 .nth(lines - 1)
                 .map_or(rest.len(), |(i, _)| i);
             read_jsonl(&mut out, file, &rest[..end], *line, opts);
+            date_by_mtime(&mut out, file, opts);
             *line += lines as u64;
             *at += end + 1;
             Some(out)
@@ -383,7 +433,7 @@ fn decode_lossy(bytes: Vec<u8>) -> (String, usize) {
     }
 }
 
-fn push_plain(out: &mut FileRead, file: &SourceFile, text: String, title: Option<String>) {
+fn push_plain(out: &mut FileRead, file: &SourceFile, text: String, meta: Meta) {
     if text.trim().is_empty() {
         out.warnings.push(Warning::new(
             &file.path,
@@ -397,7 +447,9 @@ fn push_plain(out: &mut FileRead, file: &SourceFile, text: String, title: Option
         id: file.id.clone(),
         text,
         line: None,
-        title,
+        title: meta.title,
+        date: meta.date,
+        source: meta.source,
     });
 }
 
@@ -412,28 +464,36 @@ fn read_jsonl(
     opts: &ReadOptions,
 ) {
     let lines: Vec<&str> = text.split('\n').collect();
-    let parsed: Vec<Option<Result<Document, Warning>>> = lines
+    let parsed: Vec<Option<LineRead>> = lines
         .par_iter()
         .enumerate()
         .map(|(index, raw)| parse_line(file, index as u64 + first_line, raw.trim(), opts))
         .collect();
     for line in parsed.into_iter().flatten() {
         match line {
-            Ok(doc) => out.documents.push(doc),
+            Ok((doc, warning)) => {
+                out.documents.push(doc);
+                out.warnings.extend(warning);
+            }
             Err(warning) => out.warnings.push(warning),
         }
     }
 }
 
-/// One JSONL line of `file`: a document, a warning, or `None` for a blank
-/// line. `line_no` is 1-based; `line` has no line terminator. Used for
-/// files and for streams (`reprint gate`, `reprint check -`).
+/// What one JSONL line gives: a document, with a warning about a
+/// metadata field it could not use (the document is kept without it), or
+/// a warning alone (the line is skipped).
+pub type LineRead = Result<(Document, Option<Warning>), Warning>;
+
+/// One JSONL line of `file`, or `None` for a blank line. `line_no` is
+/// 1-based; `line` has no line terminator. Used for files and for streams
+/// (`reprint gate`, `reprint check -`).
 pub fn parse_line(
     file: &SourceFile,
     line_no: u64,
     line: &str,
     opts: &ReadOptions,
-) -> Option<Result<Document, Warning>> {
+) -> Option<LineRead> {
     if line.is_empty() {
         return None;
     }
@@ -484,16 +544,32 @@ pub fn parse_line(
             MissingId::Content => content_id(&text),
         },
     };
-    let title = match object.remove(&opts.title_field) {
+    let mut string = |field: &str| match object.remove(field) {
         Some(serde_json::Value::String(t)) if !t.trim().is_empty() => Some(t),
         _ => None,
     };
-    Some(Ok(Document {
+    let title = string(&opts.title_field);
+    let source = string(&opts.source_field);
+    let (date, warning) = match string(&opts.date_field) {
+        None => (None, None),
+        Some(d) => match parse_date(&d) {
+            Some(t) => (Some(t), None),
+            None => {
+                let msg = meta::bad_date(&opts.date_field, &d);
+                let w = Warning::new(&file.path, Some(line_no), WarningKind::BadField, msg);
+                (None, Some(w))
+            }
+        },
+    };
+    let doc = Document {
         id,
         text,
         line: Some(line_no),
         title,
-    }))
+        date,
+        source,
+    };
+    Some(Ok((doc, warning)))
 }
 
 /// The texts of the documents with the given ids under `roots`, read as a

@@ -55,6 +55,12 @@ pub struct HtmlPage {
     pub text: String,
     /// The `<title>`, whitespace collapsed; `None` when absent or empty.
     pub title: Option<String>,
+    /// When the page says it was published: `<meta
+    /// property="article:published_time">` (or `name=`), else the first
+    /// `<time datetime>` ([`super::parse_date`] forms).
+    pub date: Option<super::Timestamp>,
+    /// The site's name: `<meta property="og:site_name">`.
+    pub site: Option<String>,
     /// Tags removed because they were nested past 512 elements (parsing
     /// such nesting costs the square of its depth); 0 on real pages.
     pub flattened: usize,
@@ -78,11 +84,43 @@ pub fn html_page(html: &str) -> HtmlPage {
             words.join(" ")
         })
         .filter(|t| !t.is_empty());
+    let (date, site) = metadata(&doc);
     HtmlPage {
         text: visible_text(&doc),
         title,
+        date,
+        site,
         flattened,
     }
+}
+
+/// A page's publication date and site name ([`HtmlPage::date`],
+/// [`HtmlPage::site`]).
+fn metadata(doc: &Html) -> (Option<super::Timestamp>, Option<String>) {
+    let (mut published, mut time, mut site) = (None, None, None);
+    for node in doc.tree.root().descendants() {
+        let Some(e) = node.value().as_element() else {
+            continue;
+        };
+        match e.name() {
+            "meta" => {
+                let key = e.attr("property").or_else(|| e.attr("name"));
+                let content = e.attr("content").map(str::trim).filter(|c| !c.is_empty());
+                match (key, content) {
+                    (Some("article:published_time"), Some(c)) if published.is_none() => {
+                        published = super::parse_date(c);
+                    }
+                    (Some("og:site_name"), Some(c)) if site.is_none() => {
+                        site = Some(c.to_owned());
+                    }
+                    _ => {}
+                }
+            }
+            "time" if time.is_none() => time = e.attr("datetime").and_then(super::parse_date),
+            _ => {}
+        }
+    }
+    (published.or(time), site)
 }
 
 /// The visible text of an HTML page's body: whitespace collapsed inside

@@ -40,11 +40,14 @@ pub enum WarningKind {
     /// An HTML page nested deeper than 512 elements: the deeper tags were
     /// removed before parsing, their text kept (document kept).
     DeepHtml,
+    /// A metadata field (a date) that could not be read: ignored
+    /// (document kept).
+    BadField,
 }
 
 impl WarningKind {
     /// Every kind, for parsing names back.
-    pub const ALL: [WarningKind; 14] = [
+    pub const ALL: [WarningKind; 15] = [
         WarningKind::InvalidUtf8,
         WarningKind::Binary,
         WarningKind::NulBytes,
@@ -59,6 +62,7 @@ impl WarningKind {
         WarningKind::Changed,
         WarningKind::SpecialFile,
         WarningKind::DeepHtml,
+        WarningKind::BadField,
     ];
 
     /// The kind named `name` (see [`WarningKind::as_str`]).
@@ -83,6 +87,7 @@ impl WarningKind {
             WarningKind::Changed => "changed",
             WarningKind::SpecialFile => "special_file",
             WarningKind::DeepHtml => "deep_html",
+            WarningKind::BadField => "bad_field",
         }
     }
 }

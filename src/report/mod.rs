@@ -19,7 +19,9 @@ use serde::Serialize;
 
 use crate::index::{IndexStats, Verdict};
 use crate::passages::PassageKind;
+use crate::provenance::{human_lag, Direction};
 use crate::read::terminal_safe as safe;
+use crate::read::Timestamp;
 use crate::scan::{DuplicateCluster, LinkOut, PassageClusterOut, ScanResult};
 
 /// The JSON schema identifier written in every JSON report.
@@ -250,6 +252,9 @@ fn write_link(out: &mut dyn Write, i: usize, link: &LinkOut) -> io::Result<()> {
         quoted(&link.a_title),
         quoted(&link.b_title)
     )?;
+    if let Some(line) = provenance_line(link) {
+        writeln!(out, "    {line}")?;
+    }
     if link.shared.is_empty() {
         writeln!(
             out,
@@ -273,6 +278,28 @@ fn write_link(out: &mut dyn Write, i: usize, link: &LinkOut) -> io::Result<()> {
         writeln!(out, "      {}", excerpt(&s.quote))?;
     }
     writeln!(out)
+}
+
+/// Which story came first, and how long after it the other followed
+/// ("first in 4 (Reuters, 1987-02-26T15:07:13Z), reposted by 16 after 14
+/// min"); `None` unless both stories are dated.
+fn provenance_line(link: &LinkOut) -> Option<String> {
+    let (a_date, b_date) = (link.a_date?, link.b_date?);
+    let said = |id: &str, source: &Option<String>, date: Timestamp| match source {
+        Some(s) => format!("{} ({}, {date})", safe(id), safe(s)),
+        None => format!("{} ({date})", safe(id)),
+    };
+    let a = said(&link.a, &link.a_source, a_date);
+    let b = said(&link.b, &link.b_source, b_date);
+    Some(match (link.direction, link.lag) {
+        (Some(Direction::AToB), Some(lag)) => {
+            format!("first in {a}, reposted by {b} after {}", human_lag(lag))
+        }
+        (Some(Direction::BToA), Some(lag)) => {
+            format!("first in {b}, reposted by {a} after {}", human_lag(lag))
+        }
+        _ => format!("dated alike: {a}, {b}"),
+    })
 }
 
 /// A title for the terminal: quoted, or a dash when there is none.
@@ -335,6 +362,14 @@ struct JsonPassageCluster<'a> {
     documents: usize,
     quote: &'a str,
     occurrences: Vec<JsonOccurrence<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first: Option<JsonFirst<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFirst<'a> {
+    date: String,
+    docs: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -343,6 +378,10 @@ struct JsonOccurrence<'a> {
     start: u32,
     end: u32,
     similarity: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lag: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -351,6 +390,18 @@ struct JsonLink<'a> {
     b: &'a str,
     a_title: &'a str,
     b_title: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    a_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    b_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    a_source: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    b_source: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    direction: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lag: Option<i64>,
     score: f64,
     a_coverage: f64,
     b_coverage: f64,
@@ -383,6 +434,10 @@ struct JsonParams {
     hash: &'static str,
     sketch: &'static str,
     passages: Option<JsonPassageParams>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window_seconds: Option<u64>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    across_sources_only: bool,
 }
 
 #[derive(Serialize)]
@@ -484,6 +539,8 @@ impl JsonParams {
                 rewrites: o.rewrites.as_str(),
                 min_significance: o.min_significance,
             }),
+            window_seconds: p.links.window,
+            across_sources_only: p.links.across_sources_only,
         }
     }
 }
@@ -525,8 +582,14 @@ impl<'a> JsonPassageCluster<'a> {
                     start: o.start,
                     end: o.end,
                     similarity: round6(o.similarity),
+                    date: o.date.map(|d| d.to_string()),
+                    lag: o.lag,
                 })
                 .collect(),
+            first: c.first.as_ref().map(|f| JsonFirst {
+                date: f.date.to_string(),
+                docs: &f.docs,
+            }),
         }
     }
 }
@@ -538,6 +601,12 @@ impl<'a> JsonLink<'a> {
             b: &l.b,
             a_title: &l.a_title,
             b_title: &l.b_title,
+            a_date: l.a_date.map(|d| d.to_string()),
+            b_date: l.b_date.map(|d| d.to_string()),
+            a_source: l.a_source.as_deref(),
+            b_source: l.b_source.as_deref(),
+            direction: l.direction.map(|d| d.as_str()),
+            lag: l.lag,
             score: round6(l.score),
             a_coverage: round6(l.a_coverage),
             b_coverage: round6(l.b_coverage),

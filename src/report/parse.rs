@@ -11,6 +11,7 @@ use super::SCAN_SCHEMA;
 use crate::lsh::LshParams;
 use crate::normalize::NormalizeOptions;
 use crate::passages::{PassageKind, PassageOptions, Rewrites};
+use crate::provenance::{Direction, FirstSeen};
 use crate::read::{Warning, WarningKind};
 use crate::scan::{DuplicatePair, OccurrenceOut, Params, SharedOut, Stats};
 use crate::verify::VerifyMode;
@@ -77,6 +78,10 @@ struct ParamsIn {
     verify: String,
     fold_spelling: bool,
     passages: Option<PassageParamsIn>,
+    #[serde(default)]
+    window_seconds: Option<u64>,
+    #[serde(default)]
+    across_sources_only: bool,
 }
 
 impl From<ParamsIn> for Params {
@@ -98,6 +103,10 @@ impl From<ParamsIn> for Params {
                 fold_spelling: p.fold_spelling,
             },
             passages: p.passages.map(Into::into),
+            links: crate::scan::LinkFilter {
+                window: p.window_seconds,
+                across_sources_only: p.across_sources_only,
+            },
         }
     }
 }
@@ -188,6 +197,15 @@ struct PassageClusterIn {
     #[serde(default)]
     quote: String,
     occurrences: Vec<OccurrenceIn>,
+    // Provenance: absent for undated corpora and older reports.
+    #[serde(default)]
+    first: Option<FirstIn>,
+}
+
+#[derive(Deserialize)]
+struct FirstIn {
+    date: String,
+    docs: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -196,6 +214,15 @@ struct OccurrenceIn {
     start: u32,
     end: u32,
     similarity: f64,
+    #[serde(default)]
+    date: Option<String>,
+    #[serde(default)]
+    lag: Option<i64>,
+}
+
+/// A date as the report writes it ([`Timestamp`]'s RFC 3339).
+fn date_in(d: Option<String>) -> Option<crate::read::Timestamp> {
+    crate::read::parse_date(&d?)
 }
 
 impl From<PassageClusterIn> for PassageClusterOut {
@@ -221,8 +248,16 @@ impl From<PassageClusterIn> for PassageClusterOut {
                     start: o.start,
                     end: o.end,
                     similarity: o.similarity,
+                    date: date_in(o.date),
+                    lag: o.lag,
                 })
                 .collect(),
+            first: c.first.and_then(|f| {
+                Some(FirstSeen {
+                    date: date_in(Some(f.date))?,
+                    docs: f.docs,
+                })
+            }),
         }
     }
 }
@@ -249,6 +284,19 @@ struct LinkIn {
     #[serde(default)]
     significance: f64,
     shared: Vec<SharedIn>,
+    // Provenance: absent when unknown.
+    #[serde(default)]
+    a_date: Option<String>,
+    #[serde(default)]
+    b_date: Option<String>,
+    #[serde(default)]
+    a_source: Option<String>,
+    #[serde(default)]
+    b_source: Option<String>,
+    #[serde(default)]
+    direction: Option<String>,
+    #[serde(default)]
+    lag: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -269,6 +317,16 @@ impl From<LinkIn> for LinkOut {
             b: l.b,
             a_title: l.a_title,
             b_title: l.b_title,
+            a_date: date_in(l.a_date),
+            b_date: date_in(l.b_date),
+            a_source: l.a_source,
+            b_source: l.b_source,
+            direction: match l.direction.as_deref() {
+                Some("a_to_b") => Some(Direction::AToB),
+                Some("b_to_a") => Some(Direction::BToA),
+                _ => None,
+            },
+            lag: l.lag,
             score: l.score,
             a_coverage: l.a_coverage,
             b_coverage: l.b_coverage,

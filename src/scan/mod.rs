@@ -77,6 +77,33 @@ pub struct ScanOptions {
     /// The reposted-passage stage; `None` skips it (whole-document clusters
     /// only).
     pub passages: Option<PassageOptions>,
+    /// Which links are kept, by their stories' dates and sources.
+    pub links: LinkFilter,
+}
+
+/// Which links a scan keeps, by what it knows of their two stories
+/// ([`crate::provenance`]). The default keeps every link.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkFilter {
+    /// Only links whose stories are both dated, at most this many seconds
+    /// apart (`--window`): an undated story is not within any window.
+    pub window: Option<u64>,
+    /// Leave out links between two stories of one source
+    /// (`--across-sources-only`); a story of unknown source is taken for
+    /// another source.
+    pub across_sources_only: bool,
+}
+
+impl LinkFilter {
+    /// Whether `link` is kept.
+    pub fn keeps(&self, link: &LinkOut) -> bool {
+        let in_window = match self.window {
+            None => true,
+            Some(w) => link.lag.is_some_and(|lag| lag.unsigned_abs() <= w),
+        };
+        let same_source = matches!((&link.a_source, &link.b_source), (Some(a), Some(b)) if a == b);
+        in_window && !(self.across_sources_only && same_source)
+    }
 }
 
 impl Default for ScanOptions {
@@ -90,6 +117,7 @@ impl Default for ScanOptions {
             normalize: NormalizeOptions::default(),
             read: ReadOptions::default(),
             passages: Some(PassageOptions::default()),
+            links: LinkFilter::default(),
         }
     }
 }
@@ -111,6 +139,8 @@ pub struct Params {
     pub normalize: NormalizeOptions,
     /// The passage stage's options, if it runs.
     pub passages: Option<PassageOptions>,
+    /// Which links are kept.
+    pub links: LinkFilter,
 }
 
 /// Receives progress from a running scan (the binary draws a bar with it).
@@ -148,6 +178,7 @@ impl Scanner {
             normalize,
             read,
             passages,
+            links,
         } = options;
         let invalid = |msg: String| Err(Error::InvalidOption(msg));
         if !(threshold > 0.0 && threshold <= 1.0) {
@@ -188,39 +219,10 @@ impl Scanner {
             return invalid("--id-field and --text-field must not be empty".into());
         }
         if let Some(p) = &passages {
-            if !(p.min_similarity > 0.0 && p.min_similarity <= 1.0) {
-                return invalid(format!(
-                    "--passage-similarity must be in (0, 1], got {}",
-                    p.min_similarity
-                ));
-            }
-            if p.min_containment.is_some_and(|c| !(0.0..=1.0).contains(&c)) {
-                return invalid(format!(
-                    "--min-containment must be in [0, 1], got {}",
-                    p.min_containment.unwrap_or_default()
-                ));
-            }
-            if !(p.min_significance >= 0.0 && p.min_significance.is_finite()) {
-                return invalid(format!(
-                    "--min-significance must be a number ≥ 0, got {}",
-                    p.min_significance
-                ));
-            }
-            if p.min_words == 0 {
-                return invalid("--min-passage-words must be at least 1".into());
-            }
-            if p.units.min_words == 0 || p.units.max_words < p.units.min_words {
-                return invalid(format!(
-                    "--unit-min-words must be between 1 and {} (the paragraph window)",
-                    p.units.max_words
-                ));
-            }
-            if p.boilerplate_min_docs.is_some_and(|n| n < 2) {
-                return invalid(
-                    "--boilerplate-min-docs must be at least 2 (text in one document is not repeated)"
-                        .into(),
-                );
-            }
+            check_passage_options(p)?;
+        }
+        if links.window == Some(0) {
+            return invalid("--window must be longer than 0 (e.g. 2d, 12h)".into());
         }
         Ok(Scanner {
             params: Params {
@@ -231,6 +233,7 @@ impl Scanner {
                 verify,
                 normalize,
                 passages,
+                links,
             },
             read,
             progress: None,
@@ -363,6 +366,8 @@ impl Scanner {
                                 text_hash: xxh3_64(doc.text.as_bytes()),
                                 text_len: doc.text.len() as u32,
                                 title: shown_title(&doc),
+                                date: doc.date,
+                                source: doc.source.map(String::into_boxed_str),
                                 id: doc.id,
                                 line: doc.line,
                                 file: file as u32,
@@ -550,12 +555,13 @@ impl Scanner {
             .enumerate()
             .map(|(cid, c)| {
                 let quoted = representative(&c, id).map(|r| quote(r.doc, &r.span));
-                named_cluster(cid, &c, id, quoted.unwrap_or_default())
+                named_cluster(cid, &c, records, quoted.unwrap_or_default())
             })
             .collect();
         let mut links: Vec<LinkOut> = found_links
             .iter()
             .map(|l| named_link(l, records, family, quote))
+            .filter(|l| self.params.links.keeps(l))
             .collect();
         links.sort_by(link_order);
         (clusters, links)
@@ -578,6 +584,45 @@ impl Scanner {
             p.finish();
         }
     }
+}
+
+/// Refuses passage options out of their ranges, naming the flag.
+fn check_passage_options(p: &PassageOptions) -> Result<(), Error> {
+    let invalid = |msg: String| Err(Error::InvalidOption(msg));
+    if !(p.min_similarity > 0.0 && p.min_similarity <= 1.0) {
+        return invalid(format!(
+            "--passage-similarity must be in (0, 1], got {}",
+            p.min_similarity
+        ));
+    }
+    if p.min_containment.is_some_and(|c| !(0.0..=1.0).contains(&c)) {
+        return invalid(format!(
+            "--min-containment must be in [0, 1], got {}",
+            p.min_containment.unwrap_or_default()
+        ));
+    }
+    if !(p.min_significance >= 0.0 && p.min_significance.is_finite()) {
+        return invalid(format!(
+            "--min-significance must be a number ≥ 0, got {}",
+            p.min_significance
+        ));
+    }
+    if p.min_words == 0 {
+        return invalid("--min-passage-words must be at least 1".into());
+    }
+    if p.units.min_words == 0 || p.units.max_words < p.units.min_words {
+        return invalid(format!(
+            "--unit-min-words must be between 1 and {} (the paragraph window)",
+            p.units.max_words
+        ));
+    }
+    if p.boilerplate_min_docs.is_some_and(|n| n < 2) {
+        return invalid(
+            "--boilerplate-min-docs must be at least 2 (text in one document is not repeated)"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 /// The records of documents with words and an id not seen before, in
@@ -663,6 +708,8 @@ mod tests {
             text: text.into(),
             line: None,
             title: None,
+            date: None,
+            source: None,
         }
     }
 

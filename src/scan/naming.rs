@@ -9,6 +9,7 @@ use super::source::*;
 use crate::cluster::Cluster;
 use crate::natural;
 use crate::passages::{Link, Occurrence, PassageCluster};
+use crate::provenance::{direction, first_seen, lag};
 use crate::read::Document;
 use crate::verify::VerifiedPair;
 
@@ -173,19 +174,23 @@ pub(super) fn representative<'r>(
         .cloned()
 }
 
-/// Cluster `cid` with its occurrences named (`id`) and in id order.
-pub(super) fn named_cluster<'r>(
+/// Cluster `cid` with its occurrences named (`records`) and in id order,
+/// with its first appearance and lags ([`crate::provenance`]).
+pub(super) fn named_cluster(
     cid: usize,
     c: &PassageCluster,
-    id: impl Fn(u32) -> &'r str,
+    records: &[Record],
     quote: String,
 ) -> PassageClusterOut {
+    let id = |doc: u32| records[doc as usize].id.as_str();
+    let date = |doc: u32| records[doc as usize].date;
     let mut occurrences: Vec<(&str, &Occurrence)> =
         c.occurrences.iter().map(|o| (id(o.doc), o)).collect();
     occurrences
         .sort_by(|x, y| natural::cmp(x.0, y.0).then_with(|| x.1.span.start.cmp(&y.1.span.start)));
     let mut docs: Vec<&str> = occurrences.iter().map(|o| o.0).collect();
     docs.dedup();
+    let first = first_seen(occurrences.iter().map(|(doc, o)| (*doc, date(o.doc))));
     PassageClusterOut {
         id: cid,
         kind: c.kind,
@@ -198,8 +203,11 @@ pub(super) fn named_cluster<'r>(
                 start: o.span.start,
                 end: o.span.end,
                 similarity: o.similarity,
+                date: date(o.doc),
+                lag: lag(first.as_ref(), date(o.doc)),
             })
             .collect(),
+        first,
     }
 }
 
@@ -243,11 +251,19 @@ pub(super) fn named_link(
     } else {
         (l.containment_a, l.containment_b)
     };
+    let (ra, rb) = (&records[a as usize], &records[b as usize]);
+    let (direction, lag) = direction(ra.date, rb.date);
     LinkOut {
         a: id(a).to_owned(),
         b: id(b).to_owned(),
-        a_title: records[a as usize].title.to_string(),
-        b_title: records[b as usize].title.to_string(),
+        a_title: ra.title.to_string(),
+        b_title: rb.title.to_string(),
+        a_date: ra.date,
+        b_date: rb.date,
+        a_source: ra.source.as_deref().map(str::to_owned),
+        b_source: rb.source.as_deref().map(str::to_owned),
+        direction,
+        lag,
         score: (covered_a + covered_b) as f64 / (len_a as u64 + len_b as u64).max(1) as f64,
         a_coverage: covered_a as f64 / len_a.max(1) as f64,
         b_coverage: covered_b as f64 / len_b.max(1) as f64,

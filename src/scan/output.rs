@@ -3,7 +3,8 @@
 //! number documents; `naming.rs` turns those numbers into ids).
 
 use crate::passages::PassageKind;
-use crate::read::Warning;
+use crate::provenance::{Direction, FirstSeen};
+use crate::read::{Timestamp, Warning};
 
 use super::Params;
 
@@ -81,6 +82,11 @@ pub struct OccurrenceOut {
     pub end: u32,
     /// Best alignment similarity with another occurrence.
     pub similarity: f64,
+    /// The document's date, when it has one.
+    pub date: Option<Timestamp>,
+    /// Seconds since the cluster's first appearance ([`PassageClusterOut::first`]),
+    /// when the document is dated.
+    pub lag: Option<i64>,
 }
 
 /// A reposted passage (or a boilerplate or template one) and its
@@ -97,6 +103,9 @@ pub struct PassageClusterOut {
     pub documents: usize,
     /// The text of the first occurrence.
     pub quote: String,
+    /// Where it appeared first: its earliest dated occurrence (`None`
+    /// when no occurrence is dated; see [`crate::provenance`]).
+    pub first: Option<FirstSeen>,
 }
 
 /// A region shared by two linked stories.
@@ -132,6 +141,19 @@ pub struct LinkOut {
     pub a_title: String,
     /// `b`'s title.
     pub b_title: String,
+    /// `a`'s date, when it has one.
+    pub a_date: Option<Timestamp>,
+    /// `b`'s date.
+    pub b_date: Option<Timestamp>,
+    /// `a`'s source, when it has one.
+    pub a_source: Option<String>,
+    /// `b`'s source.
+    pub b_source: Option<String>,
+    /// From the earlier story to the later, when both are dated and their
+    /// dates differ.
+    pub direction: Option<Direction>,
+    /// Seconds between the two stories' dates, when both are dated.
+    pub lag: Option<i64>,
     /// Share of the pair's text that is reused: covered bytes of both
     /// documents over their total length.
     pub score: f64,

@@ -21,6 +21,9 @@ pub(super) struct Record {
     pub(super) text_len: u32,
     /// The title shown beside the id ([`shown_title`]).
     pub(super) title: Box<str>,
+    /// Its date and source ([`Document::date`], [`Document::source`]).
+    pub(super) date: Option<crate::read::Timestamp>,
+    pub(super) source: Option<Box<str>>,
     /// Fingerprint of the shingle sequence: equal for exact duplicates
     /// after normalization (in-memory only, never persisted).
     pub(super) content: u64,

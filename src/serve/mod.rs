@@ -376,11 +376,19 @@ pub fn request_article(
         }
         _ => "-".into(),
     };
+    // A date that is not one leaves the article undated (judged by the
+    // time of the request under `--window`), as in a JSONL feed.
+    let date = match object.remove(&fields.date_field) {
+        Some(serde_json::Value::String(d)) => crate::read::parse_date(&d),
+        _ => None,
+    };
     Ok(Document {
         id,
         text,
         line: None,
         title: None,
+        date,
+        source: None,
     })
 }
 
