@@ -25,7 +25,8 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::passages::PassageKind;
-use crate::scan::{LinkOut, ScanResult};
+use crate::provenance::{human_lag, Direction};
+use crate::scan::{LinkOut, PassageClusterOut, ScanResult};
 
 /// Most links rendered.
 pub const MAX_LINKS: usize = 500;
@@ -174,6 +175,12 @@ struct LinkView {
     score: String,
     significance: String,
     near_duplicate: bool,
+    /// Which story came first and how long after it the other followed
+    /// ("a → b, 3 h later"), when both are dated.
+    arrow: Option<String>,
+    /// Each side's date and source, as shown beside its id.
+    a_about: String,
+    b_about: String,
     a_segments: Vec<Segment>,
     b_segments: Vec<Segment>,
     shared: Vec<SharedView>,
@@ -193,6 +200,83 @@ struct SharedView {
     cluster: usize,
     similarity: String,
     significance: String,
+    /// The passage's occurrences by date: where it appeared first, then
+    /// who reposted it when (empty when none is dated).
+    timeline: Vec<Moment>,
+    /// Occurrences left out of a long timeline.
+    more: usize,
+}
+
+/// One occurrence of a passage on its timeline.
+#[derive(Serialize)]
+struct Moment {
+    doc: String,
+    source: String,
+    /// Its date (RFC 3339), or empty when undated.
+    date: String,
+    /// "first", "+3 h", or empty when undated.
+    lag: String,
+    first: bool,
+}
+
+/// Occurrences a passage's timeline shows at most.
+const MAX_MOMENTS: usize = 12;
+
+/// The timeline of passage cluster `c`: its dated occurrences, earliest
+/// first (the first appearance, then each repost with its lag), one per
+/// document, then the undated ones; `None` when none is dated.
+fn timeline(c: &PassageClusterOut, sources: &HashMap<&str, &str>) -> Option<(Vec<Moment>, usize)> {
+    c.first.as_ref()?;
+    let mut seen = std::collections::HashSet::new();
+    let mut occ: Vec<&crate::scan::OccurrenceOut> = c
+        .occurrences
+        .iter()
+        .filter(|o| seen.insert(&o.doc))
+        .collect();
+    // Dated by date (ties by id, as listed), undated last.
+    occ.sort_by_key(|o| (o.date.is_none(), o.date));
+    let total = occ.len();
+    let moments = occ
+        .into_iter()
+        .take(MAX_MOMENTS)
+        .map(|o| Moment {
+            doc: o.doc.clone(),
+            source: sources
+                .get(o.doc.as_str())
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            date: o.date.map(|d| d.to_string()).unwrap_or_default(),
+            first: o.lag == Some(0),
+            lag: match o.lag {
+                Some(0) => "first".into(),
+                Some(l) => format!("+{}", human_lag(l)),
+                None => String::new(),
+            },
+        })
+        .collect();
+    Some((moments, total.saturating_sub(MAX_MOMENTS)))
+}
+
+/// "4 → 16, 14 min later" for a link whose stories are both dated and
+/// differ; "dated alike" for two at one instant.
+fn arrow(link: &LinkOut) -> Option<String> {
+    let lag = link.lag?;
+    Some(match link.direction {
+        Some(Direction::AToB) => format!("{} → {}, {} later", link.a, link.b, human_lag(lag)),
+        Some(Direction::BToA) => format!("{} → {}, {} later", link.b, link.a, human_lag(lag)),
+        None => "dated alike".into(),
+    })
+}
+
+/// A story's date and source as shown beside its id ("agency ·
+/// 2024-05-01T08:00:00Z"), empty when neither is known.
+fn about(date: Option<crate::read::Timestamp>, source: Option<&str>) -> String {
+    let date = date.map(|d| d.to_string());
+    [source.map(str::to_owned), date]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 #[derive(Serialize)]
@@ -278,10 +362,18 @@ pub fn write_html(
     };
     let boilerplate = whole_units(PassageKind::Boilerplate);
     let templates = whole_units(PassageKind::Template);
+    // Each linked story's source, as the links give it (a passage's
+    // timeline names the sources of the stories it links).
+    let sources: HashMap<&str, &str> = result
+        .links
+        .iter()
+        .flat_map(|l| [(&l.a, &l.a_source), (&l.b, &l.b_source)])
+        .filter_map(|(id, s)| Some((id.as_str(), s.as_deref()?)))
+        .collect();
     let links: Vec<LinkView> = story_links(result)
         .take(MAX_LINKS)
         .enumerate()
-        .map(|(i, l)| link_view(i, l, texts))
+        .map(|(i, l)| link_view(i, l, texts, result, &sources))
         .collect();
     let clusters = cluster_views(result, texts);
     let page = Page {
@@ -479,7 +571,13 @@ fn story_links(result: &ScanResult) -> impl Iterator<Item = &LinkOut> {
     result.links.iter().filter(|l| !l.near_duplicate)
 }
 
-fn link_view(index: usize, link: &LinkOut, texts: &HashMap<String, String>) -> LinkView {
+fn link_view(
+    index: usize,
+    link: &LinkOut,
+    texts: &HashMap<String, String>,
+    result: &ScanResult,
+    sources: &HashMap<&str, &str>,
+) -> LinkView {
     let side = |id: &str, spans: Vec<(u32, u32, usize, usize)>| -> Vec<Segment> {
         texts
             .get(id)
@@ -507,15 +605,26 @@ fn link_view(index: usize, link: &LinkOut, texts: &HashMap<String, String>) -> L
         score: format!("{:.3}", link.score),
         significance: format!("{:.1}", link.significance),
         near_duplicate: link.near_duplicate,
+        arrow: arrow(link),
+        a_about: about(link.a_date, link.a_source.as_deref()),
+        b_about: about(link.b_date, link.b_source.as_deref()),
         a_segments: side(&link.a, a_spans),
         b_segments: side(&link.b, b_spans),
         shared: link
             .shared
             .iter()
-            .map(|s| SharedView {
-                cluster: s.cluster,
-                similarity: format!("{:.3}", s.similarity),
-                significance: format!("{:.1}", s.significance),
+            .map(|s| {
+                let cluster = result.passage_clusters.get(s.cluster);
+                let (timeline, more) = cluster
+                    .and_then(|c| timeline(c, sources))
+                    .unwrap_or_default();
+                SharedView {
+                    cluster: s.cluster,
+                    similarity: format!("{:.3}", s.similarity),
+                    significance: format!("{:.1}", s.significance),
+                    timeline,
+                    more,
+                }
             })
             .collect(),
     }

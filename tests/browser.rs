@@ -120,3 +120,53 @@ fn report_pages_work_in_chromium() {
         &[report.to_str().unwrap(), &links.to_string()],
     );
 }
+
+/// Provenance in a real browser (`tests/browser/timeline.mjs`): a dated
+/// corpus's report shows each link's arrow from the earlier story and each
+/// shared passage's timeline, first appearance first.
+#[test]
+fn report_timeline_works_in_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !browser_ready(root) {
+        return;
+    }
+    let planted = "Rights activists have accused Moscow of legitimizing the junta that seized \
+        power in a coup two years ago by continuing bilateral visits and arms deals, while the \
+        generals have relied on Russian jets and helicopters in their campaign against rebel groups.";
+    let stories = [
+        ("wire", "Harbour officials in Rotterdam expect the dredging works to finish before the spring tides.", Some("2024-05-01T08:00:00Z"), "agency"),
+        ("paper", "A bakery chain based in Lyon plans to open forty new shops across southern France next year.", Some("2024-05-01T13:00:00+02:00"), "daily"),
+        ("blog", "Farmers near Ballarat reported the wettest winter in living memory after weeks of flooding.", Some("2024-05-03"), "daily"),
+        ("undated", "The museum of modern art unveiled a restored fresco that had been hidden behind plaster.", None, "weekly"),
+    ];
+    let lines: String = stories
+        .iter()
+        .map(|(id, opening, date, source)| {
+            let mut v = serde_json::json!({"id": id, "text": format!("{opening}\n\n{planted}"), "source": source});
+            if let Some(d) = date {
+                v["date"] = serde_json::json!(d);
+            }
+            v.to_string() + "\n"
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("stories.jsonl");
+    std::fs::write(&feed, lines).unwrap();
+    let report = dir.path().join("report.html");
+    let made = common::run(&[
+        "report",
+        feed.to_str().unwrap(),
+        "-o",
+        report.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    node(
+        &root.join("tests/browser/timeline.mjs"),
+        &[report.to_str().unwrap()],
+    );
+}

@@ -298,3 +298,30 @@ fn files_can_be_dated_by_their_modification_time() {
     let undated = links(&scan_json(&[root]));
     assert_eq!((undated[0].2.clone(), undated[0].3), (None, None));
 }
+
+/// A date field that is `null` or a number warns too; a line without the
+/// field does not.
+#[test]
+fn a_null_date_warns_and_an_absent_one_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        json!({"id": "a", "text": format!("One opening line here.\n\n{PLANTED}"), "date": null})
+            .to_string(),
+        json!({"id": "b", "text": format!("Another opening line.\n\n{PLANTED}"), "date": 20240501})
+            .to_string(),
+        json!({"id": "c", "text": format!("A third opening line.\n\n{PLANTED}")}).to_string(),
+    ];
+    let corpus = write_corpus(dir.path(), &lines);
+    let scan = scan_json(&[&corpus]);
+    let lines_warned: Vec<u64> = scan["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            assert_eq!(w["kind"], "bad_field");
+            w["line"].as_u64().unwrap()
+        })
+        .collect();
+    assert_eq!(lines_warned, [1, 2]);
+    assert_eq!(scan["documents"], 3);
+}

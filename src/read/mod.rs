@@ -550,17 +550,28 @@ pub fn parse_line(
     };
     let title = string(&opts.title_field);
     let source = string(&opts.source_field);
-    let (date, warning) = match string(&opts.date_field) {
-        None => (None, None),
-        Some(d) => match parse_date(&d) {
-            Some(t) => (Some(t), None),
-            None => {
-                let msg = meta::bad_date(&opts.date_field, &d);
-                let w = Warning::new(&file.path, Some(line_no), WarningKind::BadField, msg);
-                (None, Some(w))
-            }
-        },
+    // No date field: undated, quietly (most feeds have none). A field
+    // that is there but no date — null, a number, text that does not
+    // parse — is a warning: the feed meant to date the story.
+    let date_value = object.remove(&opts.date_field);
+    let parsed = match &date_value {
+        Some(serde_json::Value::String(d)) => parse_date(d),
+        _ => None,
     };
+    let warning = match (&date_value, parsed) {
+        (Some(v), None) => {
+            let shown = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            let msg = meta::bad_date(&opts.date_field, &shown);
+            Some(Warning::new(
+                &file.path,
+                Some(line_no),
+                WarningKind::BadField,
+                msg,
+            ))
+        }
+        _ => None,
+    };
+    let date = parsed;
     let doc = Document {
         id,
         text,
