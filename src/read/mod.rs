@@ -29,12 +29,15 @@ use rayon::prelude::*;
 use crate::error::Error;
 
 mod discover;
+mod jsonl;
 mod meta;
 mod page;
 mod warning;
 
 pub(crate) use discover::display_path;
 pub use discover::{discover, Discovery};
+use jsonl::read_jsonl;
+pub use jsonl::{parse_line, LineRead};
 pub use meta::{parse_date, Timestamp};
 pub use page::{html_page, html_text, HtmlPage};
 pub use warning::{terminal_safe, Warning, WarningKind};
@@ -451,136 +454,6 @@ fn push_plain(out: &mut FileRead, file: &SourceFile, text: String, meta: Meta) {
         date: meta.date,
         source: meta.source,
     });
-}
-
-/// Reads lines of a JSONL file, the first of them line `first_line`.
-/// Lines are parsed in parallel (a large feed is one file) and collected
-/// in file order.
-fn read_jsonl(
-    out: &mut FileRead,
-    file: &SourceFile,
-    text: &str,
-    first_line: u64,
-    opts: &ReadOptions,
-) {
-    let lines: Vec<&str> = text.split('\n').collect();
-    let parsed: Vec<Option<LineRead>> = lines
-        .par_iter()
-        .enumerate()
-        .map(|(index, raw)| parse_line(file, index as u64 + first_line, raw.trim(), opts))
-        .collect();
-    for line in parsed.into_iter().flatten() {
-        match line {
-            Ok((doc, warning)) => {
-                out.documents.push(doc);
-                out.warnings.extend(warning);
-            }
-            Err(warning) => out.warnings.push(warning),
-        }
-    }
-}
-
-/// What one JSONL line gives: a document, with a warning about a
-/// metadata field it could not use (the document is kept without it), or
-/// a warning alone (the line is skipped).
-pub type LineRead = Result<(Document, Option<Warning>), Warning>;
-
-/// One JSONL line of `file`, or `None` for a blank line. `line_no` is
-/// 1-based; `line` has no line terminator. Used for files and for streams
-/// (`reprint gate`, `reprint check -`).
-pub fn parse_line(
-    file: &SourceFile,
-    line_no: u64,
-    line: &str,
-    opts: &ReadOptions,
-) -> Option<LineRead> {
-    if line.is_empty() {
-        return None;
-    }
-    let warn = |kind, msg: String| Some(Err(Warning::new(&file.path, Some(line_no), kind, msg)));
-    let value: serde_json::Value = match serde_json::from_str(line) {
-        Ok(v) => v,
-        Err(e) => {
-            // serde's message ends in "at line 1 column N", where "line 1"
-            // means the JSONL line itself: keep only the column.
-            let msg = e.to_string();
-            let what = msg.split(" at line ").next().unwrap_or(&msg);
-            return warn(
-                WarningKind::MalformedLine,
-                format!(
-                    "malformed JSON ({what}, column {}); line skipped",
-                    e.column()
-                ),
-            );
-        }
-    };
-    let serde_json::Value::Object(mut object) = value else {
-        return warn(
-            WarningKind::MalformedLine,
-            "not a JSON object; line skipped".into(),
-        );
-    };
-    // Move the text out of the parsed line rather than copying it.
-    let text = match object.remove(&opts.text_field) {
-        Some(serde_json::Value::String(text)) => text,
-        _ => {
-            return warn(
-                WarningKind::MalformedLine,
-                format!(
-                    "no string field \"{}\" (set --text-field); line skipped",
-                    opts.text_field
-                ),
-            )
-        }
-    };
-    if text.trim().is_empty() {
-        return warn(WarningKind::Empty, "empty text; line skipped".into());
-    }
-    let id = match object.remove(&opts.id_field) {
-        Some(serde_json::Value::String(s)) => s,
-        Some(serde_json::Value::Number(n)) => n.to_string(),
-        _ => match opts.missing_id {
-            MissingId::FileLine => format!("{}:{}", file.id, line_no),
-            MissingId::Content => content_id(&text),
-        },
-    };
-    let mut string = |field: &str| match object.remove(field) {
-        Some(serde_json::Value::String(t)) if !t.trim().is_empty() => Some(t),
-        _ => None,
-    };
-    let title = string(&opts.title_field);
-    let source = string(&opts.source_field);
-    // No date field: undated, quietly (most feeds have none). A field
-    // that is there but no date — null, a number, text that does not
-    // parse — is a warning: the feed meant to date the story.
-    let date_value = object.remove(&opts.date_field);
-    let parsed = match &date_value {
-        Some(serde_json::Value::String(d)) => parse_date(d),
-        _ => None,
-    };
-    let warning = match (&date_value, parsed) {
-        (Some(v), None) => {
-            let shown = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-            let msg = meta::bad_date(&opts.date_field, &shown);
-            Some(Warning::new(
-                &file.path,
-                Some(line_no),
-                WarningKind::BadField,
-                msg,
-            ))
-        }
-        _ => None,
-    };
-    let date = parsed;
-    let doc = Document {
-        id,
-        text,
-        line: Some(line_no),
-        title,
-        date,
-        source,
-    };
-    Some(Ok((doc, warning)))
 }
 
 /// The texts of the documents with the given ids under `roots`, read as a
