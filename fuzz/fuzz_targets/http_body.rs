@@ -28,6 +28,8 @@ fn index() -> &'static Index {
                 text,
                 line: None,
                 title: None,
+                date: None,
+                source: None,
             };
             index.admit(&doc, Default::default()).expect("admit");
             (dir, index)
