@@ -129,12 +129,14 @@ impl Index {
     ) -> Result<Vec<bool>, Error> {
         let min_docs =
             auto_boilerplate_min_docs(t.docs.len().map_err(|e| self.err(e))? as usize) as i64;
-        let frequent = |fps: &[u64]| -> Result<Vec<bool>, Error> {
-            fps.iter()
-                .map(|f| Ok(t.paragraph_count(post(*f)).map_err(|e| self.err(e))? >= min_docs))
-                .collect()
-        };
-        let mut my_frequent = frequent(&fp.unit_fps)?;
+        // Each paragraph's count, read once: it decides frequency here and
+        // is the text count of the template rule below.
+        let counts: Vec<i64> = fp
+            .unit_fps
+            .iter()
+            .map(|f| t.paragraph_count(post(*f)).map_err(|e| self.err(e)))
+            .collect::<Result<_, _>>()?;
+        let mut my_frequent: Vec<bool> = counts.iter().map(|&n| n >= min_docs).collect();
         if !self.known.is_empty() {
             for ((u, f), flag) in fp.doc.units.iter().zip(&fp.unit_fps).zip(&mut my_frequent) {
                 let words: Vec<u64> = fp.doc.words[u.start as usize..u.end as usize]
@@ -144,20 +146,16 @@ impl Index {
                 *flag |= self.known.matches(&words, *f).is_some();
             }
         }
-        for ((flag, &text), shape) in my_frequent
-            .iter_mut()
-            .zip(&fp.unit_fps)
-            .zip(&fp.unit_shapes)
-        {
+        for ((flag, &text), shape) in my_frequent.iter_mut().zip(&counts).zip(&fp.unit_shapes) {
             if let (false, Some(shape)) = (*flag, shape) {
-                *flag = self.fills_a_template(t, *shape, text, me)?;
+                *flag = self.fills_a_template(t, *shape, text + me, me)?;
             }
         }
         Ok(my_frequent)
     }
 
-    /// Whether a paragraph of shape `shape` and text fingerprint `text`
-    /// fills a template among the admitted articles (and this one, `me`),
+    /// Whether a paragraph of shape `shape`, whose exact text `text`
+    /// articles hold (this one included), fills a template among the admitted articles (and this one, `me`),
     /// by the scan's rule (`crate::passages::templates`): the shape is in
     /// enough articles, and they hold at least half as many different
     /// texts. The index counts articles by paragraph and by shape, not the
@@ -173,17 +171,14 @@ impl Index {
         &self,
         t: &Tables<T>,
         shape: u64,
-        text: u64,
+        text: i64,
         me: i64,
     ) -> Result<bool, Error> {
-        let count = |f: u64| -> Result<i64, Error> {
-            Ok(t.paragraph_count(post(f)).map_err(|e| self.err(e))? + me)
-        };
-        let holding = count(shape)?;
+        let holding = t.paragraph_count(post(shape)).map_err(|e| self.err(e))? + me;
         if holding < MIN_TEMPLATE_FAMILIES as i64 {
             return Ok(false);
         }
-        let texts = holding - count(text)? + 1;
+        let texts = holding - text + 1;
         Ok(is_template_fill(holding as usize, texts.max(1) as usize))
     }
 
