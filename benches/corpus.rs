@@ -24,6 +24,16 @@
 //! (AllPairs prefix filtering: a pair at ≥ t must share one of the first
 //! |s| − ⌈t·|s|⌉ + 1 elements of each set in a global order), independent of
 //! reprint's own pipeline. Output: `id_a<TAB>id_b<TAB>jaccard`, `id_a < id_b`.
+//!
+//! **txt** writes the same articles as one `ID.txt` file per article (the
+//! other input format `compare.py` measures).
+//!
+//! **bound** is the minimal loop the document stage is measured against:
+//! read every `.txt` file or `.jsonl` shard of a directory, split
+//! `[A-Za-z0-9]+` words, lowercase and hash each (XXH3), hash 5-word
+//! shingles, and fold them into a 128-bin one-permutation MinHash, in
+//! parallel on `--threads` threads. No LSH, no verification, no output:
+//! the least work any tool answering the same question must do.
 
 use std::collections::HashMap;
 use std::fs;
@@ -65,8 +75,18 @@ fn main() {
                 get("--threshold").map_or(0.8, |s| s.parse().expect("--threshold F"));
             truth(&dir, &out, threshold);
         }
+        Some("txt") => {
+            let dir = PathBuf::from(get("--dir").expect("--dir DIR"));
+            let out = PathBuf::from(get("--out").expect("--out DIR"));
+            to_txt(&dir, &out);
+        }
+        Some("bound") => {
+            let dir = PathBuf::from(get("--dir").expect("--dir DIR"));
+            let threads: usize = get("--threads").map_or(2, |s| s.parse().expect("--threads N"));
+            bound(&dir, threads);
+        }
         _ => {
-            eprintln!("usage: corpus generate --articles N --out DIR [--seed S] [--identical N] | truth --dir DIR --out FILE [--threshold F]");
+            eprintln!("usage: corpus generate --articles N --out DIR [--seed S] [--identical N] | truth --dir DIR --out FILE [--threshold F] | txt --dir DIR --out DIR | bound --dir DIR [--threads N]");
             std::process::exit(2);
         }
     }
@@ -334,6 +354,112 @@ fn generate(articles: usize, seed: u64, identical: usize, out: &Path) {
     );
 }
 
+/// The corpus's JSONL shards, sorted.
+fn shards(dir: &Path) -> Vec<PathBuf> {
+    let mut shards: Vec<PathBuf> = fs::read_dir(dir)
+        .expect("corpus dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    shards.sort();
+    shards
+}
+
+#[derive(serde::Deserialize)]
+struct Line {
+    id: String,
+    text: String,
+}
+
+/// Writes every article of the JSONL corpus in `dir` as `out/ID.txt`.
+fn to_txt(dir: &Path, out: &Path) {
+    fs::create_dir_all(out).expect("create output dir");
+    let n: usize = shards(dir)
+        .par_iter()
+        .map(|p| {
+            let f = std::io::BufReader::new(fs::File::open(p).expect("open shard"));
+            let mut n = 0;
+            for line in f.lines() {
+                let d: Line = serde_json::from_str(&line.expect("line")).expect("json");
+                fs::write(out.join(format!("{}.txt", d.id)), d.text).expect("write article");
+                n += 1;
+            }
+            n
+        })
+        .sum();
+    eprintln!("txt: {n} articles in {}", out.display());
+}
+
+/// The minimal read-hash-sketch loop (see the module docs).
+fn bound(dir: &Path, threads: usize) {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .expect("corpus dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl" || x == "txt"))
+        .collect();
+    files.sort();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    let (docs, check) = pool.install(|| {
+        files
+            .par_iter()
+            .map_init(
+                || (Vec::new(), Vec::new()),
+                |(bytes, words), path| {
+                    bytes.clear();
+                    fs::File::open(path)
+                        .and_then(|mut f| std::io::Read::read_to_end(&mut f, bytes))
+                        .expect("read");
+                    if path.extension().is_some_and(|x| x == "jsonl") {
+                        let mut acc = (0u64, 0u64);
+                        for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                            let d: Line = serde_json::from_slice(line).expect("json");
+                            let sig = minimal_sketch(d.text.as_bytes(), words);
+                            acc = (acc.0 + 1, acc.1 ^ sig);
+                        }
+                        acc
+                    } else {
+                        (1, minimal_sketch(bytes, words))
+                    }
+                },
+            )
+            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 ^ b.1))
+    });
+    println!("bound: {docs} documents, checksum {check:016x}");
+}
+
+/// One document through the minimal loop; returns a digest of its
+/// signature so the work cannot be optimised away.
+fn minimal_sketch(text: &[u8], words: &mut Vec<u64>) -> u64 {
+    const K: u64 = 128;
+    words.clear();
+    let mut word = [0u8; 64];
+    for run in text.split(|b| !b.is_ascii_alphanumeric()) {
+        if run.is_empty() {
+            continue;
+        }
+        let n = run.len().min(word.len());
+        for (w, b) in word.iter_mut().zip(&run[..n]) {
+            *w = b.to_ascii_lowercase();
+        }
+        words.push(xxh3_64(&word[..n]));
+    }
+    let mut bins = [u32::MAX; K as usize];
+    let mut buf = [0u8; 40];
+    for window in words.windows(5.min(words.len()).max(1)) {
+        for (chunk, h) in buf.chunks_exact_mut(8).zip(window) {
+            chunk.copy_from_slice(&h.to_le_bytes());
+        }
+        let h = xxh3_64(&buf[..window.len() * 8]);
+        let bin = (((h >> 32) * K) >> 32) as usize;
+        bins[bin] = bins[bin].min(h as u32);
+    }
+    bins.iter()
+        .fold(0, |acc, &v| acc.rotate_left(5) ^ u64::from(v))
+}
+
 /// Sorted, deduplicated 5-word shingle hashes of `[a-z0-9]+` words.
 fn shingles(text: &str) -> Vec<u64> {
     let lower = text.to_ascii_lowercase();
@@ -356,13 +482,7 @@ fn shingles(text: &str) -> Vec<u64> {
 }
 
 fn truth(dir: &Path, out: &Path, t: f64) {
-    let mut shards: Vec<PathBuf> = fs::read_dir(dir)
-        .expect("corpus dir")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    shards.sort();
-    let docs: Vec<(String, Vec<u64>)> = shards
+    let docs: Vec<(String, Vec<u64>)> = shards(dir)
         .par_iter()
         .flat_map_iter(|p| {
             let f = std::io::BufReader::new(fs::File::open(p).expect("open shard"));

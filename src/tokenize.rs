@@ -45,11 +45,13 @@ pub fn word_hash(normalized: &str) -> u64 {
 /// byte offsets: exactly what `unicode_segmentation`'s
 /// `unicode_word_indices` returns, faster.
 ///
-/// Word boundaries always fall at whitespace, so the text is cut into
+/// A word boundary always falls before whitespace, so the text is cut into
 /// whitespace-separated chunks; an all-ASCII chunk (most of English news)
 /// is segmented by a byte scanner implementing the UAX #29 rules that
-/// ASCII can trigger (WB5–WB13b), any other chunk by `unicode_segmentation`.
-/// A property test checks the two agree.
+/// ASCII can trigger (WB5–WB13b), any other chunk — with the whitespace
+/// before it, which a combining mark joins (WB4) — by `unicode_segmentation`.
+/// A property test and a test over the shared real corpora check the two
+/// agree.
 pub fn segment(text: &str) -> Segments<'_> {
     Segments {
         text,
@@ -93,6 +95,7 @@ impl<'a> Iterator for Segments<'a> {
                 }
                 continue;
             }
+            let space = self.pos;
             while self.pos < bytes.len() && is_space(bytes[self.pos]) {
                 self.pos += 1;
             }
@@ -113,7 +116,10 @@ impl<'a> Iterator for Segments<'a> {
             if bytes[start..end].is_ascii() {
                 self.chunk_end = end;
             } else {
-                self.slow = Some((start, self.text[start..end].unicode_word_indices()));
+                // The whitespace before goes along: a combining mark after
+                // a space or tab belongs to it (WB4), and the two can be a
+                // word when the mark is alphabetic (" \u{64E}", Arabic).
+                self.slow = Some((space, self.text[space..end].unicode_word_indices()));
                 self.pos = end;
             }
         }
@@ -180,14 +186,129 @@ fn next_ascii_word(bytes: &[u8], from: usize, end: usize) -> Option<(usize, usiz
 }
 
 /// The words of an all-ASCII text as byte ranges, appended to `out`:
-/// exactly what [`segment`] yields for it, in one loop rather than an
-/// iterator's steps.
-fn ascii_spans(bytes: &[u8], out: &mut Vec<(u32, u32)>) {
-    let mut from = 0;
-    while let Some((start, end)) = next_ascii_word(bytes, from, bytes.len()) {
-        out.push((start as u32, end as u32));
-        from = end;
+/// exactly what [`segment`] yields for it, without a branch per byte.
+///
+/// Three passes over bit masks, one bit per byte (`blocks` is scratch):
+/// 1. mark word bytes (letters, digits, `_`) and the punctuation that can
+///    sit inside a word (`. , : ; '`);
+/// 2. such punctuation with a word byte on each side joins them when the
+///    UAX #29 rules say so (WB6/7, WB11/12) — rare, checked one by one;
+/// 3. every run of marked bytes is a word: its start is a 1 after a 0, its
+///    end a 1 before a 0, found with `trailing_zeros`.
+///
+/// Runs of underscores alone are not words (they hold no letter or digit).
+fn ascii_spans(bytes: &[u8], out: &mut Vec<(u32, u32)>, blocks: &mut Vec<(u64, u64)>) {
+    blocks.clear();
+    let full = bytes.chunks_exact(64);
+    let rest = full.remainder();
+    blocks.extend(full.map(block_masks));
+    if !rest.is_empty() {
+        let mut last = [0u8; 64];
+        last[..rest.len()].copy_from_slice(rest);
+        blocks.push(block_masks(&last));
     }
+    let n = blocks.len();
+    let word = |blocks: &[(u64, u64)], k: usize| if k < n { blocks[k].0 } else { 0 };
+    for k in 0..n {
+        let (w, mid) = blocks[k];
+        let before = if k > 0 { blocks[k - 1].0 >> 63 } else { 0 };
+        let after = word(blocks, k + 1) << 63;
+        let mut gaps = mid & ((w << 1) | before) & ((w >> 1) | after);
+        while gaps != 0 {
+            let bit = gaps.trailing_zeros() as usize;
+            if joins(bytes, k * 64 + bit) {
+                blocks[k].0 |= 1 << bit;
+            }
+            gaps &= gaps - 1;
+        }
+    }
+    let first = out.len();
+    let mut open = first;
+    for k in 0..n {
+        let w = blocks[k].0;
+        let before = if k > 0 { blocks[k - 1].0 >> 63 } else { 0 };
+        let after = word(blocks, k + 1) << 63;
+        let base = (k * 64) as u32;
+        let mut starts = w & !((w << 1) | before);
+        while starts != 0 {
+            out.push((base + starts.trailing_zeros(), 0));
+            starts &= starts - 1;
+        }
+        // A run's start is pushed no later than its end is found, so the
+        // ends fill the pushed starts in order.
+        let mut ends = w & !((w >> 1) | after);
+        while ends != 0 {
+            out[open].1 = base + ends.trailing_zeros() + 1;
+            open += 1;
+            ends &= ends - 1;
+        }
+    }
+    let mut keep = first;
+    for i in first..out.len() {
+        let (start, end) = out[i];
+        let run = &bytes[start as usize..end as usize];
+        if run[0] != b'_' || run.iter().any(u8::is_ascii_alphanumeric) {
+            out[keep] = (start, end);
+            keep += 1;
+        }
+    }
+    out.truncate(keep);
+}
+
+/// One block of 64 ASCII bytes as two masks, bit `i` for byte `i`: its
+/// word bytes (letters, digits, `_`), and its bytes that may join two
+/// words (`. , : ; '`). Eight bytes at a time in a `u64` (SWAR), no branch.
+#[inline]
+fn block_masks(block: &[u8]) -> (u64, u64) {
+    let (mut word, mut mid) = (0u64, 0u64);
+    for (k, lanes) in block.chunks_exact(8).enumerate() {
+        let mut x = 0u64;
+        for (i, &b) in lanes.iter().enumerate() {
+            x |= u64::from(b) << (8 * i);
+        }
+        let letter = in_range(x | splat(0x20), b'a', b'z');
+        let words = letter | in_range(x, b'0', b'9') | equal(x, b'_');
+        let mids = equal(x, b'.') | equal(x, b',') | equal(x, b'\'') | in_range(x, b':', b';');
+        word |= high_bits(words) << (8 * k);
+        mid |= high_bits(mids) << (8 * k);
+    }
+    (word, mid)
+}
+
+/// `b` in every byte of a `u64`.
+#[inline]
+const fn splat(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+/// Bit 7 of each byte of `x` (all bytes < 0x80) set when the byte is in
+/// `lo..=hi`: adding `0x80 − lo` reaches bit 7 exactly when the byte is at
+/// least `lo`, and no byte carries into the next.
+#[inline]
+fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
+    let at_least = |bound: u8| x.wrapping_add(splat(0x80 - bound));
+    at_least(lo) & !at_least(hi + 1) & splat(0x80)
+}
+
+/// Bit 7 of each byte of `x` (all bytes < 0x80) set when the byte is `b`.
+#[inline]
+fn equal(x: u64, b: u8) -> u64 {
+    !(x ^ splat(b)).wrapping_add(splat(0x7f)) & splat(0x80)
+}
+
+/// Bit 7 of each of the 8 bytes, gathered into the low 8 bits in byte order.
+#[inline]
+fn high_bits(x: u64) -> u64 {
+    ((x >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// Whether the punctuation byte at `i`, between two word bytes, joins them
+/// into one word: letter (: . ') letter, or digit (, ; . ') digit.
+fn joins(bytes: &[u8], i: usize) -> bool {
+    let class = |i: usize| ASCII_CLASS[bytes[i] as usize];
+    let (prev, mid, next) = (class(i - 1), class(i), class(i + 1));
+    (prev & next & ALPHA != 0 && mid & MID_LETTER != 0)
+        || (prev & next & DIGIT != 0 && mid & MID_NUM != 0)
 }
 
 const WORD: u8 = 1;
@@ -232,6 +353,8 @@ pub struct Tokenizer {
     spans: Vec<(u32, u32)>,
     /// An all-ASCII text lowercased in one pass (see `for_each_word`).
     lower: String,
+    /// Scratch bit masks of [`ascii_spans`].
+    blocks: Vec<(u64, u64)>,
 }
 
 impl Tokenizer {
@@ -243,6 +366,7 @@ impl Tokenizer {
             joined: String::new(),
             spans: Vec::new(),
             lower: String::new(),
+            blocks: Vec::new(),
         }
     }
 
@@ -255,74 +379,110 @@ impl Tokenizer {
     ///
     /// Texts longer than `u32::MAX` bytes are the caller's to refuse (the
     /// reader caps file sizes below that).
-    pub fn for_each_word(&mut self, text: &str, mut f: impl FnMut(u32, u32, &str)) {
+    pub fn for_each_word(&mut self, text: &str, f: impl FnMut(u32, u32, &str)) {
         // Segment first into a reusable buffer: a tight loop, and random
         // access for the drop-cap look-ahead.
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
-        let ascii = text.is_ascii();
-        if ascii {
-            ascii_spans(text.as_bytes(), &mut spans);
+        if text.is_ascii() {
+            ascii_spans(text.as_bytes(), &mut spans, &mut self.blocks);
+            self.ascii_words(text, &spans, f);
         } else {
             spans.extend(segment(text).map(|(start, w)| (start as u32, (start + w.len()) as u32)));
+            self.general_words(text, &spans, f);
         }
-        // ASCII is its own NFKC form, so an all-ASCII text (most English
-        // news) is lowercased once, whole, and its words normalized as
-        // slices of that copy: no per-word copy unless a spelling folds.
-        if ascii {
-            self.lower.clear();
-            self.lower.push_str(text);
-            self.lower.make_ascii_lowercase();
-        }
-        let mut prev_end = 0usize;
+        self.spans = spans;
+    }
+
+    /// The words of an all-ASCII text. ASCII is its own NFKC form, so the
+    /// text (most English news) is lowercased once, whole, and its words
+    /// are slices of that copy: no per-word copy unless a spelling folds or
+    /// a drop cap is rejoined.
+    fn ascii_words(&mut self, text: &str, spans: &[(u32, u32)], mut f: impl FnMut(u32, u32, &str)) {
+        let mut lower = std::mem::take(&mut self.lower);
+        lower.clear();
+        lower.push_str(text);
+        lower.make_ascii_lowercase();
+        let fold = self.opts.fold_spelling;
+        let mut prev_end = 0;
         let mut i = 0;
         while i < spans.len() {
-            let (start, mut end) = (spans[i].0 as usize, spans[i].1 as usize);
-            let word = &text[start..end];
-            let mut source = word;
-            let mut rejoined = false;
-            // A drop cap is one letter: test that before the full check.
-            if word.len() <= 4 && word.chars().nth(1).is_none() {
-                if let Some(&(next_start, next_end)) = spans.get(i + 1) {
-                    let (next_start, next_end) = (next_start as usize, next_end as usize);
-                    let next = &text[next_start..next_end];
-                    if is_drop_cap_split(&text[prev_end..start], word, &text[end..next_start], next)
-                    {
-                        self.joined.clear();
-                        self.joined.push_str(word);
-                        self.joined.push_str(next);
-                        source = &self.joined;
-                        rejoined = true;
-                        end = next_end;
-                        i += 1;
-                    }
+            let (start, end) = spans[i];
+            // A drop cap is one letter: one byte in ASCII.
+            if end - start == 1 {
+                if let Some(joined_end) = self.drop_cap(text, spans, i, prev_end) {
+                    f(start, joined_end, &self.scratch);
+                    prev_end = joined_end;
+                    i += 2;
+                    continue;
                 }
             }
-            if ascii && !rejoined {
-                let lower = &self.lower[start..end];
-                // Folding is asked first: without it, no word is looked up.
-                let fold = if self.opts.fold_spelling {
-                    spelling_fold(lower)
-                } else {
-                    None
-                };
-                match fold {
-                    None => f(start as u32, end as u32, lower),
-                    Some((stem, american)) => {
-                        self.scratch.clear();
-                        self.scratch.push_str(&lower[..stem]);
-                        self.scratch.push_str(american);
-                        f(start as u32, end as u32, &self.scratch);
-                    }
+            let word = &lower[start as usize..end as usize];
+            match fold.then(|| spelling_fold(word)).flatten() {
+                None => f(start, end, word),
+                Some((stem, american)) => {
+                    self.scratch.clear();
+                    self.scratch.push_str(&word[..stem]);
+                    self.scratch.push_str(american);
+                    f(start, end, &self.scratch);
                 }
-            } else {
-                normalize_word(source, self.opts, &mut self.scratch);
-                f(start as u32, end as u32, &self.scratch);
             }
             prev_end = end;
             i += 1;
         }
-        self.spans = spans;
+        self.lower = lower;
+    }
+
+    /// The words of any text, each normalized on its own.
+    fn general_words(
+        &mut self,
+        text: &str,
+        spans: &[(u32, u32)],
+        mut f: impl FnMut(u32, u32, &str),
+    ) {
+        let mut prev_end = 0;
+        let mut i = 0;
+        while i < spans.len() {
+            let (start, end) = spans[i];
+            let word = &text[start as usize..end as usize];
+            // A drop cap is one letter: test that before the full check.
+            if word.len() <= 4 && word.chars().nth(1).is_none() {
+                if let Some(joined_end) = self.drop_cap(text, spans, i, prev_end) {
+                    f(start, joined_end, &self.scratch);
+                    prev_end = joined_end;
+                    i += 2;
+                    continue;
+                }
+            }
+            normalize_word(word, self.opts, &mut self.scratch);
+            f(start, end, &self.scratch);
+            prev_end = end;
+            i += 1;
+        }
+    }
+
+    /// When word `i` (one letter) is a drop cap split from the rest of its
+    /// word (word `i + 1`), writes the rejoined word, normalized, to
+    /// `scratch` and returns the end of its span.
+    fn drop_cap(
+        &mut self,
+        text: &str,
+        spans: &[(u32, u32)],
+        i: usize,
+        prev_end: u32,
+    ) -> Option<u32> {
+        let (start, end) = spans[i];
+        let &(next_start, next_end) = spans.get(i + 1)?;
+        let at = |a: u32, b: u32| &text[a as usize..b as usize];
+        let (word, next) = (at(start, end), at(next_start, next_end));
+        if !is_drop_cap_split(at(prev_end, start), word, at(end, next_start), next) {
+            return None;
+        }
+        self.joined.clear();
+        self.joined.push_str(word);
+        self.joined.push_str(next);
+        normalize_word(&self.joined, self.opts, &mut self.scratch);
+        Some(next_end)
     }
 
     /// Appends the words of `text` to `out`.
@@ -431,6 +591,8 @@ mod tests {
             "’",
             "中",
             "\u{301}",
+            "\u{64E}",
+            "\u{93F}",
             "\u{A0}",
             "ß",
             "Ǆ",
@@ -455,12 +617,15 @@ mod tests {
             proptest::prop_assert_eq!(fast, reference, "{:?}", text);
         }
 
-        /// The all-ASCII scanner finds what `segment` finds.
+        /// The all-ASCII scanner finds what `segment` finds, also in texts
+        /// long enough to carry words across its 64-byte blocks.
         #[test]
-        fn ascii_spans_match_segment(text in tricky_text()) {
-            let text: String = text.chars().filter(char::is_ascii).collect();
+        fn ascii_spans_match_segment(
+            texts in proptest::collection::vec(tricky_text(), 1..8)
+        ) {
+            let text: String = texts.concat().chars().filter(char::is_ascii).collect();
             let mut spans = Vec::new();
-            ascii_spans(text.as_bytes(), &mut spans);
+            ascii_spans(text.as_bytes(), &mut spans, &mut Vec::new());
             let reference: Vec<(u32, u32)> = segment(&text)
                 .map(|(start, w)| (start as u32, (start + w.len()) as u32))
                 .collect();
@@ -486,6 +651,65 @@ mod tests {
             general.pop();
             proptest::prop_assert_eq!(fast, general, "{:?}", text);
         }
+    }
+
+    /// The fast paths agree with unicode-segmentation on every text of the
+    /// shared real corpora (news, wire copy, essays, raw HTML pages).
+    #[test]
+    fn segmentation_matches_unicode_segmentation_on_the_corpora() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
+        if !root.is_dir() {
+            eprintln!("skipped: {} not present", root.display());
+            return;
+        }
+        let mut texts: Vec<String> = Vec::new();
+        for dir in [
+            "bbc",
+            "clough-stevenson",
+            "article-extraction",
+            "pan13-train/src",
+        ] {
+            for entry in walkdir::WalkDir::new(root.join(dir)) {
+                let entry = entry.expect("walk the corpus");
+                if entry.file_type().is_file() {
+                    let bytes = std::fs::read(entry.path()).expect("read a corpus file");
+                    texts.push(String::from_utf8_lossy(&bytes).into_owned());
+                }
+            }
+        }
+        let reuters = std::fs::read_to_string(root.join("reuters21578/reuters21578.jsonl"))
+            .expect("read Reuters-21578");
+        for line in reuters.lines() {
+            let record: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            texts.push(record["text"].as_str().unwrap_or_default().to_owned());
+        }
+        assert!(texts.len() > 20_000, "{} texts", texts.len());
+        let (mut ascii, mut words) = (0, 0);
+        let mut blocks = Vec::new();
+        for text in &texts {
+            let reference: Vec<(usize, &str)> = text.unicode_word_indices().collect();
+            words += reference.len();
+            let fast: Vec<(usize, &str)> = segment(text).collect();
+            if let Some(i) =
+                (0..fast.len().max(reference.len())).find(|&i| fast.get(i) != reference.get(i))
+            {
+                panic!(
+                    "word {i}: {:?} where UAX #29 gives {:?}",
+                    fast.get(i),
+                    reference.get(i)
+                );
+            }
+            if text.is_ascii() {
+                ascii += 1;
+                let mut spans = Vec::new();
+                ascii_spans(text.as_bytes(), &mut spans, &mut blocks);
+                let expected = reference
+                    .iter()
+                    .map(|&(start, w)| (start as u32, (start + w.len()) as u32));
+                assert!(spans.iter().copied().eq(expected), "{text:.200}");
+            }
+        }
+        eprintln!("{} texts ({ascii} all-ASCII), {words} words", texts.len());
     }
 
     #[test]

@@ -356,7 +356,7 @@ fn file_text(file: &SourceFile, opts: &ReadOptions) -> Result<(String, FileRead)
         return Err(out);
     }
     let probe = &bytes[..bytes.len().min(BINARY_PROBE)];
-    let probe_nuls = probe.iter().filter(|&&b| b == 0).count();
+    let probe_nuls = count_nuls(probe);
     if probe_nuls * 100 > probe.len() {
         warn(
             &mut out,
@@ -395,12 +395,23 @@ fn file_text(file: &SourceFile, opts: &ReadOptions) -> Result<(String, FileRead)
 /// every offset into the text stays an offset into the file. Returns the
 /// bytes and how many were replaced.
 fn replace_nuls(mut bytes: Vec<u8>) -> (Vec<u8>, usize) {
-    let mut n = 0;
-    for b in bytes.iter_mut().filter(|b| **b == 0) {
-        *b = b' ';
-        n += 1;
+    // Almost every file has none: `contains` (a word-at-a-time memchr)
+    // answers that at memory speed.
+    let n = count_nuls(&bytes);
+    if n > 0 {
+        for b in bytes.iter_mut().filter(|b| **b == 0) {
+            *b = b' ';
+        }
     }
     (bytes, n)
+}
+
+fn count_nuls(bytes: &[u8]) -> usize {
+    if bytes.contains(&0) {
+        bytes.iter().filter(|&&b| b == 0).count()
+    } else {
+        0
+    }
 }
 
 /// Reads the file unless it is larger than `max` bytes (`Ok(None)`).

@@ -106,7 +106,21 @@ pub(super) fn shown_title(doc: &Document) -> Box<str> {
         .as_deref()
         .or_else(|| doc.text.lines().find(|l| !l.trim().is_empty()))
         .unwrap_or("");
-    let flat = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Words are taken only until the title is full: a text without line
+    // breaks is one long "first line".
+    let mut flat = String::new();
+    let mut chars = 0;
+    for word in source.split_whitespace() {
+        if chars > 0 {
+            flat.push(' ');
+            chars += 1;
+        }
+        flat.push_str(word);
+        chars += word.chars().count();
+        if chars > TITLE_CHARS {
+            break;
+        }
+    }
     match flat.char_indices().nth(TITLE_CHARS) {
         Some((cut, _)) => format!("{}…", &flat[..cut]).into(),
         None => flat.into(),
