@@ -165,6 +165,41 @@ fn malformed_jsonl_lines_are_skipped_and_the_rest_read() {
     );
 }
 
+/// Verification reads a feed's near-duplicates again by their lines, only
+/// those: bad and blank lines before them change their position among the
+/// feed's documents but not how they are found.
+#[test]
+fn near_duplicates_after_bad_lines_in_a_feed_are_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |id: &str, text: &str| serde_json::json!({"id": id, "text": text}).to_string();
+    let lines = [
+        "not json".to_owned(),
+        String::new(),
+        copy("j3", "a story about the weather in spring"),
+        copy("j4", GOOD),
+        "{\"id\": \"j5\"}".to_owned(),
+        copy("j6", &GOOD.replace("deals", "sales")),
+    ];
+    fs::write(dir.path().join("feed.jsonl"), lines.join("\n")).unwrap();
+    let report = scan_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(
+        report["clusters"][0]["members"],
+        serde_json::json!(["j4", "j6"]),
+        "{report:#}"
+    );
+    let found: Vec<(String, Option<u64>)> = warnings(&report)
+        .into_iter()
+        .map(|(k, _, l)| (k, l))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("malformed_line".to_owned(), Some(1)),
+            ("malformed_line".to_owned(), Some(5))
+        ]
+    );
+}
+
 #[test]
 fn jsonl_ids_fall_back_to_path_and_line_and_fields_are_configurable() {
     let dir = tempfile::tempdir().unwrap();

@@ -20,11 +20,39 @@ pub(super) fn read_jsonl(
     first_line: u64,
     opts: &ReadOptions,
 ) {
-    let lines: Vec<&str> = text.split('\n').collect();
+    let lines: Vec<(u64, &str)> = (first_line..).zip(split_lines(text)).collect();
+    parse_lines(out, file, &lines, opts);
+}
+
+/// [`read_jsonl`] for the 1-based line numbers `wanted` (sorted) only:
+/// the other lines are passed over unparsed.
+pub(super) fn read_jsonl_lines(
+    out: &mut FileRead,
+    file: &SourceFile,
+    text: &str,
+    wanted: &[u64],
+    opts: &ReadOptions,
+) {
+    let mut wanted = wanted.iter().copied().peekable();
+    let mut lines = Vec::new();
+    for (line_no, raw) in (1..).zip(split_lines(text)) {
+        while wanted.next_if(|&w| w < line_no).is_some() {}
+        if wanted.peek().is_none() {
+            break;
+        }
+        if wanted.next_if_eq(&line_no).is_some() {
+            lines.push((line_no, raw));
+        }
+    }
+    parse_lines(out, file, &lines, opts);
+}
+
+/// Parses numbered lines in parallel; their documents and warnings are
+/// added to `out` in order.
+fn parse_lines(out: &mut FileRead, file: &SourceFile, lines: &[(u64, &str)], opts: &ReadOptions) {
     let parsed: Vec<Option<LineRead>> = lines
         .par_iter()
-        .enumerate()
-        .map(|(index, raw)| parse_line(file, index as u64 + first_line, raw.trim(), opts))
+        .map(|&(line_no, raw)| parse_line(file, line_no, raw.trim(), opts))
         .collect();
     for line in parsed.into_iter().flatten() {
         match line {
@@ -35,6 +63,19 @@ pub(super) fn read_jsonl(
             Err(warning) => out.warnings.push(warning),
         }
     }
+}
+
+/// The lines of `text` split at `\n` (as `str::split`, a last empty line
+/// included), found with SIMD `memchr`.
+fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut at = 0;
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .chain(std::iter::once(text.len()))
+        .map(move |end| {
+            let line = &text[at..end];
+            at = end + 1;
+            line
+        })
 }
 
 /// What one JSONL line gives: a document, with a warning about a

@@ -479,12 +479,31 @@ impl Scanner {
         let reloaded: Vec<Reloaded<T>> = files
             .par_iter()
             .map(|(file, wanted)| {
-                let read = source.read(*file as usize);
+                // A JSONL document is found again by its line, and only the
+                // lines wanted are parsed; any other by its position.
+                let lines: Option<Vec<u64>> = wanted.iter().map(|&i| records[i].line).collect();
+                let lines = lines.map(|mut lines| {
+                    lines.sort_unstable();
+                    lines.dedup();
+                    lines
+                });
+                let read = match &lines {
+                    Some(lines) => source.read_lines(*file as usize, lines),
+                    None => source.read(*file as usize),
+                };
+                let found = |record: &Record| match (&lines, record.line) {
+                    (Some(_), Some(line)) => read
+                        .documents
+                        .binary_search_by_key(&Some(line), |d| d.line)
+                        .ok()
+                        .map(|k| &read.documents[k]),
+                    _ => read.documents.get(record.pos as usize),
+                };
                 let mut values = Vec::with_capacity(wanted.len());
                 let mut changed = Vec::new();
                 for &i in wanted {
                     let record = &records[i];
-                    match read.documents.get(record.pos as usize) {
+                    match found(record) {
                         Some(doc)
                             if doc.id == record.id
                                 && xxh3_64(doc.text.as_bytes()) == record.text_hash =>

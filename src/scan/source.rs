@@ -2,7 +2,9 @@
 //! documents in memory — and what pass 1 keeps of each.
 
 use crate::passages::DocUnits;
-use crate::read::{display_path, read_file, Document, FileRead, ReadOptions, SourceFile, Warning};
+use crate::read::{
+    display_path, read_file, read_file_lines, Document, FileRead, ReadOptions, SourceFile, Warning,
+};
 use crate::sketch::Signature;
 
 /// Pass 2's yield for one file: values by record index, and warnings for
@@ -39,6 +41,12 @@ pub(super) struct Record {
 pub(super) trait Source: Sync {
     fn len(&self) -> usize;
     fn read(&self, file: usize) -> FileRead;
+    /// The documents of `file` on the given 1-based lines (sorted): those
+    /// of a JSONL file without parsing its other lines; a source without
+    /// lines reads the whole file.
+    fn read_lines(&self, file: usize, _lines: &[u64]) -> FileRead {
+        self.read(file)
+    }
     /// How warnings name the file.
     fn path(&self, file: usize) -> String;
 }
@@ -54,6 +62,9 @@ impl Source for FileSource<'_> {
     }
     fn read(&self, file: usize) -> FileRead {
         read_file(&self.files[file], self.opts)
+    }
+    fn read_lines(&self, file: usize, lines: &[u64]) -> FileRead {
+        read_file_lines(&self.files[file], self.opts, lines)
     }
     fn path(&self, file: usize) -> String {
         display_path(&self.files[file].path)
