@@ -287,7 +287,10 @@ def main():
             pairs = None
             if e["out"] is not None and name == "reprint":
                 report = json.loads(Path(e["out"]).read_text())
-                pairs = {(p["a"], p["b"]) for c in report["clusters"] for p in c["pairs"]}
+                # A .txt article's id is its file name; the truth names it
+                # by its stem, as the peers do.
+                stem = lambda i: i[:-4] if i.endswith(".txt") else i  # noqa: E731
+                pairs = {(stem(p["a"]), stem(p["b"])) for c in report["clusters"] for p in c["pairs"]}
             elif e["out"] is not None:
                 pairs = read_pairs(e["out"])
             if truth is not None and pairs is not None:

@@ -8,6 +8,8 @@
 //! computes on top (a scan's signature and content hash, the gate's band
 //! keys, paragraph fingerprints and winnowed anchors) starts from here.
 
+use std::cell::RefCell;
+
 use crate::normalize::NormalizeOptions;
 use crate::passages::DocUnits;
 use crate::shingle::{shingle_hashes, ShingleSet};
@@ -36,6 +38,28 @@ impl Fingerprinter {
             words: Vec::new(),
             hashes: Vec::new(),
         }
+    }
+
+    /// Runs `f` with this thread's fingerprinter for these options, made
+    /// when the thread first needs one (or needs other options): a thread
+    /// keeps its buffers from one text to the next, however the work is
+    /// split among threads. `f` must not call `with_local` itself.
+    pub fn with_local<T>(
+        normalize: NormalizeOptions,
+        shingle: usize,
+        f: impl FnOnce(&mut Fingerprinter) -> T,
+    ) -> T {
+        thread_local! {
+            static LOCAL: RefCell<Option<Fingerprinter>> = const { RefCell::new(None) };
+        }
+        LOCAL.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let fp = match slot.as_mut() {
+                Some(fp) if fp.options() == (normalize, shingle) => fp,
+                _ => slot.insert(Fingerprinter::new(normalize, shingle)),
+            };
+            f(fp)
+        })
     }
 
     /// The options it was made with: a thread-local fingerprinter is made

@@ -37,6 +37,7 @@ pub struct Word {
 
 /// The stable hash of one normalized word: XXH3-64 of its UTF-8 bytes with
 /// seed [`WORD_SEED`].
+#[inline]
 pub fn word_hash(normalized: &str) -> u64 {
     xxh3_64_with_seed(normalized.as_bytes(), WORD_SEED)
 }

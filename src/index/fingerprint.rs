@@ -3,8 +3,6 @@
 //! [`crate::fingerprint::Fingerprinter`] (the path `scan` reads texts by),
 //! then band keys, paragraph fingerprints and winnowed passage anchors.
 
-use std::cell::RefCell;
-
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{IndexParams, BOTTOM_K, WINNOW};
@@ -132,21 +130,9 @@ pub(super) fn band_keys_of(p: &IndexParams, shingle_hashes: &[u64]) -> Vec<u64> 
         .unwrap_or_default()
 }
 
-/// Runs `f` with this thread's [`Fingerprinter`] for `p`'s options (a
-/// thread keeps its buffers from one text to the next).
+/// Runs `f` with this thread's [`Fingerprinter`] for `p`'s options.
 fn with_fingerprinter<T>(p: &IndexParams, f: impl FnOnce(&mut Fingerprinter) -> T) -> T {
-    thread_local! {
-        static FINGERPRINTER: RefCell<Option<Fingerprinter>> = const { RefCell::new(None) };
-    }
-    FINGERPRINTER.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let wanted = (p.normalize(), p.shingle);
-        let fp = match slot.as_mut() {
-            Some(fp) if fp.options() == wanted => fp,
-            _ => slot.insert(Fingerprinter::new(wanted.0, wanted.1)),
-        };
-        f(fp)
-    })
+    Fingerprinter::with_local(p.normalize(), p.shingle, f)
 }
 
 /// The words and units of a text, and its shingle hashes.

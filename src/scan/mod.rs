@@ -343,13 +343,14 @@ impl Scanner {
             .into_par_iter()
             .map(|file| {
                 let read = source.read(file);
+                // Each thread's fingerprinter, not one per rayon job: a
+                // directory of .txt files is a job per document.
                 let records = read
                     .documents
                     .into_par_iter()
                     .enumerate()
-                    .map_init(
-                        || Fingerprinter::new(params.normalize, params.shingle),
-                        |fp, (pos, doc)| {
+                    .map(|(pos, doc)| {
+                        Fingerprinter::with_local(params.normalize, params.shingle, |fp| {
                             let hashes = fp.read(&doc.text);
                             let signature = sketcher.sketch(hashes);
                             let content =
@@ -373,8 +374,8 @@ impl Scanner {
                                 file: file as u32,
                                 pos: pos as u32,
                             }
-                        },
-                    )
+                        })
+                    })
                     .collect();
                 self.advance();
                 (records, read.warnings)
@@ -413,7 +414,9 @@ impl Scanner {
                     needed[b as usize] = true;
                 }
                 let sets = self.reload(source, records, &needed, warnings, |doc| {
-                    Fingerprinter::new(params.normalize, params.shingle).shingle_set(&doc.text)
+                    Fingerprinter::with_local(params.normalize, params.shingle, |fp| {
+                        fp.shingle_set(&doc.text)
+                    })
                 });
                 verify_exact(candidates, |i| sets[i as usize].as_ref(), params.threshold)
             }
