@@ -104,8 +104,7 @@ pub(super) fn shown_title(doc: &Document) -> Box<str> {
     let source = doc
         .title
         .as_deref()
-        .or_else(|| doc.text.lines().find(|l| !l.trim().is_empty()))
-        .unwrap_or("");
+        .unwrap_or_else(|| first_line(&doc.text));
     // Words are taken only until the title is full: a text without line
     // breaks is one long "first line".
     let mut flat = String::new();
@@ -125,6 +124,13 @@ pub(super) fn shown_title(doc: &Document) -> Box<str> {
         Some((cut, _)) => format!("{}…", &flat[..cut]).into(),
         None => flat.into(),
     }
+}
+
+/// The first line of `text` holding more than whitespace (empty when
+/// none does), found with a SIMD search for its end.
+fn first_line(text: &str) -> &str {
+    let text = text.trim_start();
+    memchr::memchr(b'\n', text.as_bytes()).map_or(text, |end| &text[..end])
 }
 
 /// Clusters by id: members sorted, pairs as (smaller id, larger id) sorted,
