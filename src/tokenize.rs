@@ -425,21 +425,29 @@ impl Tokenizer {
         // access for the drop-cap look-ahead.
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
-        if text.is_ascii() {
+        let ascii = text.is_ascii();
+        if ascii {
             ascii_spans(text.as_bytes(), &mut spans, &mut self.blocks);
-            self.ascii_words(text, &spans, f);
         } else {
             spans.extend(segment(text).map(|(start, w)| (start as u32, (start + w.len()) as u32)));
-            self.general_words(text, &spans, f);
         }
+        self.words_at(text, &spans, ascii, f);
         self.spans = spans;
     }
 
-    /// The words of an all-ASCII text. ASCII is its own NFKC form, so the
-    /// text (most English news) is lowercased once, whole, and its words
-    /// are slices of that copy: no per-word copy unless a spelling folds or
-    /// a drop cap is rejoined.
-    fn ascii_words(&mut self, text: &str, spans: &[(u32, u32)], mut f: impl FnMut(u32, u32, &str)) {
+    /// The normalized words of `text` at `spans`. ASCII is its own NFKC
+    /// form, so the text is lowercased once, whole (ASCII lowercasing
+    /// leaves other characters as they are), and an ASCII word is a slice
+    /// of that copy: no per-word copy unless its spelling folds or a drop
+    /// cap rejoins. Only a word with other characters is normalized on its
+    /// own. `ascii` says the whole text is ASCII.
+    fn words_at(
+        &mut self,
+        text: &str,
+        spans: &[(u32, u32)],
+        ascii: bool,
+        mut f: impl FnMut(u32, u32, &str),
+    ) {
         let mut lower = std::mem::take(&mut self.lower);
         lower.clear();
         lower.push_str(text);
@@ -449,8 +457,14 @@ impl Tokenizer {
         let mut i = 0;
         while i < spans.len() {
             let (start, end) = spans[i];
-            // A drop cap is one letter: one byte in ASCII.
-            if end - start == 1 {
+            let word = &text[start as usize..end as usize];
+            // A drop cap is one letter: test that before the full check.
+            let one_char = if ascii {
+                word.len() == 1
+            } else {
+                word.len() <= 4 && word.chars().nth(1).is_none()
+            };
+            if one_char {
                 if let Some(joined_end) = self.drop_cap(text, spans, i, prev_end) {
                     f(start, joined_end, &self.scratch);
                     prev_end = joined_end;
@@ -458,48 +472,25 @@ impl Tokenizer {
                     continue;
                 }
             }
-            let word = &lower[start as usize..end as usize];
-            match fold.then(|| spelling_fold(word)).flatten() {
-                None => f(start, end, word),
-                Some((stem, american)) => {
-                    self.scratch.clear();
-                    self.scratch.push_str(&word[..stem]);
-                    self.scratch.push_str(american);
-                    f(start, end, &self.scratch);
+            if ascii || word.is_ascii() {
+                let word = &lower[start as usize..end as usize];
+                match fold.then(|| spelling_fold(word)).flatten() {
+                    None => f(start, end, word),
+                    Some((stem, american)) => {
+                        self.scratch.clear();
+                        self.scratch.push_str(&word[..stem]);
+                        self.scratch.push_str(american);
+                        f(start, end, &self.scratch);
+                    }
                 }
+            } else {
+                normalize_word(word, self.opts, &mut self.scratch);
+                f(start, end, &self.scratch);
             }
             prev_end = end;
             i += 1;
         }
         self.lower = lower;
-    }
-
-    /// The words of any text, each normalized on its own.
-    fn general_words(
-        &mut self,
-        text: &str,
-        spans: &[(u32, u32)],
-        mut f: impl FnMut(u32, u32, &str),
-    ) {
-        let mut prev_end = 0;
-        let mut i = 0;
-        while i < spans.len() {
-            let (start, end) = spans[i];
-            let word = &text[start as usize..end as usize];
-            // A drop cap is one letter: test that before the full check.
-            if word.len() <= 4 && word.chars().nth(1).is_none() {
-                if let Some(joined_end) = self.drop_cap(text, spans, i, prev_end) {
-                    f(start, joined_end, &self.scratch);
-                    prev_end = joined_end;
-                    i += 2;
-                    continue;
-                }
-            }
-            normalize_word(word, self.opts, &mut self.scratch);
-            f(start, end, &self.scratch);
-            prev_end = end;
-            i += 1;
-        }
     }
 
     /// When word `i` (one letter) is a drop cap split from the rest of its
@@ -671,6 +662,38 @@ mod tests {
                 .map(|(start, w)| (start as u32, (start + w.len()) as u32))
                 .collect();
             proptest::prop_assert_eq!(spans, reference, "{:?}", text);
+        }
+
+        /// Every word is normalized as `normalize_word` normalizes it alone,
+        /// whether it is read as a slice of the lowercased text or on its
+        /// own (texts where a drop cap rejoins two words are left to the
+        /// drop-cap tests).
+        #[test]
+        fn words_are_normalized_as_normalize_word_does(
+            text in tricky_text(),
+            words in proptest::collection::vec(proptest::sample::select(vec![
+                "Colour", "ORGANISING", "Analysed", "favourite", "don't", "Été", "naïve",
+            ]), 0..6),
+            fold_spelling: bool,
+        ) {
+            let text = format!("{text} {}", words.join(" "));
+            let opts = NormalizeOptions { fold_spelling };
+            let found: Vec<(usize, &str)> = text.unicode_word_indices().collect();
+            let rejoins = found.windows(2).any(|w| {
+                let (a, b) = (w[0], w[1]);
+                let before = found.iter().rev().find(|x| x.0 < a.0).map_or(0, |x| x.0 + x.1.len());
+                is_drop_cap_split(&text[before..a.0], a.1, &text[a.0 + a.1.len()..b.0], b.1)
+            });
+            proptest::prop_assume!(!rejoins);
+            let expected: Vec<String> = found
+                .iter()
+                .map(|&(_, w)| {
+                    let mut out = String::new();
+                    normalize_word(w, opts, &mut out);
+                    out
+                })
+                .collect();
+            proptest::prop_assert_eq!(Tokenizer::new(opts).normalized_words(&text), expected);
         }
 
         /// An all-ASCII text (lowercased whole) normalizes its words as any
