@@ -173,15 +173,18 @@ pub fn is_drop_cap_split(before: &str, letter: &str, gap: &str, next: &str) -> b
     let (Some(cap), None) = (letter_chars.next(), letter_chars.next()) else {
         return false;
     };
-    let starts_paragraph = before.is_empty()
-        || before
-            .rsplit_once('\n')
-            .is_some_and(|(_, tail)| tail.chars().all(char::is_whitespace));
+    // Cheapest tests first: most one-letter words are not capitals.
+    let starts_paragraph = || {
+        before.is_empty()
+            || before
+                .rsplit_once('\n')
+                .is_some_and(|(_, tail)| tail.chars().all(char::is_whitespace))
+    };
     cap.is_uppercase()
-        && starts_paragraph
+        && next.chars().next().is_some_and(char::is_lowercase)
+        && starts_paragraph()
         && gap.contains('\n')
         && gap.chars().all(char::is_whitespace)
-        && next.chars().next().is_some_and(char::is_lowercase)
 }
 
 #[cfg(test)]

@@ -457,14 +457,15 @@ impl Tokenizer {
         let mut i = 0;
         while i < spans.len() {
             let (start, end) = spans[i];
-            let word = &text[start as usize..end as usize];
-            // A drop cap is one letter: test that before the full check.
-            let one_char = if ascii {
-                word.len() == 1
+            let (s, e) = (start as usize, end as usize);
+            // A drop cap is one capital letter: test that before the full
+            // check (in ASCII, one byte).
+            let may_be_cap = if ascii {
+                e - s == 1 && text.as_bytes()[s].is_ascii_uppercase()
             } else {
-                word.len() <= 4 && word.chars().nth(1).is_none()
+                e - s <= 4 && text[s..e].chars().nth(1).is_none()
             };
-            if one_char {
+            if may_be_cap {
                 if let Some(joined_end) = self.drop_cap(text, spans, i, prev_end) {
                     f(start, joined_end, &self.scratch);
                     prev_end = joined_end;
@@ -472,8 +473,8 @@ impl Tokenizer {
                     continue;
                 }
             }
-            if ascii || word.is_ascii() {
-                let word = &lower[start as usize..end as usize];
+            if ascii || text.as_bytes()[s..e].is_ascii() {
+                let word = &lower[s..e];
                 match fold.then(|| spelling_fold(word)).flatten() {
                     None => f(start, end, word),
                     Some((stem, american)) => {
@@ -484,7 +485,7 @@ impl Tokenizer {
                     }
                 }
             } else {
-                normalize_word(word, self.opts, &mut self.scratch);
+                normalize_word(&text[s..e], self.opts, &mut self.scratch);
                 f(start, end, &self.scratch);
             }
             prev_end = end;
