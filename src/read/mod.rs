@@ -128,12 +128,16 @@ pub enum Format {
 impl Format {
     /// The format for a file name's extension, if it is one reprint reads.
     pub fn from_path(path: &Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        match ext.as_str() {
-            "txt" | "text" | "md" | "markdown" => Some(Format::Text),
-            "jsonl" | "ndjson" => Some(Format::Jsonl),
-            "html" | "htm" | "xhtml" => Some(Format::Html),
-            _ => None,
+        let ext = path.extension()?.to_str()?;
+        let is = |names: &[&str]| names.iter().any(|n| ext.eq_ignore_ascii_case(n));
+        if is(&["txt", "text", "md", "markdown"]) {
+            Some(Format::Text)
+        } else if is(&["jsonl", "ndjson"]) {
+            Some(Format::Jsonl)
+        } else if is(&["html", "htm", "xhtml"]) {
+            Some(Format::Html)
+        } else {
+            None
         }
     }
 }

@@ -335,49 +335,60 @@ impl Scanner {
     /// keeps signatures (and, for the passage stage, words and units) but
     /// not the text. Per file, in input order: its records and warnings.
     fn read_pass(&self, source: &dyn Source) -> Vec<(Vec<Record>, Vec<Warning>)> {
-        let params = &self.params;
-        let sketcher = Sketcher::new(params.num_perm);
-        let unit_opts = params.passages.as_ref().map(|p| p.units);
         self.start("reading", source.len());
         let files = (0..source.len())
             .into_par_iter()
             .map(|file| {
-                let read = source.read(file);
-                // Each thread's fingerprinter, not one per rayon job: a
-                // directory of .txt files is a job per document.
-                let records = read
-                    .documents
-                    .into_par_iter()
-                    .enumerate()
-                    .map(|(pos, doc)| {
-                        Fingerprinter::with_local(params.normalize, params.shingle, |fp| {
-                            let hashes = fp.read(&doc.text);
-                            let signature = sketcher.sketch(hashes);
-                            let content = content_fingerprint(hashes);
-                            let units = unit_opts.map(|opts| fp.units(&doc.text, opts));
-                            Record {
-                                signature,
-                                content,
-                                units,
-                                text_hash: xxh3_64(doc.text.as_bytes()),
-                                text_len: doc.text.len() as u32,
-                                title: shown_title(&doc),
-                                date: doc.date,
-                                source: doc.source.map(String::into_boxed_str),
-                                id: doc.id,
-                                line: doc.line,
-                                file: file as u32,
-                                pos: pos as u32,
-                            }
-                        })
-                    })
-                    .collect();
+                // A JSONL feed comes in chunks of lines: its documents are
+                // never all held at once.
+                let (mut records, mut warnings) = (Vec::new(), Vec::new());
+                for read in source.read_chunks(file) {
+                    let first = records.len();
+                    let chunk: Vec<Record> = read
+                        .documents
+                        .into_par_iter()
+                        .enumerate()
+                        .map(|(k, doc)| self.record(file, first + k, doc))
+                        .collect();
+                    records.extend(chunk);
+                    warnings.extend(read.warnings);
+                }
                 self.advance();
-                (records, read.warnings)
+                (records, warnings)
             })
             .collect();
         self.finish();
         files
+    }
+
+    /// What pass 1 keeps of `doc`, document `pos` of `file`.
+    fn record(&self, file: usize, pos: usize, doc: Document) -> Record {
+        let params = &self.params;
+        // Each thread's fingerprinter, not one per rayon job: a directory
+        // of .txt files is a job per document.
+        Fingerprinter::with_local(params.normalize, params.shingle, |fp| {
+            let hashes = fp.read(&doc.text);
+            let signature = Sketcher::new(params.num_perm).sketch(hashes);
+            let content = content_fingerprint(hashes);
+            let units = params
+                .passages
+                .as_ref()
+                .map(|p| fp.units(&doc.text, p.units));
+            Record {
+                signature,
+                content,
+                units,
+                text_hash: xxh3_64(doc.text.as_bytes()),
+                text_len: doc.text.len() as u32,
+                title: shown_title(&doc),
+                date: doc.date,
+                source: doc.source.map(String::into_boxed_str),
+                id: doc.id,
+                line: doc.line,
+                file: file as u32,
+                pos: pos as u32,
+            }
+        })
     }
 
     /// Pair verification of `candidates` (document indices): by the

@@ -3,7 +3,8 @@
 
 use crate::passages::DocUnits;
 use crate::read::{
-    display_path, read_file, read_file_lines, Document, FileRead, ReadOptions, SourceFile, Warning,
+    display_path, read_file, read_file_chunks, read_file_lines, Document, FileRead, ReadOptions,
+    SourceFile, Warning,
 };
 use crate::sketch::Signature;
 
@@ -36,11 +37,21 @@ pub(super) struct Record {
     pub(super) units: Option<DocUnits>,
 }
 
+/// Lines of a JSONL feed read and fingerprinted together in pass 1: enough
+/// to keep both threads busy, few enough that a feed's documents are not
+/// all in memory at once.
+pub(super) const CHUNK_LINES: usize = 4096;
+
 /// Where documents come from: files that can be read, and read again in
 /// pass 2.
 pub(super) trait Source: Sync {
     fn len(&self) -> usize;
     fn read(&self, file: usize) -> FileRead;
+    /// What [`Source::read`] returns, in order, in chunks: those of a
+    /// JSONL file [`CHUNK_LINES`] lines at a time; any other file whole.
+    fn read_chunks(&self, file: usize) -> Box<dyn Iterator<Item = FileRead> + '_> {
+        Box::new(std::iter::once(self.read(file)))
+    }
     /// The documents of `file` on the given 1-based lines (sorted): those
     /// of a JSONL file without parsing its other lines; a source without
     /// lines reads the whole file.
@@ -62,6 +73,9 @@ impl Source for FileSource<'_> {
     }
     fn read(&self, file: usize) -> FileRead {
         read_file(&self.files[file], self.opts)
+    }
+    fn read_chunks(&self, file: usize) -> Box<dyn Iterator<Item = FileRead> + '_> {
+        Box::new(read_file_chunks(&self.files[file], self.opts, CHUNK_LINES))
     }
     fn read_lines(&self, file: usize, lines: &[u64]) -> FileRead {
         read_file_lines(&self.files[file], self.opts, lines)
