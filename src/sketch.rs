@@ -91,7 +91,9 @@ impl Sketcher {
         }
         let k = self.k as u64;
         let mut bins = vec![u32::MAX; self.k];
-        let mut filled = vec![false; self.k];
+        // On the stack: one allocation per signature, the one it keeps.
+        let mut filled = [false; MAX_NUM_PERM];
+        let filled = &mut filled[..self.k];
         for &h in shingles {
             // Fast range reduction of the high half picks the bin; the low
             // half is the value. Both halves of an XXH3 output are uniform.
@@ -100,7 +102,7 @@ impl Sketcher {
             bins[bin] = bins[bin].min(value);
             filled[bin] = true;
         }
-        self.densify(&mut bins, &filled);
+        self.densify(&mut bins, filled);
         Some(Signature(bins.into_boxed_slice()))
     }
 
