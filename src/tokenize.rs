@@ -214,11 +214,9 @@ fn ascii_spans(bytes: &[u8], out: &mut Vec<(u32, u32)>, blocks: &mut Vec<(u64, u
         blocks.push(block_masks(&last));
     }
     let n = blocks.len();
-    let word = |blocks: &[(u64, u64)], k: usize| if k < n { blocks[k].0 } else { 0 };
     for k in 0..n {
         let (w, mid) = blocks[k];
-        let before = if k > 0 { blocks[k - 1].0 >> 63 } else { 0 };
-        let after = word(blocks, k + 1) << 63;
+        let (before, after) = neighbours(blocks, k);
         let mut gaps = mid & ((w << 1) | before) & ((w >> 1) | after);
         while gaps != 0 {
             let bit = gaps.trailing_zeros() as usize;
@@ -232,8 +230,7 @@ fn ascii_spans(bytes: &[u8], out: &mut Vec<(u32, u32)>, blocks: &mut Vec<(u64, u
     let mut open = first;
     for k in 0..n {
         let w = blocks[k].0;
-        let before = if k > 0 { blocks[k - 1].0 >> 63 } else { 0 };
-        let after = word(blocks, k + 1) << 63;
+        let (before, after) = neighbours(blocks, k);
         let base = (k * 64) as u32;
         let mut starts = w & !((w << 1) | before);
         while starts != 0 {
@@ -262,6 +259,15 @@ fn ascii_spans(bytes: &[u8], out: &mut Vec<(u32, u32)>, blocks: &mut Vec<(u64, u
         }
     }
     out.truncate(keep);
+}
+
+/// The word bits next to block `k` of `blocks`: the last byte of the block
+/// before, as bit 0, and the first byte of the block after, as bit 63
+/// (0 past either end).
+fn neighbours(blocks: &[(u64, u64)], k: usize) -> (u64, u64) {
+    let before = if k > 0 { blocks[k - 1].0 >> 63 } else { 0 };
+    let after = blocks.get(k + 1).map_or(0, |b| b.0 << 63);
+    (before, after)
 }
 
 /// One block of 64 ASCII bytes as two masks, bit `i` for byte `i`: its
