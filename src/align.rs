@@ -122,7 +122,7 @@ impl Aligner {
                 best = (score, i, j);
             }
         };
-        let in_b = WordFilter::of(b);
+        let in_b = WordFilter::of(b.iter().copied());
         // The best score of the row above.
         let mut above_best = 0;
         let mut i = 1;
@@ -182,15 +182,30 @@ impl Aligner {
     }
 }
 
+/// At most how many words an alignment of `a` and `b` ([`Aligner::align`],
+/// with or without [`mark_number`]'s marks) matches: each word it matches
+/// in either sequence is held by the other. One pass over each sequence,
+/// where aligning them costs their product: callers skip pairs that could
+/// not match enough.
+pub fn max_matches(
+    a: impl Iterator<Item = u64> + Clone,
+    b: impl Iterator<Item = u64> + Clone,
+) -> usize {
+    let (in_a, in_b) = (WordFilter::of(a.clone()), WordFilter::of(b.clone()));
+    let held_by_b = a.filter(|&w| in_b.may_hold(w)).count();
+    let held_by_a = b.filter(|&w| in_a.may_hold(w)).count();
+    held_by_b.min(held_by_a)
+}
+
 /// Which words a sequence may hold: a 1,024-bit filter of their hashes
 /// (bits above the number mark, [`mark_number`]). "No" is certain; "maybe"
 /// is wrong for about one word in twenty against a paragraph of sixty.
 struct WordFilter([u64; 16]);
 
 impl WordFilter {
-    fn of(words: &[u64]) -> Self {
+    fn of(words: impl Iterator<Item = u64>) -> Self {
         let mut bits = [0u64; 16];
-        for &w in words {
+        for w in words {
             let k = Self::bit(w);
             bits[k >> 6] |= 1 << (k & 63);
         }
@@ -437,6 +452,29 @@ mod tests {
             let (scores, expected) = reference_fill(&a, &b);
             proptest::prop_assert_eq!(best, expected);
             proptest::prop_assert_eq!(&aligner.scores[..scores.len()], &scores[..]);
+        }
+    }
+
+    proptest::proptest! {
+        /// No alignment matches more words than `max_matches` allows,
+        /// numbers marked or not.
+        #[test]
+        fn alignments_match_at_most_max_matches(
+            a in proptest::collection::vec(0u64..12, 0..40),
+            b in proptest::collection::vec(0u64..12, 0..40),
+            numbers in proptest::collection::vec(proptest::bool::ANY, 40),
+        ) {
+            let spread = |v: &[u64]| -> Vec<u64> {
+                v.iter()
+                    .zip(&numbers)
+                    .map(|(&w, &n)| mark_number(w.wrapping_mul(0x9e37_79b9_7f4a_7c15), n && w < 3))
+                    .collect()
+            };
+            let (a, b) = (spread(&a), spread(&b));
+            let bound = max_matches(a.iter().copied(), b.iter().copied());
+            if let Some(al) = Aligner::default().align(&a, &b) {
+                proptest::prop_assert!(al.matches <= bound, "{} > {bound}", al.matches);
+            }
         }
     }
 

@@ -208,14 +208,19 @@ impl Rewrites {
 /// the same passage (measured on the BBC corpus, where counting them cut
 /// three real reposts).
 pub fn is_number(word: &str) -> bool {
-    // Called on every word of every document: ASCII words (nearly all)
-    // are checked byte by byte, and only words of a month's length are
-    // compared with the names.
-    if !word.is_ascii() {
-        return word.chars().any(char::is_numeric);
+    // Called on every word of every document: one pass over the bytes
+    // finds an ASCII digit or a non-ASCII byte (then the word is checked
+    // by characters), and only words of a month's length are compared
+    // with the names.
+    let mut high = 0u8;
+    for &b in word.as_bytes() {
+        if b.is_ascii_digit() {
+            return true;
+        }
+        high |= b;
     }
-    if word.bytes().any(|b| b.is_ascii_digit()) {
-        return true;
+    if high >= 0x80 {
+        return word.chars().any(char::is_numeric);
     }
     let len = word.len();
     // Most words fail on their length or first letter.

@@ -60,15 +60,12 @@ impl Profile {
             .collect();
         vocab.sort_unstable();
         vocab.dedup();
+        let numbering = Numbering::new(&vocab);
         let (mut bag_at, mut bag_words) = (vec![0u32], Vec::new());
         let (mut num_at, mut num_words) = (vec![0u32], Vec::new());
         for r in &ranges {
             let from = bag_words.len();
-            bag_words.extend(
-                words(r)
-                    .iter()
-                    .map(|w| vocab.partition_point(|&h| h < w.hash) as u32),
-            );
+            bag_words.extend(words(r).iter().map(|w| numbering.of(w.hash)));
             bag_words[from..].sort_unstable();
             let distinct = from + dedup_from(&mut bag_words[from..]);
             bag_words.truncate(distinct);
@@ -153,6 +150,50 @@ impl Profile {
     }
 }
 
+/// Each distinct hash's number (its rank in the sorted vocabulary), by
+/// open addressing: one probe or two per word, where a binary search of
+/// the vocabulary took a dozen unpredictable branches.
+struct Numbering {
+    /// (hash, number) slots; `u32::MAX` marks an empty one.
+    slots: Vec<(u64, u32)>,
+    mask: usize,
+}
+
+impl Numbering {
+    fn new(vocab: &[u64]) -> Self {
+        let size = (2 * vocab.len()).next_power_of_two().max(16);
+        let mut table = Numbering {
+            slots: vec![(0, u32::MAX); size],
+            mask: size - 1,
+        };
+        for (k, &h) in vocab.iter().enumerate() {
+            let mut at = table.slot(h);
+            while table.slots[at].1 != u32::MAX {
+                at = (at + 1) & table.mask;
+            }
+            table.slots[at] = (h, k as u32);
+        }
+        table
+    }
+
+    /// Word hashes are uniform: their high bits pick the slot.
+    fn slot(&self, hash: u64) -> usize {
+        (hash >> 32) as usize & self.mask
+    }
+
+    /// The number of `hash`, which must be in the vocabulary.
+    fn of(&self, hash: u64) -> u32 {
+        let mut at = self.slot(hash);
+        loop {
+            let (h, k) = self.slots[at];
+            if h == hash || k == u32::MAX {
+                return k;
+            }
+            at = (at + 1) & self.mask;
+        }
+    }
+}
+
 /// `doc`'s sentences inside `units` as word ranges: each unit cut at
 /// [`DocUnits::sentences`].
 fn sentence_ranges(doc: &DocUnits, units: &[Unit]) -> Vec<Range<u32>> {
@@ -210,6 +251,10 @@ pub(super) struct Weights {
     in_b: Vec<u32>,
     total: f64,
     common: f64,
+    /// `squares[sf]`: the squared weight of a word in `sf` sentences, for
+    /// every `sf` a counted word can have ([`Self::weigh_squares`]); a
+    /// logarithm per pair and `sf`, not per word of every bag compared.
+    squares: Vec<f64>,
 }
 
 impl Weights {
@@ -237,6 +282,16 @@ impl Weights {
         let sentences = a.sentences() + b.sentences();
         self.total = sentences as f64;
         self.common = common_count(sentences);
+        self.squares.clear();
+    }
+
+    /// Tabulates the squared weights of the pair set: called once its
+    /// bags are about to be compared (most pairs searched stop before).
+    pub fn weigh_squares(&mut self) {
+        let counted = self.common.floor() as u32;
+        self.squares.clear();
+        self.squares
+            .extend((0..=counted).map(|sf| squared_weight(self.total, sf)));
     }
 
     /// The sentences of `b` (the second document of the pair set) holding
@@ -253,6 +308,7 @@ impl Weights {
             sf: if second { &self.sf_b } else { &self.sf_a },
             total: self.total,
             common: self.common,
+            squares: &self.squares,
         }
     }
 }
@@ -263,6 +319,7 @@ pub(super) struct SideWeights<'w> {
     sf: &'w [u32],
     total: f64,
     common: f64,
+    squares: &'w [f64],
 }
 
 impl SideWeights<'_> {
@@ -279,9 +336,18 @@ impl SideWeights<'_> {
     /// The square of the weight of a word held by `sf` of the pair's
     /// sentences (a weighted bag's terms).
     pub fn squared(&self, sf: u32) -> f64 {
-        let f = (self.total / f64::from(sf.max(1))).ln();
-        f * f
+        match self.squares.get(sf as usize) {
+            Some(&sq) => sq,
+            None => squared_weight(self.total, sf),
+        }
     }
+}
+
+/// `ln(total / sf)²`, the square of a word's weight in a pair of `total`
+/// sentences.
+fn squared_weight(total: f64, sf: u32) -> f64 {
+    let f = (total / f64::from(sf.max(1))).ln();
+    f * f
 }
 
 #[cfg(test)]

@@ -283,6 +283,7 @@ fn regions(
     if alike.len() < MIN_SEEDS {
         return Vec::new();
     }
+    buffers.weights.weigh_squares();
     let weights = &buffers.weights;
     let sa = Side {
         p: pa,

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use super::stage::Stage;
 use super::{DocUnits, PassageOptions, UnitRef};
-use crate::align::{mark_number, similarity, Aligner};
+use crate::align::{mark_number, max_matches, similarity, Aligner};
 
 /// Aligns every candidate and merges each document pair's alignments
 /// into runs — one document at a time (with every later one), so that
@@ -31,6 +31,9 @@ pub(super) fn align_candidates(st: &Stage, candidates: &[(u32, u32)]) -> Vec<Run
         of_doc.sort_unstable_by_key(|&(x, y)| (st.doc_of(y), x, y));
         let mut runs = Vec::new();
         for with_doc in of_doc.chunk_by(|a, b| st.doc_of(a.1) == st.doc_of(b.1)) {
+            if !may_share_a_passage(st, with_doc) {
+                continue;
+            }
             let aligned: Vec<UnitPair> = with_doc
                 .iter()
                 .filter_map(|&(x, y)| {
@@ -56,6 +59,60 @@ pub(super) fn align_candidates(st: &Stage, candidates: &[(u32, u32)]) -> Vec<Run
             .flat_map(|of_doc| runs_of_doc(&mut aligner, of_doc))
             .collect()
     }
+}
+
+/// Whether the candidate unit pairs of one document pair could align into
+/// a passage at all: `false` when they cannot hold enough equal words.
+/// Nine in ten candidates on wire copy belong to pairs that yield no run
+/// (units sharing a few stock phrases), and this check costs a fraction
+/// of aligning them.
+///
+/// The bound is exact, not a heuristic. An alignment kept has
+/// `matches ≥ min_similarity × longer side`. A run of `k` alignments with
+/// `S` matches in all has `longer ≤ S / min_similarity + TOUCH × (k − 1)`:
+/// runs that touch add their lengths and at most [`TOUCH`] words between,
+/// other merges must keep `min_similarity`, and two runs that are
+/// passages already merge freely but each held enough matches alone. So a
+/// kept run (`min_words` on each side) needs
+/// `S ≥ min_similarity × (min_words − TOUCH × (k − 1))`, with `k` at most
+/// the number of candidates; and an alignment of two units matches at
+/// most [`max_matches`] words.
+fn may_share_a_passage(st: &Stage, with_doc: &[(u32, u32)]) -> bool {
+    // Alignments lie inside their units and a run inside its
+    // alignments' extent: a side spanning fewer than `min_words` words
+    // holds no passage.
+    let span = |side: fn(&(u32, u32)) -> u32| {
+        let (first, last) = with_doc
+            .iter()
+            .map(side)
+            .fold((u32::MAX, 0), |(f, l), u| (f.min(u), l.max(u)));
+        let (first, last) = (&st.units[first as usize], &st.units[last as usize]);
+        last.unit.end.saturating_sub(first.unit.start) as usize
+    };
+    if span(|p| p.0) < st.opts.min_words || span(|p| p.1) < st.opts.min_words {
+        return false;
+    }
+    let slack = TOUCH as usize * (with_doc.len() - 1);
+    let Some(words) = st.opts.min_words.checked_sub(slack).filter(|&w| w > 0) else {
+        return true;
+    };
+    // The tolerance keeps a bound that is a whole number (0.7 × 15 in
+    // floating point) from rounding the wrong way.
+    let need = st.opts.min_similarity * words as f64 - 1e-9;
+    let mut held = 0usize;
+    for &(x, y) in with_doc {
+        let hashes = |u: u32| {
+            let r = &st.units[u as usize];
+            st.docs[r.doc as usize].words[r.unit.start as usize..r.unit.end as usize]
+                .iter()
+                .map(|w| w.hash)
+        };
+        held += max_matches(hashes(x), hashes(y));
+        if held as f64 >= need {
+            return true;
+        }
+    }
+    false
 }
 
 /// An alignment of two units, by document word indices.
@@ -393,4 +450,64 @@ fn merge_close_runs<D: Borrow<DocUnits>>(
         out.append(&mut merged);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::doc;
+    use super::*;
+
+    /// Text of `n` words from a small vocabulary with figures, so that
+    /// two texts share many words, repeats and numbers.
+    fn words(picks: &[u8]) -> String {
+        const VOCAB: [&str; 16] = [
+            "the", "bank", "said", "rates", "rose", "in", "march", "to", "12", "pct", "from",
+            "shares", "of", "acme", "fell", "1987",
+        ];
+        picks
+            .iter()
+            .map(|&p| VOCAB[p as usize % VOCAB.len()])
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    proptest::proptest! {
+        /// The pruning is exact: whenever `may_share_a_passage` says no,
+        /// aligning and merging every unit pair of the two documents
+        /// gives no run. (Half of `b` is copied from `a`, with edits, so
+        /// that runs are found too.)
+        #[test]
+        fn pruned_pairs_have_no_run(
+            a_paras in proptest::collection::vec(proptest::collection::vec(0u8..16, 8..30), 1..4),
+            b_own in proptest::collection::vec(proptest::collection::vec(0u8..16, 8..30), 1..3),
+            edits in proptest::collection::vec((0usize..200, 0u8..16), 0..6),
+            min_words in 5usize..20,
+        ) {
+            let mut copied: Vec<u8> = a_paras.concat();
+            for &(at, w) in &edits {
+                if let Some(slot) = copied.get_mut(at) {
+                    *slot = w;
+                }
+            }
+            let a = a_paras.iter().map(|p| words(p)).collect::<Vec<_>>().join("\n\n");
+            let b = format!("{}\n\n{}", words(&copied), b_own.iter().map(|p| words(p)).collect::<Vec<_>>().join("\n\n"));
+            let docs = [doc(&a), doc(&b)];
+            let opts = PassageOptions { min_words, ..PassageOptions::default() };
+            let st = Stage::new(&docs, &[0, 1], &opts);
+            let (ua, ub) = (st.units_of(0), st.units_of(1));
+            let group: Vec<(u32, u32)> = ua
+                .flat_map(|x| ub.clone().map(move |y| (x as u32, y as u32)))
+                .collect();
+            proptest::prop_assume!(!group.is_empty());
+            let mut aligner = Aligner::default();
+            let aligned: Vec<UnitPair> = group
+                .iter()
+                .filter_map(|&(x, y)| align_units(&mut aligner, st.docs, &st.units, x, y, opts.min_similarity))
+                .collect();
+            let runs = merge_runs(st.docs, &st.units, aligned, &opts);
+            if !may_share_a_passage(&st, &group) {
+                proptest::prop_assert!(runs.is_empty(), "{} runs", runs.len());
+            }
+        }
+    }
 }
