@@ -20,8 +20,11 @@ import os
 from ._native import ReprintError, __version__, align
 from ._native import Index as _NativeIndex
 from ._native import scan_json as _scan_json
+from ._native import fingerprint_arrow as _fingerprint_arrow
+from ._native import verify_arrow as _verify_arrow
 
-__all__ = ["scan", "align", "ScanResult", "Index", "ReprintError", "__version__"]
+__all__ = ["scan", "align", "fingerprint", "verify", "ScanResult", "Index",
+           "ReprintError", "__version__"]
 
 
 class ScanResult:
@@ -188,6 +191,59 @@ def scan(inputs, **options):
     else:
         report = _scan_json([], _records(items), **options)
     return ScanResult(json.loads(report))
+
+
+def _arrow_strings(texts):
+    """A string column as the extension reads it: the offsets and data
+    buffers of one ``large_string`` array (nulls as empty strings) as
+    bytes, its offset and its length: a copy per batch, nothing per row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    elif not isinstance(texts, pa.Array):
+        texts = pa.array(texts, type=pa.large_string())
+    texts = pc.fill_null(texts.cast(pa.large_string()), "")
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    _, offsets, data = texts.buffers()
+    as_bytes = lambda b: b.to_pybytes() if b is not None else b""
+    return (as_bytes(offsets), as_bytes(data), texts.offset, len(texts))
+
+
+def fingerprint(texts, **options):
+    """The document-stage keys of a batch of texts, as ``scan`` computes
+    them with the same options: a pyarrow Table with ``has_words`` (a text
+    without words has no keys and a scan skips it), ``content`` (equal for
+    exact duplicates, which a scan collapses onto the first copy) and
+    ``band_keys`` (one ``uint64`` per LSH band; two texts sharing the key
+    of one band are a candidate pair). ``texts``: a pyarrow string array
+    (or chunked array, or a list of str). The stage function of a
+    distributed job (``reprint.spark``); the work runs without the GIL."""
+    import pyarrow as pa
+
+    has, content, keys, bands = _fingerprint_arrow(_arrow_strings(texts), **options)
+    n = len(has)
+    flat = pa.Array.from_buffers(pa.uint64(), n * bands, [None, pa.py_buffer(keys)])
+    return pa.table({
+        "has_words": pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(has)])
+        .cast(pa.bool_()),
+        "content": pa.Array.from_buffers(pa.uint64(), n, [None, pa.py_buffer(content)]),
+        "band_keys": pa.FixedSizeListArray.from_arrays(flat, bands),
+    })
+
+
+def verify(a, b, **options):
+    """The exact Jaccard of each pair of texts ``(a[i], b[i])`` (two
+    pyarrow string arrays, or lists of str, of one length), as ``scan``
+    verifies a candidate pair with the same options: a pyarrow
+    ``float64`` array; a pair is a near-duplicate when it is at least the
+    ``threshold``."""
+    import pyarrow as pa
+
+    out = _verify_arrow(_arrow_strings(a), _arrow_strings(b), **options)
+    return pa.Array.from_buffers(pa.float64(), len(out) // 8, [None, pa.py_buffer(out)])
 
 
 class Index:

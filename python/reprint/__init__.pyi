@@ -32,6 +32,13 @@ def align(
     """The passages texts a and b share: (a_span, b_span, similarity),
     byte spans, in a's order, as a scan of the two finds them."""
 
+def fingerprint(texts: Any, **options: Any) -> Any:
+    """Document-stage keys of a batch of texts as a pyarrow Table:
+    has_words, content, band_keys (one uint64 per LSH band)."""
+
+def verify(a: Any, b: Any, **options: Any) -> Any:
+    """Exact Jaccard of each pair (a[i], b[i]) as a pyarrow float64 array."""
+
 class Index:
     def __init__(self, path: _Path, **options: Any) -> None: ...
     def check(self, id: str, text: str, title: Optional[str] = ...) -> Dict[str, Any]: ...

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 
 use reprint::boilerplate::KnownBoilerplate;
 use reprint::fingerprint::Fingerprinter;
@@ -21,6 +21,7 @@ use reprint::lsh::LshParams;
 use reprint::passages::{PassageOptions, PassageProbe, Rewrites};
 use reprint::read::Document;
 use reprint::report::{index_stats_json, verdict_json, write_report, ReportFormat};
+use reprint::scan::DocumentKeys;
 use reprint::verify::VerifyMode;
 use reprint::{ScanOptions, Scanner};
 
@@ -367,6 +368,119 @@ fn align(
     }))
 }
 
+/// The strings of an Arrow `large_string` array, from its offsets and data
+/// buffers (`offsets`: `length + 1` little-endian `i64`s from the array's
+/// `offset`). Checked: offsets in order and inside the data, each string
+/// UTF-8.
+fn arrow_strings<'d>(
+    offsets: &[u8],
+    data: &'d [u8],
+    offset: usize,
+    length: usize,
+) -> PyResult<Vec<&'d str>> {
+    let at = |i: usize| -> PyResult<usize> {
+        let bytes = offsets
+            .get(8 * i..8 * i + 8)
+            .ok_or_else(|| err(format!("arrow offsets end before row {i}")))?;
+        let v = i64::from_le_bytes(bytes.try_into().map_err(err)?);
+        usize::try_from(v).map_err(|_| err(format!("arrow offset {v} is negative")))
+    };
+    (offset..offset + length)
+        .map(|i| {
+            let (start, end) = (at(i)?, at(i + 1)?);
+            let bytes = data
+                .get(start..end)
+                .ok_or_else(|| err(format!("arrow row {i}: bytes {start}..{end} out of bounds")))?;
+            std::str::from_utf8(bytes).map_err(|e| err(format!("arrow row {i}: {e}")))
+        })
+        .collect()
+}
+
+/// One Arrow string column as `reprint/__init__.py` hands it over: the
+/// offsets and data buffers (as `bytes`; the stable ABI the package is
+/// built for has no buffer protocol), the offset and the length.
+type ArrowStrings<'py> = (Bound<'py, PyBytes>, Bound<'py, PyBytes>, usize, usize);
+
+/// A batch's keys as `fingerprint_arrow` returns them: has-words flags,
+/// content fingerprints, band keys (row by row) and the number of bands.
+type BatchKeys = (Vec<u8>, Vec<u8>, Vec<u8>, usize);
+
+/// The document-stage keys of a batch of texts (`reprint.fingerprint`):
+/// for each, whether it has words, its content fingerprint and its band
+/// keys, as little-endian bytes (`u8` flags, `u64` fingerprints, `u64`
+/// keys row by row), and the number of bands. As the scan computes them
+/// with the same keyword options (`reprint::scan::parts`).
+#[pyfunction]
+#[pyo3(signature = (texts, **kwargs))]
+fn fingerprint_arrow(
+    py: Python<'_>,
+    texts: ArrowStrings<'_>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<BatchKeys> {
+    let mut o = options(kwargs)?;
+    let (opts, _) = scan_options(&mut o)?;
+    o.finish()?;
+    let scanner = Scanner::new(opts).map_err(err)?;
+    let (offsets, data) = (texts.0.as_bytes(), texts.1.as_bytes());
+    let bands = scanner.params().lsh.bands;
+    py.allow_threads(|| {
+        let strings = arrow_strings(offsets, data, texts.2, texts.3)?;
+        let (mut has, mut content, mut keys) = (Vec::new(), Vec::new(), Vec::new());
+        for text in strings {
+            let k = scanner.keys(text);
+            has.push(u8::from(k.is_some()));
+            let k = k.unwrap_or(DocumentKeys {
+                content: 0,
+                band_keys: vec![0; bands],
+            });
+            content.extend_from_slice(&k.content.to_le_bytes());
+            for key in k.band_keys {
+                keys.extend_from_slice(&key.to_le_bytes());
+            }
+        }
+        Ok((has, content, keys, bands))
+    })
+}
+
+/// The exact Jaccard of each pair of texts (`a[i]`, `b[i]`) as a scan
+/// verifies candidates (`reprint.verify`), as little-endian `f64` bytes.
+#[pyfunction]
+#[pyo3(signature = (a, b, **kwargs))]
+fn verify_arrow(
+    py: Python<'_>,
+    a: ArrowStrings<'_>,
+    b: ArrowStrings<'_>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Vec<u8>> {
+    let mut o = options(kwargs)?;
+    let (opts, _) = scan_options(&mut o)?;
+    o.finish()?;
+    let scanner = Scanner::new(opts).map_err(err)?;
+    if a.3 != b.3 {
+        return Err(err(format!(
+            "verify: {} texts on one side, {} on the other",
+            a.3, b.3
+        )));
+    }
+    let (ao, ad, bo, bd) = (
+        a.0.as_bytes(),
+        a.1.as_bytes(),
+        b.0.as_bytes(),
+        b.1.as_bytes(),
+    );
+    let ((_, _, a_from, a_len), (_, _, b_from, b_len)) = (&a, &b);
+    let (a_from, a_len, b_from, b_len) = (*a_from, *a_len, *b_from, *b_len);
+    py.allow_threads(|| {
+        let xs = arrow_strings(ao, ad, a_from, a_len)?;
+        let ys = arrow_strings(bo, bd, b_from, b_len)?;
+        Ok(xs
+            .iter()
+            .zip(&ys)
+            .flat_map(|(x, y)| scanner.jaccard(x, y).to_le_bytes())
+            .collect())
+    })
+}
+
 /// The gate's index (see `reprint index` and `reprint check`): opened when
 /// `path` exists, else created with the keyword options (`threshold`,
 /// `shingle`, `num_perm`, `bands`/`rows`, `fold_spelling`).
@@ -470,6 +584,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(scan_json, m)?)?;
     m.add_function(wrap_pyfunction!(align, m)?)?;
+    m.add_function(wrap_pyfunction!(fingerprint_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_arrow, m)?)?;
+    m.add("MAX_EXPANDED_GROUP", reprint::scan::MAX_EXPANDED_GROUP)?;
     m.add_class::<PyIndex>()?;
     Ok(())
 }

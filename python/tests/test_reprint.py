@@ -181,3 +181,42 @@ def test_records_carry_dates_and_sources():
         link = reprint.scan(records).links[0]
     assert any("'b'" in str(w.message) or '"b"' in str(w.message) for w in caught)
     assert "b_date" not in link and "direction" not in link
+
+
+def test_stage_functions_give_the_scans_keys_and_similarities(binary):
+    """fingerprint and verify over Arrow, against the scan of the same
+    texts: exact duplicates share their content key, verified pairs share a
+    band key and have the scan's Jaccard, and a text without words has no
+    keys."""
+    pa = pytest.importorskip("pyarrow")
+    # The plain texts of data/: .txt files by relative path, the feed's
+    # records by id (a scan reads both as they are).
+    texts = {p.relative_to(DATA).as_posix(): p.read_text(encoding="utf-8")
+             for p in sorted(DATA.rglob("*.txt"))}
+    for line in (DATA / "feeds" / "agency.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        texts[str(record["id"])] = record["text"]
+    names = list(texts)
+    column = pa.array([texts[n] for n in names] + ["", None, texts[names[0]]])
+    keys = reprint.fingerprint(column)
+    assert keys.column("has_words").to_pylist() == [True] * len(names) + [False, False, True]
+    content = keys.column("content").to_pylist()
+    assert content[-1] == content[0]
+    assert len(set(content[:len(names)])) == len(names)
+    bands = keys.column("band_keys").to_pylist()
+    report = binary_json(binary, "data/", "--passages", "off")
+    pairs = [p for c in report["clusters"] for p in c["pairs"]
+             if p["a"] in texts and p["b"] in texts]
+    assert len(pairs) >= 2, "data/ holds near-duplicates"
+    a = [texts[p["a"]] for p in pairs]
+    b = [texts[p["b"]] for p in pairs]
+    jaccard = reprint.verify(pa.array(a), b).to_pylist()
+    assert [round(j, 6) for j in jaccard] == [p["jaccard"] for p in pairs]
+    for p in pairs:
+        x, y = bands[names.index(p["a"])], bands[names.index(p["b"])]
+        assert any(kx == ky for kx, ky in zip(x, y)), p
+    # A sliced array reads from its offset.
+    sliced = reprint.fingerprint(column.slice(1, 2)).column("content").to_pylist()
+    assert sliced == content[1:3]
+    with pytest.raises(reprint.ReprintError, match="one side"):
+        reprint.verify(a, b[:-1])

@@ -46,6 +46,7 @@ use crate::verify::{verify_estimate, verify_exact, VerifiedPair, VerifyMode};
 
 mod naming;
 mod output;
+mod parts;
 mod source;
 
 use naming::*;
@@ -53,6 +54,7 @@ pub use output::{
     DuplicateCluster, DuplicatePair, LinkOut, OccurrenceOut, PassageClusterOut, ScanResult,
     SharedOut, Stats,
 };
+pub use parts::{DocumentKeys, MAX_EXPANDED_GROUP};
 use source::*;
 
 /// What the user asks for. Validated by [`Scanner::new`].

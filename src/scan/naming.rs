@@ -15,7 +15,7 @@ use crate::verify::VerifiedPair;
 
 /// Exact-duplicate groups larger than this are reported as a star around
 /// their first member instead of every pair (which would be quadratic).
-pub(super) const MAX_EXPANDED_GROUP: usize = 64;
+pub const MAX_EXPANDED_GROUP: usize = 64;
 
 /// Turns pairs verified between representatives into pairs between
 /// documents: every pair inside an exact-duplicate group (Jaccard 1), and a

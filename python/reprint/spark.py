@@ -1,0 +1,297 @@
+"""reprint on Spark: the near-duplicate stage of ``reprint scan`` as
+DataFrame operations, for corpora one machine cannot hold.
+
+    python -m reprint.spark corpus.jsonl --out result/            # local[*]
+    spark-submit --master yarn -m reprint.spark s3://news/*.parquet --out s3://out/
+
+Every stage that reads text runs in the reprint package on the executors
+(``mapInArrow``: :func:`reprint.fingerprint`, :func:`reprint.verify`);
+Spark only groups and joins what they return. The result is the scan's:
+
+1. documents in input order (files in the order given, lines or rows in
+   file order), numbered; a repeated id keeps its first document; a
+   document without an id, a text or words is skipped, as a scan skips it;
+2. keys (content fingerprint, LSH band keys) per document, in batches;
+3. exact duplicates (equal content) collapse onto their first document;
+4. candidate pairs: representatives sharing the key of one band
+   (exploded band keys, grouped by (band, key));
+5. verification: the texts joined to each candidate, the exact Jaccard
+   computed in batches, pairs at or above the threshold kept;
+6. expansion of exact duplicates (``reprint.scan.parts`` in the crate says
+   how; groups above ``MAX_EXPANDED_GROUP`` as stars);
+7. clusters: connected components by the large-star / small-star
+   algorithm (Kiveris et al., "Connected Components in MapReduce and
+   Beyond", 2014), DataFrame joins only.
+
+Output: ``pairs`` (``a``, ``b``, ``jaccard``; ``a`` is the earlier
+document in input order) and ``clusters`` (``cluster``: its earliest
+document's id, ``member``) as Parquet under ``--out``. The passage stage
+(reposted passages, links) is not distributed yet: run ``reprint scan`` for
+it.
+"""
+
+import argparse
+import os
+import sys
+
+import pyarrow as pa
+
+import reprint
+from reprint import _native
+
+__all__ = ["read_documents", "near_duplicates", "connected_components", "main"]
+
+# The document-stage options a job passes to the package (the scan's
+# option names); passages are not part of this stage.
+_STAGE_OPTIONS = ("threshold", "shingle", "num_perm", "bands", "rows", "fold_spelling")
+
+
+def _stage_options(options):
+    unknown = set(options) - set(_STAGE_OPTIONS)
+    if unknown:
+        raise reprint.ReprintError(f"unknown options: {', '.join(sorted(unknown))}")
+    return dict(options, passages=False)
+
+
+def read_documents(spark, paths, id_field="id", text_field="text"):
+    """The documents of ``paths`` (JSONL files, or Parquet files and
+    directories), numbered in input order: a DataFrame of ``idx`` (long),
+    ``id`` and ``text``; documents without an id or a text are left out
+    and a repeated id keeps its first document, as ``reprint scan`` does.
+
+    Each path is read on its own and the parts are numbered in the order
+    given (Spark packs the files of one read by size, not by name): a
+    directory of Parquet files is numbered in the order Spark reads it,
+    so which of two exact duplicates in different files counts as the
+    first may differ from a scan of the same files."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    schema = StructType([StructField(id_field, StringType()), StructField(text_field, StringType())])
+    parts = []
+    for path in paths:
+        if path.endswith(".parquet") or os.path.isdir(path):
+            part = spark.read.parquet(path).select(
+                F.col(id_field).cast("string").alias("id"), F.col(text_field).alias("text"))
+        else:
+            lines = spark.read.text(path)
+            parsed = F.from_json(F.col("value"), schema)
+            part = lines.select(parsed[id_field].alias("id"), parsed[text_field].alias("text"))
+        parts.append(part)
+    docs = parts[0]
+    for part in parts[1:]:
+        docs = docs.unionAll(part)
+    # Increasing in partition order, and the parts' partitions follow
+    # each other in the order given: the input order, without a pass of
+    # rows through Python.
+    docs = docs.select(F.monotonically_increasing_id().alias("idx"), "id", "text")
+    docs = docs.where(F.col("id").isNotNull() & F.col("text").isNotNull())
+    first = docs.groupBy("id").agg(F.min("idx").alias("idx"))
+    return docs.join(first, ["id", "idx"]).select("idx", "id", "text")
+
+
+def _keys_schema():
+    return "idx long, content long, band_keys array<long>"
+
+
+def _keys_of(options):
+    """mapInArrow: batches of (idx, text) → (idx, content, band_keys) for
+    the documents with words."""
+
+    def run(batches):
+        for batch in batches:
+            keys = reprint.fingerprint(batch.column("text"), **options)
+            has = keys.column("has_words").combine_chunks()
+            content = keys.column("content").combine_chunks().view(pa.int64())
+            bands = keys.column("band_keys").combine_chunks()
+            flat = bands.flatten().view(pa.int64())
+            width = bands.type.list_size
+            offsets = pa.array(range(0, (len(bands) + 1) * width, width), pa.int32())
+            lists = pa.ListArray.from_arrays(offsets, flat)
+            out = pa.RecordBatch.from_arrays(
+                [batch.column("idx"), content, lists], ["idx", "content", "band_keys"])
+            yield out.filter(has)
+
+    return run
+
+
+def _jaccard_of(options):
+    """mapInArrow: batches of (a, b, a_text, b_text) → (a, b, jaccard)."""
+
+    def run(batches):
+        for batch in batches:
+            jaccard = reprint.verify(batch.column("a_text"), batch.column("b_text"), **options)
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("a"), batch.column("b"), jaccard], ["a", "b", "jaccard"])
+
+    return run
+
+
+def near_duplicates(docs, **options):
+    """The near-duplicate pairs and clusters of ``docs`` (as
+    :func:`read_documents` gives them) with the scan's options
+    (``threshold``, ``shingle``, ``num_perm``, ``bands``/``rows``,
+    ``fold_spelling``): ``(pairs, clusters)``, DataFrames of ``(a, b,
+    jaccard)`` and ``(cluster, member)`` by document number (``idx``)."""
+    from pyspark.sql import functions as F
+
+    options = _stage_options(options)
+    threshold = options.get("threshold", 0.8)
+    keys = docs.select("idx", "text").mapInArrow(_keys_of(options), _keys_schema())
+    keys = keys.localCheckpoint()
+    # Exact duplicates: each content group's members, its first the
+    # representative.
+    groups = keys.groupBy("content").agg(
+        F.min("idx").alias("rep"), F.count("*").alias("size"))
+    member = keys.join(groups, "content").select("idx", "rep", "size")
+    reps = keys.join(groups.select(F.col("rep").alias("idx")), "idx")
+    # Candidates: representatives sharing a band's key.
+    banded = reps.select("idx", F.posexplode("band_keys").alias("band", "key"))
+    x, y = banded.alias("x"), banded.alias("y")
+    candidates = (
+        x.join(y, (F.col("x.band") == F.col("y.band")) & (F.col("x.key") == F.col("y.key"))
+               & (F.col("x.idx") < F.col("y.idx")))
+        .select(F.col("x.idx").alias("a"), F.col("y.idx").alias("b"))
+        .distinct())
+    texts = docs.select("idx", "text")
+    joined = (
+        candidates
+        .join(texts.select(F.col("idx").alias("a"), F.col("text").alias("a_text")), "a")
+        .join(texts.select(F.col("idx").alias("b"), F.col("text").alias("b_text")), "b")
+        .select("a", "b", "a_text", "b_text"))
+    verified = (
+        joined.mapInArrow(_jaccard_of(options), "a long, b long, jaccard double")
+        .where(F.col("jaccard") >= threshold))
+    pairs = _expand_duplicates(verified, member)
+    clusters = connected_components(pairs.select("a", "b"))
+    return pairs, clusters
+
+
+def _expand_duplicates(verified, member):
+    """Pairs between representatives → pairs between documents, as the
+    scan expands them (``MAX_EXPANDED_GROUP``)."""
+    from pyspark.sql import functions as F
+
+    limit = _native.MAX_EXPANDED_GROUP
+    # What stands for each representative in its pairs: every member of a
+    # group small enough, else the representative alone.
+    stands = member.where((F.col("size") <= limit) | (F.col("idx") == F.col("rep")))
+    ea = stands.select(F.col("rep").alias("a"), F.col("idx").alias("ma"))
+    eb = stands.select(F.col("rep").alias("b"), F.col("idx").alias("mb"))
+    across = (
+        verified.join(ea, "a").join(eb, "b")
+        .select(F.least("ma", "mb").alias("a"), F.greatest("ma", "mb").alias("b"), "jaccard"))
+    small = member.where(F.col("size") > 1)
+    s1, s2 = small.alias("s1"), small.alias("s2")
+    within_small = (
+        s1.join(s2, (F.col("s1.rep") == F.col("s2.rep")) & (F.col("s1.idx") < F.col("s2.idx")))
+        .where(F.col("s1.size") <= limit)
+        .select(F.col("s1.idx").alias("a"), F.col("s2.idx").alias("b"), F.lit(1.0).alias("jaccard")))
+    stars = (
+        member.where((F.col("size") > limit) & (F.col("idx") != F.col("rep")))
+        .select(F.col("rep").alias("a"), F.col("idx").alias("b"), F.lit(1.0).alias("jaccard")))
+    return across.unionByName(within_small).unionByName(stars)
+
+
+def connected_components(edges):
+    """Connected components of an undirected graph given as ``(a, b)``
+    edges of ``long`` nodes: ``(cluster, member)`` with ``cluster`` the
+    smallest node of the component (nodes without an edge are left out).
+    Large-star and small-star steps alternate until the edges stop
+    changing; each step is a group-by and a join."""
+    from pyspark.sql import functions as F
+
+    edges = edges.select(F.least("a", "b").alias("u"), F.greatest("a", "b").alias("v")) \
+        .where(F.col("u") != F.col("v")).distinct().localCheckpoint()
+    while True:
+        # Large star: each node's larger neighbours to the smallest node
+        # of its neighbourhood.
+        both = edges.select("u", "v").unionByName(edges.select(F.col("v").alias("u"), F.col("u").alias("v")))
+        low = both.groupBy("u").agg(F.least(F.min("v"), F.first("u")).alias("m"))
+        large = (both.join(low, "u").where(F.col("v") > F.col("u"))
+                 .select(F.col("v").alias("u"), F.col("m").alias("v")).distinct())
+        # Small star: each node and its smaller neighbours to the smallest
+        # of them.
+        oriented = large.select(F.greatest("u", "v").alias("u"), F.least("u", "v").alias("v"))
+        low = oriented.groupBy("u").agg(F.min("v").alias("m"))
+        nodes = oriented.unionByName(oriented.select("u", F.col("u").alias("v")))
+        small = (nodes.join(low, "u").where(F.col("v") != F.col("m"))
+                 .select(F.col("v").alias("u"), F.col("m").alias("v")))
+        small = small.select(F.least("u", "v").alias("u"), F.greatest("u", "v").alias("v")) \
+            .distinct().localCheckpoint()
+        changed = small.exceptAll(edges).limit(1).count() + edges.exceptAll(small).limit(1).count()
+        edges = small
+        if changed == 0:
+            break
+    # Every edge now joins a node to its component's smallest node.
+    roots = edges.select(F.col("u").alias("cluster"), F.col("u").alias("member")).distinct()
+    leaves = edges.select(F.col("u").alias("cluster"), F.col("v").alias("member"))
+    return roots.unionByName(leaves)
+
+
+def _named(docs, pairs, clusters):
+    """Pairs and clusters by id instead of document number."""
+    from pyspark.sql import functions as F
+
+    ids = docs.select("idx", "id")
+    pairs = (pairs.join(ids.select(F.col("idx").alias("a"), F.col("id").alias("a_id")), "a")
+             .join(ids.select(F.col("idx").alias("b"), F.col("id").alias("b_id")), "b")
+             .select(F.col("a_id").alias("a"), F.col("b_id").alias("b"), "jaccard"))
+    clusters = (clusters.join(ids.select(F.col("idx").alias("cluster"), F.col("id").alias("c")), "cluster")
+                .join(ids.select(F.col("idx").alias("member"), F.col("id").alias("m")), "member")
+                .select(F.col("c").alias("cluster"), F.col("m").alias("member")))
+    return pairs, clusters
+
+
+def run(spark, paths, out=None, id_field="id", text_field="text", **options):
+    """Reads ``paths``, finds their near-duplicates and, with ``out``,
+    writes ``out/pairs`` and ``out/clusters`` as Parquet; returns the two
+    DataFrames by id."""
+    docs = read_documents(spark, paths, id_field, text_field).localCheckpoint()
+    pairs, clusters = near_duplicates(docs, **options)
+    pairs, clusters = _named(docs, pairs, clusters)
+    if out is not None:
+        pairs.write.mode("overwrite").parquet(os.path.join(out, "pairs"))
+        clusters.write.mode("overwrite").parquet(os.path.join(out, "clusters"))
+    return pairs, clusters
+
+
+def main(argv=None):
+    """``python -m reprint.spark``: the command line."""
+    parser = argparse.ArgumentParser(prog="python -m reprint.spark", description=__doc__.splitlines()[0])
+    parser.add_argument("inputs", nargs="+", help="JSONL files, Parquet files or directories")
+    parser.add_argument("--out", required=True, help="directory for pairs/ and clusters/ (Parquet)")
+    parser.add_argument("--master", default=None, help="Spark master (default: spark-submit's, else local[*])")
+    parser.add_argument("--id-field", default="id")
+    parser.add_argument("--text-field", default="text")
+    parser.add_argument("--threshold", type=float, default=0.8)
+    parser.add_argument("--shingle", type=int, default=5)
+    parser.add_argument("--num-perm", type=int, default=128)
+    parser.add_argument("--bands", type=int)
+    parser.add_argument("--rows", type=int)
+    parser.add_argument("--no-fold-spelling", action="store_true")
+    args = parser.parse_args(argv)
+    from pyspark.sql import SparkSession
+
+    # Local workers run this interpreter (the one reprint is installed
+    # in) unless the environment says otherwise; on a cluster, the
+    # executors' Python needs the package too.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName("reprint")
+    if args.master:
+        builder = builder.master(args.master)
+    spark = builder.getOrCreate()
+    options = {"threshold": args.threshold, "shingle": args.shingle, "num_perm": args.num_perm,
+               "fold_spelling": not args.no_fold_spelling}
+    if args.bands is not None or args.rows is not None:
+        options.update(bands=args.bands, rows=args.rows)
+    try:
+        pairs, clusters = run(spark, args.inputs, args.out, args.id_field, args.text_field, **options)
+        print(f"{pairs.count()} pairs, {clusters.select('cluster').distinct().count()} clusters "
+              f"written to {args.out}", file=sys.stderr)
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    main()

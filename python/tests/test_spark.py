@@ -1,0 +1,135 @@
+"""The Spark job (reprint.spark) in local mode against the binary: the
+same near-duplicate pairs and clusters on the BBC corpus and on a
+generated 20,000-article corpus. Needs pyspark and a Java runtime; with
+REPRINT_SPARK_TESTS=1 (CI) a missing piece fails instead of skipping."""
+
+import json
+import math
+import os
+import pathlib
+import subprocess
+import sys
+from collections import defaultdict
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "corpora"
+REQUIRED = os.environ.get("REPRINT_SPARK_TESTS") == "1"
+
+
+def need(condition, why):
+    if not condition:
+        if REQUIRED:
+            pytest.fail(why)
+        pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def spark():
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        need(False, "pyspark is not installed")
+    need(subprocess.run(["java", "-version"], capture_output=True).returncode == 0
+         if _has("java") else False, "no Java runtime")
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    session = (SparkSession.builder.master("local[2]").appName("reprint-test")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "4").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _has(program):
+    return any((pathlib.Path(d) / program).is_file() for d in os.environ.get("PATH", "").split(os.pathsep))
+
+
+@pytest.fixture(scope="module")
+def binary():
+    for c in [os.environ.get("REPRINT_BIN")] + [ROOT / "target" / p / "reprint" for p in ("release", "debug")]:
+        if c and pathlib.Path(c).is_file():
+            return str(c)
+    pytest.fail("no reprint binary: run `cargo build` or set REPRINT_BIN")
+
+
+def scanned(binary, paths):
+    """Pairs ({a, b} → Jaccard) and clusters (sets of ids) of `reprint scan`."""
+    out = subprocess.run([binary, "scan", *map(str, paths), "--passages", "off",
+                          "--format", "json", "-q"], check=True, capture_output=True)
+    report = json.loads(out.stdout)
+    pairs = {frozenset((p["a"], p["b"])): p["jaccard"]
+             for c in report["clusters"] for p in c["pairs"]}
+    return pairs, {frozenset(c["members"]) for c in report["clusters"]}
+
+
+def round6(x):
+    """The report's rounding (src/report: half away from zero at 10⁻⁶;
+    Python's round() goes to even)."""
+    return math.floor(x * 1e6 + 0.5) / 1e6
+
+
+def sparked(spark, paths):
+    """The same from the Spark job; Jaccard at the report's precision."""
+    from reprint import spark as job
+
+    pairs, clusters = job.run(spark, [str(p) for p in paths])
+    by_pair = {frozenset((r["a"], r["b"])): round6(r["jaccard"]) for r in pairs.collect()}
+    members = defaultdict(set)
+    for r in clusters.collect():
+        members[r["cluster"]].add(r["member"])
+    assert pairs.count() == len(by_pair), "each pair once"
+    return by_pair, {frozenset(m) for m in members.values()}
+
+
+def bbc_jsonl(path):
+    """The BBC corpus as one JSONL feed, ids as a scan of the directory
+    names them, files in a scan's order."""
+    root = SHARED / "bbc"
+    with open(path, "w", encoding="utf-8") as out:
+        for file in sorted(root.rglob("*.txt")):
+            text = file.read_text(encoding="utf-8", errors="replace")
+            out.write(json.dumps({"id": file.relative_to(root).as_posix(), "text": text}) + "\n")
+
+
+def test_bbc_gives_the_scans_pairs_and_clusters(spark, binary, tmp_path):
+    need((SHARED / "bbc").is_dir(), "../shared/corpora/bbc is missing")
+    feed = tmp_path / "bbc.jsonl"
+    bbc_jsonl(feed)
+    expected_pairs, expected_clusters = scanned(binary, [feed])
+    assert len(expected_pairs) > 100
+    pairs, clusters = sparked(spark, [feed])
+    assert pairs == expected_pairs
+    assert clusters == expected_clusters
+
+
+def corpus_tool():
+    """The generated-corpus tool (benches/corpus.rs): $REPRINT_CORPUS_TOOL,
+    or built with cargo."""
+    tool = os.environ.get("REPRINT_CORPUS_TOOL")
+    if tool:
+        return tool
+    out = subprocess.run(["cargo", "build", "--bench", "corpus", "--message-format=json"],
+                         cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        msg = json.loads(line)
+        if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "corpus" \
+                and msg.get("executable"):
+            return msg["executable"]
+    pytest.fail("cannot build the corpus tool")
+
+
+def test_a_generated_corpus_gives_the_scans_pairs_and_clusters(spark, binary, tmp_path):
+    out = tmp_path / "corpus"
+    subprocess.run([corpus_tool(), "generate", "--articles", "20000", "--seed", "1",
+                    "--out", str(out)], check=True, capture_output=True)
+    parts = sorted(out.glob("*.jsonl"))
+    assert len(parts) > 1, "the job reads several files in order"
+    expected_pairs, expected_clusters = scanned(binary, parts)
+    assert len(expected_pairs) > 300
+    pairs, clusters = sparked(spark, parts)
+    assert pairs == expected_pairs
+    assert clusters == expected_clusters
