@@ -22,9 +22,10 @@ from ._native import Index as _NativeIndex
 from ._native import scan_json as _scan_json
 from ._native import fingerprint_arrow as _fingerprint_arrow
 from ._native import verify_arrow as _verify_arrow
+from ._native import align_arrow as _align_arrow
 
-__all__ = ["scan", "align", "fingerprint", "verify", "ScanResult", "Index",
-           "ReprintError", "__version__"]
+__all__ = ["scan", "align", "align_pairs", "fingerprint", "verify", "ScanResult",
+           "Index", "ReprintError", "__version__"]
 
 
 class ScanResult:
@@ -244,6 +245,25 @@ def verify(a, b, **options):
 
     out = _verify_arrow(_arrow_strings(a), _arrow_strings(b), **options)
     return pa.Array.from_buffers(pa.float64(), len(out) // 8, [None, pa.py_buffer(out)])
+
+
+def align_pairs(a, b, **options):
+    """The passages each pair of texts ``(a[i], b[i])`` shares, as
+    :func:`align` finds them for one pair: a pyarrow Table with a row per
+    shared passage — ``pair`` (the row of the pair), ``a_start``,
+    ``a_end``, ``b_start``, ``b_end`` (byte spans) and ``similarity`` — in
+    pair order, then ``a``'s. ``a`` and ``b``: pyarrow string arrays (or
+    lists of str) of one length."""
+    import pyarrow as pa
+
+    cols = _align_arrow(_arrow_strings(a), _arrow_strings(b), **options)
+    n = len(cols[0]) // 4
+    u32 = lambda c: pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(c)])
+    return pa.table({
+        "pair": u32(cols[0]), "a_start": u32(cols[1]), "a_end": u32(cols[2]),
+        "b_start": u32(cols[3]), "b_end": u32(cols[4]),
+        "similarity": pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(cols[5])]),
+    })
 
 
 class Index:

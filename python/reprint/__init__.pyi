@@ -36,6 +36,10 @@ def fingerprint(texts: Any, **options: Any) -> Any:
     """Document-stage keys of a batch of texts as a pyarrow Table:
     has_words, content, band_keys (one uint64 per LSH band)."""
 
+def align_pairs(a: Any, b: Any, **options: Any) -> Any:
+    """Passages of each pair (a[i], b[i]) as a pyarrow Table: pair, a_start,
+    a_end, b_start, b_end, similarity."""
+
 def verify(a: Any, b: Any, **options: Any) -> Any:
     """Exact Jaccard of each pair (a[i], b[i]) as a pyarrow float64 array."""
 

@@ -2,7 +2,9 @@
 DataFrame operations, for corpora one machine cannot hold.
 
     python -m reprint.spark corpus.jsonl --out result/            # local[*]
-    spark-submit --master yarn -m reprint.spark s3://news/*.parquet --out s3://out/
+    spark-submit --master yarn … path/to/reprint/spark.py s3://news/ --out s3://out/
+
+(docs/spark.md says how executors get the package.)
 
 Every stage that reads text runs in the reprint package on the executors
 (``mapInArrow``: :func:`reprint.fingerprint`, :func:`reprint.verify`);
@@ -86,8 +88,13 @@ def read_documents(spark, paths, id_field="id", text_field="text"):
     # rows through Python.
     docs = docs.select(F.monotonically_increasing_id().alias("idx"), "id", "text")
     docs = docs.where(F.col("id").isNotNull() & F.col("text").isNotNull())
-    first = docs.groupBy("id").agg(F.min("idx").alias("idx"))
-    return docs.join(first, ["id", "idx"]).select("idx", "id", "text")
+    # Repeated ids are found from (idx, id) alone and left out by a
+    # broadcast anti-join: the texts are not shuffled for the few there are.
+    ids = docs.select("idx", "id")
+    repeated = (ids.groupBy("id").agg(F.min("idx").alias("first"), F.count("*").alias("n"))
+                .where(F.col("n") > 1))
+    later = ids.join(repeated, "id").where(F.col("idx") != F.col("first")).select("idx")
+    return docs.join(F.broadcast(later), "idx", "left_anti").select("idx", "id", "text")
 
 
 def _keys_schema():
@@ -273,10 +280,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from pyspark.sql import SparkSession
 
-    # Local workers run this interpreter (the one reprint is installed
-    # in) unless the environment says otherwise; on a cluster, the
-    # executors' Python needs the package too.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # Started with `python -m` (not by spark-submit, which hands its
+    # driver a gateway), local workers run this interpreter — the one
+    # reprint is installed in — unless the environment says otherwise. On
+    # a cluster the executors' Python is spark-submit's to set.
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("reprint")
     if args.master:
         builder = builder.master(args.master)

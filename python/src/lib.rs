@@ -481,6 +481,63 @@ fn verify_arrow(
     })
 }
 
+/// The passages of each pair of texts (`a[i]`, `b[i]`), as [`align`]
+/// finds them for one pair (`reprint.align_pairs`): one row per shared
+/// passage, as little-endian columns — the pair's row (`u32`), the byte
+/// spans in `a` and in `b` (`u32` start and end each) and the similarity
+/// (`f64`) — in pair order, then `a`'s.
+#[pyfunction]
+#[pyo3(signature = (a, b, **kwargs))]
+fn align_arrow(
+    py: Python<'_>,
+    a: ArrowStrings<'_>,
+    b: ArrowStrings<'_>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<[Vec<u8>; 6]> {
+    let mut o = options(kwargs)?;
+    let (opts, _) = scan_options(&mut o)?;
+    o.finish()?;
+    if a.3 != b.3 {
+        return Err(err(format!(
+            "align: {} texts on one side, {} on the other",
+            a.3, b.3
+        )));
+    }
+    let mut out: [Vec<u8>; 6] = Default::default();
+    let Some(passages) = opts.passages else {
+        return Ok(out);
+    };
+    let (ao, ad, bo, bd) = (
+        a.0.as_bytes(),
+        a.1.as_bytes(),
+        b.0.as_bytes(),
+        b.1.as_bytes(),
+    );
+    let ((_, _, a_from, a_len), (_, _, b_from, b_len)) = (&a, &b);
+    let (a_from, a_len, b_from, b_len) = (*a_from, *a_len, *b_from, *b_len);
+    py.allow_threads(|| {
+        let xs = arrow_strings(ao, ad, a_from, a_len)?;
+        let ys = arrow_strings(bo, bd, b_from, b_len)?;
+        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
+        for (row, (x, y)) in xs.iter().zip(&ys).enumerate() {
+            f.tokenize(x);
+            let dx = f.units(x, passages.units);
+            f.tokenize(y);
+            let dy = f.units(y, passages.units);
+            for r in PassageProbe::new(&dx, &passages).shared_with(&dy) {
+                let [pair, a_start, a_end, b_start, b_end, similarity] = &mut out;
+                pair.extend_from_slice(&(row as u32).to_le_bytes());
+                a_start.extend_from_slice(&r.a_span.start.to_le_bytes());
+                a_end.extend_from_slice(&r.a_span.end.to_le_bytes());
+                b_start.extend_from_slice(&r.b_span.start.to_le_bytes());
+                b_end.extend_from_slice(&r.b_span.end.to_le_bytes());
+                similarity.extend_from_slice(&r.similarity.to_le_bytes());
+            }
+        }
+        Ok(out)
+    })
+}
+
 /// The gate's index (see `reprint index` and `reprint check`): opened when
 /// `path` exists, else created with the keyword options (`threshold`,
 /// `shingle`, `num_perm`, `bands`/`rows`, `fold_spelling`).
@@ -586,6 +643,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(align, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(verify_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(align_arrow, m)?)?;
     m.add("MAX_EXPANDED_GROUP", reprint::scan::MAX_EXPANDED_GROUP)?;
     m.add_class::<PyIndex>()?;
     Ok(())

@@ -220,3 +220,18 @@ def test_stage_functions_give_the_scans_keys_and_similarities(binary):
     assert sliced == content[1:3]
     with pytest.raises(reprint.ReprintError, match="one side"):
         reprint.verify(a, b[:-1])
+
+
+def test_align_pairs_is_align_for_each_pair():
+    """The batch form gives each pair's passages as align does."""
+    a = (DATA / SEED_A).read_text(encoding="utf-8")
+    b = (DATA / SEED_B).read_text(encoding="utf-8")
+    unrelated = "Heavy rain flooded roads across the north overnight."
+    table = reprint.align_pairs([a, unrelated, b], [b, a, a])
+    rows = table.to_pylist()
+    for i, (x, y) in enumerate([(a, b), (unrelated, a), (b, a)]):
+        got = [((r["a_start"], r["a_end"]), (r["b_start"], r["b_end"]), r["similarity"])
+               for r in rows if r["pair"] == i]
+        assert got == reprint.align(x, y)
+    assert len([r for r in rows if r["pair"] == 0]) == 3
+    assert not [r for r in rows if r["pair"] == 1]

@@ -133,3 +133,34 @@ def test_a_generated_corpus_gives_the_scans_pairs_and_clusters(spark, binary, tm
     pairs, clusters = sparked(spark, parts)
     assert pairs == expected_pairs
     assert clusters == expected_clusters
+
+
+def test_repeated_ids_and_texts_without_words_are_skipped_as_a_scan_skips_them(spark, binary, tmp_path):
+    """A repeated id keeps its first document, a record without text or
+    words is left out, exact duplicates collapse and expand as the scan's
+    do; input files are read in the order given."""
+    story = ("The port strike entered its second week on Monday as talks between the dockers' "
+             "union and the operators over automated cranes stalled again, leaving hundreds of "
+             "ships waiting offshore and exporters counting the cost of perishable cargo.")
+    first = [
+        {"id": "a", "text": story},
+        {"id": "b", "text": story},
+        {"id": "c", "text": story.replace("Monday", "Tuesday")},
+        {"id": "d", "text": "— … —"},
+        {"id": "e"},
+    ]
+    second = [
+        {"id": "a", "text": "A different story about the weather, which stays fine all week."},
+        {"id": "f", "text": story},
+        {"id": "g", "text": story + " Officials declined to comment."},
+    ]
+    paths = []
+    for name, records in (("1.jsonl", first), ("2.jsonl", second)):
+        path = tmp_path / name
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        paths.append(path)
+    expected_pairs, expected_clusters = scanned(binary, paths)
+    assert frozenset(("a", "b")) in expected_pairs
+    pairs, clusters = sparked(spark, paths)
+    assert pairs == expected_pairs
+    assert clusters == expected_clusters
