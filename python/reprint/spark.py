@@ -48,6 +48,12 @@ __all__ = ["read_documents", "near_duplicates", "connected_components", "main"]
 _STAGE_OPTIONS = ("threshold", "shingle", "num_perm", "bands", "rows", "fold_spelling")
 
 
+# Candidate documents whose numbers are broadcast to every executor to
+# select their texts (8 bytes each: 160 MB at most); above it the texts
+# are selected by a shuffle join.
+_BROADCAST_DOCUMENTS = 20_000_000
+
+
 def _stage_options(options):
     unknown = set(options) - set(_STAGE_OPTIONS)
     if unknown:
@@ -160,7 +166,15 @@ def near_duplicates(docs, **options):
                & (F.col("x.idx") < F.col("y.idx")))
         .select(F.col("x.idx").alias("a"), F.col("y.idx").alias("b"))
         .distinct())
-    texts = docs.select("idx", "text")
+    # Only the texts of candidate documents travel to the pairs: the set
+    # of those documents is broadcast to pick them where they lie when it
+    # is small enough (every text would otherwise be shuffled, twice).
+    candidates = candidates.localCheckpoint()
+    needed = candidates.select(F.col("a").alias("idx")).unionByName(
+        candidates.select(F.col("b").alias("idx"))).distinct().localCheckpoint()
+    if needed.count() <= _BROADCAST_DOCUMENTS:
+        needed = F.broadcast(needed)
+    texts = docs.select("idx", "text").join(needed, "idx", "left_semi")
     joined = (
         candidates
         .join(texts.select(F.col("idx").alias("a"), F.col("text").alias("a_text")), "a")
