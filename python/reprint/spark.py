@@ -149,6 +149,9 @@ def near_duplicates(docs, **options):
     from pyspark.sql import functions as F
 
     options = _stage_options(options)
+    # Options are checked here, on the driver, as a scan checks them: a
+    # bad one is a ReprintError with the scan's message, not a failed task.
+    reprint.fingerprint([], **options)
     threshold = options.get("threshold", 0.8)
     keys = docs.select("idx", "text").mapInArrow(_keys_of(options), _keys_schema())
     keys = keys.localCheckpoint()
@@ -268,6 +271,9 @@ def run(spark, paths, out=None, id_field="id", text_field="text", **options):
     """Reads ``paths``, finds their near-duplicates and, with ``out``,
     writes ``out/pairs`` and ``out/clusters`` as Parquet; returns the two
     DataFrames by id."""
+    # Bad options fail before the input is read (near_duplicates checks
+    # them too, for callers that go through it alone).
+    reprint.fingerprint([], **_stage_options(options))
     docs = read_documents(spark, paths, id_field, text_field).localCheckpoint()
     pairs, clusters = near_duplicates(docs, **options)
     pairs, clusters = _named(docs, pairs, clusters)
@@ -292,6 +298,11 @@ def main(argv=None):
     parser.add_argument("--rows", type=int)
     parser.add_argument("--no-fold-spelling", action="store_true")
     args = parser.parse_args(argv)
+    # Local inputs are checked before a JVM starts: a typo costs a line,
+    # not a Spark stack trace. (URIs — s3://, hdfs:// — are Spark's.)
+    for path in args.inputs:
+        if "://" not in path and not os.path.exists(path):
+            parser.error(f"{path}: no such file or directory")
     from pyspark.sql import SparkSession
 
     # Started with `python -m` (not by spark-submit, which hands its
@@ -312,6 +323,8 @@ def main(argv=None):
         pairs, clusters = run(spark, args.inputs, args.out, args.id_field, args.text_field, **options)
         print(f"{pairs.count()} pairs, {clusters.select('cluster').distinct().count()} clusters "
               f"written to {args.out}", file=sys.stderr)
+    except reprint.ReprintError as e:
+        parser.error(str(e))
     finally:
         spark.stop()
 

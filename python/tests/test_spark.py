@@ -164,3 +164,15 @@ def test_repeated_ids_and_texts_without_words_are_skipped_as_a_scan_skips_them(s
     pairs, clusters = sparked(spark, paths)
     assert pairs == expected_pairs
     assert clusters == expected_clusters
+
+
+def test_bad_options_and_unknown_ones_are_errors_before_any_work(spark, tmp_path):
+    import reprint
+    from reprint import spark as job
+
+    feed = tmp_path / "one.jsonl"
+    feed.write_text(json.dumps({"id": "a", "text": "one story"}) + "\n", encoding="utf-8")
+    with pytest.raises(reprint.ReprintError, match="threshold"):
+        job.run(spark, [str(feed)], threshold=0)
+    with pytest.raises(reprint.ReprintError, match="unknown options: min_passage_words"):
+        job.run(spark, [str(feed)], min_passage_words=20)
