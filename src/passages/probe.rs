@@ -24,7 +24,7 @@ use crate::units::Unit;
 /// [`super::find_passages`] reports for the pair `[probe, other]` (two families,
 /// no frequency boilerplate, no known boilerplate lines; chrome by
 /// position as the stage finds it for two documents: a unit both hold
-/// in their tails, [`super::frequent::tail_of`]), without recomputing the probe's
+/// in their tails, `frequent::tail_of`), without recomputing the probe's
 /// anchors for every candidate. A test checks the two agree.
 pub struct PassageProbe<'a> {
     doc: &'a DocUnits,
