@@ -38,6 +38,9 @@ def spark():
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (SparkSession.builder.master("local[2]").appName("reprint-test")
                .config("spark.ui.enabled", "false")
+               # Loopback only: a test machine's host name need not resolve.
+               .config("spark.driver.host", "127.0.0.1")
+               .config("spark.driver.bindAddress", "127.0.0.1")
                .config("spark.sql.shuffle.partitions", "4").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     yield session
