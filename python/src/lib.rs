@@ -401,6 +401,30 @@ fn arrow_strings<'d>(
 /// built for has no buffer protocol), the offset and the length.
 type ArrowStrings<'py> = (Bound<'py, PyBytes>, Bound<'py, PyBytes>, usize, usize);
 
+/// The buffers of one column, borrowed for work without the GIL (what
+/// [`arrow_strings`] reads).
+type ColumnBytes<'a> = (&'a [u8], &'a [u8], usize, usize);
+
+fn column_bytes<'a>(c: &'a ArrowStrings<'_>) -> ColumnBytes<'a> {
+    (c.0.as_bytes(), c.1.as_bytes(), c.2, c.3)
+}
+
+/// The two columns of a batch of pairs (`what` names the function in the
+/// error when their lengths differ).
+fn pair_columns<'a>(
+    what: &str,
+    a: &'a ArrowStrings<'_>,
+    b: &'a ArrowStrings<'_>,
+) -> PyResult<(ColumnBytes<'a>, ColumnBytes<'a>)> {
+    if a.3 != b.3 {
+        return Err(err(format!(
+            "{what}: {} texts on one side, {} on the other",
+            a.3, b.3
+        )));
+    }
+    Ok((column_bytes(a), column_bytes(b)))
+}
+
 /// A batch's keys as `fingerprint_arrow` returns them: has-words flags,
 /// content fingerprints, band keys (row by row) and the number of bands.
 type BatchKeys = (Vec<u8>, Vec<u8>, Vec<u8>, usize);
@@ -421,10 +445,10 @@ fn fingerprint_arrow(
     let (opts, _) = scan_options(&mut o)?;
     o.finish()?;
     let scanner = Scanner::new(opts).map_err(err)?;
-    let (offsets, data) = (texts.0.as_bytes(), texts.1.as_bytes());
+    let column = column_bytes(&texts);
     let bands = scanner.params().lsh.bands;
     py.allow_threads(|| {
-        let strings = arrow_strings(offsets, data, texts.2, texts.3)?;
+        let strings = arrow_strings(column.0, column.1, column.2, column.3)?;
         let (mut has, mut content, mut keys) = (Vec::new(), Vec::new(), Vec::new());
         for text in strings {
             let k = scanner.keys(text);
@@ -456,23 +480,10 @@ fn verify_arrow(
     let (opts, _) = scan_options(&mut o)?;
     o.finish()?;
     let scanner = Scanner::new(opts).map_err(err)?;
-    if a.3 != b.3 {
-        return Err(err(format!(
-            "verify: {} texts on one side, {} on the other",
-            a.3, b.3
-        )));
-    }
-    let (ao, ad, bo, bd) = (
-        a.0.as_bytes(),
-        a.1.as_bytes(),
-        b.0.as_bytes(),
-        b.1.as_bytes(),
-    );
-    let ((_, _, a_from, a_len), (_, _, b_from, b_len)) = (&a, &b);
-    let (a_from, a_len, b_from, b_len) = (*a_from, *a_len, *b_from, *b_len);
+    let (ca, cb) = pair_columns("verify", &a, &b)?;
     py.allow_threads(|| {
-        let xs = arrow_strings(ao, ad, a_from, a_len)?;
-        let ys = arrow_strings(bo, bd, b_from, b_len)?;
+        let xs = arrow_strings(ca.0, ca.1, ca.2, ca.3)?;
+        let ys = arrow_strings(cb.0, cb.1, cb.2, cb.3)?;
         Ok(xs
             .iter()
             .zip(&ys)
@@ -497,27 +508,14 @@ fn align_arrow(
     let mut o = options(kwargs)?;
     let (opts, _) = scan_options(&mut o)?;
     o.finish()?;
-    if a.3 != b.3 {
-        return Err(err(format!(
-            "align: {} texts on one side, {} on the other",
-            a.3, b.3
-        )));
-    }
+    let (ca, cb) = pair_columns("align", &a, &b)?;
     let mut out: [Vec<u8>; 6] = Default::default();
     let Some(passages) = opts.passages else {
         return Ok(out);
     };
-    let (ao, ad, bo, bd) = (
-        a.0.as_bytes(),
-        a.1.as_bytes(),
-        b.0.as_bytes(),
-        b.1.as_bytes(),
-    );
-    let ((_, _, a_from, a_len), (_, _, b_from, b_len)) = (&a, &b);
-    let (a_from, a_len, b_from, b_len) = (*a_from, *a_len, *b_from, *b_len);
     py.allow_threads(|| {
-        let xs = arrow_strings(ao, ad, a_from, a_len)?;
-        let ys = arrow_strings(bo, bd, b_from, b_len)?;
+        let xs = arrow_strings(ca.0, ca.1, ca.2, ca.3)?;
+        let ys = arrow_strings(cb.0, cb.1, cb.2, cb.3)?;
         let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
         for (row, (x, y)) in xs.iter().zip(&ys).enumerate() {
             f.tokenize(x);

@@ -750,10 +750,11 @@ fn representatives(records: &mut [Record]) -> (Vec<u32>, Vec<u32>, Vec<Signature
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn doc(id: &str, text: &str) -> Document {
+    /// An in-memory document (also used by `parts`'s tests).
+    pub(crate) fn doc(id: &str, text: &str) -> Document {
         Document {
             id: id.into(),
             text: text.into(),

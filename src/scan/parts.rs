@@ -74,20 +74,10 @@ impl Scanner {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::doc;
     use super::*;
     use crate::read::Document;
     use crate::ScanOptions;
-
-    fn doc(id: &str, text: &str) -> Document {
-        Document {
-            id: id.into(),
-            text: text.into(),
-            line: None,
-            title: None,
-            date: None,
-            source: None,
-        }
-    }
 
     /// The parts, put together as the module says, give the scan's pairs.
     #[test]
