@@ -28,6 +28,7 @@ use rayon::prelude::*;
 
 use crate::error::Error;
 
+mod article;
 mod discover;
 mod jsonl;
 mod meta;
@@ -39,7 +40,7 @@ pub use discover::{discover, Discovery};
 use jsonl::read_jsonl;
 pub use jsonl::{parse_line, LineRead};
 pub use meta::{parse_date, Timestamp};
-pub use page::{html_page, html_text, HtmlPage};
+pub use page::{html_page, html_page_with, html_text, HtmlMode, HtmlPage};
 pub use warning::{terminal_safe, Warning, WarningKind};
 
 /// Default for [`ReadOptions::max_file_size`]: 64 MiB.

@@ -66,8 +66,24 @@ pub struct HtmlPage {
     pub flattened: usize,
 }
 
-/// An HTML page's visible text and title.
+/// What of a page's body is read as its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HtmlMode {
+    /// The article: main content without the page's chrome
+    /// ([`super::article`]; `--html article`).
+    #[default]
+    Article,
+    /// Every visible text of the body (`--html full`).
+    Full,
+}
+
+/// An HTML page's article text and metadata ([`HtmlMode::Article`]).
 pub fn html_page(html: &str) -> HtmlPage {
+    html_page_with(html, HtmlMode::Article)
+}
+
+/// An HTML page's text, read as `mode` says, and metadata.
+pub fn html_page_with(html: &str, mode: HtmlMode) -> HtmlPage {
     let (html, flattened) = crate::html_depth::bounded(html);
     let doc = Html::parse_document(&html);
     let title = doc
@@ -86,7 +102,10 @@ pub fn html_page(html: &str) -> HtmlPage {
         .filter(|t| !t.is_empty());
     let (date, site) = metadata(&doc);
     HtmlPage {
-        text: visible_text(&doc),
+        text: match mode {
+            HtmlMode::Article => super::article::article_text(&doc),
+            HtmlMode::Full => visible_text(&doc),
+        },
         title,
         date,
         site,
@@ -174,7 +193,7 @@ pub(super) fn visible_text(doc: &Html) -> String {
             _ => {}
         }
     }
-    text.out
+    text.finish()
 }
 
 /// Accumulates visible text, collapsing whitespace and emitting breaks
@@ -187,7 +206,7 @@ pub(super) struct TextBuilder {
 }
 
 impl TextBuilder {
-    fn push(&mut self, s: &str) {
+    pub(super) fn push(&mut self, s: &str) {
         for (i, word) in s.split_whitespace().enumerate() {
             if i > 0 || s.starts_with(char::is_whitespace) {
                 self.pending = self.pending.max(1);
@@ -215,11 +234,16 @@ impl TextBuilder {
         self.pending = 0;
     }
 
-    fn line_break(&mut self) {
+    pub(super) fn line_break(&mut self) {
         self.pending = self.pending.max(2);
     }
 
-    fn paragraph_break(&mut self) {
+    pub(super) fn paragraph_break(&mut self) {
         self.pending = 3;
+    }
+
+    /// The text written.
+    pub(super) fn finish(self) -> String {
+        self.out
     }
 }
