@@ -104,10 +104,17 @@ const FURNITURE_WORDS: &[&str] = &[
     "nav",
     "navbar",
     "navigation",
+    "pager",
     "pagination",
     "popular",
+    "prev",
+    "previous",
+    "print",
+    "recent",
     "sidebar",
     "tags",
+    "toolbar",
+    "tools",
     "trending",
 ];
 
@@ -179,12 +186,30 @@ const NAMED: &[&str] = &[
     "div", "section", "ul", "ol", "li", "dl", "span", "p", "header", "figure", "table",
 ];
 
-/// Whether an element's `class` or `id` names page furniture: a widget,
-/// or furniture without naming the article.
-fn named_chrome(e: &Element) -> bool {
+/// What an element's `class` or `id` names.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Named {
+    /// Nothing of the page's furniture.
+    Nothing,
+    /// A widget ([`WIDGET_WORDS`]): chrome wherever it is.
+    Widget,
+    /// Furniture without the article ([`FURNITURE_WORDS`]): chrome inside
+    /// the article's container, but not in choosing it — sloppy markup
+    /// leaves an article inside a `recentNews` block that is never
+    /// closed.
+    Furniture,
+}
+
+fn named(e: &Element) -> Named {
     let words = name_words(e);
     let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
-    has(WIDGET_WORDS) || (has(FURNITURE_WORDS) && !has(ARTICLE_WORDS))
+    if has(WIDGET_WORDS) {
+        Named::Widget
+    } else if has(FURNITURE_WORDS) && !has(ARTICLE_WORDS) {
+        Named::Furniture
+    } else {
+        Named::Nothing
+    }
 }
 
 /// Whether an element marks the article itself: `main`, `article` or
@@ -192,7 +217,7 @@ fn named_chrome(e: &Element) -> bool {
 /// an `article`).
 fn marks_article(e: &Element) -> bool {
     (matches!(e.name(), "main" | "article") || e.attr("itemprop") == Some("articleBody"))
-        && !named_chrome(e)
+        && named(e) != Named::Widget
 }
 
 /// What an element's `class`/`id` says of it: +25 for the article's
@@ -235,10 +260,13 @@ struct Lengths {
     has_block: bool,
     /// Whether the element is or holds a [`marks_article`] element.
     holds_article: bool,
-    /// Whether the element is chrome: furniture, or named as furniture
+    /// Whether the element is chrome: furniture, or named as a widget
     /// without holding the article (a page's wrapper called
     /// `Page-ad-margins` or `theiaStickySidebar` holds everything).
     chrome: bool,
+    /// Whether the element is named as furniture ([`Named::Furniture`])
+    /// without holding the article: left out of the article's text.
+    furniture: bool,
 }
 
 impl Lengths {
@@ -316,9 +344,14 @@ fn measure(doc: &Html) -> Measured<'_> {
             own.holds_article |= marks_article(e);
             // A form is a search box or a sign-up, unless it wraps the
             // page (ASP.NET pages are one form).
-            let unless_article =
-                e.name() == "form" || (NAMED.contains(&e.name()) && named_chrome(e));
+            let name = if NAMED.contains(&e.name()) {
+                named(e)
+            } else {
+                Named::Nothing
+            };
+            let unless_article = e.name() == "form" || name == Named::Widget;
             own.chrome = is_furniture(e) || (unless_article && !own.holds_article);
+            own.furniture = name == Named::Furniture && !own.holds_article;
         }
         lengths.insert(node.id(), own);
     }
@@ -494,11 +527,14 @@ fn text_of(node: NodeRef<Node>) -> String {
 /// The article text of a parsed page ([module docs](self)).
 pub(super) fn article_text(doc: &Html) -> String {
     let m = measure(doc);
-    let blocks = container(&m).unwrap_or_else(|| vec![m.body]);
+    let (blocks, inside) = match container(&m) {
+        Some(blocks) => (blocks, true),
+        None => (vec![m.body], false),
+    };
     let mut text = TextBuilder::default();
     let mut seen_paragraph = false;
     for block in blocks {
-        write_text(&m, block, &mut text, &mut seen_paragraph);
+        write_text(&m, block, inside, &mut text, &mut seen_paragraph);
         text.paragraph_break();
     }
     text.finish()
@@ -509,6 +545,7 @@ pub(super) fn article_text(doc: &Html) -> String {
 fn write_text(
     m: &Measured,
     start: NodeRef<Node>,
+    in_container: bool,
     text: &mut TextBuilder,
     seen_paragraph: &mut bool,
 ) {
@@ -528,7 +565,10 @@ fn write_text(
         match node.value() {
             Node::Text(t) => text.push(t),
             Node::Element(e) => {
-                let Some(l) = m.of(node) else {
+                let Some(l) = m
+                    .of(node)
+                    .filter(|l| !(in_container && l.furniture) || node.id() == start.id())
+                else {
                     continue; // chrome
                 };
                 let name = e.name();
