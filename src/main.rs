@@ -45,6 +45,10 @@ enum Command {
     /// stories side by side with their shared passages highlighted,
     /// near-duplicate clusters, boilerplate.
     Report(ReportCmd),
+    /// Print what reprint reads from files and directories: each
+    /// document's id, title, date, source and text (for HTML, the
+    /// article), as JSONL that `scan` reads back, or as text.
+    Extract(ExtractCmd),
     /// Build, inspect or edit a durable index of admitted articles.
     #[command(subcommand)]
     Index(IndexCommand),
@@ -58,6 +62,33 @@ enum Command {
     /// The gate as an HTTP/JSON service: POST /check, POST /admit,
     /// GET /documents/{id}, GET /health, GET /metrics.
     Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ExtractCmd {
+    /// Files or directories to read.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: ExtractFormat,
+    /// Don't print warnings.
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    fields: FieldArgs,
+    /// Skip files larger than this.
+    #[arg(long, default_value = "64MiB", value_parser = parse_size)]
+    max_file_size: u64,
+}
+
+/// `extract --format`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExtractFormat {
+    /// One JSON object per document: id, title, date, source, text.
+    Jsonl,
+    /// Each document under a `== id | title | date | source` line.
+    Text,
 }
 
 #[derive(clap::Args)]
@@ -252,6 +283,18 @@ struct FieldArgs {
     /// file's modification time (`mtime`).
     #[arg(long, value_enum, default_value = "none")]
     date_from: DateFrom,
+    /// What is read of an HTML page: its article (main content, without
+    /// navigation, teasers, share and comment widgets, footers) or all of
+    /// its visible text.
+    #[arg(long, value_enum, default_value = "article")]
+    html: HtmlArg,
+}
+
+/// `--html`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum HtmlArg {
+    Article,
+    Full,
 }
 
 /// `--date-from`.
@@ -274,6 +317,10 @@ impl FieldArgs {
             date_from_mtime: self.date_from == DateFrom::Mtime,
             max_file_size,
             missing_id: reprint::read::MissingId::FileLine,
+            html: match self.html {
+                HtmlArg::Article => reprint::read::HtmlMode::Article,
+                HtmlArg::Full => reprint::read::HtmlMode::Full,
+            },
         }
     }
 }
@@ -488,6 +535,7 @@ fn main() -> ExitCode {
             .map_err(Into::into),
         Command::Check(args) => check(args),
         Command::Gate(args) => gate(args).map(|()| ExitCode::SUCCESS),
+        Command::Extract(cmd) => cli::extract::extract(cmd).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
     };
     match outcome {

@@ -1,6 +1,7 @@
 //! The commands' bodies, one module per command (or family of
 //! commands); `main.rs` keeps the argument types and the dispatch.
 
+pub(crate) mod extract;
 pub(crate) mod gate;
 pub(crate) mod index;
 pub(crate) mod output;

@@ -13,9 +13,10 @@
 //! - `.txt`, `.text`, `.md`, `.markdown`: one article per file;
 //! - `.jsonl`, `.ndjson`: one article per line, an object with an id field
 //!   and a text field (names configurable);
-//! - `.html`, `.htm`, `.xhtml`: the visible text of the body, parsed by
-//!   html5ever (through `scraper`), with script/style/nav and similar
-//!   dropped and block elements kept as paragraphs.
+//! - `.html`, `.htm`, `.xhtml`: parsed by html5ever (through `scraper`);
+//!   the article's text ([`HtmlMode::Article`], main content without the
+//!   page's chrome: [`article`]) or the body's whole visible text
+//!   ([`HtmlMode::Full`]), block elements kept as paragraphs.
 //!
 //! Inside a directory, files with other extensions are skipped and counted;
 //! a file named explicitly is read as plain text whatever its extension.
@@ -78,6 +79,9 @@ pub struct ReadOptions {
     pub max_file_size: u64,
     /// The id of a JSONL line without one.
     pub missing_id: MissingId,
+    /// What of an HTML page is read (`--html`): its article, or all its
+    /// visible text.
+    pub html: HtmlMode,
 }
 
 /// The id given to a JSONL document that has none.
@@ -111,6 +115,7 @@ impl Default for ReadOptions {
             date_from_mtime: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             missing_id: MissingId::FileLine,
+            html: HtmlMode::Article,
         }
     }
 }
@@ -227,7 +232,7 @@ fn documents_of(
     match file.format {
         Format::Text => push_plain(&mut out, file, text, Meta::default()),
         Format::Html => {
-            let page = html_page(&text);
+            let page = html_page_with(&text, opts.html);
             if page.flattened > 0 {
                 out.warnings.push(Warning::new(
                     &file.path,
