@@ -4,20 +4,29 @@
 //!
 //! The extractor follows readability.js and trafilatura, on reprint's own
 //! parsed tree (`scraper`'s), in three steps:
-//! 1. **Chrome** ([`Chrome`]): subtrees that are never the article —
-//!    invisible elements, `nav`, `aside`, `footer`, ARIA landmarks of
-//!    navigation and page furniture, hidden elements, and elements whose
-//!    `class` or `id` name a widget ("share", "related", "comments",
-//!    "newsletter" …) — are left out of everything below.
-//! 2. **The container** ([`container`]): every paragraph (a `p`, or a
-//!    block with text and no block inside) of 25 characters or more
-//!    scores for its ancestors, as in readability.js — commas and length
-//!    for the paragraph, shared with the parent, half with the
-//!    grandparent and a third per level above — and each ancestor's score,
-//!    raised or lowered by what its tag and `class`/`id` say, is scaled by
-//!    how little of its text is link text. The best-scoring element is the
-//!    container; a container that holds most of its parent's text stands
-//!    for the parent, where sibling blocks of the article live.
+//! 1. **Chrome** ([`measure`]): subtrees that are never the article —
+//!    invisible elements, `nav`, `aside`, `footer`, figures and their
+//!    captions, ARIA landmarks of navigation and furniture, hidden
+//!    elements, search and sign-up forms, and blocks whose `class` or `id`
+//!    name a widget ([`WIDGET_WORDS`]: share, related, comments, byline …)
+//!    — are left out of everything below, unless they hold the article
+//!    itself (`main`, `article`, `itemprop="articleBody"`): a page wrapped
+//!    in one `<form>` or a `theiaStickySidebar` is still read. Blocks
+//!    named as furniture ([`FURNITURE_WORDS`]: sidebar, menu, print …)
+//!    are left out of the article's text, but not of choosing where the
+//!    article is: sloppy markup leaves articles inside them.
+//! 2. **The container** ([`container`]): every paragraph (a `p`, a block
+//!    with text and no block inside, or a line of text between `<br>`s
+//!    in a block) of 25 characters or more scores for its ancestors, as in
+//!    readability.js — commas and length, shared with the parent, half
+//!    with the grandparent and a third per level above — and each
+//!    ancestor's score, raised or lowered by what its tag and `class`/`id`
+//!    say, is scaled by how little of its text is link text. The
+//!    best-scoring element, or the ancestor holding three runners-up (an
+//!    article cut into blocks between advertisements), is the container;
+//!    it stands for its parent while it holds most of the parent's text,
+//!    and takes along the siblings that score well or are paragraphs of
+//!    prose.
 //! 3. **The text** ([`article_text`]): the container's text, blocks as
 //!    paragraphs, without chrome, without headings that come before the
 //!    first paragraph (the title, kept apart as metadata), and without
@@ -30,8 +39,10 @@
 //! as the page's content is lost for the sake of a page that has no
 //! article.
 //!
-//! Work is linear in the page: one pass computes every element's text and
-//! link lengths (an explicit stack; nesting is bounded before parsing by
+//! Measured with the article-extraction benchmark's own measure
+//! (`benches/extraction.rs`, figures in `docs/html.md`). Work is linear in
+//! the page: one pass computes every element's text and link lengths (an
+//! explicit stack; nesting is bounded before parsing by
 //! [`crate::html_depth`]), one scores paragraphs over at most five
 //! ancestors, one writes the text.
 
@@ -145,10 +156,9 @@ fn name_words(e: &Element) -> Vec<String> {
         let mut word = String::new();
         let mut prev_lower = false;
         for c in value.chars() {
-            if !c.is_alphanumeric() || (c.is_uppercase() && prev_lower) {
-                if !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
-                }
+            let boundary = !c.is_alphanumeric() || (c.is_uppercase() && prev_lower);
+            if boundary && !word.is_empty() {
+                words.push(std::mem::take(&mut word));
             }
             if c.is_alphanumeric() {
                 word.extend(c.to_lowercase());
@@ -380,21 +390,22 @@ fn is_paragraph(node: NodeRef<Node>, l: &Lengths) -> bool {
     })
 }
 
+/// Where the article is.
+struct Container<'a> {
+    /// The blocks holding it, in document order.
+    blocks: Vec<NodeRef<'a, Node>>,
+    /// The best-scoring candidate, inside one of them.
+    best: NodeRef<'a, Node>,
+}
+
 /// The element holding the article, and whether it holds enough of the
 /// page's paragraph text to be taken for it ([module docs](self), step 2).
-fn container<'a>(m: &Measured<'a>) -> Option<Vec<NodeRef<'a, Node>>> {
+fn container<'a>(m: &Measured<'a>) -> Option<Container<'a>> {
     let mut scores: HashMap<NodeId, f64> = HashMap::new();
     let mut paragraph_text = 0usize;
-    for &node in &m.order {
-        let Some(l) = m.of(node) else {
-            continue;
-        };
-        if l.text < MIN_PARAGRAPH || !is_paragraph(node, l) {
-            continue;
-        }
-        paragraph_text += l.text;
-        let commas = text_of(node).matches([',', '，', '、']).count();
-        let score = 1.0 + commas as f64 + (l.text / 100).min(3) as f64;
+    let mut add = |node: NodeRef<Node>, chars: usize, commas: usize| {
+        paragraph_text += chars;
+        let score = 1.0 + commas as f64 + (chars / 100).min(3) as f64;
         for (level, ancestor) in node.ancestors().take(SCORED_LEVELS).enumerate() {
             let Some(e) = ancestor.value().as_element() else {
                 break;
@@ -407,6 +418,35 @@ fn container<'a>(m: &Measured<'a>) -> Option<Vec<NodeRef<'a, Node>>> {
             *scores
                 .entry(ancestor.id())
                 .or_insert_with(|| tag_weight(e.name()) + name_weight(e)) += score / divider;
+        }
+    };
+    for &node in &m.order {
+        let Some(l) = m.of(node) else {
+            continue;
+        };
+        if is_paragraph(node, l) {
+            if l.text >= MIN_PARAGRAPH {
+                add(node, l.text, commas(&text_of(node)));
+            }
+            continue;
+        }
+        // Text written straight into a block beside other blocks, lines
+        // between `<br>`s: each line long enough is a paragraph of the
+        // block (readability.js wraps such runs in paragraphs). Not the
+        // text of links, list items or inline elements: titles of other
+        // stories.
+        let block = node.value().as_element().is_some_and(|e| {
+            matches!(
+                e.name(),
+                "div" | "section" | "article" | "main" | "td" | "blockquote"
+            )
+        });
+        for child in node.children().filter(|_| block) {
+            if let Some(t) = child.value().as_text() {
+                if text_chars(t) >= MIN_PARAGRAPH {
+                    add(child, text_chars(t), commas(t));
+                }
+            }
         }
     }
     let density = |id: NodeId| m.lengths.get(&id).map_or(1.0, Lengths::link_density);
@@ -431,7 +471,7 @@ fn container<'a>(m: &Measured<'a>) -> Option<Vec<NodeRef<'a, Node>>> {
     let top_score = score(top).unwrap_or(best_score);
     let blocks = with_siblings(m, top, top_score, score);
     let held: usize = blocks.iter().map(|&b| text(b)).sum();
-    (held as f64 >= MIN_SHARE * paragraph_text as f64).then_some(blocks)
+    (held as f64 >= MIN_SHARE * paragraph_text as f64).then_some(Container { blocks, best })
 }
 
 /// The best candidate, or the nearest ancestor of it that holds three of
@@ -453,6 +493,11 @@ fn split_article<'a>(
         .take(4)
         .filter(|(_, s)| *s >= 0.75 * best_score)
         .map(|(n, _)| *n)
+        // An ancestor or a part of the best candidate is the same block.
+        .filter(|n| {
+            !best.ancestors().any(|a| a.id() == n.id())
+                && !n.ancestors().any(|a| a.id() == best.id())
+        })
         .collect();
     if alternatives.len() < ALTERNATIVES {
         return best;
@@ -506,15 +551,23 @@ fn with_siblings<'a>(
             if score(sibling).is_some_and(|s| s + bonus >= threshold) {
                 return true;
             }
-            let is_p = sibling
-                .value()
-                .as_element()
-                .is_some_and(|e| e.name() == "p");
+            // A paragraph, or a block wrapping one paragraph.
+            let mut children = elements(sibling);
+            let wraps_one = match (children.next(), children.next()) {
+                (Some(c), None) => m.of(c).is_some_and(|cl| is_paragraph(c, cl)),
+                _ => false,
+            };
+            let is_p = is_paragraph(sibling, l) || wraps_one;
             let prose = l.text > 80 && l.link_density() < 0.25
                 || (l.text > 0 && l.links == 0 && text_of(sibling).trim_end().ends_with('.'));
             is_p && prose
         })
         .collect()
+}
+
+/// Commas in a text (Latin and CJK), a sign of prose.
+fn commas(text: &str) -> usize {
+    text.matches([',', '，', '、']).count()
 }
 
 /// The text of a node (all of it, for counting commas).
@@ -527,14 +580,19 @@ fn text_of(node: NodeRef<Node>) -> String {
 /// The article text of a parsed page ([module docs](self)).
 pub(super) fn article_text(doc: &Html) -> String {
     let m = measure(doc);
-    let (blocks, inside) = match container(&m) {
-        Some(blocks) => (blocks, true),
-        None => (vec![m.body], false),
+    let (blocks, keep) = match container(&m) {
+        Some(c) => {
+            // Furniture names inside the container mark furniture, but
+            // never the blocks that hold the best candidate.
+            let keep: Vec<NodeId> = c.best.ancestors().map(|a| a.id()).collect();
+            (c.blocks, Some(keep))
+        }
+        None => (vec![m.body], None),
     };
     let mut text = TextBuilder::default();
     let mut seen_paragraph = false;
     for block in blocks {
-        write_text(&m, block, inside, &mut text, &mut seen_paragraph);
+        write_text(&m, block, keep.as_deref(), &mut text, &mut seen_paragraph);
         text.paragraph_break();
     }
     text.finish()
@@ -545,7 +603,7 @@ pub(super) fn article_text(doc: &Html) -> String {
 fn write_text(
     m: &Measured,
     start: NodeRef<Node>,
-    in_container: bool,
+    keep: Option<&[NodeId]>,
     text: &mut TextBuilder,
     seen_paragraph: &mut bool,
 ) {
@@ -567,7 +625,7 @@ fn write_text(
             Node::Element(e) => {
                 let Some(l) = m
                     .of(node)
-                    .filter(|l| !(in_container && l.furniture) || node.id() == start.id())
+                    .filter(|l| !l.furniture || keep.map_or(true, |k| k.contains(&node.id())))
                 else {
                     continue; // chrome
                 };

@@ -15,7 +15,7 @@
 //!   and a text field (names configurable);
 //! - `.html`, `.htm`, `.xhtml`: parsed by html5ever (through `scraper`);
 //!   the article's text ([`HtmlMode::Article`], main content without the
-//!   page's chrome: [`article`]) or the body's whole visible text
+//!   page's chrome: `read/article.rs`) or the body's whole visible text
 //!   ([`HtmlMode::Full`]), block elements kept as paragraphs.
 //!
 //! Inside a directory, files with other extensions are skipped and counted;

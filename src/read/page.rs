@@ -70,7 +70,7 @@ pub struct HtmlPage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum HtmlMode {
     /// The article: main content without the page's chrome
-    /// ([`super::article`]; `--html article`).
+    /// (`read/article.rs`; `--html article`).
     #[default]
     Article,
     /// Every visible text of the body (`--html full`).
