@@ -655,3 +655,86 @@ fn write_text(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article(html: &str) -> String {
+        article_text(&Html::parse_document(html))
+    }
+
+    const P1: &str = "Dock workers at the country's largest container port extended their strike into a second week on Monday, after talks with terminal operators broke down.";
+    const P2: &str = "The union, which represents about 4,000 crane operators, lashers and truck drivers, said it would not return until no jobs were cut.";
+    const P3: &str = "The operators' association said it had offered retraining for every affected worker, and accused the union of walking away from a fair proposal.";
+    const P4: &str = "Shipping lines have begun diverting vessels to other ports in the region, and exporters warned of losses if the dispute dragged on.";
+
+    /// A news page: the article between the chrome a real page carries.
+    fn page(body: &str) -> String {
+        format!(
+            "<html><head><title>Port strike</title></head><body>\
+             <header><ul class=\"menu\"><li><a href=/>Home</a></li><li><a href=/w>World</a></li></ul></header>\
+             <nav><a href=/a>Asia</a> <a href=/e>Europe</a></nav>\
+             <div class=\"share-bar\">Share this story on Facebook, Twitter and by e-mail to your friends today</div>\
+             {body}\
+             <div class=\"related-stories\"><h3>More news</h3><ul>\
+             <li><a href=/1>Rail workers vote to strike over pay, the union says, in a ballot of members</a></li>\
+             <li><a href=/2>Harbour cranes to be automated by 2030, the authority says in its annual plan</a></li></ul></div>\
+             <section id=\"comments\"><p>I think the workers are right, and the operators should listen to them.</p></section>\
+             <footer><p>Copyright The Coastal Herald, all rights reserved, 2024. Terms, privacy and cookies.</p></footer>\
+             </body></html>"
+        )
+    }
+
+    #[test]
+    fn the_article_is_read_without_the_pages_chrome() {
+        let html = page(&format!(
+            "<article><h1>Port strike enters second week</h1><p class=\"byline\">By A. Reporter, Harbour correspondent</p>\
+             <p>{P1}</p><p>{P2}</p><h2>Losses</h2><p>{P3}</p><p>{P4}</p></article>"
+        ));
+        assert_eq!(
+            article(&html),
+            format!("{P1}\n\n{P2}\n\nLosses\n\n{P3}\n\n{P4}")
+        );
+    }
+
+    #[test]
+    fn an_article_cut_by_an_advertisement_is_read_whole() {
+        let html = page(&format!(
+            "<div class=\"story\"><div class=\"story-body\"><p>{P1}</p><p>{P2}</p></div>\
+             <div class=\"ad-slot\"><a href=/ad>Buy the best cranes at low prices today and save</a></div>\
+             <div class=\"story-body\"><p>{P3}</p><p>{P4}</p></div></div>"
+        ));
+        assert_eq!(article(&html), format!("{P1}\n\n{P2}\n\n{P3}\n\n{P4}"));
+    }
+
+    #[test]
+    fn lines_between_breaks_are_paragraphs() {
+        let html = page(&format!(
+            "<div id=\"article\"><table><tr><td><img src=x.jpg></td></tr></table><br>{P1}<br><br>{P2}<br><br>{P3}</div>"
+        ));
+        let text = article(&html);
+        for p in [P1, P2, P3] {
+            assert!(text.contains(p), "{p} missing from {text:?}");
+        }
+        assert!(!text.contains("Rail workers"), "{text:?}");
+    }
+
+    #[test]
+    fn a_page_in_one_form_still_has_its_article() {
+        let html = format!(
+            "<html><body><form id=\"aspnetForm\" method=post><div class=\"sidebar\"><a href=/x>Other news of the day</a></div>\
+             <article><p>{P1}</p><p>{P2}</p><p>{P3}</p></article></form></body></html>"
+        );
+        assert_eq!(article(&html), format!("{P1}\n\n{P2}\n\n{P3}"));
+    }
+
+    #[test]
+    fn a_page_without_an_article_is_read_whole_without_chrome() {
+        // A list of short items: nothing scores as a paragraph.
+        let html = "<html><body><nav><a href=/>Home</a></nav><ul>\
+                    <li>Harbour opens at six</li><li>Ferry times change</li></ul>\
+                    <div class=\"share\">Share</div></body></html>";
+        assert_eq!(article(html), "Harbour opens at six\n\nFerry times change");
+    }
+}

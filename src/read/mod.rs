@@ -523,7 +523,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn html_keeps_paragraphs_and_drops_invisible_parts() {
+    fn html_full_keeps_paragraphs_and_drops_invisible_parts() {
         let html = r#"<html><head><title>T</title><style>p{}</style></head>
             <body><nav><a href="/">Home</a></nav>
             <script>var x = 1;</script>
@@ -532,8 +532,13 @@ mod tests {
                with a line.</p><p>Second<br>line two</p></div>
             <footer>Share This Article</footer></body></html>"#;
         assert_eq!(
-            html_text(html),
+            html_page_with(html, HtmlMode::Full).text,
             "Russia and Myanmar\n\nFirst paragraph, with a line.\n\nSecond\nline two\n\nShare This Article"
+        );
+        // The article: the heading before it (the title) and the footer left out.
+        assert_eq!(
+            html_text(html),
+            "First paragraph, with a line.\n\nSecond\nline two"
         );
     }
 
