@@ -213,7 +213,13 @@ fn clusters_show_word_diffs_against_the_representative() {
         .expect("a diff of the syndicated copy");
     let inserted: String = diff.select(&sel("ins")).flat_map(|e| e.text()).collect();
     let deleted: String = diff.select(&sel("del")).flat_map(|e| e.text()).collect();
-    for word in ["Port strike drags", "Freight forwarders", "4000", "Labour", "Read more"] {
+    for word in [
+        "Port strike drags",
+        "Freight forwarders",
+        "4000",
+        "Labour",
+        "Read more",
+    ] {
         assert!(inserted.contains(word), "{word} not inserted: {inserted}");
     }
     for word in ["4,000", "labour"] {

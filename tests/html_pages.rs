@@ -1,0 +1,179 @@
+//! Saved web pages: what `reprint extract` reads of them, and that two
+//! stories of one site are not linked through the site's chrome.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// What every page of the site carries around its article: a menu, a
+/// share bar, teasers of other stories (each a headline and a sentence,
+/// long enough to be a passage), a newsletter sign-up and a footer.
+fn site_page(title: &str, article: &[&str]) -> String {
+    let paragraphs: String = article.iter().map(|p| format!("<p>{p}</p>\n")).collect();
+    format!(
+        r#"<!doctype html>
+<html><head><title>{title} | The Coastal Herald</title>
+<meta property="og:site_name" content="The Coastal Herald">
+<meta property="article:published_time" content="2024-05-01T08:00:00Z"></head>
+<body>
+<header class="site-header"><ul class="menu"><li><a href="/">Home</a></li><li><a href="/world">World</a></li><li><a href="/business">Business</a></li></ul></header>
+<div class="share-tools">Share this story with your friends and family on Facebook, on Twitter or by e-mail, and follow The Coastal Herald for more news from the coast every day</div>
+<main><article><h1>{title}</h1>
+<p class="byline">By Staff Reporter, The Coastal Herald</p>
+{paragraphs}</article></main>
+<aside class="related-stories"><h2>Most read</h2><ul>
+<li><a href="/1">Fishermen protest new quotas outside the regional parliament building for the third day running</a><p>Hundreds of fishermen blocked the road outside the regional parliament on Tuesday, demanding that the new quotas for cod and haddock be withdrawn before the summer season begins.</p></li>
+<li><a href="/2">Lighthouse restoration finished after two years of work by volunteers from the harbour town</a><p>Volunteers from the harbour town finished restoring the old lighthouse on Sunday, two years after storms tore away its lantern room and most of the iron railing around the gallery.</p></li>
+</ul></aside>
+<div class="newsletter-signup"><p>Sign up for our morning newsletter and get the most important stories from the coast delivered to your inbox every morning before seven o'clock, free of charge.</p></div>
+<footer><p>Copyright The Coastal Herald 2024. All rights reserved. No part of this website may be reproduced without the written permission of the publisher, except for brief quotations in reviews.</p></footer>
+</body></html>"#
+    )
+}
+
+const STRIKE: [&str; 3] = [
+    "Dock workers at the country's largest container port extended their strike into a second week on Monday after talks with terminal operators over the introduction of automated cranes broke down late on Sunday.",
+    "The union representing about 4,000 crane operators, lashers and truck drivers said it would not return to work until operators guaranteed that no jobs would be cut as remote-controlled equipment is rolled out.",
+    "The operators' association said it had offered retraining for every affected worker and a hiring freeze instead of layoffs, and accused the union of walking away from a fair proposal.",
+];
+
+const FESTIVAL: [&str; 3] = [
+    "The town's summer music festival will move to the old shipyard this year, organisers announced on Friday, after complaints from residents about noise in the park where it has been held for two decades.",
+    "About thirty bands are expected to play over three days in July, among them several groups from across the border that have never performed in the region before.",
+    "Ticket prices will stay the same as last year, and children under twelve will be admitted free when accompanied by an adult, the festival's director told reporters at the shipyard gates.",
+];
+
+fn write_pages(dir: &std::path::Path) {
+    std::fs::write(
+        dir.join("strike.html"),
+        site_page("Port strike enters second week", &STRIKE),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("festival.html"),
+        site_page("Music festival moves to the shipyard", &FESTIVAL),
+    )
+    .unwrap();
+}
+
+/// (a, b) of every link of a scan.
+fn linked(scan: &Value) -> Vec<(String, String)> {
+    scan["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["a"].as_str().unwrap().into(),
+                l["b"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn stories_of_one_site_are_not_linked_through_its_chrome() {
+    let dir = tempfile::tempdir().unwrap();
+    write_pages(dir.path());
+    let root = dir.path().to_str().unwrap();
+    // Read whole, the pages share their chrome and teasers: the test's
+    // pages are such that it links them.
+    let full = scan_json(&[root, "--html", "full"]);
+    assert_eq!(linked(&full).len(), 1, "{}", full["links"]);
+    // Read as articles, they share nothing.
+    let scan = scan_json(&[root]);
+    assert_eq!(linked(&scan), vec![], "{}", scan["links"]);
+    assert_eq!(
+        scan["summary"]["passage_clusters"], 0,
+        "{}",
+        scan["summary"]
+    );
+}
+
+#[test]
+fn extract_prints_each_pages_article_and_metadata_as_jsonl() {
+    let dir = tempfile::tempdir().unwrap();
+    write_pages(dir.path());
+    let out = run(&["extract", dir.path().to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Files in name order: festival, then strike.
+    assert_eq!(docs.len(), 2);
+    for (doc, (name, title, body)) in docs.iter().zip([
+        (
+            "festival.html",
+            "Music festival moves to the shipyard",
+            FESTIVAL,
+        ),
+        ("strike.html", "Port strike enters second week", STRIKE),
+    ]) {
+        assert!(doc["id"].as_str().unwrap().ends_with(name), "{doc}");
+        assert_eq!(doc["title"], format!("{title} | The Coastal Herald"));
+        assert_eq!(doc["date"], "2024-05-01T08:00:00Z");
+        assert_eq!(doc["source"], "The Coastal Herald");
+        assert_eq!(doc["text"], body.join("\n\n"), "{name}");
+    }
+}
+
+#[test]
+fn extracted_jsonl_scans_as_the_pages_do() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.html"), site_page("Strike", &STRIKE)).unwrap();
+    let mut copy = STRIKE;
+    copy[2] = FESTIVAL[0];
+    std::fs::write(dir.path().join("b.html"), site_page("Strike again", &copy)).unwrap();
+    let root = dir.path().to_str().unwrap();
+    let out = run(&["extract", root]);
+    assert!(out.status.success());
+    let jsonl = dir.path().join("extracted.jsonl");
+    std::fs::write(&jsonl, &out.stdout).unwrap();
+    let spans = |scan: &Value| -> Vec<Value> {
+        scan["links"][0]["shared"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| serde_json::json!([s["a_span"], s["b_span"]]))
+            .collect()
+    };
+    let pages = scan_json(&[
+        dir.path().join("a.html").to_str().unwrap(),
+        dir.path().join("b.html").to_str().unwrap(),
+    ]);
+    let lines = scan_json(&[jsonl.to_str().unwrap()]);
+    assert_eq!(linked(&pages).len(), 1, "{}", pages["links"]);
+    assert!(!spans(&pages).is_empty());
+    assert_eq!(spans(&pages), spans(&lines));
+}
+
+#[test]
+fn extract_as_text_and_its_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write_pages(dir.path());
+    let out = run(&[
+        "extract",
+        "--format",
+        "text",
+        dir.path().join("strike.html").to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first = text.lines().next().unwrap();
+    assert!(first.starts_with("== ") && first.ends_with("strike.html | Port strike enters second week | The Coastal Herald | 2024-05-01T08:00:00Z | The Coastal Herald"), "{first}");
+    assert!(text.contains(STRIKE[1]));
+    let missing = run(&["extract", dir.path().join("nothing.html").to_str().unwrap()]);
+    assert_eq!(missing.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.contains("nothing.html") && err.contains("no such file"),
+        "{err}"
+    );
+}
