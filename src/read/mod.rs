@@ -34,6 +34,7 @@ mod discover;
 mod jsonl;
 mod meta;
 mod page;
+mod page_meta;
 mod warning;
 
 pub(crate) use discover::display_path;

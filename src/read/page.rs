@@ -51,16 +51,23 @@ pub(super) const BLOCKS: &[&str] = &[
 /// What reprint reads of an HTML page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HtmlPage {
-    /// The visible text of the body ([`html_text`]).
+    /// The text read, as [`HtmlMode`] says: the article, or the body's
+    /// whole visible text.
     pub text: String,
-    /// The `<title>`, whitespace collapsed; `None` when absent or empty.
+    /// The headline: `og:title`, else JSON-LD `headline`, `<title>` or
+    /// the first `<h1>`, whitespace collapsed (`read/page_meta.rs` has
+    /// every source, in order).
     pub title: Option<String>,
-    /// When the page says it was published: `<meta
-    /// property="article:published_time">` (or `name=`), else the first
+    /// When the page says it was published: `article:published_time`,
+    /// else JSON-LD `datePublished`, a publication `<meta>`, or the first
     /// `<time datetime>` ([`super::parse_date`] forms).
     pub date: Option<super::Timestamp>,
-    /// The site's name: `<meta property="og:site_name">`.
+    /// The site's name: `og:site_name`, else JSON-LD `publisher`, else the
+    /// host of the page's canonical URL.
     pub site: Option<String>,
+    /// The author(s) where the page marks them (`<meta name="author">`,
+    /// JSON-LD `author`).
+    pub author: Option<String>,
     /// Tags removed because they were nested past 512 elements (parsing
     /// such nesting costs the square of its depth); 0 on real pages.
     pub flattened: usize,
@@ -86,65 +93,23 @@ pub fn html_page(html: &str) -> HtmlPage {
 pub fn html_page_with(html: &str, mode: HtmlMode) -> HtmlPage {
     let (html, flattened) = crate::html_depth::bounded(html);
     let doc = Html::parse_document(&html);
-    let title = doc
-        .tree
-        .root()
-        .descendants()
-        .find(|n| n.value().as_element().is_some_and(|e| e.name() == "title"))
-        .map(|n| {
-            let words: Vec<&str> = n
-                .descendants()
-                .filter_map(|d| d.value().as_text().map(|t| &**t))
-                .flat_map(str::split_whitespace)
-                .collect();
-            words.join(" ")
-        })
-        .filter(|t| !t.is_empty());
-    let (date, site) = metadata(&doc);
+    let meta = super::page_meta::page_meta(&doc);
     HtmlPage {
         text: match mode {
             HtmlMode::Article => super::article::article_text(&doc),
             HtmlMode::Full => visible_text(&doc),
         },
-        title,
-        date,
-        site,
+        title: meta.title,
+        date: meta.date,
+        site: meta.site,
+        author: meta.author,
         flattened,
     }
 }
 
-/// A page's publication date and site name ([`HtmlPage::date`],
-/// [`HtmlPage::site`]).
-fn metadata(doc: &Html) -> (Option<super::Timestamp>, Option<String>) {
-    let (mut published, mut time, mut site) = (None, None, None);
-    for node in doc.tree.root().descendants() {
-        let Some(e) = node.value().as_element() else {
-            continue;
-        };
-        match e.name() {
-            "meta" => {
-                let key = e.attr("property").or_else(|| e.attr("name"));
-                let content = e.attr("content").map(str::trim).filter(|c| !c.is_empty());
-                match (key, content) {
-                    (Some("article:published_time"), Some(c)) if published.is_none() => {
-                        published = super::parse_date(c);
-                    }
-                    (Some("og:site_name"), Some(c)) if site.is_none() => {
-                        site = Some(c.to_owned());
-                    }
-                    _ => {}
-                }
-            }
-            "time" if time.is_none() => time = e.attr("datetime").and_then(super::parse_date),
-            _ => {}
-        }
-    }
-    (published.or(time), site)
-}
-
-/// The visible text of an HTML page's body: whitespace collapsed inside
-/// paragraphs, block elements separated by a blank line, `<br>` as a line
-/// break.
+/// The article text of an HTML page ([`HtmlMode::Article`]): whitespace
+/// collapsed inside paragraphs, block elements separated by a blank line,
+/// `<br>` as a line break.
 pub fn html_text(html: &str) -> String {
     html_page(html).text
 }
