@@ -266,6 +266,8 @@ struct Lengths {
     text: usize,
     /// Characters of it inside links.
     links: usize,
+    /// Commas in it (Latin and CJK), a sign of prose.
+    commas: usize,
     /// Whether a block element is inside.
     has_block: bool,
     /// Whether the element is or holds a [`marks_article`] element.
@@ -334,7 +336,10 @@ fn measure(doc: &Html) -> Measured<'_> {
         let mut own = Lengths::default();
         for child in node.children() {
             match child.value() {
-                Node::Text(t) => own.text += text_chars(t),
+                Node::Text(t) => {
+                    own.text += text_chars(t);
+                    own.commas += commas(t);
+                }
                 Node::Element(e) => {
                     let Some(l) = lengths.get(&child.id()) else {
                         continue;
@@ -344,6 +349,7 @@ fn measure(doc: &Html) -> Measured<'_> {
                         continue;
                     }
                     own.text += l.text;
+                    own.commas += l.commas;
                     own.links += if e.name() == "a" { l.text } else { l.links };
                     own.has_block |= l.has_block || BLOCKS.contains(&e.name());
                 }
@@ -426,7 +432,7 @@ fn container<'a>(m: &Measured<'a>) -> Option<Container<'a>> {
         };
         if is_paragraph(node, l) {
             if l.text >= MIN_PARAGRAPH {
-                add(node, l.text, commas(&text_of(node)));
+                add(node, l.text, l.commas);
             }
             continue;
         }
@@ -570,7 +576,7 @@ fn commas(text: &str) -> usize {
     text.matches([',', '，', '、']).count()
 }
 
-/// The text of a node (all of it, for counting commas).
+/// The text of a node, all of it.
 fn text_of(node: NodeRef<Node>) -> String {
     node.descendants()
         .filter_map(|d| d.value().as_text().map(|t| &**t))
@@ -736,5 +742,21 @@ mod tests {
                     <li>Harbour opens at six</li><li>Ferry times change</li></ul>\
                     <div class=\"share\">Share</div></body></html>";
         assert_eq!(article(html), "Harbour opens at six\n\nFerry times change");
+    }
+
+    #[test]
+    fn nested_paragraphs_are_each_read_once() {
+        // Tables nested to the parser's bound, a cell of prose in each: every
+        // cell is a paragraph holding the next (html_depth bounds nesting
+        // before parsing, at 512 elements).
+        let depth = 250;
+        let cell = format!("{P1} ");
+        let html = format!(
+            "<html><body>{}{}</body></html>",
+            format!("<table><tr><td>{cell}").repeat(depth),
+            "</td></tr></table>".repeat(depth)
+        );
+        let text = article(&html);
+        assert_eq!(text.matches(P1).count(), depth);
     }
 }

@@ -192,7 +192,13 @@ pub(super) fn page_meta(doc: &Html) -> PageMeta {
         .chain(found.canonical.as_deref().and_then(host))
         .chain(meta(&["og:url"]).into_iter().find_map(host))
         // Some sites name themselves by their address.
-        .map(|s| if s.contains("://") { host(&s).unwrap_or(s) } else { s })
+        .map(|s| {
+            if s.contains("://") {
+                host(&s).unwrap_or(s)
+            } else {
+                s
+            }
+        })
         .next();
 
     let author = meta(&["author"])
