@@ -177,3 +177,205 @@ fn extract_as_text_and_its_errors() {
         "{err}"
     );
 }
+
+/// One WARC record of type `kind` for `uri`, with `block` as its content.
+fn warc_record(kind: &str, uri: &str, content_type: &str, block: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Target-URI: {uri}\r\n\
+         WARC-Record-ID: <urn:uuid:{kind}-{uri}>\r\nWARC-Date: 2024-05-02T00:00:00Z\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        block.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(block);
+    r.extend_from_slice(b"\r\n\r\n");
+    r
+}
+
+/// An HTTP response record carrying `body` with the given extra headers.
+fn response(uri: &str, status: &str, content_type: &str, headers: &str, body: &[u8]) -> Vec<u8> {
+    let mut block = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n{headers}Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    block.extend_from_slice(body);
+    warc_record(
+        "response",
+        uri,
+        "application/http; msgtype=response",
+        &block,
+    )
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// The two strike pages as a crawl holds them, among records that are not
+/// pages: the first page plain, the second chunked and gzip-encoded as a
+/// server sent it; each record as one gzip member when `gz`.
+fn crawl(a: &str, b: &str, gz: bool) -> Vec<u8> {
+    let chunked = {
+        let body = gzip(b.as_bytes());
+        let (one, two) = body.split_at(body.len() / 2);
+        let mut c = format!("{:x}\r\n", one.len()).into_bytes();
+        c.extend_from_slice(one);
+        c.extend_from_slice(format!("\r\n{:x}\r\n", two.len()).as_bytes());
+        c.extend_from_slice(two);
+        c.extend_from_slice(b"\r\n0\r\n\r\n");
+        c
+    };
+    let records = [
+        warc_record(
+            "warcinfo",
+            "",
+            "application/warc-fields",
+            b"software: test\r\n",
+        ),
+        warc_record(
+            "request",
+            "https://herald.example/a",
+            "application/http; msgtype=request",
+            b"GET /a HTTP/1.1\r\n\r\n",
+        ),
+        response(
+            "https://herald.example/a",
+            "200 OK",
+            "text/html; charset=utf-8",
+            "",
+            a.as_bytes(),
+        ),
+        response(
+            "https://herald.example/logo.png",
+            "200 OK",
+            "image/png",
+            "",
+            b"\x89PNG\r\n\x1a\n",
+        ),
+        response(
+            "https://herald.example/gone",
+            "404 Not Found",
+            "text/html",
+            "",
+            b"<p>Not found</p>",
+        ),
+        response(
+            "https://herald.example/b",
+            "200 OK",
+            "text/html",
+            "Transfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n",
+            &chunked,
+        ),
+    ];
+    records
+        .iter()
+        .flat_map(|r| if gz { gzip(r) } else { r.clone() })
+        .collect()
+}
+
+/// Two pages sharing two of three paragraphs.
+fn strike_pages() -> (String, String) {
+    let mut copy = STRIKE;
+    copy[2] = FESTIVAL[0];
+    (
+        site_page("Strike", &STRIKE),
+        site_page("Strike again", &copy),
+    )
+}
+
+/// (titles, spans) of a scan's links, ids left out.
+fn link_shapes(scan: &Value) -> Vec<Value> {
+    scan["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let spans: Vec<Value> = l["shared"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| serde_json::json!([s["a_span"], s["b_span"]]))
+                .collect();
+            serde_json::json!([l["a_title"], l["b_title"], spans])
+        })
+        .collect()
+}
+
+#[test]
+fn a_warc_scans_like_the_same_pages_saved_as_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = strike_pages();
+    let pages = dir.path().join("pages");
+    std::fs::create_dir(&pages).unwrap();
+    std::fs::write(pages.join("a.html"), &a).unwrap();
+    std::fs::write(pages.join("b.html"), &b).unwrap();
+    let saved = scan_json(&[pages.to_str().unwrap()]);
+    assert_eq!(
+        saved["links"].as_array().unwrap().len(),
+        1,
+        "{}",
+        saved["links"]
+    );
+    for (name, gz) in [("crawl.warc", false), ("crawl.warc.gz", true)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, crawl(&a, &b, gz)).unwrap();
+        let scan = scan_json(&[path.to_str().unwrap()]);
+        assert_eq!(scan["documents"], 2, "{name}: {}", scan["warnings"]);
+        assert_eq!(scan["warnings"], serde_json::json!([]), "{name}");
+        assert_eq!(link_shapes(&scan), link_shapes(&saved), "{name}");
+        let link = &scan["links"][0];
+        assert_eq!(
+            (link["a"].as_str().unwrap(), link["b"].as_str().unwrap()),
+            ("https://herald.example/a", "https://herald.example/b"),
+            "{name}: ids are the records' URIs"
+        );
+    }
+}
+
+#[test]
+fn a_truncated_or_damaged_warc_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = strike_pages();
+    // A download cut off inside the last record.
+    let whole = crawl(&a, &b, true);
+    let path = dir.path().join("cut.warc.gz");
+    std::fs::write(&path, &whole[..whole.len() - 40]).unwrap();
+    let scan = scan_json(&[path.to_str().unwrap()]);
+    assert_eq!(scan["documents"], 1, "the first page is kept");
+    let w = &scan["warnings"][0];
+    assert_eq!(w["kind"], "bad_record", "{}", scan["warnings"]);
+    assert!(
+        w["message"].as_str().unwrap().starts_with("record 6 "),
+        "{w}"
+    );
+    // A record that is no HTTP response (its status line overwritten, its
+    // length kept) is skipped; the next one is read.
+    let mut damaged = response("https://herald.example/x", "200 OK", "text/html", "", b"");
+    damaged = String::from_utf8(damaged)
+        .unwrap()
+        .replace("HTTP/1.1 200 OK", "garbage garbage")
+        .into_bytes();
+    let mut bytes = damaged;
+    bytes.extend(response(
+        "https://herald.example/a",
+        "200 OK",
+        "text/html",
+        "",
+        a.as_bytes(),
+    ));
+    let path = dir.path().join("damaged.warc");
+    std::fs::write(&path, bytes).unwrap();
+    let scan = scan_json(&[path.to_str().unwrap()]);
+    assert_eq!(scan["documents"], 1);
+    let w = &scan["warnings"][0];
+    assert_eq!(w["kind"], "bad_record");
+    let message = w["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("record 1 (byte 0") && message.contains("skipped"),
+        "{message}"
+    );
+}

@@ -16,7 +16,9 @@
 //! - `.html`, `.htm`, `.xhtml`: parsed by html5ever (through `scraper`);
 //!   the article's text ([`HtmlMode::Article`], main content without the
 //!   page's chrome: `read/article.rs`) or the body's whole visible text
-//!   ([`HtmlMode::Full`]), block elements kept as paragraphs.
+//!   ([`HtmlMode::Full`]), block elements kept as paragraphs;
+//! - `.warc`, `.warc.gz`: one HTML page per response record, streamed
+//!   record by record (`read/warc.rs`).
 //!
 //! Inside a directory, files with other extensions are skipped and counted;
 //! a file named explicitly is read as plain text whatever its extension.
@@ -35,6 +37,7 @@ mod jsonl;
 mod meta;
 mod page;
 mod page_meta;
+mod warc;
 mod warning;
 
 pub(crate) use discover::display_path;
@@ -130,11 +133,17 @@ pub enum Format {
     Jsonl,
     /// One HTML page per file.
     Html,
+    /// A WARC archive (`.warc`, `.warc.gz`): one HTML page per response
+    /// record.
+    Warc,
 }
 
 impl Format {
     /// The format for a file name's extension, if it is one reprint reads.
     pub fn from_path(path: &Path) -> Option<Format> {
+        if warc::is_warc(path) {
+            return Some(Format::Warc);
+        }
         let ext = path.extension()?.to_str()?;
         let is = |names: &[&str]| names.iter().any(|n| ext.eq_ignore_ascii_case(n));
         if is(&["txt", "text", "md", "markdown"]) {
@@ -197,6 +206,11 @@ pub struct FileRead {
 /// yields no documents and a warning; a bad JSONL line yields a warning and
 /// the other lines are still read.
 pub fn read_file(file: &SourceFile, opts: &ReadOptions) -> FileRead {
+    if file.format == Format::Warc {
+        let mut out = warc::read_warc(file, opts);
+        date_by_mtime(&mut out, file, opts);
+        return out;
+    }
     match file_text(file, opts) {
         Ok((text, out)) => documents_of(file, text, out, opts),
         Err(out) => out,
@@ -254,6 +268,8 @@ fn documents_of(
             push_plain(&mut out, file, page.text, meta);
         }
         Format::Jsonl => read_jsonl(&mut out, file, &text, 1, opts),
+        // `read_file` streams WARC files record by record; none reaches here.
+        Format::Warc => {}
     }
     date_by_mtime(&mut out, file, opts);
     out
@@ -293,15 +309,20 @@ pub fn read_file_chunks<'a>(
     opts: &'a ReadOptions,
     lines: usize,
 ) -> impl Iterator<Item = FileRead> + 'a {
-    let mut state = match (file.format, file_text(file, opts)) {
-        (Format::Jsonl, Ok((text, first))) => Chunks::Jsonl {
-            text,
-            at: 0,
-            line: 1,
-            first: Some(first),
-        },
-        (_, Ok((text, out))) => Chunks::Whole(Some(documents_of(file, text, out, opts))),
-        (_, Err(out)) => Chunks::Whole(Some(out)),
+    // A WARC file is streamed by `read_file`, never read as one text.
+    let mut state = if file.format == Format::Warc {
+        Chunks::Whole(Some(read_file(file, opts)))
+    } else {
+        match (file.format, file_text(file, opts)) {
+            (Format::Jsonl, Ok((text, first))) => Chunks::Jsonl {
+                text,
+                at: 0,
+                line: 1,
+                first: Some(first),
+            },
+            (_, Ok((text, out))) => Chunks::Whole(Some(documents_of(file, text, out, opts))),
+            (_, Err(out)) => Chunks::Whole(Some(out)),
+        }
     };
     let lines = lines.max(1);
     std::iter::from_fn(move || match &mut state {

@@ -43,11 +43,14 @@ pub enum WarningKind {
     /// A metadata field (a date) that could not be read: ignored
     /// (document kept).
     BadField,
+    /// A WARC record that could not be read: skipped (or, when the
+    /// archive cannot be followed past it, the rest of the file).
+    BadRecord,
 }
 
 impl WarningKind {
     /// Every kind, for parsing names back.
-    pub const ALL: [WarningKind; 15] = [
+    pub const ALL: [WarningKind; 16] = [
         WarningKind::InvalidUtf8,
         WarningKind::Binary,
         WarningKind::NulBytes,
@@ -63,6 +66,7 @@ impl WarningKind {
         WarningKind::SpecialFile,
         WarningKind::DeepHtml,
         WarningKind::BadField,
+        WarningKind::BadRecord,
     ];
 
     /// The kind named `name` (see [`WarningKind::as_str`]).
@@ -88,6 +92,7 @@ impl WarningKind {
             WarningKind::SpecialFile => "special_file",
             WarningKind::DeepHtml => "deep_html",
             WarningKind::BadField => "bad_field",
+            WarningKind::BadRecord => "bad_record",
         }
     }
 }
