@@ -53,7 +53,8 @@ enum Command {
     #[command(subcommand)]
     Index(IndexCommand),
     /// Verdict for one article (a file, or stdin), or for each line of a
-    /// JSONL file or stream; never modifies the index. Exit code for one
+    /// JSONL file or stream and each page of a WARC archive; never
+    /// modifies the index. Exit code for one
     /// article: 0 new, 1 duplicate, 3 reposts, 2 error.
     Check(CheckArgs),
     /// The pipeline gate: JSONL articles on stdin, one JSON verdict per line

@@ -379,3 +379,52 @@ fn a_truncated_or_damaged_warc_is_a_warning() {
         "{message}"
     );
 }
+
+#[test]
+fn check_gives_a_verdict_for_each_page_of_a_warc() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = strike_pages();
+    let pages = dir.path().join("pages");
+    std::fs::create_dir(&pages).unwrap();
+    std::fs::write(pages.join("a.html"), &a).unwrap();
+    let index = dir.path().join("i.redb");
+    let built = run(&[
+        "index",
+        "build",
+        index.to_str().unwrap(),
+        pages.to_str().unwrap(),
+    ]);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let warc = dir.path().join("crawl.warc.gz");
+    std::fs::write(&warc, crawl(&a, &b, true)).unwrap();
+    let out = run(&["check", index.to_str().unwrap(), warc.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verdicts: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(&str, &str)> = verdicts
+        .iter()
+        .map(|v| (v["id"].as_str().unwrap(), v["verdict"].as_str().unwrap()))
+        .collect();
+    // The first page is the indexed one; the second reposts two of its
+    // three paragraphs.
+    assert_eq!(
+        got,
+        vec![
+            ("https://herald.example/a", "duplicate"),
+            ("https://herald.example/b", "reposts")
+        ],
+        "{verdicts:?}"
+    );
+    assert_eq!(verdicts[0]["duplicate_of"][0]["id"], "a.html");
+}

@@ -127,6 +127,16 @@ pub(crate) fn check(args: CheckArgs) -> Result<ExitCode> {
             for w in &got.warnings {
                 eprintln!("reprint: warning: {w}");
             }
+            // A WARC archive holds many pages: a verdict for each, as for
+            // the lines of a JSONL file.
+            if file.format == Format::Warc {
+                let mut out = io::stdout().lock();
+                for doc in &got.documents {
+                    writeln!(out, "{}", verdict_json(&index.check(doc)?))?;
+                }
+                out.flush()?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let doc = got
                 .documents
                 .into_iter()
