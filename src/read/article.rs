@@ -213,6 +213,11 @@ enum Named {
 fn named(e: &Element) -> Named {
     let words = name_words(e);
     let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    // A post embedded in the story (`social-media-embed`, `twitter-tweet`)
+    // is quoted content, not a share button.
+    if has(&["embed", "embedded", "tweet"]) {
+        return Named::Nothing;
+    }
     if has(WIDGET_WORDS) {
         Named::Widget
     } else if has(FURNITURE_WORDS) && !has(ARTICLE_WORDS) {
