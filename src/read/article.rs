@@ -32,9 +32,11 @@
 //!    first paragraph (the title, kept apart as metadata), and without
 //!    blocks made mostly of links (lists of other stories).
 //!
-//! When the container holds too little — no paragraph scored, or less
-//! than [`MIN_SHARE`] of the page's paragraph text — the page is not an
-//! article page (a list, a form, a page of short items) and its whole
+//! When no container holds enough — no paragraph scored, or less than
+//! [`MIN_SHARE`] of the page's paragraph text — the page is looked at
+//! again without judging blocks by their names (a wrapper named
+//! `social-share-wrapper` may hold the whole page). If that finds no
+//! container either, the page is not an article page (a list, a form, a page of short items) and its whole
 //! visible text, chrome left out, is the text: nothing a person would read
 //! as the page's content is lost for the sake of a page that has no
 //! article.
@@ -323,7 +325,7 @@ fn text_chars(t: &str) -> usize {
     t.split_whitespace().map(|w| w.chars().count() + 1).sum()
 }
 
-fn measure(doc: &Html) -> Measured<'_> {
+fn measure(doc: &Html, by_name: bool) -> Measured<'_> {
     let root = doc.tree.root();
     let body = root
         .descendants()
@@ -365,7 +367,7 @@ fn measure(doc: &Html) -> Measured<'_> {
             own.holds_article |= marks_article(e);
             // A form is a search box or a sign-up, unless it wraps the
             // page (ASP.NET pages are one form).
-            let name = if NAMED.contains(&e.name()) {
+            let name = if by_name && NAMED.contains(&e.name()) {
                 named(e)
             } else {
                 Named::Nothing
@@ -588,9 +590,25 @@ fn text_of(node: NodeRef<Node>) -> String {
         .collect()
 }
 
-/// The article text of a parsed page ([module docs](self)).
+/// The article text of a parsed page ([module docs](self)). When no
+/// container is found, the page is looked at again without judging
+/// blocks by their names, and an article found that way is taken (as
+/// readability.js retries without its "unlikely candidates"): a wrapper
+/// named like a widget must not cost a page its article. Only then —
+/// a short post above a long comment thread has a container, and the
+/// comments must not win it.
 pub(super) fn article_text(doc: &Html) -> String {
-    let m = measure(doc);
+    match extract(doc, true) {
+        Ok(text) => text,
+        Err(whole) => extract(doc, false).unwrap_or(whole),
+    }
+}
+
+/// The article text, with blocks judged by their names (`by_name`) or
+/// by what they are only; `Err` with the page's whole text (chrome left
+/// out) when no container holds the article.
+fn extract(doc: &Html, by_name: bool) -> Result<String, String> {
+    let m = measure(doc, by_name);
     let (blocks, keep) = match container(&m) {
         Some(c) => {
             // Furniture names inside the container mark furniture, but
@@ -602,11 +620,16 @@ pub(super) fn article_text(doc: &Html) -> String {
     };
     let mut text = TextBuilder::default();
     let mut seen_paragraph = false;
+    let found = keep.is_some();
     for block in blocks {
         write_text(&m, block, keep.as_deref(), &mut text, &mut seen_paragraph);
         text.paragraph_break();
     }
-    text.finish()
+    if found {
+        Ok(text.finish())
+    } else {
+        Err(text.finish())
+    }
 }
 
 /// The text under `start`, chrome left out, blocks as paragraphs, lists
@@ -736,6 +759,16 @@ mod tests {
         let html = format!(
             "<html><body><form id=\"aspnetForm\" method=post><div class=\"sidebar\"><a href=/x>Other news of the day</a></div>\
              <article><p>{P1}</p><p>{P2}</p><p>{P3}</p></article></form></body></html>"
+        );
+        assert_eq!(article(&html), format!("{P1}\n\n{P2}\n\n{P3}"));
+    }
+
+    #[test]
+    fn a_wrapper_named_like_a_widget_does_not_cost_the_article() {
+        // Themes name page wrappers after what they also hold.
+        let html = format!(
+            "<html><body><div class=\"social-share-wrapper\"><div class=\"inner\">\
+             <p>{P1}</p><p>{P2}</p><p>{P3}</p></div></div></body></html>"
         );
         assert_eq!(article(&html), format!("{P1}\n\n{P2}\n\n{P3}"));
     }
