@@ -184,6 +184,15 @@ fn scan_options(o: &mut Options) -> PyResult<(ScanOptions, Option<usize>)> {
     if let Some(max) = o.int("max_file_size")? {
         opts.read.max_file_size = max as u64;
     }
+    opts.read.html = match o.string("html")?.as_deref() {
+        None | Some("article") => reprint::read::HtmlMode::Article,
+        Some("full") => reprint::read::HtmlMode::Full,
+        Some(other) => {
+            return Err(err(format!(
+                "option html: {other:?} is not article or full"
+            )))
+        }
+    };
     opts.passages = if o.boolean("passages", true)? {
         Some(passage_options(o, opts.normalize)?)
     } else {

@@ -52,6 +52,11 @@ def test_options_are_the_binarys(binary):
     assert result.json == expected
     off = reprint.scan(str(DATA), passages=False)
     assert off.links == [] and off.passage_clusters == []
+    full = reprint.scan(str(DATA), html="full", threads=1)
+    assert full.json == binary_json(binary, str(DATA), "--html", "full")
+    assert full.json != reprint.scan(str(DATA), threads=1).json
+    with pytest.raises(reprint.ReprintError, match="html"):
+        reprint.scan(str(DATA), html="visible")
 
 
 def test_the_same_result_whatever_the_thread_count():
