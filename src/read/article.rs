@@ -7,8 +7,9 @@
 //! 1. **Chrome** ([`measure`]): subtrees that are never the article —
 //!    invisible elements, `nav`, `aside`, `footer`, figures and their
 //!    captions, ARIA landmarks of navigation and furniture, hidden
-//!    elements, search and sign-up forms, and blocks whose `class` or `id`
-//!    name a widget ([`WIDGET_WORDS`]: share, related, comments, byline …)
+//!    elements (by attribute, inline style or a CSS framework's class),
+//!    search and sign-up forms, and blocks whose `class` or `id` name a
+//!    widget ([`WIDGET_WORDS`]: share, related, comments, byline …)
 //!    — are left out of everything below, unless they hold the article
 //!    itself (`main`, `article`, `itemprop="articleBody"`): a page wrapped
 //!    in one `<form>` or a `theiaStickySidebar` is still read. Blocks
@@ -191,6 +192,19 @@ fn is_furniture(e: &Element) -> bool {
             .is_some_and(|s| s.replace(' ', "").contains("display:none"))
 }
 
+/// Classes that hide an element in the common CSS frameworks (Bootstrap,
+/// WordPress, Foundation): text for screen readers ("Opens in a new
+/// window") and markup kept for later. Chrome unless the element holds
+/// the article (a script may reveal a hidden article body).
+const HIDDEN_CLASSES: &[&str] = &[
+    "hidden",
+    "d-none",
+    "sr-only",
+    "visually-hidden",
+    "screen-reader-text",
+    "show-for-sr",
+];
+
 /// Elements that are chrome when named so: blocks a widget is made of,
 /// not `body` (a page's body is often named after its layout,
 /// `has-sidebar`) nor links and text.
@@ -372,7 +386,9 @@ fn measure(doc: &Html, by_name: bool) -> Measured<'_> {
             } else {
                 Named::Nothing
             };
-            let unless_article = e.name() == "form" || name == Named::Widget;
+            let unless_article = e.name() == "form"
+                || name == Named::Widget
+                || e.classes().any(|c| HIDDEN_CLASSES.contains(&c));
             own.chrome = is_furniture(e) || (unless_article && !own.holds_article);
             own.furniture = name == Named::Furniture && !own.holds_article;
         }
@@ -724,7 +740,8 @@ mod tests {
     fn the_article_is_read_without_the_pages_chrome() {
         let html = page(&format!(
             "<article><h1>Port strike enters second week</h1><p class=\"byline\">By A. Reporter, Harbour correspondent</p>\
-             <p>{P1}</p><p>{P2}</p><h2>Losses</h2><p>{P3}</p><p>{P4}</p></article>"
+             <p>{P1}</p><p>{P2}<a href=/x><span class=\"screen-reader-text\">Opens in a new window</span></a></p>\
+             <h2>Losses</h2><p>{P3}</p><p>{P4}</p></article>"
         ));
         assert_eq!(
             article(&html),
