@@ -427,9 +427,9 @@ struct Container<'a> {
     best: NodeRef<'a, Node>,
 }
 
-/// The element holding the article, and whether it holds enough of the
-/// page's paragraph text to be taken for it ([module docs](self), step 2).
-fn container<'a>(m: &Measured<'a>) -> Option<Container<'a>> {
+/// Every element's score from the paragraphs under it (before link
+/// density), and the characters of all scored paragraphs.
+fn paragraph_scores(m: &Measured) -> (HashMap<NodeId, f64>, usize) {
     let mut scores: HashMap<NodeId, f64> = HashMap::new();
     let mut paragraph_text = 0usize;
     let mut add = |node: NodeRef<Node>, chars: usize, commas: usize| {
@@ -478,6 +478,13 @@ fn container<'a>(m: &Measured<'a>) -> Option<Container<'a>> {
             }
         }
     }
+    (scores, paragraph_text)
+}
+
+/// The element holding the article, and whether it holds enough of the
+/// page's paragraph text to be taken for it ([module docs](self), step 2).
+fn container<'a>(m: &Measured<'a>) -> Option<Container<'a>> {
+    let (scores, paragraph_text) = paragraph_scores(m);
     let density = |id: NodeId| m.lengths.get(&id).map_or(1.0, Lengths::link_density);
     let score = |n: NodeRef<Node>| scores.get(&n.id()).map(|s| s * (1.0 - density(n.id())));
     let mut ranked: Vec<(NodeRef<Node>, f64)> = m
