@@ -248,17 +248,8 @@ fn documents_of(
         Format::Text => push_plain(&mut out, file, text, Meta::default()),
         Format::Html => {
             let page = html_page_with(&text, opts.html);
-            if page.flattened > 0 {
-                out.warnings.push(Warning::new(
-                    &file.path,
-                    None,
-                    WarningKind::DeepHtml,
-                    format!(
-                        "elements nested deeper than {} levels: {} tags past that depth removed before parsing, their text kept",
-                        crate::html_depth::MAX_DEPTH,
-                        page.flattened
-                    ),
-                ));
+            if let Some(w) = deep_html_warning(&file.path, "", page.flattened) {
+                out.warnings.push(w);
             }
             let meta = Meta {
                 title: page.title,
@@ -273,6 +264,23 @@ fn documents_of(
     }
     date_by_mtime(&mut out, file, opts);
     out
+}
+
+/// The warning for a page that had `flattened` tags removed past the
+/// depth bound (none when it had none); `at` names where in the file the
+/// page is (a WARC record), or is empty.
+fn deep_html_warning(path: &Path, at: &str, flattened: usize) -> Option<Warning> {
+    (flattened > 0).then(|| {
+        Warning::new(
+            path,
+            None,
+            WarningKind::DeepHtml,
+            format!(
+                "{at}elements nested deeper than {} levels: {flattened} tags past that depth removed before parsing, their text kept",
+                crate::html_depth::MAX_DEPTH,
+            ),
+        )
+    })
 }
 
 /// With [`ReadOptions::date_from_mtime`], dates the documents of `out`

@@ -138,7 +138,7 @@ fn ld_name(v: &Value) -> Option<String> {
 }
 
 /// The host of an absolute URL, without `www.`.
-fn host(url: &str) -> Option<String> {
+pub(super) fn host(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
     let host = rest.split(['/', '?', '#', ':']).next()?;
     let host = host.strip_prefix("www.").unwrap_or(host);

@@ -42,8 +42,8 @@ use std::path::Path;
 use flate2::bufread::{DeflateDecoder, MultiGzDecoder, ZlibDecoder};
 
 use super::{
-    decode_lossy, html_page_with, replace_nuls, Document, FileRead, ReadOptions, SourceFile,
-    Warning, WarningKind,
+    decode_lossy, deep_html_warning, html_page_with, replace_nuls, Document, FileRead, ReadOptions,
+    SourceFile, Warning, WarningKind,
 };
 
 /// Whether a path names a WARC file (`.warc`, `.warc.gz`).
@@ -351,17 +351,6 @@ fn decode(body: Vec<u8>, coding: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("its {coding} content coding does not decode: {e}"))
 }
 
-/// The host of a URI, for a page that names no site.
-fn host(uri: &str) -> Option<String> {
-    let rest = uri.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#', ':']).next()?;
-    (!host.is_empty()).then(|| {
-        host.strip_prefix("www.")
-            .unwrap_or(host)
-            .to_ascii_lowercase()
-    })
-}
-
 /// Adds the page `html` of record `number` as a document.
 fn push_page(
     out: &mut FileRead,
@@ -374,17 +363,8 @@ fn push_page(
     let (html, _) = replace_nuls(html);
     let (text, _) = decode_lossy(html);
     let page = html_page_with(&text, opts.html);
-    if page.flattened > 0 {
-        out.warnings.push(Warning::new(
-            &file.path,
-            None,
-            WarningKind::DeepHtml,
-            format!(
-                "record {number}: elements nested deeper than {} levels: {} tags past that depth removed before parsing, their text kept",
-                crate::html_depth::MAX_DEPTH,
-                page.flattened
-            ),
-        ));
+    if let Some(w) = deep_html_warning(&file.path, &format!("record {number}: "), page.flattened) {
+        out.warnings.push(w);
     }
     let id = header
         .uri
@@ -400,7 +380,9 @@ fn push_page(
         line: None,
         title: page.title,
         date: page.date,
-        source: page.site.or_else(|| header.uri.as_deref().and_then(host)),
+        source: page
+            .site
+            .or_else(|| header.uri.as_deref().and_then(super::page_meta::host)),
     });
 }
 
