@@ -52,13 +52,23 @@ pub(super) fn find_boilerplate(st: &Stage) -> Boilerplate {
         .collect();
     by_fp.sort_unstable();
     let tail = tail_units(st);
+    let mut facts: Vec<ChromeFacts> = Vec::new();
     for group in by_fp.chunk_by(|x, y| x.0 == y.0) {
         if group.len() < 2 {
             continue;
         }
-        let families = st.distinct_families(group.iter().map(|&(_, u)| st.doc_of(u)));
-        let frequent = families >= st.min_docs;
-        if frequent || (families >= 2 && chrome_by_position(st, &fingerprints, &tail, group)) {
+        facts.clear();
+        facts.extend(group.iter().map(|&(_, u)| {
+            let tail = tail[u as usize];
+            ChromeFacts {
+                family: st.family[st.doc_of(u) as usize],
+                tail,
+                story: (tail != Tail::No)
+                    .then(|| unit_story(st, &fingerprints, u))
+                    .flatten(),
+            }
+        }));
+        if is_chrome(&facts, st.min_docs) {
             let members: Vec<u32> = group.iter().map(|&(_, u)| u).collect();
             for &u in &members {
                 flags[u as usize] = true;
@@ -83,50 +93,64 @@ pub(super) fn find_boilerplate(st: &Stage) -> Boilerplate {
     Boilerplate { flags, groups }
 }
 
-/// Whether the occurrences of one text (`group`: fingerprint and unit)
-/// all lie in their documents' tails (`tail`), and those past a body's
-/// end only ([`Tail::PastBody`]) do not continue one shared long unit.
-fn chrome_by_position(
-    st: &Stage,
-    fingerprints: &[u64],
-    tail: &[Tail],
-    group: &[(u64, u32)],
-) -> bool {
-    match group.iter().map(|&(_, u)| tail[u as usize]).min() {
+/// What the boilerplate rule reads of one occurrence of a text (one unit
+/// of a group of equal fingerprints): its document's family, where it
+/// lies ([`tail_of`]) and, for a unit in its document's tail, what comes
+/// before it ([`story_before`]; `None` also when no long unit does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChromeFacts {
+    /// The near-duplicate family of the unit's document.
+    pub family: u32,
+    /// Where the unit lies in its document.
+    pub tail: Tail,
+    /// What precedes it, for a unit in its document's tail.
+    pub story: Option<u64>,
+}
+
+/// The boilerplate rule for the occurrences of one text (`group`, two or
+/// more): it is boilerplate when found in at least `min_docs` families,
+/// or in two or more with every occurrence in its document's tail and,
+/// when some lie past a body's end only ([`Tail::PastBody`]), no two in
+/// different families continuing one story ([`story_before`]): one story
+/// sent twice (Reuters-21578 889 and 955, the second time cut short; a
+/// BBC story and its update with the same readers' comments after it),
+/// not chrome after two stories. The order of `group` does not matter.
+pub fn is_chrome(group: &[ChromeFacts], min_docs: usize) -> bool {
+    let mut families: Vec<u32> = group.iter().map(|m| m.family).collect();
+    families.sort_unstable();
+    families.dedup();
+    if families.len() >= min_docs {
+        return true;
+    }
+    if families.len() < 2 {
+        return false;
+    }
+    match group.iter().map(|m| m.tail).min() {
         Some(Tail::No) | None => false,
-        _ if group
-            .iter()
-            .any(|&(_, u)| tail[u as usize] == Tail::PastBody) =>
-        {
-            !continues_body(st, fingerprints, group)
+        _ if group.iter().any(|m| m.tail == Tail::PastBody) => {
+            // One story key in two families: a group costs its size, not
+            // its pairs.
+            let mut keys: Vec<(u64, u32)> = group
+                .iter()
+                .filter_map(|m| Some((m.story?, m.family)))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            !keys.windows(2).any(|w| w[0].0 == w[1].0)
         }
         _ => true,
     }
 }
 
-/// Whether two occurrences of one text in two families continue one
-/// story (by `fingerprints`): one story sent twice (Reuters-21578 889 and
-/// 955, the second time cut short; a BBC story and its update with the
-/// same readers' comments after it), not chrome after two stories: two
-/// occurrences with one [`story_before`] key, so a group costs its size,
-/// not its pairs.
-fn continues_body(st: &Stage, fingerprints: &[u64], group: &[(u64, u32)]) -> bool {
-    let mut keys: Vec<(u64, u32)> = group
-        .iter()
-        .filter_map(|&(_, u)| {
-            let r = &st.units[u as usize];
-            let first = u as usize - r.index as usize;
-            let unit = |k: usize| {
-                let p = first + k;
-                (fingerprints[p], st.units[p].unit.len() >= BODY_WORDS)
-            };
-            let key = story_before(unit, r.index as usize)?;
-            Some((key, st.family[r.doc as usize]))
-        })
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys.windows(2).any(|w| w[0].0 == w[1].0)
+/// [`story_before`] unit `u` (by `fingerprints`).
+fn unit_story(st: &Stage, fingerprints: &[u64], u: u32) -> Option<u64> {
+    let r = &st.units[u as usize];
+    let first = u as usize - r.index as usize;
+    let unit = |k: usize| {
+        let p = first + k;
+        (fingerprints[p], st.units[p].unit.len() >= BODY_WORDS)
+    };
+    story_before(unit, r.index as usize)
 }
 
 /// The units before unit `i` of a document back to the first long one
@@ -136,7 +160,7 @@ fn continues_body(st: &Stage, fingerprints: &[u64], group: &[(u64, u32)]) -> boo
 /// somewhere after their last paragraphs (a "Read also:" line naming
 /// another story), what precedes the end of one story sent twice does
 /// not.
-pub(super) fn story_before(unit: impl Fn(usize) -> (u64, bool), i: usize) -> Option<u64> {
+pub fn story_before(unit: impl Fn(usize) -> (u64, bool), i: usize) -> Option<u64> {
     let mut key = Vec::new();
     for k in (0..i).rev() {
         let (fp, long) = unit(k);
@@ -153,7 +177,7 @@ pub(super) fn story_before(unit: impl Fn(usize) -> (u64, bool), i: usize) -> Opt
 /// issues you've encountered on The Jakarta Post. We're here to listen."
 /// is 18 words, a browser notice 26), and a story's paragraphs mostly
 /// longer.
-pub(super) const BODY_WORDS: usize = 30;
+pub const BODY_WORDS: usize = 30;
 
 /// `tail[u]`: where unit `u` lies ([`tail_of`]).
 fn tail_units(st: &Stage) -> Vec<Tail> {
@@ -165,7 +189,7 @@ fn tail_units(st: &Stage) -> Vec<Tail> {
 /// Whether a unit lies in its document's tail, where a site puts its
 /// chrome ([`tail_of`]). Ordered by how weak the position is as evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Tail {
+pub enum Tail {
     /// In the story (or long).
     No,
     /// A short unit after the document's last long unit.
@@ -191,7 +215,7 @@ pub(super) enum Tail {
 /// has no tail: its text is all story. Only the end counts: the start of
 /// a story is its headline and lead, short and often reposted (counting
 /// the head, the BBC corpus lost 14 links of duplicated leads).
-pub(super) fn tail_of(units: &[Unit]) -> Vec<Tail> {
+pub fn tail_of(units: &[Unit]) -> Vec<Tail> {
     let long = |i: usize| units[i].len() >= BODY_WORDS;
     let in_body = |i: usize| long(i) && (i.saturating_sub(BODY_GAP)..i).any(long);
     let Some(last_long) = (0..units.len()).rev().find(|&i| long(i)) else {

@@ -43,6 +43,7 @@
 mod candidates;
 mod clusters;
 mod frequent;
+pub mod parts;
 mod probe;
 mod profile;
 mod rewrites;

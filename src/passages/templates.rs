@@ -108,10 +108,25 @@ pub(crate) fn is_template_fill(families: usize, texts: usize) -> bool {
 /// Whether the units of one shape (`(shape, text, unit)`, sorted) fill it
 /// in enough families with figures that change.
 fn is_template(st: &Stage, group: &[(u64, u64, u32)]) -> bool {
-    let families = st.distinct_families(group.iter().map(|&(_, _, u)| st.doc_of(u)));
-    let mut texts: Vec<u64> = group.iter().map(|&(_, text, _)| text).collect();
+    let fills: Vec<(u32, u64)> = group
+        .iter()
+        .map(|&(_, text, u)| (st.family[st.doc_of(u) as usize], text))
+        .collect();
+    is_template_group(&fills)
+}
+
+/// The template rule for the units of one shape, given as each one's
+/// family and text hash ([`unit_shape`]), in any order: found in at least
+/// [`MIN_TEMPLATE_FAMILIES`] families and filled with at least half as
+/// many different texts ([`is_template_fill`]).
+pub fn is_template_group(fills: &[(u32, u64)]) -> bool {
+    let mut families: Vec<u32> = fills.iter().map(|f| f.0).collect();
+    families.sort_unstable();
+    families.dedup();
+    let mut texts: Vec<u64> = fills.iter().map(|f| f.1).collect();
+    texts.sort_unstable();
     texts.dedup();
-    is_template_fill(families, texts.len())
+    is_template_fill(families.len(), texts.len())
 }
 
 #[cfg(test)]

@@ -1,0 +1,300 @@
+//! The passage stage in parts, for an engine that distributes it (the
+//! Spark job, `python/reprint/spark.py`): what each document yields on
+//! its own, and the rules that decide a group once the engine has
+//! gathered it. [`super::find_passages`] applies the same rules to the
+//! same facts, so a distributed run that groups correctly finds what a
+//! scan finds.
+//!
+//! So far the parts cover step 1 (boilerplate and templates):
+//! 1. per document, [`unit_facts`]: each unit's fingerprint, where it
+//!    lies in the document, what precedes it, the known boilerplate line
+//!    it matches and its template shape;
+//! 2. per fingerprint (units of two or more families' documents), the
+//!    boilerplate rule [`is_chrome`] over each occurrence's
+//!    [`ChromeFacts`], with the corpus's [`auto_boilerplate_min_docs`]
+//!    (or the option); units not chrome that match a known line are
+//!    boilerplate too, one group per line;
+//! 3. per shape, over the units not boilerplate, the template rule
+//!    [`is_template_group`].
+//!
+//! Groups are reported as the scan reports them: each group's units in
+//! document and unit order, boilerplate groups largest first (then by
+//! first unit), then templates the same way.
+
+use std::ops::Range;
+
+pub use super::auto_boilerplate_min_docs;
+pub use super::frequent::{is_chrome, story_before, tail_of, ChromeFacts, Tail, BODY_WORDS};
+pub use super::templates::is_template_group;
+use super::templates::unit_shape;
+use super::{unit_hashes, DocUnits, PassageOptions};
+use crate::boilerplate::fingerprint;
+
+/// What the corpus-wide steps read of one unit of a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitFacts {
+    /// Byte span of the unit in its document's text.
+    pub span: Range<u32>,
+    /// Words in the unit.
+    pub words: u32,
+    /// Its normalized text's fingerprint: units with equal fingerprints
+    /// are one text ([`crate::boilerplate::fingerprint`]).
+    pub fingerprint: u64,
+    /// Where it lies in its document ([`tail_of`]).
+    pub tail: Tail,
+    /// For a unit in its document's tail, what precedes it
+    /// ([`story_before`]); `None` for the others (the rule never reads
+    /// it for them) and when no long unit precedes.
+    pub story: Option<u64>,
+    /// The known boilerplate line it matches
+    /// ([`PassageOptions::known_boilerplate`]), by index.
+    pub known_line: Option<usize>,
+    /// Its template shape and text hashes ([`super::templates`]), for a
+    /// unit of at least `min_words` words with a number to mask.
+    pub shape: Option<(u64, u64)>,
+}
+
+/// The facts of each unit of `doc`, in unit order.
+pub fn unit_facts(doc: &DocUnits, opts: &PassageOptions) -> Vec<UnitFacts> {
+    let mut hashes = Vec::new();
+    let fingerprints: Vec<u64> = doc
+        .units
+        .iter()
+        .map(|u| {
+            unit_hashes(doc, u, &mut hashes);
+            fingerprint(hashes.iter().copied())
+        })
+        .collect();
+    let tails = tail_of(&doc.units);
+    let long = |k: usize| (fingerprints[k], doc.units[k].len() >= BODY_WORDS);
+    doc.units
+        .iter()
+        .enumerate()
+        .map(|(i, unit)| {
+            unit_hashes(doc, unit, &mut hashes);
+            let known = &opts.known_boilerplate;
+            let known_line = if known.is_empty() {
+                None
+            } else {
+                known.matches(&hashes, fingerprints[i])
+            };
+            let shape = if unit.len() >= opts.min_words {
+                unit_shape(doc, unit)
+            } else {
+                None
+            };
+            UnitFacts {
+                span: doc.words[unit.start as usize].start..doc.words[unit.end as usize - 1].end,
+                words: unit.len() as u32,
+                fingerprint: fingerprints[i],
+                tail: tails[i],
+                story: (tails[i] != Tail::No)
+                    .then(|| story_before(long, i))
+                    .flatten(),
+                known_line,
+                shape,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::super::tests::doc;
+    use super::super::{find_passages, PassageKind};
+    use super::*;
+
+    /// (document, span) of every unit of each group.
+    type Groups = Vec<Vec<(u32, Range<u32>)>>;
+
+    /// Boilerplate and template groups as a distributed run finds them:
+    /// facts per document, then each rule over what one key gathers;
+    /// ordered as the scan reports them.
+    fn by_parts(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -> (Groups, Groups) {
+        let facts: Vec<Vec<UnitFacts>> = docs.iter().map(|d| unit_facts(d, opts)).collect();
+        let min_docs = opts
+            .boilerplate_min_docs
+            .unwrap_or_else(|| auto_boilerplate_min_docs(docs.len()))
+            .max(2);
+        let units = || {
+            facts
+                .iter()
+                .enumerate()
+                .flat_map(|(d, f)| f.iter().enumerate().map(move |(u, f)| (d, u, f)))
+        };
+        let mut by_fp: BTreeMap<u64, Vec<(usize, usize)>> = BTreeMap::new();
+        for (d, u, f) in units() {
+            by_fp.entry(f.fingerprint).or_default().push((d, u));
+        }
+        let mut chrome: Vec<Vec<(usize, usize)>> = by_fp
+            .into_values()
+            .filter(|g| {
+                let group: Vec<ChromeFacts> = g
+                    .iter()
+                    .map(|&(d, u)| ChromeFacts {
+                        family: family[d],
+                        tail: facts[d][u].tail,
+                        story: facts[d][u].story,
+                    })
+                    .collect();
+                g.len() >= 2 && is_chrome(&group, min_docs)
+            })
+            .collect();
+        let flagged =
+            |chrome: &[Vec<(usize, usize)>], d, u| chrome.iter().flatten().any(|&m| m == (d, u));
+        let mut by_line: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
+        for (d, u, f) in units() {
+            if let Some(line) = f.known_line.filter(|_| !flagged(&chrome, d, u)) {
+                by_line.entry(line).or_default().push((d, u));
+            }
+        }
+        chrome.extend(by_line.into_values());
+        let mut by_shape: BTreeMap<u64, Vec<(usize, usize)>> = BTreeMap::new();
+        for (d, u, f) in units() {
+            if let Some((shape, _)) = f.shape.filter(|_| !flagged(&chrome, d, u)) {
+                by_shape.entry(shape).or_default().push((d, u));
+            }
+        }
+        let templates: Vec<Vec<(usize, usize)>> = by_shape
+            .into_values()
+            .filter(|g| {
+                let fills: Vec<(u32, u64)> = g
+                    .iter()
+                    .map(|&(d, u)| (family[d], facts[d][u].shape.map_or(0, |s| s.1)))
+                    .collect();
+                is_template_group(&fills)
+            })
+            .collect();
+        let report = |mut groups: Vec<Vec<(usize, usize)>>| -> Groups {
+            groups.iter_mut().for_each(|g| g.sort_unstable());
+            groups.sort_by(|x, y| y.len().cmp(&x.len()).then(x[0].cmp(&y[0])));
+            groups
+                .into_iter()
+                .map(|g| {
+                    g.into_iter()
+                        .map(|(d, u)| (d as u32, facts[d][u].span.clone()))
+                        .collect()
+                })
+                .collect()
+        };
+        (report(chrome), report(templates))
+    }
+
+    fn of_kind(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -> (Groups, Groups) {
+        let found = find_passages(docs, family, opts);
+        let kind = |k: PassageKind| -> Groups {
+            found
+                .clusters
+                .iter()
+                .filter(|c| c.kind == k)
+                .map(|c| {
+                    c.occurrences
+                        .iter()
+                        .map(|o| (o.doc, o.span.clone()))
+                        .collect()
+                })
+                .collect()
+        };
+        (kind(PassageKind::Boilerplate), kind(PassageKind::Template))
+    }
+
+    /// A long paragraph of story `i`.
+    fn paragraph(i: usize, k: usize) -> String {
+        format!(
+            "Paragraph {k} of story {i} is long enough to be part of the body of a story about \
+             harbour number {i}, its cranes, its ships and the workers who unload them all night \
+             under the lights of the port, as the union said on day {k}."
+        )
+    }
+
+    /// Story `i`: four long paragraphs, three short lines (the first one
+    /// `line`), a long pitch standing alone, a last short line.
+    fn story(i: usize, line: &str) -> String {
+        let body: Vec<String> = (0..4).map(|k| paragraph(i, k)).collect();
+        format!(
+            "{}\n\n{line}\n\nMore news from harbour {i} will follow here later today.\n\nSee our page about port {i} for all the latest news.\n\n\
+             Subscribe to the Harbour Gazette and get every story about every port, every ship and \
+             every strike delivered to your inbox each morning before the first ferry leaves the \
+             pier at dawn.\n\nShare this story",
+            body.join("\n\n")
+        )
+    }
+
+    fn groups_of(texts: &[String], family: &[u32], opts: &PassageOptions) -> (Groups, Groups) {
+        let docs: Vec<DocUnits> = texts.iter().map(|t| doc(t)).collect();
+        let expected = of_kind(&docs, family, opts);
+        assert_eq!(by_parts(&docs, family, opts), expected);
+        expected
+    }
+
+    /// Chrome by frequency, by position (a line past the body of three
+    /// stories) and by a known line, templates, and a line after one
+    /// story sent twice that is not chrome: the parts find the groups the
+    /// stage finds.
+    #[test]
+    fn the_parts_find_the_stage_groups() {
+        let line = "Readers wrote in to complain about the strike.";
+        let mut texts: Vec<String> = (0..3).map(|i| story(i, line)).collect();
+        texts.extend((0..6).map(|i| {
+            format!(
+                "{}\n\nJapanese crushers bought {} tonnes of Canadian rapeseed in export business overnight for shipment in week {}, trade sources said",
+                paragraph(20 + i, 0),
+                1000 + 500 * i,
+                i + 10
+            )
+        }));
+        let family: Vec<u32> = (0..texts.len() as u32).collect();
+        let mut opts = PassageOptions {
+            boilerplate_min_docs: Some(4),
+            ..PassageOptions::default()
+        };
+        let quoted = |texts: &[String], groups: &Groups| -> Vec<String> {
+            groups
+                .iter()
+                .map(|g| {
+                    let (d, span) = &g[0];
+                    texts[*d as usize][span.start as usize..span.end as usize].to_string()
+                })
+                .collect()
+        };
+        let (chrome, templates) = groups_of(&texts, &family, &opts);
+        // The line by its position (frequency would need 4 stories).
+        let has = |groups: &[String], text: &str| {
+            groups
+                .iter()
+                .any(|g| text.starts_with(g.as_str()) || g.starts_with(text))
+        };
+        let chrome_texts = quoted(&texts, &chrome);
+        assert!(has(&chrome_texts, line), "{chrome_texts:?}");
+        // The formula (and the stories' paragraphs: the same words around
+        // other numbers).
+        assert!(has(&quoted(&texts, &templates), "Japanese crushers bought"));
+        // Story 0 sent again, in another family: the line after it
+        // continues one story, so it is not chrome.
+        texts.push(story(0, line));
+        let mut family: Vec<u32> = (0..texts.len() as u32).collect();
+        opts.boilerplate_min_docs = Some(5);
+        let (chrome, _) = groups_of(&texts, &family, &opts);
+        assert!(!has(&quoted(&texts, &chrome), line));
+        // In the same family it is one story: the line is chrome again.
+        family[texts.len() - 1] = 0;
+        let (chrome, _) = groups_of(&texts, &family, &opts);
+        assert!(
+            has(&quoted(&texts, &chrome), line),
+            "{:?}",
+            quoted(&texts, &chrome)
+        );
+        // A known line.
+        opts.known_boilerplate = crate::boilerplate::KnownBoilerplate::parse(
+            "More news from harbour 1 will follow here later today.",
+            crate::normalize::NormalizeOptions::default(),
+        );
+        let (chrome, _) = groups_of(&texts, &family, &opts);
+        assert!(has(
+            &quoted(&texts, &chrome),
+            "More news from harbour 1 will follow here later today."
+        ));
+    }
+}
