@@ -23,8 +23,13 @@ from ._native import scan_json as _scan_json
 from ._native import fingerprint_arrow as _fingerprint_arrow
 from ._native import verify_arrow as _verify_arrow
 from ._native import align_arrow as _align_arrow
+from ._native import passage_facts_arrow as _passage_facts_arrow
+from ._native import chrome_rule_arrow as _chrome_rule_arrow
+from ._native import template_rule_arrow as _template_rule_arrow
+from ._native import auto_boilerplate_min_docs
 
-__all__ = ["scan", "align", "align_pairs", "fingerprint", "verify", "ScanResult",
+__all__ = ["scan", "align", "align_pairs", "fingerprint", "verify", "passage_facts",
+           "chrome_rule", "template_rule", "auto_boilerplate_min_docs", "ScanResult",
            "Index", "ReprintError", "__version__"]
 
 
@@ -264,6 +269,90 @@ def align_pairs(a, b, **options):
         "b_start": u32(cols[3]), "b_end": u32(cols[4]),
         "similarity": pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(cols[5])]),
     })
+
+
+def passage_facts(texts, **options):
+    """Each unit (paragraph) of a batch of texts as the passage stage's
+    corpus-wide rules read it, with the same options as ``scan``: a pyarrow
+    Table with a row per unit — ``row`` (the text's row), ``unit`` (its
+    number in the text), ``start``/``end`` (byte span), ``words``,
+    ``fingerprint`` (equal for one normalized text), ``tail`` (0: in the
+    story, 1: a short unit after its last long one, 2: a short unit past
+    its body's end), ``story`` (what precedes a unit in the tail; null
+    otherwise), ``known_line`` (the known boilerplate line it matches, or
+    null) and ``shape``/``shape_text`` (its template shape and text hashes,
+    for a unit of at least ``min_passage_words`` words with a number; null
+    otherwise). The stage function of a distributed job (``reprint.spark``
+    groups the rows by fingerprint and by shape and applies
+    :func:`chrome_rule` and :func:`template_rule`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = _passage_facts_arrow(_arrow_strings(texts), **options)
+    n = len(cols[6])
+    arr = lambda t, c: pa.Array.from_buffers(t, n, [None, pa.py_buffer(c)])
+    flag = lambda c: arr(pa.uint8(), c).cast(pa.bool_())
+    masked = lambda values, has: pc.if_else(has, values, pa.scalar(None, values.type))
+    known = arr(pa.int64(), cols[9])
+    has_shape = flag(cols[12])
+    return pa.table({
+        "row": arr(pa.uint32(), cols[0]), "unit": arr(pa.uint32(), cols[1]),
+        "start": arr(pa.uint32(), cols[2]), "end": arr(pa.uint32(), cols[3]),
+        "words": arr(pa.uint32(), cols[4]), "fingerprint": arr(pa.uint64(), cols[5]),
+        "tail": arr(pa.uint8(), cols[6]),
+        "story": masked(arr(pa.uint64(), cols[7]), flag(cols[8])),
+        "known_line": masked(known, pc.greater_equal(known, 0)),
+        "shape": masked(arr(pa.uint64(), cols[10]), has_shape),
+        "shape_text": masked(arr(pa.uint64(), cols[11]), has_shape),
+    })
+
+
+def _le_bytes(values, type_):
+    """A column's values as little-endian bytes of ``type_`` (nulls as 0)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    values = pa.array(values) if not isinstance(values, pa.Array) else values
+    values = pc.fill_null(pc.cast(values, type_, safe=False), 0)
+    width = type_.bit_width // 8
+    data = values.buffers()[1]
+    return data.to_pybytes()[values.offset * width:(values.offset + len(values)) * width]
+
+
+def chrome_rule(keys, families, tails, stories, min_docs):
+    """Per unit, whether its group is site chrome by the scan's
+    boilerplate rule: ``keys`` groups the units (a group's rows together;
+    the fingerprint from :func:`passage_facts`), ``families`` is each
+    unit's document's near-duplicate family (any number equal for one
+    family), ``tails`` and ``stories`` are :func:`passage_facts`' columns
+    and ``min_docs`` the corpus's boilerplate frequency
+    (:func:`auto_boilerplate_min_docs` of its document count, or the
+    ``boilerplate_min_docs`` option). A pyarrow bool array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    has_story = pc.is_valid(stories)
+    out = _chrome_rule_arrow(
+        _le_bytes(keys, pa.uint64()), _le_bytes(families, pa.uint32()),
+        _le_bytes(tails, pa.uint8()), _le_bytes(stories, pa.uint64()),
+        _le_bytes(has_story, pa.uint8()), min_docs)
+    return pa.Array.from_buffers(pa.uint8(), len(out), [None, pa.py_buffer(out)]).cast(pa.bool_())
+
+
+def template_rule(shapes, families, texts):
+    """Per unit, whether its group is a template by the scan's rule:
+    ``shapes`` groups the units (a group's rows together), ``families`` is
+    each unit's document's family, ``texts`` its text hash
+    (:func:`passage_facts`' ``shape`` and ``shape_text``). A pyarrow bool
+    array."""
+    import pyarrow as pa
+
+    out = _template_rule_arrow(
+        _le_bytes(shapes, pa.uint64()), _le_bytes(families, pa.uint32()),
+        _le_bytes(texts, pa.uint64()))
+    return pa.Array.from_buffers(pa.uint8(), len(out), [None, pa.py_buffer(out)]).cast(pa.bool_())
 
 
 class Index:

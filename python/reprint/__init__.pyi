@@ -43,6 +43,22 @@ def align_pairs(a: Any, b: Any, **options: Any) -> Any:
 def verify(a: Any, b: Any, **options: Any) -> Any:
     """Exact Jaccard of each pair (a[i], b[i]) as a pyarrow float64 array."""
 
+def passage_facts(texts: Any, **options: Any) -> Any:
+    """Each unit of a batch of texts as the passage stage's corpus-wide
+    rules read it, as a pyarrow Table: row, unit, start, end, words,
+    fingerprint, tail, story, known_line, shape, shape_text."""
+
+def chrome_rule(keys: Any, families: Any, tails: Any, stories: Any, min_docs: int) -> Any:
+    """Per unit (rows grouped by key), whether its group is chrome: a pyarrow
+    bool array."""
+
+def template_rule(shapes: Any, families: Any, texts: Any) -> Any:
+    """Per unit (rows grouped by shape), whether its group is a template: a
+    pyarrow bool array."""
+
+def auto_boilerplate_min_docs(docs: int) -> int:
+    """The boilerplate frequency a scan uses for a corpus of `docs` documents."""
+
 class Index:
     def __init__(self, path: _Path, **options: Any) -> None: ...
     def check(self, id: str, text: str, title: Optional[str] = ...) -> Dict[str, Any]: ...

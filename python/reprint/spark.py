@@ -41,7 +41,7 @@ import pyarrow as pa
 import reprint
 from reprint import _native
 
-__all__ = ["read_documents", "near_duplicates", "connected_components", "main"]
+__all__ = ["read_documents", "near_duplicates", "connected_components", "passage_groups", "main"]
 
 # The document-stage options a job passes to the package (the scan's
 # option names); passages are not part of this stage.
@@ -251,6 +251,135 @@ def connected_components(edges):
     roots = edges.select(F.col("u").alias("cluster"), F.col("u").alias("member")).distinct()
     leaves = edges.select(F.col("u").alias("cluster"), F.col("v").alias("member"))
     return roots.unionByName(leaves)
+
+
+def _facts_schema():
+    return ("idx long, unit int, start int, end int, fingerprint long, tail int, story long, "
+            "known_line long, shape long, shape_text long")
+
+
+def _facts_of(options):
+    """mapInArrow: batches of (idx, text) → one row per unit of each text,
+    its passage facts (:func:`reprint.passage_facts`; 64-bit hashes as
+    Spark's signed longs)."""
+    import pyarrow.compute as pc
+
+    def run(batches):
+        for batch in batches:
+            facts = reprint.passage_facts(batch.column("text"), **options)
+            col = lambda name: facts.column(name).combine_chunks()
+            idx = pc.take(batch.column("idx"), col("row"))
+            cols = [idx] + [col(name).cast(pa.int32()) for name in ("unit", "start", "end")]
+            cols += [_signed(col("fingerprint")), col("tail").cast(pa.int32())]
+            cols += [_signed(col(name)) for name in ("story", "known_line", "shape", "shape_text")]
+            yield pa.RecordBatch.from_arrays(
+                cols, ["idx", "unit", "start", "end", "fingerprint", "tail", "story",
+                       "known_line", "shape", "shape_text"])
+
+    return run
+
+
+def _signed(column):
+    """A 64-bit integer column as Spark's ``long`` (unsigned values
+    reinterpreted, nulls kept)."""
+    import pyarrow.compute as pc
+
+    return pc.cast(column, pa.int64(), safe=False)
+
+
+def _by_group(key, rule, out_columns):
+    """mapInArrow over rows sorted by ``key`` within their partition (one
+    group's rows in one partition): ``rule(table)`` (a bool per row, the
+    same for a group's rows) over whole groups — a group cut by a batch
+    boundary is carried into the next — and the rows it keeps, with
+    ``out_columns``."""
+    import pyarrow.compute as pc
+
+    def kept(table):
+        if table.num_rows:
+            yield from table.filter(rule(table)).select(out_columns).to_batches()
+
+    def run(batches):
+        carry = None
+        for batch in batches:
+            table = pa.Table.from_batches([batch])
+            if carry is not None:
+                table = pa.concat_tables([carry, table])
+            if table.num_rows == 0:
+                continue
+            keys = table.column(key)
+            cut = pc.index(keys, keys[-1]).as_py()
+            yield from kept(table.slice(0, cut))
+            carry = table.slice(cut)
+        if carry is not None:
+            yield from kept(carry)
+
+    return run
+
+
+def passage_groups(docs, clusters, **options):
+    """The boilerplate and template groups of ``docs`` (as
+    :func:`read_documents` gives them; ``clusters`` as
+    :func:`near_duplicates` gives them, the families) with the scan's
+    options: a DataFrame of ``kind`` (``boilerplate`` or ``template``),
+    ``group`` (the group's rank within its kind, as the scan orders them:
+    largest first, then by first unit), ``idx``, ``unit``, ``start`` and
+    ``end`` (the unit's byte span), one row per unit of a group.
+
+    Each document's units and their facts come from
+    :func:`reprint.passage_facts`; units are grouped by fingerprint (and
+    the rule :func:`reprint.chrome_rule` applied to each group), by known
+    line, and — those left — by template shape (:func:`reprint.template_rule`).
+    The scan's passage stage applies the same rules to the same facts
+    (``reprint::passages::parts``)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    reprint.passage_facts([], **options)
+    facts = docs.select("idx", "text").mapInArrow(_facts_of(options), _facts_schema())
+    facts = facts.localCheckpoint()
+    # The scan's document count: documents with words (each has a unit).
+    n_docs = facts.select("idx").distinct().count()
+    min_docs = max(2, options.get("boilerplate_min_docs") or reprint.auto_boilerplate_min_docs(n_docs))
+    family = clusters.select(F.col("member").alias("idx"), F.col("cluster").alias("family"))
+    facts = (facts.join(family, "idx", "left")
+             .withColumn("family", F.coalesce("family", "idx")).localCheckpoint())
+    unit_columns = ["idx", "unit", "start", "end"]
+
+    def grouped(rows, key, rule, columns):
+        return (rows.repartition(key).sortWithinPartitions(key)
+                .mapInArrow(_by_group(key, rule, columns + unit_columns),
+                            f"{key} long, " + ", ".join(f"{c} {t}" for c, t in
+                                                       zip(unit_columns, ["long", "int", "int", "int"]))))
+
+    repeated = facts.groupBy("fingerprint").count().where(F.col("count") >= 2).select("fingerprint")
+    chrome = grouped(
+        facts.join(repeated, "fingerprint"), "fingerprint",
+        lambda t: reprint.chrome_rule(t.column("fingerprint"), t.column("family"), t.column("tail"),
+                                      t.column("story"), min_docs),
+        ["fingerprint"])
+    chrome = chrome.select(F.lit("chrome").alias("rule"), F.col("fingerprint").alias("key"), *unit_columns)
+    known = (facts.where(F.col("known_line").isNotNull())
+             .join(chrome.select("idx", "unit"), ["idx", "unit"], "left_anti")
+             .select(F.lit("known").alias("rule"), F.col("known_line").alias("key"), *unit_columns))
+    boilerplate = chrome.unionByName(known).localCheckpoint()
+    shaped = (facts.where(F.col("shape").isNotNull())
+              .join(boilerplate.select("idx", "unit"), ["idx", "unit"], "left_anti"))
+    # Only shapes filled in enough families can be templates.
+    frequent = (shaped.groupBy("shape").agg(F.countDistinct("family").alias("families"))
+                .where(F.col("families") >= _native.MIN_TEMPLATE_FAMILIES).select("shape"))
+    templates = grouped(
+        shaped.join(frequent, "shape"), "shape",
+        lambda t: reprint.template_rule(t.column("shape"), t.column("family"), t.column("shape_text")),
+        ["shape"])
+    templates = templates.select(F.lit("template").alias("rule"), F.col("shape").alias("key"), *unit_columns)
+    units = boilerplate.unionByName(templates).withColumn(
+        "kind", F.when(F.col("rule") == "template", "template").otherwise("boilerplate"))
+    sizes = units.groupBy("kind", "rule", "key").agg(
+        F.count("*").alias("size"), F.min(F.struct("idx", "unit")).alias("first"))
+    ranked = sizes.withColumn("group", F.row_number().over(
+        Window.partitionBy("kind").orderBy(F.col("size").desc(), F.col("first"))) - 1)
+    return units.join(ranked, ["kind", "rule", "key"]).select("kind", "group", *unit_columns)
 
 
 def _named(docs, pairs, clusters):

@@ -18,7 +18,7 @@ use reprint::boilerplate::KnownBoilerplate;
 use reprint::fingerprint::Fingerprinter;
 use reprint::index::{Index, IndexParams, Policy};
 use reprint::lsh::LshParams;
-use reprint::passages::{PassageOptions, PassageProbe, Rewrites};
+use reprint::passages::{parts, PassageOptions, PassageProbe, Rewrites};
 use reprint::read::Document;
 use reprint::report::{index_stats_json, verdict_json, write_report, ReportFormat};
 use reprint::scan::DocumentKeys;
@@ -545,6 +545,162 @@ fn align_arrow(
     })
 }
 
+/// Each unit of a batch of texts as the passage stage's corpus-wide rules
+/// read it (`reprint.passage_facts`, `reprint::passages::parts`): one row
+/// per unit, as little-endian columns — the text's row, the unit's number
+/// in it, its byte span and words (`u32` each), its fingerprint (`u64`),
+/// tail (`u8`), story key (`u64`, 0 without one) and whether it has one
+/// (`u8`), known boilerplate line (`i64`, −1 for none), template shape and
+/// text (`u64` each, 0 without a shape) and whether it has one (`u8`).
+#[pyfunction]
+#[pyo3(signature = (texts, **kwargs))]
+fn passage_facts_arrow(
+    py: Python<'_>,
+    texts: ArrowStrings<'_>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<[Vec<u8>; 13]> {
+    let mut o = options(kwargs)?;
+    let (opts, _) = scan_options(&mut o)?;
+    o.finish()?;
+    let mut out: [Vec<u8>; 13] = Default::default();
+    let Some(passages) = opts.passages else {
+        return Ok(out);
+    };
+    let column = column_bytes(&texts);
+    py.allow_threads(|| {
+        let strings = arrow_strings(column.0, column.1, column.2, column.3)?;
+        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
+        for (row, text) in strings.iter().enumerate() {
+            f.tokenize(text);
+            let doc = f.units(text, passages.units);
+            for (unit, facts) in parts::unit_facts(&doc, &passages).into_iter().enumerate() {
+                let [r, u, start, end, words, fp, tail, story, has_story, known, shape, shape_text, has_shape] =
+                    &mut out;
+                r.extend_from_slice(&(row as u32).to_le_bytes());
+                u.extend_from_slice(&(unit as u32).to_le_bytes());
+                start.extend_from_slice(&facts.span.start.to_le_bytes());
+                end.extend_from_slice(&facts.span.end.to_le_bytes());
+                words.extend_from_slice(&facts.words.to_le_bytes());
+                fp.extend_from_slice(&facts.fingerprint.to_le_bytes());
+                tail.push(facts.tail.code());
+                story.extend_from_slice(&facts.story.unwrap_or(0).to_le_bytes());
+                has_story.push(u8::from(facts.story.is_some()));
+                let line = facts.known_line.map_or(-1, |l| l as i64);
+                known.extend_from_slice(&line.to_le_bytes());
+                let (sh, tx) = facts.shape.unwrap_or((0, 0));
+                shape.extend_from_slice(&sh.to_le_bytes());
+                shape_text.extend_from_slice(&tx.to_le_bytes());
+                has_shape.push(u8::from(facts.shape.is_some()));
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// `n` little-endian values of `width` bytes from `bytes` (`what` names
+/// the column in the error).
+fn le_values<T>(bytes: &[u8], n: usize, what: &str, read: impl Fn(&[u8]) -> T) -> PyResult<Vec<T>> {
+    let width = std::mem::size_of::<T>();
+    if bytes.len() != n * width {
+        return Err(err(format!(
+            "{what}: {} bytes for {n} values of {width}",
+            bytes.len()
+        )));
+    }
+    Ok(bytes.chunks_exact(width).map(read).collect())
+}
+
+/// Per row, whether its group is chrome by the boilerplate rule
+/// (`reprint.chrome_rule`, `reprint::passages::parts::is_chrome`): rows
+/// are units, as little-endian columns of group keys (`u64`; each
+/// group's rows together), families (`u32`), tails (`u8`), story keys
+/// (`u64`) and whether each has one (`u8`); `min_docs` is the corpus's
+/// boilerplate frequency.
+#[pyfunction]
+fn chrome_rule_arrow(
+    py: Python<'_>,
+    keys: &[u8],
+    families: &[u8],
+    tails: &[u8],
+    stories: &[u8],
+    has_story: &[u8],
+    min_docs: usize,
+) -> PyResult<Vec<u8>> {
+    let n = tails.len();
+    let keys = le_values(keys, n, "keys", |b| {
+        u64::from_le_bytes(b.try_into().unwrap_or_default())
+    })?;
+    let families = le_values(families, n, "families", |b| {
+        u32::from_le_bytes(b.try_into().unwrap_or_default())
+    })?;
+    let stories = le_values(stories, n, "stories", |b| {
+        u64::from_le_bytes(b.try_into().unwrap_or_default())
+    })?;
+    let has_story = le_values(has_story, n, "has_story", |b| b[0] != 0)?;
+    let facts = (0..n)
+        .map(|i| {
+            let tail = parts::Tail::from_code(tails[i])
+                .ok_or_else(|| err(format!("tails: {} is not a tail", tails[i])))?;
+            Ok(parts::ChromeFacts {
+                family: families[i],
+                tail,
+                story: has_story[i].then_some(stories[i]),
+            })
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(py.allow_threads(|| {
+        by_group(&keys, |g| {
+            g.len() >= 2 && parts::is_chrome(&facts[g], min_docs)
+        })
+    }))
+}
+
+/// Per row, whether its group is a template by the template rule
+/// (`reprint.template_rule`, `reprint::passages::parts::is_template_group`):
+/// rows are units, as little-endian columns of shapes (`u64`; each
+/// group's rows together), families (`u32`) and text hashes (`u64`).
+#[pyfunction]
+fn template_rule_arrow(
+    py: Python<'_>,
+    shapes: &[u8],
+    families: &[u8],
+    texts: &[u8],
+) -> PyResult<Vec<u8>> {
+    let n = families.len() / 4;
+    let shapes = le_values(shapes, n, "shapes", |b| {
+        u64::from_le_bytes(b.try_into().unwrap_or_default())
+    })?;
+    let families = le_values(families, n, "families", |b| {
+        u32::from_le_bytes(b.try_into().unwrap_or_default())
+    })?;
+    let texts = le_values(texts, n, "texts", |b| {
+        u64::from_le_bytes(b.try_into().unwrap_or_default())
+    })?;
+    let fills: Vec<(u32, u64)> = families.into_iter().zip(texts).collect();
+    Ok(py.allow_threads(|| by_group(&shapes, |g| parts::is_template_group(&fills[g]))))
+}
+
+/// The boilerplate frequency a scan uses for a corpus of `docs` documents
+/// without `boilerplate_min_docs` (`reprint::passages::auto_boilerplate_min_docs`).
+#[pyfunction]
+fn auto_boilerplate_min_docs(docs: usize) -> usize {
+    parts::auto_boilerplate_min_docs(docs)
+}
+
+/// `rule` applied to each run of equal `keys` (by its rows), its answer
+/// repeated for each row of the run.
+fn by_group(keys: &[u64], rule: impl Fn(std::ops::Range<usize>) -> bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(keys.len());
+    let mut start = 0;
+    for run in keys.chunk_by(|a, b| a == b) {
+        let group = start..start + run.len();
+        start = group.end;
+        let answer = u8::from(rule(group));
+        out.extend(std::iter::repeat(answer).take(run.len()));
+    }
+    out
+}
+
 /// The gate's index (see `reprint index` and `reprint check`): opened when
 /// `path` exists, else created with the keyword options (`threshold`,
 /// `shingle`, `num_perm`, `bands`/`rows`, `fold_spelling`).
@@ -651,7 +807,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fingerprint_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(verify_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(align_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(passage_facts_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(chrome_rule_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(template_rule_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(auto_boilerplate_min_docs, m)?)?;
     m.add("MAX_EXPANDED_GROUP", reprint::scan::MAX_EXPANDED_GROUP)?;
+    m.add("MIN_TEMPLATE_FAMILIES", parts::MIN_TEMPLATE_FAMILIES)?;
     m.add_class::<PyIndex>()?;
     Ok(())
 }

@@ -179,3 +179,65 @@ def test_bad_options_and_unknown_ones_are_errors_before_any_work(spark, tmp_path
         job.run(spark, [str(feed)], threshold=0)
     with pytest.raises(reprint.ReprintError, match="unknown options: min_passage_words"):
         job.run(spark, [str(feed)], min_passage_words=20)
+
+
+def scanned_groups(binary, paths, *args):
+    """The boilerplate and template clusters of `reprint scan`, each kind's
+    in the report's order, as sets of (doc, start, end)."""
+    out = subprocess.run([binary, "scan", *map(str, paths), *args, "--format", "json", "-q"],
+                         check=True, capture_output=True)
+    report = json.loads(out.stdout)
+    groups = defaultdict(list)
+    for c in report["passage_clusters"]:
+        if c["kind"] != "reuse":
+            groups[c["kind"]].append({(o["doc"], o["start"], o["end"]) for o in c["occurrences"]})
+    return dict(groups)
+
+
+def sparked_groups(spark, paths, **options):
+    """The same from the Spark job's passage_groups."""
+    from pyspark.sql import functions as F
+    from reprint import spark as job
+
+    docs = job.read_documents(spark, [str(p) for p in paths]).localCheckpoint()
+    _, clusters = job.near_duplicates(docs)
+    rows = (job.passage_groups(docs, clusters, **options)
+            .join(docs.select("idx", "id"), "idx").select("kind", "group", "id", "start", "end")
+            .collect())
+    groups = defaultdict(lambda: defaultdict(set))
+    for r in rows:
+        groups[r["kind"]][r["group"]].add((r["id"], r["start"], r["end"]))
+    out = {}
+    for kind, by_rank in groups.items():
+        assert sorted(by_rank) == list(range(len(by_rank))), "ranks 0, 1, 2 …"
+        out[kind] = [by_rank[g] for g in range(len(by_rank))]
+    return out
+
+
+def test_boilerplate_and_templates_are_the_scans(spark, binary, tmp_path):
+    """Chrome by frequency and by position (the BBC byline tagline), the
+    seeds' chrome with and without a known-boilerplate file, Reuters'
+    wire formulas as templates: the groups and their order a scan
+    reports."""
+    need((SHARED / "bbc").is_dir(), "../shared/corpora/bbc is missing")
+    bbc = tmp_path / "bbc.jsonl"
+    bbc_jsonl(bbc)
+    expected = scanned_groups(binary, [bbc])
+    assert len(expected["boilerplate"]) > 0
+    assert sparked_groups(spark, [bbc]) == expected
+
+    seeds = tmp_path / "seeds.jsonl"
+    with open(seeds, "w", encoding="utf-8") as out:
+        for name in ("000_85676adcdf0feb57.txt", "004_d7de4594d4d3c26f.txt"):
+            out.write(json.dumps({"id": name, "text": (ROOT / "data" / name).read_text()}) + "\n")
+    known = ROOT / "data" / "jakartapost.boilerplate"
+    for args, options in (((), {}), (("--boilerplate", str(known)), {"boilerplate": str(known)})):
+        expected = scanned_groups(binary, [seeds], *args)
+        assert len(expected["boilerplate"]) >= 2
+        assert sparked_groups(spark, [seeds], **options) == expected
+
+    reuters = SHARED / "reuters21578" / "reuters21578.jsonl"
+    need(reuters.is_file(), "../shared/corpora/reuters21578 is missing")
+    expected = scanned_groups(binary, [reuters])
+    assert len(expected["template"]) > 10
+    assert sparked_groups(spark, [reuters]) == expected

@@ -200,6 +200,21 @@ pub enum Tail {
     PastBody,
 }
 
+impl Tail {
+    /// The tail as a number (0, 1, 2 in the order above), for engines
+    /// that carry it in a table.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The tail numbered `code` ([`Tail::code`]).
+    pub fn from_code(code: u8) -> Option<Tail> {
+        [Tail::No, Tail::PastLongUnits, Tail::PastBody]
+            .get(usize::from(code))
+            .copied()
+    }
+}
+
 /// For each of a document's `units`, whether it is a short unit after
 /// the document's body. The body ends at its last long unit
 /// ([`BODY_WORDS`]) with another long unit among the [`BODY_GAP`] units

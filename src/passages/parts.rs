@@ -25,8 +25,8 @@ use std::ops::Range;
 
 pub use super::auto_boilerplate_min_docs;
 pub use super::frequent::{is_chrome, story_before, tail_of, ChromeFacts, Tail, BODY_WORDS};
-pub use super::templates::is_template_group;
 use super::templates::unit_shape;
+pub use super::templates::{is_template_group, MIN_TEMPLATE_FAMILIES};
 use super::{unit_hashes, DocUnits, PassageOptions};
 use crate::boilerplate::fingerprint;
 
