@@ -23,7 +23,33 @@ use super::{window_anchors, UnitRef, MIN_CONTAINMENT_ANCHORS};
 /// reposted this widely is still found through its rarer anchors only if
 /// it has some; measured on a 110,000-article news-like corpus, without
 /// the cap the pair list outgrew 24 GB.
-const MAX_ANCHOR_FAMILIES: usize = 100;
+pub const MAX_ANCHOR_FAMILIES: usize = 100;
+
+/// Bits of a unit number in a corpus of `units` units (at least 1). The
+/// index packs an anchor and a unit into one `u64`, the anchor's hash
+/// shifted above the unit number, so anchors are told apart by their
+/// hash's low `64 − unit_bits` bits ([`anchor_key`]). Truncating can make
+/// two anchors collide; at ≥ 40 bits that is a handful of spurious shared
+/// anchors in millions, which the shared-anchor minimum and the alignment
+/// absorb.
+pub fn unit_bits(units: usize) -> u32 {
+    (u32::BITS - (units.max(2) as u32 - 1).leading_zeros()).max(1)
+}
+
+/// The key by which the index groups anchor hash `anchor` in a corpus
+/// whose unit numbers take `unit_bits` bits.
+pub fn anchor_key(anchor: u64, unit_bits: u32) -> u64 {
+    (anchor << unit_bits) >> unit_bits
+}
+
+/// Whether an anchor held by `units` distinct units pairs them: it must
+/// be in two units or more, and not in `min(min_docs, MAX_ANCHOR_FAMILIES)`
+/// families or more (boilerplate- or stock-phrase-common; `families`
+/// counts them, and is called only for a list that long).
+pub fn pairs_units(units: usize, families: impl FnOnce() -> usize, min_docs: usize) -> bool {
+    let limit = min_docs.min(MAX_ANCHOR_FAMILIES);
+    units >= 2 && !(units >= limit && families() >= limit)
+}
 
 /// The inverted index of anchors, grouped for pairing.
 pub(super) struct AnchorIndex {
@@ -54,7 +80,7 @@ impl AnchorIndex {
         // anchors collide; at ≥ 40 bits that is a handful of spurious
         // shared anchors in millions, which the shared-anchor minimum and
         // the alignment absorb.
-        let unit_bits = (u32::BITS - (st.units.len().max(2) as u32 - 1).leading_zeros()).max(1);
+        let unit_bits = unit_bits(st.units.len());
         let unit_anchors = |(u, unit): (usize, &UnitRef)| -> Vec<u64> {
             let hashes = st.hashes(unit);
             window_anchors(&hashes, st.opts.anchor_words)
@@ -104,13 +130,13 @@ impl AnchorIndex {
     /// grow with the square of the list), cut into runs of one family;
     /// then each unit's groups.
     fn group(&mut self, st: &Stage, keys: &[u64], unit_bits: u32) {
-        let limit = st.min_docs.min(MAX_ANCHOR_FAMILIES);
         let unit_of = |k: u64| (k & ((1u64 << unit_bits) - 1)) as u32;
         let mut members: Vec<(u32, u32, u32)> = Vec::new();
         for group in keys.chunk_by(|x, y| x >> unit_bits == y >> unit_bits) {
-            let too_common = group.len() >= limit
-                && st.distinct_families(group.iter().map(|&k| st.doc_of(unit_of(k)))) >= limit;
-            if group.len() < 2 || too_common {
+            // Families are counted only for long lists (families ≤
+            // units): the rule needs them only there.
+            let families = || st.distinct_families(group.iter().map(|&k| st.doc_of(unit_of(k))));
+            if !pairs_units(group.len(), families, st.min_docs) {
                 continue;
             }
             members.clear();

@@ -5,7 +5,8 @@
 //! same facts, so a distributed run that groups correctly finds what a
 //! scan finds.
 //!
-//! So far the parts cover step 1 (boilerplate and templates):
+//! So far the parts cover steps 1 and 2 (boilerplate and templates, then
+//! candidates):
 //! 1. per document, [`unit_facts`]: each unit's fingerprint, where it
 //!    lies in the document, what precedes it, the known boilerplate line
 //!    it matches and its template shape;
@@ -17,6 +18,15 @@
 //! 3. per shape, over the units not boilerplate, the template rule
 //!    [`is_template_group`].
 //!
+//! 4. per unit not boilerplate or template, [`unit_anchor_keys`]; per
+//!    anchor key, its units (numbered in document and unit order) pair
+//!    when [`pairs_units`] says so: every two units of different
+//!    documents, within one family only when it [`aligns_within`]; a unit
+//!    pair sharing `min_shared_anchors` such anchors is a candidate. A
+//!    document pair sharing [`MIN_CONTAINMENT_ANCHORS`] anchors of at
+//!    most [`RARE_ANCHOR_FAMILIES`] families is searched for rewrites
+//!    (with `Rewrites::Rare`, the default).
+//!
 //! Groups are reported as the scan reports them: each group's units in
 //! document and unit order, boilerplate groups largest first (then by
 //! first unit), then templates the same way.
@@ -24,11 +34,15 @@
 use std::ops::Range;
 
 pub use super::auto_boilerplate_min_docs;
+pub use super::candidates::{anchor_key, pairs_units, unit_bits, MAX_ANCHOR_FAMILIES};
 pub use super::frequent::{is_chrome, story_before, tail_of, ChromeFacts, Tail, BODY_WORDS};
+pub use super::stage::aligns_within;
 use super::templates::unit_shape;
 pub use super::templates::{is_template_group, MIN_TEMPLATE_FAMILIES};
-use super::{unit_hashes, DocUnits, PassageOptions};
+use super::{unit_hashes, window_anchors, DocUnits, PassageOptions};
+pub use super::{MIN_CONTAINMENT_ANCHORS, RARE_ANCHOR_FAMILIES};
 use crate::boilerplate::fingerprint;
+use crate::units::Unit;
 
 /// What the corpus-wide steps read of one unit of a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +110,25 @@ pub fn unit_facts(doc: &DocUnits, opts: &PassageOptions) -> Vec<UnitFacts> {
             }
         })
         .collect()
+}
+
+/// The distinct anchor keys ([`anchor_key`]) of `unit` of `doc`, in a
+/// corpus whose unit numbers take `unit_bits` bits ([`unit_bits`] of its
+/// unit count), ascending.
+pub fn unit_anchor_keys(
+    doc: &DocUnits,
+    unit: &Unit,
+    opts: &PassageOptions,
+    unit_bits: u32,
+) -> Vec<u64> {
+    let mut hashes = Vec::new();
+    unit_hashes(doc, unit, &mut hashes);
+    let mut keys: Vec<u64> = window_anchors(&hashes, opts.anchor_words)
+        .map(|a| anchor_key(a, unit_bits))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 #[cfg(test)]
@@ -296,5 +329,165 @@ mod tests {
             &quoted(&texts, &chrome),
             "More news from harbour 1 will follow here later today."
         ));
+    }
+
+    /// A paragraph of `n` made-up words (no digits: not a template), the
+    /// same for the same `seed`.
+    fn prose(seed: u64, n: usize) -> String {
+        let syllables = [
+            "ba", "ke", "mo", "ri", "tu", "sa", "le", "no", "pi", "du", "ga", "ve",
+        ];
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut words = Vec::with_capacity(n);
+        for _ in 0..n {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 2 + (x % 3) as usize;
+            let word: String = (0..len)
+                .map(|k| syllables[((x >> (8 * k)) % 12) as usize])
+                .collect();
+            words.push(word);
+        }
+        words.join(" ") + "."
+    }
+
+    type Candidates = (Vec<(u32, u32)>, Vec<(u32, u32)>);
+
+    /// Unit candidates and rare document pairs as a distributed run finds
+    /// them: each unit's anchor keys, grouped by key; units numbered in
+    /// document order.
+    fn candidates_by_parts(
+        docs: &[DocUnits],
+        family: &[u32],
+        opts: &PassageOptions,
+        skip: &[bool],
+    ) -> Candidates {
+        let min_docs = opts
+            .boilerplate_min_docs
+            .unwrap_or_else(|| auto_boilerplate_min_docs(docs.len()))
+            .max(2);
+        let units: Vec<(u32, &Unit)> = docs
+            .iter()
+            .enumerate()
+            .flat_map(|(d, doc)| doc.units.iter().map(move |u| (d as u32, u)))
+            .collect();
+        let bits = unit_bits(units.len());
+        let mut by_key: BTreeMap<u64, Vec<(u32, u32)>> = BTreeMap::new();
+        for (g, &(d, unit)) in units.iter().enumerate() {
+            if !skip[g] {
+                for k in unit_anchor_keys(&docs[d as usize], unit, opts, bits) {
+                    by_key.entry(k).or_default().push((g as u32, d));
+                }
+            }
+        }
+        let mut size: BTreeMap<u32, usize> = BTreeMap::new();
+        for &f in family {
+            *size.entry(f).or_default() += 1;
+        }
+        let fam = |d: u32| family[d as usize];
+        let pairs_docs =
+            |x: u32, y: u32| x != y && (fam(x) != fam(y) || aligns_within(size[&fam(x)]));
+        let mut unit_pairs: BTreeMap<(u32, u32), usize> = BTreeMap::new();
+        let mut doc_pairs: BTreeMap<(u32, u32), usize> = BTreeMap::new();
+        for members in by_key.values() {
+            let families = || {
+                let mut f: Vec<u32> = members.iter().map(|m| fam(m.1)).collect();
+                f.sort_unstable();
+                f.dedup();
+                f.len()
+            };
+            if !pairs_units(members.len(), families, min_docs) {
+                continue;
+            }
+            for (i, &(x, dx)) in members.iter().enumerate() {
+                for &(y, dy) in &members[i + 1..] {
+                    if pairs_docs(dx, dy) {
+                        *unit_pairs.entry((x, y)).or_default() += 1;
+                    }
+                }
+            }
+            if families() <= RARE_ANCHOR_FAMILIES {
+                let mut ds: Vec<u32> = members.iter().map(|m| m.1).collect();
+                ds.dedup();
+                for (i, &x) in ds.iter().enumerate() {
+                    for &y in &ds[i + 1..] {
+                        if pairs_docs(x, y) {
+                            *doc_pairs.entry((x, y)).or_default() += 1;
+                        }
+                    }
+                }
+            }
+        }
+        let at_least = |counts: BTreeMap<(u32, u32), usize>, min: usize| {
+            counts
+                .into_iter()
+                .filter(|&(_, n)| n >= min)
+                .map(|(p, _)| p)
+                .collect()
+        };
+        (
+            at_least(unit_pairs, opts.min_shared_anchors),
+            at_least(doc_pairs, MIN_CONTAINMENT_ANCHORS as usize),
+        )
+    }
+
+    /// The stage's own candidates, and its boilerplate and template flags.
+    fn stage_candidates(
+        docs: &[DocUnits],
+        family: &[u32],
+        opts: &PassageOptions,
+    ) -> (Candidates, Vec<bool>) {
+        use super::super::{candidates, frequent, stage::Stage, templates};
+        let st = Stage::new(docs, family, opts);
+        let mut skip = frequent::find_boilerplate(&st).flags;
+        for &u in templates::find_templates(&st, &skip).iter().flatten() {
+            skip[u as usize] = true;
+        }
+        let index = candidates::AnchorIndex::new(&st, &skip);
+        let units = candidates::unit_candidates(&st, &index);
+        let rare = candidates::rare_doc_candidates(&st, &index, RARE_ANCHOR_FAMILIES);
+        ((units, rare), skip)
+    }
+
+    /// Stories sharing paragraphs (some in many stories, some in a few),
+    /// a family too large to align within, a unit repeating an anchor:
+    /// the parts find the stage's candidates.
+    #[test]
+    fn the_parts_find_the_stage_candidates() {
+        let shared: Vec<String> = (0..12).map(|k| prose(1000 + k, 40)).collect();
+        let mut texts: Vec<String> = (0..40u64)
+            .map(|i| {
+                let own = prose(i, 35);
+                let a = &shared[(i % 12) as usize];
+                let b = &shared[((i * 7 + 3) % 12) as usize];
+                format!("{own}\n\n{a}\n\n{b} {b}\n\n{}", prose(500 + i, 20))
+            })
+            .collect();
+        // 34 copies of story 0: one family, too large to align within.
+        let first = texts[0].clone();
+        texts.extend((0..34).map(|_| first.clone()));
+        let docs: Vec<DocUnits> = texts.iter().map(|t| doc(t)).collect();
+        let mut family: Vec<u32> = (0..docs.len() as u32).collect();
+        for f in family.iter_mut().skip(40) {
+            *f = 0;
+        }
+        let opts = PassageOptions::default();
+        let (expected, skip) = stage_candidates(&docs, &family, &opts);
+        assert!(
+            expected.0.len() > 100 && !expected.1.is_empty(),
+            "{expected:?}"
+        );
+        assert_eq!(candidates_by_parts(&docs, &family, &opts, &skip), expected);
+        // Every story its own family: the copies pair too.
+        let family: Vec<u32> = (0..docs.len() as u32).collect();
+        // (Their paragraphs in 35 families would be boilerplate.)
+        let opts = PassageOptions {
+            boilerplate_min_docs: Some(100),
+            ..opts
+        };
+        let (apart, skip) = stage_candidates(&docs, &family, &opts);
+        assert!(apart.0.len() > expected.0.len());
+        assert_eq!(candidates_by_parts(&docs, &family, &opts, &skip), apart);
     }
 }

@@ -82,9 +82,7 @@ impl<'a> Stage<'a> {
     /// syndicated copies share every anchor; aligning them pairwise is
     /// quadratic noise). Every candidate search asks this.
     pub fn aligns_within(&self, f: u32) -> bool {
-        self.family_size
-            .get(&f)
-            .map_or(true, |&n| n <= MAX_FAMILY_ALIGN)
+        self.family_size.get(&f).map_or(true, |&n| aligns_within(n))
     }
 
     /// How many distinct families the documents of `docs` belong to.
@@ -94,4 +92,10 @@ impl<'a> Stage<'a> {
         fams.dedup();
         fams.len()
     }
+}
+
+/// Whether the members of a family of `size` documents are compared with
+/// each other: not above [`MAX_FAMILY_ALIGN`].
+pub fn aligns_within(size: usize) -> bool {
+    size <= MAX_FAMILY_ALIGN
 }
