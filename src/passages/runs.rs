@@ -14,6 +14,7 @@
 use std::borrow::Borrow;
 use std::ops::Range;
 
+use ahash::AHashSet;
 use rayon::prelude::*;
 
 use super::stage::Stage;
@@ -317,8 +318,10 @@ pub(super) fn linked_pairs(runs: &[Run]) -> Vec<(u32, u32)> {
 
 /// Adds the rewrite regions ([`super::rewrites`]) to the alignment runs:
 /// a region overlapping or near a run of its pair merges with it as runs
-/// merge with each other. Both inputs and the output are sorted by
-/// `(doc_a, doc_b, a.start)`.
+/// merge with each other. A pair without rewrite regions keeps its runs
+/// as they are: what happens to a pair depends on that pair alone (a
+/// distributed run computes each pair on its own). Both inputs and the
+/// output are sorted by `(doc_a, doc_b, a.start)`.
 pub(super) fn with_rewrites<D: Borrow<DocUnits>>(
     docs: &[D],
     runs: Vec<Run>,
@@ -328,12 +331,20 @@ pub(super) fn with_rewrites<D: Borrow<DocUnits>>(
     if rewrites.is_empty() {
         return without_shadows(runs);
     }
-    let mut all = runs;
-    all.extend(rewrites);
+    let rewritten: AHashSet<(u32, u32)> = rewrites.iter().map(|r| (r.doc_a, r.doc_b)).collect();
+    let (mut touched, plain): (Vec<Run>, Vec<Run>) = runs
+        .into_iter()
+        .partition(|r| rewritten.contains(&(r.doc_a, r.doc_b)));
+    touched.extend(rewrites);
     // Stable: equal keys keep alignment runs first.
-    all.sort_by_key(|r| (r.doc_a, r.doc_b, r.a.start, r.b.start));
-    let mut all = merge_close_runs(docs, all, opts);
-    all.retain(|r| r.is_passage(opts.min_words));
+    touched.sort_by_key(|r| (r.doc_a, r.doc_b, r.a.start, r.b.start));
+    let mut touched = merge_close_runs(docs, touched, opts);
+    touched.retain(|r| r.is_passage(opts.min_words));
+    let mut all = plain;
+    all.extend(touched);
+    // Stable, and the two sets hold different pairs: each pair's runs
+    // keep their order.
+    all.sort_by_key(|r| (r.doc_a, r.doc_b));
     without_shadows(all)
 }
 
