@@ -27,6 +27,11 @@
 //!    most [`RARE_ANCHOR_FAMILIES`] families is searched for rewrites
 //!    (with `Rewrites::Rare`, the default).
 //!
+//! 5. per document pair with unit candidates or searched for rewrites,
+//!    [`pair_runs`]: its units aligned, its rewrite regions, merged into
+//!    the regions it shares — what the pair shares depends on the pair
+//!    alone.
+//!
 //! Groups are reported as the scan reports them: each group's units in
 //! document and unit order, boilerplate groups largest first (then by
 //! first unit), then templates the same way.
@@ -37,9 +42,10 @@ pub use super::auto_boilerplate_min_docs;
 pub use super::candidates::{anchor_key, pairs_units, unit_bits, MAX_ANCHOR_FAMILIES};
 pub use super::frequent::{is_chrome, story_before, tail_of, ChromeFacts, Tail, BODY_WORDS};
 pub use super::stage::aligns_within;
+use super::stage::Stage;
 use super::templates::unit_shape;
 pub use super::templates::{is_template_group, MIN_TEMPLATE_FAMILIES};
-use super::{unit_hashes, window_anchors, DocUnits, PassageOptions};
+use super::{rewrites, runs, unit_hashes, window_anchors, DocUnits, PassageOptions, Rewrites};
 pub use super::{MIN_CONTAINMENT_ANCHORS, RARE_ANCHOR_FAMILIES};
 use crate::boilerplate::fingerprint;
 use crate::units::Unit;
@@ -129,6 +135,100 @@ pub fn unit_anchor_keys(
     keys.sort_unstable();
     keys.dedup();
     keys
+}
+
+/// Which rewrite search a document pair gets (`PassageOptions::rewrites`):
+/// whether it shares rare anchors ([`RARE_ANCHOR_FAMILIES`]) or any
+/// anchors ([`MIN_CONTAINMENT_ANCHORS`] each, as step 2 counts them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PairAnchors {
+    /// Shares rare anchors: searched with `Rewrites::Rare`.
+    pub rare: bool,
+    /// Shares anchors: searched with `Rewrites::All`.
+    pub any: bool,
+}
+
+/// One alignment inside a region: unit `ua` of the first document and
+/// `ub` of the second (numbers within each document), word ranges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlignedUnits {
+    /// Unit of the first document.
+    pub ua: u32,
+    /// Unit of the second document.
+    pub ub: u32,
+    /// Words of the first document.
+    pub a: Range<u32>,
+    /// Words of the second document.
+    pub b: Range<u32>,
+    /// Equal words.
+    pub matches: u32,
+}
+
+/// A region two documents share, by word indices of each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairRun {
+    /// Words of the first document.
+    pub a: Range<u32>,
+    /// Words of the second document.
+    pub b: Range<u32>,
+    /// Equal words (aligned, or shared by rewritten sentences).
+    pub matches: u32,
+    /// The unit alignments the region was merged from, in order.
+    pub pairs: Vec<AlignedUnits>,
+}
+
+/// The regions documents `a` and `b` (the earlier first) share, as the
+/// stage finds them for the pair: the unit pairs in `candidates` (unit of
+/// `a`, unit of `b`; step 2) aligned and merged into runs, and — when the
+/// options' rewrite search covers the pair (`anchors`, or runs found) —
+/// their sentences compared as bags of words over the units not flagged
+/// in `skip_a` and `skip_b` (boilerplate and templates), the regions
+/// merged. In `a`'s order.
+pub fn pair_runs(
+    docs: [DocUnits; 2],
+    skip: [&[bool]; 2],
+    candidates: &[(u32, u32)],
+    anchors: PairAnchors,
+    opts: &PassageOptions,
+) -> Vec<PairRun> {
+    let family = [0, 1];
+    let st = Stage::new(&docs, &family, opts);
+    let first = docs[0].units.len() as u32;
+    let mut units: Vec<(u32, u32)> = candidates.iter().map(|&(x, y)| (x, first + y)).collect();
+    units.sort_unstable();
+    let runs = runs::align_candidates(&st, &units);
+    let searched = match opts.rewrites {
+        Rewrites::Off => false,
+        Rewrites::Linked => !runs.is_empty(),
+        Rewrites::Rare => !runs.is_empty() || anchors.rare,
+        Rewrites::All => anchors.any,
+    };
+    let rewritten = if searched {
+        let flags: Vec<bool> = skip[0].iter().chain(skip[1]).copied().collect();
+        rewrites::rewrite_runs(&st, &[(0, 1)], &flags)
+    } else {
+        Vec::new()
+    };
+    let local = |u: u32| if u >= first { u - first } else { u };
+    runs::with_rewrites(st.docs, runs, rewritten, opts)
+        .into_iter()
+        .map(|r| PairRun {
+            a: r.a,
+            b: r.b,
+            matches: r.matches,
+            pairs: r
+                .pairs
+                .into_iter()
+                .map(|p| AlignedUnits {
+                    ua: local(p.ua),
+                    ub: local(p.ub),
+                    a: p.a,
+                    b: p.b,
+                    matches: p.matches,
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -352,7 +452,9 @@ mod tests {
         words.join(" ") + "."
     }
 
-    type Candidates = (Vec<(u32, u32)>, Vec<(u32, u32)>);
+    /// Unit candidates, rare document pairs, document pairs sharing
+    /// anchors.
+    type Candidates = (Vec<(u32, u32)>, Vec<(u32, u32)>, Vec<(u32, u32)>);
 
     /// Unit candidates and rare document pairs as a distributed run finds
     /// them: each unit's anchor keys, grouped by key; units numbered in
@@ -390,6 +492,7 @@ mod tests {
             |x: u32, y: u32| x != y && (fam(x) != fam(y) || aligns_within(size[&fam(x)]));
         let mut unit_pairs: BTreeMap<(u32, u32), usize> = BTreeMap::new();
         let mut doc_pairs: BTreeMap<(u32, u32), usize> = BTreeMap::new();
+        let mut any_pairs: BTreeMap<(u32, u32), usize> = BTreeMap::new();
         for members in by_key.values() {
             let families = || {
                 let mut f: Vec<u32> = members.iter().map(|m| fam(m.1)).collect();
@@ -407,12 +510,14 @@ mod tests {
                     }
                 }
             }
-            if families() <= RARE_ANCHOR_FAMILIES {
-                let mut ds: Vec<u32> = members.iter().map(|m| m.1).collect();
-                ds.dedup();
-                for (i, &x) in ds.iter().enumerate() {
-                    for &y in &ds[i + 1..] {
-                        if pairs_docs(x, y) {
+            let mut ds: Vec<u32> = members.iter().map(|m| m.1).collect();
+            ds.dedup();
+            let rare = families() <= RARE_ANCHOR_FAMILIES;
+            for (i, &x) in ds.iter().enumerate() {
+                for &y in &ds[i + 1..] {
+                    if pairs_docs(x, y) {
+                        *any_pairs.entry((x, y)).or_default() += 1;
+                        if rare {
                             *doc_pairs.entry((x, y)).or_default() += 1;
                         }
                     }
@@ -426,9 +531,11 @@ mod tests {
                 .map(|(p, _)| p)
                 .collect()
         };
+        let min = MIN_CONTAINMENT_ANCHORS as usize;
         (
             at_least(unit_pairs, opts.min_shared_anchors),
-            at_least(doc_pairs, MIN_CONTAINMENT_ANCHORS as usize),
+            at_least(doc_pairs, min),
+            at_least(any_pairs, min),
         )
     }
 
@@ -447,7 +554,8 @@ mod tests {
         let index = candidates::AnchorIndex::new(&st, &skip);
         let units = candidates::unit_candidates(&st, &index);
         let rare = candidates::rare_doc_candidates(&st, &index, RARE_ANCHOR_FAMILIES);
-        ((units, rare), skip)
+        let any = candidates::doc_candidates(&st, &index);
+        ((units, rare, any), skip)
     }
 
     /// Stories sharing paragraphs (some in many stories, some in a few),
@@ -489,5 +597,146 @@ mod tests {
         let (apart, skip) = stage_candidates(&docs, &family, &opts);
         assert!(apart.0.len() > expected.0.len());
         assert_eq!(candidates_by_parts(&docs, &family, &opts, &skip), apart);
+    }
+
+    type DocRuns = Vec<(u32, u32, PairRun)>;
+
+    /// The stage's runs (steps 3 and 4 over its own candidates), by
+    /// document pair, units numbered within their documents.
+    fn stage_runs(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -> DocRuns {
+        use super::super::{candidates, frequent, stage::Stage, templates};
+        let st = Stage::new(docs, family, opts);
+        let mut skip = frequent::find_boilerplate(&st).flags;
+        for &u in templates::find_templates(&st, &skip).iter().flatten() {
+            skip[u as usize] = true;
+        }
+        let index = candidates::AnchorIndex::new(&st, &skip);
+        let rare = candidates::rare_doc_candidates(&st, &index, RARE_ANCHOR_FAMILIES);
+        let any = candidates::doc_candidates(&st, &index);
+        let units = candidates::unit_candidates(&st, &index);
+        let aligned = runs::align_candidates(&st, &units);
+        let mut pairs = match opts.rewrites {
+            Rewrites::Off => Vec::new(),
+            Rewrites::Linked => runs::linked_pairs(&aligned),
+            Rewrites::Rare => [runs::linked_pairs(&aligned), rare].concat(),
+            Rewrites::All => any,
+        };
+        pairs.sort_unstable();
+        pairs.dedup();
+        let rewritten = rewrites::rewrite_runs(&st, &pairs, &skip);
+        let local = |u: u32| st.units[u as usize].index;
+        runs::with_rewrites(st.docs, aligned, rewritten, opts)
+            .into_iter()
+            .map(|r| {
+                let run = PairRun {
+                    a: r.a,
+                    b: r.b,
+                    matches: r.matches,
+                    pairs: r
+                        .pairs
+                        .into_iter()
+                        .map(|p| AlignedUnits {
+                            ua: local(p.ua),
+                            ub: local(p.ub),
+                            a: p.a,
+                            b: p.b,
+                            matches: p.matches,
+                        })
+                        .collect(),
+                };
+                (r.doc_a, r.doc_b, run)
+            })
+            .collect()
+    }
+
+    /// The same, pair by pair through [`pair_runs`], from the parts'
+    /// candidates.
+    fn runs_by_pairs(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -> DocRuns {
+        let (_, skip) = stage_candidates(docs, family, opts);
+        let (units, rare, any) = candidates_by_parts(docs, family, opts, &skip);
+        let first: Vec<u32> = docs
+            .iter()
+            .scan(0u32, |at, d| {
+                let f = *at;
+                *at += d.units.len() as u32;
+                Some(f)
+            })
+            .collect();
+        let doc_of = |u: u32| (first.partition_point(|&f| f <= u) - 1) as u32;
+        let mut by_pair: BTreeMap<(u32, u32), Vec<(u32, u32)>> = BTreeMap::new();
+        for &(x, y) in &units {
+            let (dx, dy) = (doc_of(x), doc_of(y));
+            by_pair
+                .entry((dx, dy))
+                .or_default()
+                .push((x - first[dx as usize], y - first[dy as usize]));
+        }
+        for &p in rare.iter().chain(&any) {
+            by_pair.entry(p).or_default();
+        }
+        let skip_of = |d: u32| {
+            let f = first[d as usize] as usize;
+            &skip[f..f + docs[d as usize].units.len()]
+        };
+        by_pair
+            .into_iter()
+            .flat_map(|((x, y), candidates)| {
+                let anchors = PairAnchors {
+                    rare: rare.binary_search(&(x, y)).is_ok(),
+                    any: any.binary_search(&(x, y)).is_ok(),
+                };
+                let pair = [docs[x as usize].clone(), docs[y as usize].clone()];
+                pair_runs(pair, [skip_of(x), skip_of(y)], &candidates, anchors, opts)
+                    .into_iter()
+                    .map(move |r| (x, y, r))
+            })
+            .collect()
+    }
+
+    /// Stories sharing paragraphs verbatim and reworded (words in another
+    /// order): pair by pair, the runs are the stage's, whatever the
+    /// rewrite search.
+    #[test]
+    fn pair_runs_are_the_stage_runs() {
+        let shared: Vec<String> = (0..8).map(|k| prose(2000 + k, 40)).collect();
+        let reworded = |p: &str| -> String {
+            let words: Vec<&str> = p.trim_end_matches('.').split(' ').collect();
+            let (head, tail) = words.split_at(words.len() / 2);
+            format!("{} {}.", tail.join(" "), head.join(" "))
+        };
+        let texts: Vec<String> = (0..16u64)
+            .map(|i| {
+                let a = &shared[(i % 8) as usize];
+                let b = &shared[((i * 3 + 1) % 8) as usize];
+                let b = if i % 2 == 0 { reworded(b) } else { b.clone() };
+                format!("{}\n\n{a}\n\n{b}\n\n{}", prose(i, 30), prose(700 + i, 25))
+            })
+            .collect();
+        let docs: Vec<DocUnits> = texts.iter().map(|t| doc(t)).collect();
+        let family: Vec<u32> = (0..docs.len() as u32).collect();
+        let mut found = Vec::new();
+        for rewrites in [
+            Rewrites::Off,
+            Rewrites::Linked,
+            Rewrites::Rare,
+            Rewrites::All,
+        ] {
+            let opts = PassageOptions {
+                rewrites,
+                ..PassageOptions::default()
+            };
+            let expected = stage_runs(&docs, &family, &opts);
+            assert!(!expected.is_empty());
+            assert_eq!(
+                runs_by_pairs(&docs, &family, &opts),
+                expected,
+                "{rewrites:?}"
+            );
+            found.push(expected);
+        }
+        assert_ne!(
+            found[0], found[2],
+            "rewrites find regions alignment does not"
+        );
     }
 }
