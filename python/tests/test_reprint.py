@@ -240,3 +240,40 @@ def test_align_pairs_is_align_for_each_pair():
         assert got == reprint.align(x, y)
     assert len([r for r in rows if r["pair"] == 0]) == 3
     assert not [r for r in rows if r["pair"] == 1]
+
+
+def test_passage_facts_and_rules_give_the_scans_boilerplate(binary):
+    """The seeds' units through passage_facts, grouped by fingerprint, and
+    chrome_rule: the scan's boilerplate clusters of the two seeds; and
+    template_rule on one formula filled with other figures in five
+    stories."""
+    pa = pytest.importorskip("pyarrow")
+    pc = pytest.importorskip("pyarrow.compute")
+    names = [SEED_A, SEED_B]
+    texts = [(DATA / n).read_text(encoding="utf-8") for n in names]
+    facts = reprint.passage_facts(pa.array(texts)).sort_by([("fingerprint", "ascending")])
+    chrome = reprint.chrome_rule(facts.column("fingerprint"), facts.column("row"),
+                                 facts.column("tail"), facts.column("story"),
+                                 reprint.auto_boilerplate_min_docs(2))
+    found = facts.filter(chrome)
+    spans = {(names[r["row"]], r["start"], r["end"]) for r in found.to_pylist()}
+    report = binary_json(binary, f"data/{SEED_A}", f"data/{SEED_B}")
+    expected = {(pathlib.Path(o["doc"]).name, o["start"], o["end"]) for c in report["passage_clusters"]
+                if c["kind"] == "boilerplate" for o in c["occurrences"]}
+    assert expected and spans == expected
+    assert reprint.auto_boilerplate_min_docs(1_000_000) == 5000
+
+    formula = ("Japanese crushers bought {} tonnes of Canadian rapeseed in export business "
+               "overnight for shipment in week {}, trade sources said.")
+    stories = [formula.format(1000 + 500 * i, 10 + i) for i in range(5)]
+    facts = reprint.passage_facts(stories)
+    assert facts.num_rows == 5 and pc.all(pc.is_valid(facts.column("shape"))).as_py()
+    assert len(set(facts.column("shape").to_pylist())) == 1
+    assert reprint.template_rule(facts.column("shape"), facts.column("row"),
+                                 facts.column("shape_text")).to_pylist() == [True] * 5
+    # Four families are not enough, nor five copies of one text.
+    four = [0, 1, 2, 3, 3]
+    assert not any(reprint.template_rule(facts.column("shape"), four,
+                                         facts.column("shape_text")).to_pylist())
+    same = [facts.column("shape_text")[0].as_py()] * 5
+    assert not any(reprint.template_rule(facts.column("shape"), facts.column("row"), same).to_pylist())
