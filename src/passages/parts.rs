@@ -32,6 +32,10 @@
 //!    the regions it shares — what the pair shares depends on the pair
 //!    alone.
 //!
+//! 6. per region, [`run_anchors`]; per family, its first document's
+//!    [`document_anchors`]; the number of families holding each shared
+//!    anchor weighs the region ([`significance`]).
+//!
 //! Groups are reported as the scan reports them: each group's units in
 //! document and unit order, boilerplate groups largest first (then by
 //! first unit), then templates the same way.
@@ -229,6 +233,24 @@ pub fn pair_runs(
                 .collect(),
         })
         .collect()
+}
+
+/// The distinct anchors both sides of `run` (of documents `a` and `b`)
+/// share, ascending: what the region's significance weighs.
+pub fn run_anchors(a: &DocUnits, b: &DocUnits, run: &PairRun, opts: &PassageOptions) -> Vec<u64> {
+    super::shared_anchors(a, run.a.clone(), b, run.b.clone(), opts.anchor_words)
+}
+
+/// The distinct anchors of the whole of `doc`, ascending: a family holds
+/// an anchor when its first document (in input order) has it.
+pub fn document_anchors(doc: &DocUnits, opts: &PassageOptions) -> Vec<u64> {
+    super::significance::document_anchors(doc, opts.anchor_words)
+}
+
+/// The significance of a region sharing `anchors` ([`run_anchors`]) in a
+/// corpus of `families` families, `df(g)` of which hold anchor `g`.
+pub fn significance(anchors: &[u64], df: impl Fn(u64) -> u32, families: usize) -> f64 {
+    super::significance::weight(anchors, df, families)
 }
 
 #[cfg(test)]
@@ -603,7 +625,7 @@ mod tests {
 
     /// The stage's runs (steps 3 and 4 over its own candidates), by
     /// document pair, units numbered within their documents.
-    fn stage_runs(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -> DocRuns {
+    fn stage_runs(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -> (DocRuns, Vec<f64>) {
         use super::super::{candidates, frequent, stage::Stage, templates};
         let st = Stage::new(docs, family, opts);
         let mut skip = frequent::find_boilerplate(&st).flags;
@@ -625,7 +647,9 @@ mod tests {
         pairs.dedup();
         let rewritten = rewrites::rewrite_runs(&st, &pairs, &skip);
         let local = |u: u32| st.units[u as usize].index;
-        runs::with_rewrites(st.docs, aligned, rewritten, opts)
+        let runs = runs::with_rewrites(st.docs, aligned, rewritten, opts);
+        let weights = super::super::significance::weigh(&st, &runs);
+        let runs: DocRuns = runs
             .into_iter()
             .map(|r| {
                 let run = PairRun {
@@ -645,6 +669,32 @@ mod tests {
                         .collect(),
                 };
                 (r.doc_a, r.doc_b, run)
+            })
+            .collect();
+        (runs, weights)
+    }
+
+    /// The significance of each of `runs` as a distributed run weighs it:
+    /// each family's first document's anchors, counted per anchor.
+    fn weights_by_parts(
+        docs: &[DocUnits],
+        family: &[u32],
+        opts: &PassageOptions,
+        runs: &DocRuns,
+    ) -> Vec<f64> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut df: BTreeMap<u64, u32> = BTreeMap::new();
+        for (d, doc) in docs.iter().enumerate() {
+            if seen.insert(family[d]) {
+                for g in document_anchors(doc, opts) {
+                    *df.entry(g).or_default() += 1;
+                }
+            }
+        }
+        runs.iter()
+            .map(|(a, b, r)| {
+                let anchors = run_anchors(&docs[*a as usize], &docs[*b as usize], r, opts);
+                significance(&anchors, |g| df.get(&g).copied().unwrap_or(0), seen.len())
             })
             .collect()
     }
@@ -695,7 +745,7 @@ mod tests {
 
     /// Stories sharing paragraphs verbatim and reworded (words in another
     /// order): pair by pair, the runs are the stage's, whatever the
-    /// rewrite search.
+    /// rewrite search, and so is their significance.
     #[test]
     fn pair_runs_are_the_stage_runs() {
         let shared: Vec<String> = (0..8).map(|k| prose(2000 + k, 40)).collect();
@@ -725,13 +775,14 @@ mod tests {
                 rewrites,
                 ..PassageOptions::default()
             };
-            let expected = stage_runs(&docs, &family, &opts);
+            let (expected, weights) = stage_runs(&docs, &family, &opts);
             assert!(!expected.is_empty());
             assert_eq!(
                 runs_by_pairs(&docs, &family, &opts),
                 expected,
                 "{rewrites:?}"
             );
+            assert_eq!(weights_by_parts(&docs, &family, &opts, &expected), weights);
             found.push(expected);
         }
         assert_ne!(

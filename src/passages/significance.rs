@@ -55,16 +55,32 @@ pub(super) fn weigh(st: &Stage, runs: &[Run]) -> Vec<f64> {
         index.entry(g).or_insert(next);
     }
     let (df, families) = family_frequency(st, &index, n);
-    let families = families.max(1) as f64;
     shared
         .iter()
-        .map(|anchors| {
-            anchors
-                .iter()
-                .map(|g| anchor_weight(families, df[index[g] as usize]))
-                .sum()
-        })
+        .map(|anchors| weight(anchors, |g| df[index[&g] as usize], families))
         .collect()
+}
+
+/// What a run sharing `anchors` (ascending, [`shared_anchors`]) weighs in
+/// a corpus of `families` families, `df(g)` of which hold anchor `g`
+/// (counted on each family's first document, [`document_anchors`]): the
+/// sum of their [`anchor_weight`]s, in the anchors' order.
+pub(crate) fn weight(anchors: &[u64], df: impl Fn(u64) -> u32, families: usize) -> f64 {
+    let families = families.max(1) as f64;
+    anchors
+        .iter()
+        .map(|&g| anchor_weight(families, df(g)))
+        .sum()
+}
+
+/// The distinct anchors (windows of `n` words) of the whole of `doc`,
+/// ascending: what each family's first document counts for.
+pub(crate) fn document_anchors(doc: &DocUnits, n: usize) -> Vec<u64> {
+    let hashes = hashes(doc, 0..doc.words.len());
+    let mut v: Vec<u64> = window_anchors(&hashes, n).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// The word hashes of the words `range` of `doc` (whose anchors
