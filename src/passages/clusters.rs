@@ -123,32 +123,39 @@ fn kept_pairs<'r>(st: &Stage, runs: &'r [Run]) -> (Vec<&'r UnitPair>, Vec<usize>
     let mut kept = Vec::new();
     let mut owner = Vec::new();
     for run in runs {
-        let longest = run
-            .pairs
-            .iter()
-            .enumerate()
-            .max_by_key(|(i, p)| (p.a.len().min(p.b.len()), std::cmp::Reverse(*i)))
-            .map_or(0, |(i, _)| i);
-        // A run whose longest pair is short has no edge to trim.
-        let ragged = !short(&run.pairs[longest]);
-        let start = owner.len();
-        for p in &run.pairs {
-            if ragged && short(p) {
-                owner.push(usize::MAX);
-            } else {
-                owner.push(kept.len());
+        let pairs = &run.pairs;
+        let len = |i: usize| pairs[i].a.len().min(pairs[i].b.len());
+        let owners = run_owners(pairs.len(), len, |i| short(&pairs[i]));
+        let mut kept_at = vec![0; pairs.len()];
+        for (i, p) in pairs.iter().enumerate() {
+            if owners[i] == i {
+                kept_at[i] = kept.len();
                 kept.push(p);
             }
         }
-        // The longest pair is always kept: the ragged edges join it.
-        let longest_at = owner[start + longest];
-        for o in &mut owner[start..] {
-            if *o == usize::MAX {
-                *o = longest_at;
-            }
-        }
+        owner.extend(owners.iter().map(|&o| kept_at[o]));
     }
     (kept, owner)
+}
+
+/// For each of a run's `n` unit pairs (`len(i)`: pair `i`'s shorter
+/// side; `short(i)`: shorter than `min_words` on a side and not two
+/// whole units), the pair whose occurrence it joins: itself, or — for a
+/// short pair in a run whose longest pair is not short, the run's ragged
+/// edge — the longest (the first of the longest).
+pub(crate) fn run_owners(
+    n: usize,
+    len: impl Fn(usize) -> usize,
+    short: impl Fn(usize) -> bool,
+) -> Vec<usize> {
+    let longest = (0..n)
+        .max_by_key(|&i| (len(i), std::cmp::Reverse(i)))
+        .unwrap_or(0);
+    // A run whose longest pair is short has no edge to trim.
+    let ragged = n > 0 && !short(longest);
+    (0..n)
+        .map(|i| if ragged && short(i) { longest } else { i })
+        .collect()
 }
 
 /// One occurrence of a passage: aligned word ranges of one unit that
@@ -171,19 +178,42 @@ fn occurrence_nodes(pairs: &[&UnitPair]) -> (Vec<u32>, Vec<Node>) {
     ends.sort_unstable_by_key(|e| (e.0, e.1.start, e.1.end, e.3));
     let mut node_of = vec![0u32; ends.len()];
     let mut nodes: Vec<Node> = Vec::new();
-    for (unit, words, sim, slot) in ends {
-        match nodes.last_mut() {
-            Some(n) if n.unit == unit && same_occurrence(&n.words, &words) => {
-                n.words = n.words.start.min(words.start)..n.words.end.max(words.end);
-                n.similarity = n.similarity.max(sim);
-            }
-            _ => nodes.push(Node {
-                unit,
-                words,
-                similarity: sim,
-            }),
+    let mut of_unit: Vec<(Range<u32>, f64)> = Vec::new();
+    for unit_ends in ends.chunk_by(|x, y| x.0 == y.0) {
+        of_unit.clear();
+        of_unit.extend(unit_ends.iter().map(|e| (e.1.clone(), e.2)));
+        let (node_of_end, unit_nodes) = unit_occurrences(&of_unit);
+        for (e, n) in unit_ends.iter().zip(node_of_end) {
+            node_of[e.3] = nodes.len() as u32 + n;
         }
-        node_of[slot] = nodes.len() as u32 - 1;
+        let unit = unit_ends[0].0;
+        nodes.extend(unit_nodes.into_iter().map(|(words, similarity)| Node {
+            unit,
+            words,
+            similarity,
+        }));
+    }
+    (node_of, nodes)
+}
+
+/// The occurrences of one unit from the aligned word ranges that fall in
+/// it (`ends`: range and similarity, sorted by start, then end, then the
+/// order of their pairs): each range joins the last occurrence when they
+/// overlap by at least half the shorter (the occurrence grows to cover
+/// it, and keeps the best similarity), else starts one. Returns each
+/// range's occurrence and the occurrences (range, similarity), in order.
+pub(crate) fn unit_occurrences(ends: &[(Range<u32>, f64)]) -> (Vec<u32>, Vec<(Range<u32>, f64)>) {
+    let mut node_of = Vec::with_capacity(ends.len());
+    let mut nodes: Vec<(Range<u32>, f64)> = Vec::new();
+    for (words, sim) in ends {
+        match nodes.last_mut() {
+            Some((n, s)) if same_occurrence(n, words) => {
+                *n = n.start.min(words.start)..n.end.max(words.end);
+                *s = s.max(*sim);
+            }
+            _ => nodes.push((words.clone(), *sim)),
+        }
+        node_of.push(nodes.len() as u32 - 1);
     }
     (node_of, nodes)
 }

@@ -36,6 +36,13 @@
 //!    [`document_anchors`]; the number of families holding each shared
 //!    anchor weighs the region ([`significance`]).
 //!
+//! 7. per region, which of its unit alignments make occurrences
+//!    ([`run_owners`]); per unit, the occurrences its alignments' word
+//!    ranges make ([`unit_occurrences`], ranges in the order of start,
+//!    end, then region: document pair, region, alignment, side); passage
+//!    clusters are the connected components of occurrences joined by an
+//!    alignment, numbered by their first occurrence (unit order).
+//!
 //! Groups are reported as the scan reports them: each group's units in
 //! document and unit order, boilerplate groups largest first (then by
 //! first unit), then templates the same way.
@@ -251,6 +258,35 @@ pub fn document_anchors(doc: &DocUnits, opts: &PassageOptions) -> Vec<u64> {
 /// corpus of `families` families, `df(g)` of which hold anchor `g`.
 pub fn significance(anchors: &[u64], df: impl Fn(u64) -> u32, families: usize) -> f64 {
     super::significance::weight(anchors, df, families)
+}
+
+/// For each unit alignment of `run` (shared by documents `a` and `b`),
+/// the alignment (by index in `run.pairs`) whose occurrence it joins:
+/// itself, or the run's longest when it is a short ragged edge of the run.
+pub fn run_owners(a: &DocUnits, b: &DocUnits, run: &PairRun, opts: &PassageOptions) -> Vec<u32> {
+    let whole = |doc: &DocUnits, u: u32, words: &Range<u32>| {
+        let unit = &doc.units[u as usize];
+        unit.start == words.start && unit.end == words.end
+    };
+    let pairs = &run.pairs;
+    let len = |i: usize| pairs[i].a.len().min(pairs[i].b.len());
+    let short = |i: usize| {
+        let p = &pairs[i];
+        len(i) < opts.min_words && !(whole(a, p.ua, &p.a) && whole(b, p.ub, &p.b))
+    };
+    super::clusters::run_owners(pairs.len(), len, short)
+        .into_iter()
+        .map(|o| o as u32)
+        .collect()
+}
+
+/// The occurrences of one unit ([`super::clusters`]): `ends` are the word
+/// ranges of the unit that kept alignments cover, with each alignment's
+/// similarity ([`crate::align::similarity`]), sorted by start, end, then
+/// the order of their alignments; returns the occurrence of each range
+/// and the occurrences (word range, best similarity).
+pub fn unit_occurrences(ends: &[(Range<u32>, f64)]) -> (Vec<u32>, Vec<(Range<u32>, f64)>) {
+    super::clusters::unit_occurrences(ends)
 }
 
 #[cfg(test)]
@@ -789,5 +825,107 @@ mod tests {
             found[0], found[2],
             "rewrites find regions alignment does not"
         );
+    }
+
+    /// Reuse clusters as a distributed run finds them from the runs (in
+    /// document pair order): occurrences per unit, joined by their
+    /// alignments, numbered by first occurrence; each as (document, byte
+    /// span, similarity).
+    fn clusters_by_parts(
+        docs: &[DocUnits],
+        opts: &PassageOptions,
+        runs: &DocRuns,
+    ) -> Vec<Vec<(u32, Range<u32>, f64)>> {
+        use crate::align::similarity;
+        let first: Vec<u32> = docs
+            .iter()
+            .scan(0u32, |at, d| {
+                let f = *at;
+                *at += d.units.len() as u32;
+                Some(f)
+            })
+            .collect();
+        // (unit, words, similarity, slot) of every kept alignment's sides.
+        let mut ends: Vec<(u32, Range<u32>, f64, usize)> = Vec::new();
+        for (x, y, run) in runs {
+            let (a, b) = (&docs[*x as usize], &docs[*y as usize]);
+            for (i, o) in run_owners(a, b, run, opts).into_iter().enumerate() {
+                if o as usize == i {
+                    let p = &run.pairs[i];
+                    let sim = similarity(p.matches as usize, p.a.len(), p.b.len());
+                    let slot = ends.len();
+                    ends.push((first[*x as usize] + p.ua, p.a.clone(), sim, slot));
+                    ends.push((first[*y as usize] + p.ub, p.b.clone(), sim, slot + 1));
+                }
+            }
+        }
+        ends.sort_by_key(|e| (e.0, e.1.start, e.1.end, e.3));
+        let mut node_of = vec![0u32; ends.len()];
+        let mut nodes: Vec<(u32, Range<u32>, f64)> = Vec::new();
+        for unit in ends.chunk_by(|p, q| p.0 == q.0) {
+            let ranges: Vec<(Range<u32>, f64)> = unit.iter().map(|e| (e.1.clone(), e.2)).collect();
+            let (of, occurrences) = unit_occurrences(&ranges);
+            for (e, n) in unit.iter().zip(of) {
+                node_of[e.3] = nodes.len() as u32 + n;
+            }
+            nodes.extend(occurrences.into_iter().map(|(w, s)| (unit[0].0, w, s)));
+        }
+        let mut parent: Vec<u32> = (0..nodes.len() as u32).collect();
+        for ends in node_of.chunks_exact(2) {
+            crate::cluster::union(&mut parent, ends[0], ends[1]);
+        }
+        let doc_of = |u: u32| (first.partition_point(|&f| f <= u) - 1) as u32;
+        let mut clusters: Vec<Vec<(u32, Range<u32>, f64)>> = Vec::new();
+        let mut of_root: BTreeMap<u32, usize> = BTreeMap::new();
+        for (n, (u, words, sim)) in nodes.iter().enumerate() {
+            let root = crate::cluster::find(&mut parent, n as u32);
+            let k = *of_root.entry(root).or_insert_with(|| {
+                clusters.push(Vec::new());
+                clusters.len() - 1
+            });
+            let d = doc_of(*u);
+            let w = &docs[d as usize].words;
+            let span = w[words.start as usize].start..w[words.end as usize - 1].end;
+            clusters[k].push((d, span, *sim));
+        }
+        clusters
+    }
+
+    /// The same stories: the reuse clusters from the parts are the
+    /// stage's.
+    #[test]
+    fn the_parts_find_the_stage_clusters() {
+        let shared: Vec<String> = (0..8).map(|k| prose(3000 + k, 40)).collect();
+        let texts: Vec<String> = (0..16u64)
+            .map(|i| {
+                let a = &shared[(i % 8) as usize];
+                let b = &shared[((i * 3 + 1) % 8) as usize];
+                // A ragged edge: a few words of the paragraph before.
+                let edge: String = prose(900 + i % 4, 12);
+                format!(
+                    "{}\n\n{a}\n\n{edge} {b}\n\n{}",
+                    prose(i, 30),
+                    prose(700 + i, 25)
+                )
+            })
+            .collect();
+        let docs: Vec<DocUnits> = texts.iter().map(|t| doc(t)).collect();
+        let family: Vec<u32> = (0..docs.len() as u32).collect();
+        let opts = PassageOptions::default();
+        let (runs, _) = stage_runs(&docs, &family, &opts);
+        let found = find_passages(&docs, &family, &opts);
+        let expected: Vec<Vec<(u32, Range<u32>, f64)>> = found
+            .clusters
+            .iter()
+            .filter(|c| c.kind == PassageKind::Reuse)
+            .map(|c| {
+                c.occurrences
+                    .iter()
+                    .map(|o| (o.doc, o.span.clone(), o.similarity))
+                    .collect()
+            })
+            .collect();
+        assert!(expected.len() >= 4, "{expected:?}");
+        assert_eq!(clusters_by_parts(&docs, &opts, &runs), expected);
     }
 }
