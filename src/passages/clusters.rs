@@ -236,18 +236,16 @@ pub(super) fn links(
     let mut links: Vec<Link> = Vec::new();
     let mut next_pair = 0;
     for (run, &significance) in runs.into_iter().zip(weights) {
-        let mut clusters: Vec<u32> =
-            cluster_of_pair[next_pair..next_pair + run.pairs.len()].to_vec();
+        let clusters: Vec<u32> = cluster_of_pair[next_pair..next_pair + run.pairs.len()].to_vec();
         next_pair += run.pairs.len();
-        clusters.sort_unstable();
-        clusters.dedup();
-        let shared = Shared {
+        let (a, b) = (&st.docs[run.doc_a as usize], &st.docs[run.doc_b as usize]);
+        let shared = shared_region(
+            a,
+            b,
+            (run.a.clone(), run.b.clone(), run.matches),
             clusters,
-            a_span: st.byte_span(run.doc_a, run.a.clone()),
-            b_span: st.byte_span(run.doc_b, run.b.clone()),
-            similarity: similarity(run.matches as usize, run.a.len(), run.b.len()),
             significance,
-        };
+        );
         match links.last_mut() {
             Some(link) if link.a == run.doc_a && link.b == run.doc_b => {
                 link.significance += significance;
@@ -264,6 +262,43 @@ pub(super) fn links(
         }
     }
     links
+}
+
+/// A region documents `a` and `b` share (`region`: word ranges and equal
+/// words) as a link reports it: byte spans, similarity, significance, and
+/// the passage clusters of its alignments (`clusters`, any order).
+pub(crate) fn shared_region(
+    a: &super::DocUnits,
+    b: &super::DocUnits,
+    region: (Range<u32>, Range<u32>, u32),
+    mut clusters: Vec<u32>,
+    significance: f64,
+) -> Shared {
+    let (ra, rb, matches) = region;
+    clusters.sort_unstable();
+    clusters.dedup();
+    let span = |doc: &super::DocUnits, w: &Range<u32>| {
+        doc.words[w.start as usize].start..doc.words[w.end as usize - 1].end
+    };
+    Shared {
+        clusters,
+        a_span: span(a, &ra),
+        b_span: span(b, &rb),
+        similarity: similarity(matches as usize, ra.len(), rb.len()),
+        significance,
+    }
+}
+
+/// A document's trigrams over its units not flagged in `skip` (its own
+/// flags, in unit order): what containment compares.
+pub(crate) fn kept_trigrams(doc: &super::DocUnits, skip: &[bool]) -> Trigrams {
+    let units = doc
+        .units
+        .iter()
+        .zip(skip)
+        .filter(|(_, &s)| !s)
+        .map(|(u, _)| u);
+    Trigrams::new(doc, units)
 }
 
 /// Fills in every link's containment (over each document's units not in
@@ -285,10 +320,7 @@ pub(super) fn add_containment(
         needed[a as usize] = true;
         needed[b as usize] = true;
     }
-    let trigrams = |d: usize| {
-        let units = st.units_of(d as u32).filter(|&u| !boilerplate[u]);
-        Trigrams::new(&st.docs[d], units.map(|u| &st.units[u].unit))
-    };
+    let trigrams = |d: usize| kept_trigrams(&st.docs[d], &boilerplate[st.units_of(d as u32)]);
     let sets: Vec<Trigrams> = needed
         .par_iter()
         .enumerate()

@@ -43,6 +43,10 @@
 //!    clusters are the connected components of occurrences joined by an
 //!    alignment, numbered by their first occurrence (unit order).
 //!
+//! 8. per linked document pair, [`pair_link`] from its regions, their
+//!    clusters and significance; containment over the units not
+//!    boilerplate or template ([`pair_containment`]).
+//!
 //! Groups are reported as the scan reports them: each group's units in
 //! document and unit order, boilerplate groups largest first (then by
 //! first unit), then templates the same way.
@@ -56,7 +60,9 @@ pub use super::stage::aligns_within;
 use super::stage::Stage;
 use super::templates::unit_shape;
 pub use super::templates::{is_template_group, MIN_TEMPLATE_FAMILIES};
-use super::{rewrites, runs, unit_hashes, window_anchors, DocUnits, PassageOptions, Rewrites};
+use super::{
+    rewrites, runs, unit_hashes, window_anchors, DocUnits, Link, PassageOptions, Rewrites, Shared,
+};
 pub use super::{MIN_CONTAINMENT_ANCHORS, RARE_ANCHOR_FAMILIES};
 use crate::boilerplate::fingerprint;
 use crate::units::Unit;
@@ -287,6 +293,57 @@ pub fn run_owners(a: &DocUnits, b: &DocUnits, run: &PairRun, opts: &PassageOptio
 /// and the occurrences (word range, best similarity).
 pub fn unit_occurrences(ends: &[(Range<u32>, f64)]) -> (Vec<u32>, Vec<(Range<u32>, f64)>) {
     super::clusters::unit_occurrences(ends)
+}
+
+/// The link between documents `x` and `y` (`a` and `b`, `x < y`) that
+/// share `runs` (in order, [`pair_runs`]), given each region's passage
+/// clusters (of its alignments) and significance: as the stage reports
+/// it, containment zero (filled by [`pair_containment`]).
+pub fn pair_link(
+    (x, a): (u32, &DocUnits),
+    (y, b): (u32, &DocUnits),
+    runs: &[PairRun],
+    clusters: &[Vec<u32>],
+    significance: &[f64],
+) -> Link {
+    let shared: Vec<Shared> = runs
+        .iter()
+        .zip(clusters)
+        .zip(significance)
+        .map(|((r, c), &s)| {
+            super::clusters::shared_region(
+                a,
+                b,
+                (r.a.clone(), r.b.clone(), r.matches),
+                c.clone(),
+                s,
+            )
+        })
+        .collect();
+    let mut total = 0.0;
+    for s in &shared {
+        total += s.significance;
+    }
+    Link {
+        a: x,
+        b: y,
+        shared,
+        containment_a: 0.0,
+        containment_b: 0.0,
+        significance: total,
+    }
+}
+
+/// The containment of documents `a` and `b` in each other, over their
+/// units not flagged in `skip_a` and `skip_b` ([`crate::containment`]).
+pub fn pair_containment(
+    a: &DocUnits,
+    b: &DocUnits,
+    skip_a: &[bool],
+    skip_b: &[bool],
+) -> (f64, f64) {
+    use super::clusters::kept_trigrams;
+    crate::containment::containment(&kept_trigrams(a, skip_a), &kept_trigrams(b, skip_b))
 }
 
 #[cfg(test)]
@@ -835,7 +892,7 @@ mod tests {
         docs: &[DocUnits],
         opts: &PassageOptions,
         runs: &DocRuns,
-    ) -> Vec<Vec<(u32, Range<u32>, f64)>> {
+    ) -> (Clusters, Vec<Vec<u32>>) {
         use crate::align::similarity;
         let first: Vec<u32> = docs
             .iter()
@@ -847,9 +904,21 @@ mod tests {
             .collect();
         // (unit, words, similarity, slot) of every kept alignment's sides.
         let mut ends: Vec<(u32, Range<u32>, f64, usize)> = Vec::new();
+        // Each run's alignments by the slot of the kept one they join.
+        let mut slots: Vec<Vec<usize>> = Vec::new();
         for (x, y, run) in runs {
             let (a, b) = (&docs[*x as usize], &docs[*y as usize]);
-            for (i, o) in run_owners(a, b, run, opts).into_iter().enumerate() {
+            let owners = run_owners(a, b, run, opts);
+            let slot_of = |o: u32| {
+                let kept_before = owners[..o as usize]
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, &k)| k as usize == i)
+                    .count();
+                ends.len() + 2 * kept_before
+            };
+            slots.push(owners.iter().map(|&o| slot_of(o)).collect());
+            for (i, &o) in owners.iter().enumerate() {
                 if o as usize == i {
                     let p = &run.pairs[i];
                     let sim = similarity(p.matches as usize, p.a.len(), p.b.len());
@@ -888,8 +957,23 @@ mod tests {
             let span = w[words.start as usize].start..w[words.end as usize - 1].end;
             clusters[k].push((d, span, *sim));
         }
-        clusters
+        let run_clusters = slots
+            .iter()
+            .map(|s| {
+                s.iter()
+                    .map(|&slot| {
+                        let root = crate::cluster::find(&mut parent, node_of[slot]);
+                        of_root[&root] as u32
+                    })
+                    .collect()
+            })
+            .collect();
+        (clusters, run_clusters)
     }
+
+    /// (document, byte span, similarity) of each occurrence of each
+    /// cluster.
+    type Clusters = Vec<Vec<(u32, Range<u32>, f64)>>;
 
     /// The same stories: the reuse clusters from the parts are the
     /// stage's.
@@ -926,6 +1010,41 @@ mod tests {
             })
             .collect();
         assert!(expected.len() >= 4, "{expected:?}");
-        assert_eq!(clusters_by_parts(&docs, &opts, &runs), expected);
+        let (clusters, run_clusters) = clusters_by_parts(&docs, &opts, &runs);
+        assert_eq!(clusters, expected);
+        // Links, pair by pair.
+        let (_, weights) = stage_runs(&docs, &family, &opts);
+        let (_, skip) = stage_candidates(&docs, &family, &opts);
+        let first: Vec<usize> = docs
+            .iter()
+            .scan(0, |at, d| {
+                let f = *at;
+                *at += d.units.len();
+                Some(f)
+            })
+            .collect();
+        let skip_of =
+            |d: u32| &skip[first[d as usize]..first[d as usize] + docs[d as usize].units.len()];
+        let mut links = Vec::new();
+        let mut at = 0;
+        for pair in runs.chunk_by(|p, q| (p.0, p.1) == (q.0, q.1)) {
+            let (x, y) = (pair[0].0, pair[0].1);
+            let (a, b) = (&docs[x as usize], &docs[y as usize]);
+            let regions: Vec<PairRun> = pair.iter().map(|r| r.2.clone()).collect();
+            let n = regions.len();
+            let mut link = pair_link(
+                (x, a),
+                (y, b),
+                &regions,
+                &run_clusters[at..at + n],
+                &weights[at..at + n],
+            );
+            at += n;
+            (link.containment_a, link.containment_b) =
+                pair_containment(a, b, skip_of(x), skip_of(y));
+            links.push(link);
+        }
+        assert!(links.len() >= 8);
+        assert_eq!(links, found.links);
     }
 }
