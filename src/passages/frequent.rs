@@ -196,7 +196,7 @@ pub enum Tail {
     PastLongUnits,
     /// A short unit after the body's end but before a long unit standing
     /// alone among short ones: chrome only if its occurrences do not
-    /// follow one shared long unit ([`continues_body`]).
+    /// follow one shared long unit ([`is_chrome`]).
     PastBody,
 }
 
@@ -217,7 +217,7 @@ impl Tail {
 
 /// For each of a document's `units`, whether it is a short unit after
 /// the document's body. The body ends at its last long unit
-/// ([`BODY_WORDS`]) with another long unit among the [`BODY_GAP`] units
+/// ([`BODY_WORDS`]) with another long unit among the `BODY_GAP` (3) units
 /// before it, when at most a third of the document's words come after
 /// it: a long line standing alone among short ones after the story (a
 /// subscription pitch between share prompts: "Share the best of The

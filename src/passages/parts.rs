@@ -1,55 +1,50 @@
 //! The passage stage in parts, for an engine that distributes it (the
-//! Spark job, `python/reprint/spark.py`): what each document yields on
-//! its own, and the rules that decide a group once the engine has
-//! gathered it. [`super::find_passages`] applies the same rules to the
-//! same facts, so a distributed run that groups correctly finds what a
-//! scan finds.
+//! Spark job, `python/reprint/spark.py`): what each document, document
+//! pair or unit yields on its own, and the rules that decide a group once
+//! the engine has gathered it. [`super::find_passages`] calls the same
+//! functions on the same inputs, so a distributed run that groups and
+//! orders as described here finds what a scan finds (a unit test per step
+//! composes them and compares with the stage).
 //!
-//! So far the parts cover steps 1 and 2 (boilerplate and templates, then
-//! candidates):
-//! 1. per document, [`unit_facts`]: each unit's fingerprint, where it
-//!    lies in the document, what precedes it, the known boilerplate line
-//!    it matches and its template shape;
-//! 2. per fingerprint (units of two or more families' documents), the
-//!    boilerplate rule [`is_chrome`] over each occurrence's
-//!    [`ChromeFacts`], with the corpus's [`auto_boilerplate_min_docs`]
-//!    (or the option); units not chrome that match a known line are
-//!    boilerplate too, one group per line;
-//! 3. per shape, over the units not boilerplate, the template rule
+//! Units are numbered in document order, then unit order; document pairs
+//! `(x, y)` have `x < y`; a family is a near-duplicate cluster, any
+//! number equal for its members.
+//! 1. **Boilerplate.** Per document, [`unit_facts`]: each unit's
+//!    fingerprint, where it lies in the document, what precedes it, the
+//!    known boilerplate line it matches and its template shape. Per
+//!    fingerprint held by two units or more, the rule [`is_chrome`] over
+//!    each unit's [`ChromeFacts`] with the corpus's
+//!    [`auto_boilerplate_min_docs`] (or the option); units not chrome
+//!    that match a known line are boilerplate too, one group per line.
+//! 2. **Templates.** Per shape, over the units not boilerplate, the rule
 //!    [`is_template_group`].
-//!
-//! 4. per unit not boilerplate or template, [`unit_anchor_keys`]; per
-//!    anchor key, its units (numbered in document and unit order) pair
-//!    when [`pairs_units`] says so: every two units of different
-//!    documents, within one family only when it [`aligns_within`]; a unit
-//!    pair sharing `min_shared_anchors` such anchors is a candidate. A
-//!    document pair sharing [`MIN_CONTAINMENT_ANCHORS`] anchors of at
-//!    most [`RARE_ANCHOR_FAMILIES`] families is searched for rewrites
-//!    (with `Rewrites::Rare`, the default).
-//!
-//! 5. per document pair with unit candidates or searched for rewrites,
-//!    [`pair_runs`]: its units aligned, its rewrite regions, merged into
-//!    the regions it shares — what the pair shares depends on the pair
-//!    alone.
-//!
-//! 6. per region, [`run_anchors`]; per family, its first document's
-//!    [`document_anchors`]; the number of families holding each shared
-//!    anchor weighs the region ([`significance`]).
-//!
-//! 7. per region, which of its unit alignments make occurrences
-//!    ([`run_owners`]); per unit, the occurrences its alignments' word
-//!    ranges make ([`unit_occurrences`], ranges in the order of start,
-//!    end, then region: document pair, region, alignment, side); passage
+//! 3. **Candidates.** Per unit neither, [`unit_anchor_keys`]; per anchor
+//!    key, its units pair when [`pairs_units`] says so: every two units
+//!    of different documents, within one family only when it
+//!    [`aligns_within`]; a unit pair sharing `min_shared_anchors` such
+//!    anchors is a candidate. A document pair sharing
+//!    [`MIN_CONTAINMENT_ANCHORS`] such anchors found in at most
+//!    [`RARE_ANCHOR_FAMILIES`] families is searched for rewrites (with
+//!    `Rewrites::Rare`, the default; any anchors with `Rewrites::All`).
+//! 4. **Regions.** Per document pair with candidates or searched for
+//!    rewrites, [`pair_runs`]: its units aligned, its rewrite regions,
+//!    merged — what a pair shares depends on the pair alone.
+//! 5. **Significance.** Per region, [`run_anchors`]; per family, its
+//!    first document's [`document_anchors`]; the number of families
+//!    holding each shared anchor weighs the region ([`significance`]).
+//! 6. **Clusters.** Per region, which of its alignments make occurrences
+//!    ([`run_owners`]); per unit, the occurrences its kept alignments'
+//!    word ranges make ([`unit_occurrences`]; ranges ordered by start,
+//!    end, then document pair, region, alignment and side); passage
 //!    clusters are the connected components of occurrences joined by an
-//!    alignment, numbered by their first occurrence (unit order).
+//!    alignment, numbered by their first occurrence.
+//! 7. **Links.** Per document pair with regions, [`pair_link`]; its
+//!    containment over the units not boilerplate or template
+//!    ([`pair_containment`]).
 //!
-//! 8. per linked document pair, [`pair_link`] from its regions, their
-//!    clusters and significance; containment over the units not
-//!    boilerplate or template ([`pair_containment`]).
-//!
-//! Groups are reported as the scan reports them: each group's units in
-//! document and unit order, boilerplate groups largest first (then by
-//! first unit), then templates the same way.
+//! Clusters are numbered as the scan numbers them: reuse clusters first,
+//! then boilerplate groups, then templates, each kind's groups largest
+//! first (then by first unit), a group's units in order.
 
 use std::ops::Range;
 
@@ -86,7 +81,7 @@ pub struct UnitFacts {
     /// The known boilerplate line it matches
     /// ([`PassageOptions::known_boilerplate`]), by index.
     pub known_line: Option<usize>,
-    /// Its template shape and text hashes ([`super::templates`]), for a
+    /// Its template shape and text hashes (`passages::templates`), for a
     /// unit of at least `min_words` words with a number to mask.
     pub shape: Option<(u64, u64)>,
 }
@@ -286,7 +281,7 @@ pub fn run_owners(a: &DocUnits, b: &DocUnits, run: &PairRun, opts: &PassageOptio
         .collect()
 }
 
-/// The occurrences of one unit ([`super::clusters`]): `ends` are the word
+/// The occurrences of one unit (as `passages::clusters` forms them): `ends` are the word
 /// ranges of the unit that kept alignments cover, with each alignment's
 /// similarity ([`crate::align::similarity`]), sorted by start, end, then
 /// the order of their alignments; returns the occurrence of each range

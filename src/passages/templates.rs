@@ -116,9 +116,9 @@ fn is_template(st: &Stage, group: &[(u64, u64, u32)]) -> bool {
 }
 
 /// The template rule for the units of one shape, given as each one's
-/// family and text hash ([`unit_shape`]), in any order: found in at least
+/// family and text hash (`unit_shape`, [`super::parts::UnitFacts::shape`]), in any order: found in at least
 /// [`MIN_TEMPLATE_FAMILIES`] families and filled with at least half as
-/// many different texts ([`is_template_fill`]).
+/// many different texts (`is_template_fill`).
 pub fn is_template_group(fills: &[(u32, u64)]) -> bool {
     let mut families: Vec<u32> = fills.iter().map(|f| f.0).collect();
     families.sort_unstable();
