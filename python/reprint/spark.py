@@ -41,7 +41,7 @@ import pyarrow as pa
 import reprint
 from reprint import _native
 
-__all__ = ["read_documents", "near_duplicates", "connected_components", "passage_groups", "main"]
+__all__ = ["read_documents", "near_duplicates", "connected_components", "passage_groups", "passage_regions", "main"]
 
 # The document-stage options a job passes to the package (the scan's
 # option names); passages are not part of this stage.
@@ -335,15 +335,33 @@ def passage_groups(docs, clusters, **options):
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    _, _, _, units = _grouped_units(docs, clusters, options)
+    unit_columns = ["idx", "unit", "start", "end"]
+    sizes = units.groupBy("kind", "rule", "key").agg(
+        F.count("*").alias("size"), F.min(F.struct("idx", "unit")).alias("first"))
+    ranked = sizes.withColumn("group", F.row_number().over(
+        Window.partitionBy("kind").orderBy(F.col("size").desc(), F.col("first"))) - 1)
+    return units.join(ranked, ["kind", "rule", "key"]).select("kind", "group", *unit_columns)
+
+
+def _grouped_units(docs, clusters, options):
+    """Step 1 and 2 of the passage stage: ``(facts, family, min_docs,
+    units)`` — every unit's facts with its family, each document's
+    family (``idx``, ``family``), the boilerplate frequency, and the units
+    of every boilerplate and template group (``kind``, ``rule``, ``key``,
+    ``idx``, ``unit``, ``start``, ``end``)."""
+    from pyspark.sql import functions as F
+
     reprint.passage_facts([], **options)
     facts = docs.select("idx", "text").mapInArrow(_facts_of(options), _facts_schema())
     facts = facts.localCheckpoint()
     # The scan's document count: documents with words (each has a unit).
     n_docs = facts.select("idx").distinct().count()
     min_docs = max(2, options.get("boilerplate_min_docs") or reprint.auto_boilerplate_min_docs(n_docs))
-    family = clusters.select(F.col("member").alias("idx"), F.col("cluster").alias("family"))
-    facts = (facts.join(family, "idx", "left")
-             .withColumn("family", F.coalesce("family", "idx")).localCheckpoint())
+    family = (docs.select("idx")
+              .join(clusters.select(F.col("member").alias("idx"), F.col("cluster").alias("family")), "idx", "left")
+              .withColumn("family", F.coalesce("family", "idx")).localCheckpoint())
+    facts = facts.join(family, "idx").localCheckpoint()
     unit_columns = ["idx", "unit", "start", "end"]
 
     def grouped(rows, key, rule, columns):
@@ -375,11 +393,129 @@ def passage_groups(docs, clusters, **options):
     templates = templates.select(F.lit("template").alias("rule"), F.col("shape").alias("key"), *unit_columns)
     units = boilerplate.unionByName(templates).withColumn(
         "kind", F.when(F.col("rule") == "template", "template").otherwise("boilerplate"))
-    sizes = units.groupBy("kind", "rule", "key").agg(
-        F.count("*").alias("size"), F.min(F.struct("idx", "unit")).alias("first"))
-    ranked = sizes.withColumn("group", F.row_number().over(
-        Window.partitionBy("kind").orderBy(F.col("size").desc(), F.col("first"))) - 1)
-    return units.join(ranked, ["kind", "rule", "key"]).select("kind", "group", *unit_columns)
+    return facts, family, min_docs, units
+
+
+def _anchors_of(units, options):
+    """mapInArrow: batches of (idx, text) → (idx, unit, key), each unit's
+    anchor keys in a corpus of ``units`` units."""
+    import pyarrow.compute as pc
+
+    def run(batches):
+        for batch in batches:
+            texts = reprint._arrow_strings(batch.column("text"))
+            rows, unit, keys = _native.unit_anchor_keys_arrow(texts, units, **options)
+            n = len(rows) // 4
+            arr = lambda t, c: pa.Array.from_buffers(t, n, [None, pa.py_buffer(c)])
+            idx = pc.take(batch.column("idx"), arr(pa.uint32(), rows))
+            yield pa.RecordBatch.from_arrays(
+                [idx, arr(pa.uint32(), unit).cast(pa.int32()), _signed(arr(pa.uint64(), keys))],
+                ["idx", "unit", "key"])
+
+    return run
+
+
+def _list_bytes(column):
+    """A ``list<int>`` column as the extension reads it: ``i32`` offsets
+    and ``u32`` values, as bytes."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return (reprint._le_bytes(column.offsets, pa.int32()),
+            reprint._le_bytes(column.values, pa.uint32()))
+
+
+def _regions_of(options):
+    """mapInArrow: batches of document pairs (a, b, a_text, b_text, ua,
+    ub, skip_a, skip_b, rare, any) → one row per region they share (a, b,
+    byte spans, similarity)."""
+    import pyarrow.compute as pc
+
+    def run(batches):
+        for batch in batches:
+            col = batch.column
+            out = _native.pair_regions_arrow(
+                reprint._arrow_strings(col("a_text")), reprint._arrow_strings(col("b_text")),
+                _list_bytes(col("ua")), _list_bytes(col("ub")),
+                _list_bytes(col("skip_a")), _list_bytes(col("skip_b")),
+                reprint._le_bytes(col("rare"), pa.uint8()), reprint._le_bytes(col("any"), pa.uint8()),
+                **options)
+            n = len(out[0]) // 4
+            u32 = lambda c: pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(c)])
+            row = u32(out[0])
+            yield pa.RecordBatch.from_arrays(
+                [pc.take(col("a"), row), pc.take(col("b"), row)]
+                + [u32(c).cast(pa.int32()) for c in out[1:5]]
+                + [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(out[5])])],
+                ["a", "b", "a_start", "a_end", "b_start", "b_end", "similarity"])
+
+    return run
+
+
+def passage_regions(docs, clusters, **options):
+    """The regions each pair of ``docs`` shares, as a scan's links list
+    them (``a < b`` by document number; byte spans; the similarity): a
+    DataFrame of ``a``, ``b``, ``a_start``, ``a_end``, ``b_start``,
+    ``b_end``, ``similarity``. ``clusters`` as :func:`near_duplicates`
+    gives them.
+
+    Steps 1 to 4 of the scan's passage stage
+    (``reprint::passages::parts``): boilerplate and template units
+    (:func:`passage_groups`) left out; each other unit's anchor keys,
+    grouped by key (an anchor in too many families pairs nothing); unit
+    pairs sharing enough anchors, and document pairs sharing rare ones;
+    both texts joined to each pair, its regions found by the crate's
+    ``pair_runs``."""
+    from pyspark.sql import functions as F
+
+    settings = _native.passage_settings(**options)
+    facts, family, min_docs, units = _grouped_units(docs, clusters, options)
+    skipped = units.select("idx", "unit").distinct().localCheckpoint()
+    n_units = facts.count()
+    anchors = (docs.select("idx", "text").mapInArrow(_anchors_of(n_units, options),
+                                                    "idx long, unit int, key long")
+               .join(skipped, ["idx", "unit"], "left_anti").join(family, "idx"))
+    limit = min(min_docs, settings["max_anchor_families"])
+    stats = anchors.groupBy("key").agg(F.count("*").alias("n"), F.countDistinct("family").alias("fams"))
+    usable = stats.where((F.col("n") >= 2) & ~((F.col("n") >= limit) & (F.col("fams") >= limit)))
+    sizes = family.groupBy("family").agg(F.count("*").alias("fsize"))
+    held = anchors.join(usable.select("key", "fams"), "key").join(sizes, "family").localCheckpoint()
+    x, y = held.alias("x"), held.alias("y")
+    shared = (x.join(y, (F.col("x.key") == F.col("y.key")) & (F.col("x.idx") < F.col("y.idx")))
+              .where((F.col("x.family") != F.col("y.family"))
+                     | (F.col("x.fsize") <= settings["max_family_align"]))
+              .select(F.col("x.key").alias("key"), F.col("x.fams").alias("fams"),
+                      F.col("x.idx").alias("a"), F.col("x.unit").alias("ua"),
+                      F.col("y.idx").alias("b"), F.col("y.unit").alias("ub"))
+              .localCheckpoint())
+    unit_pairs = (shared.groupBy("a", "ua", "b", "ub").count()
+                  .where(F.col("count") >= settings["min_shared_anchors"])
+                  .groupBy("a", "b").agg(F.collect_list(F.struct("ua", "ub")).alias("units"))
+                  .select("a", "b", F.col("units.ua").alias("ua"), F.col("units.ub").alias("ub")))
+    min_anchors = settings["min_containment_anchors"]
+    doc_pairs = (shared.select("key", "fams", "a", "b").distinct().groupBy("a", "b").agg(
+        (F.count("*") >= min_anchors).alias("any"),
+        (F.sum((F.col("fams") <= settings["rare_anchor_families"]).cast("int")) >= min_anchors).alias("rare")))
+    searched = {2: F.col("rare"), 3: F.col("any")}.get(settings["rewrites"], F.lit(False))
+    pairs = (unit_pairs.join(doc_pairs, ["a", "b"], "full_outer")
+             .where(F.col("ua").isNotNull() | searched)
+             .select("a", "b",
+                     F.coalesce("ua", F.array().cast("array<int>")).alias("ua"),
+                     F.coalesce("ub", F.array().cast("array<int>")).alias("ub"),
+                     F.coalesce("rare", F.lit(False)).alias("rare"),
+                     F.coalesce("any", F.lit(False)).alias("any")))
+    skips = skipped.groupBy("idx").agg(F.collect_list("unit").alias("skip"))
+    texts = docs.select("idx", "text")
+    empty = F.array().cast("array<int>")
+    joined = (pairs
+              .join(texts.select(F.col("idx").alias("a"), F.col("text").alias("a_text")), "a")
+              .join(texts.select(F.col("idx").alias("b"), F.col("text").alias("b_text")), "b")
+              .join(skips.select(F.col("idx").alias("a"), F.col("skip").alias("skip_a")), "a", "left")
+              .join(skips.select(F.col("idx").alias("b"), F.col("skip").alias("skip_b")), "b", "left")
+              .select("a", "b", "a_text", "b_text", "ua", "ub",
+                      F.coalesce("skip_a", empty).alias("skip_a"),
+                      F.coalesce("skip_b", empty).alias("skip_b"), "rare", "any"))
+    return joined.mapInArrow(
+        _regions_of(options),
+        "a long, b long, a_start int, a_end int, b_start int, b_end int, similarity double")
 
 
 def _named(docs, pairs, clusters):

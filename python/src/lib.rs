@@ -597,6 +597,202 @@ fn passage_facts_arrow(
     })
 }
 
+/// What a distributed run of the passage stage needs of the options
+/// (`reprint::passages::parts`): the numbers its joins compare with.
+#[pyfunction]
+#[pyo3(signature = (**kwargs))]
+fn passage_settings(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<HashMap<&'static str, i64>> {
+    let mut o = options(kwargs)?;
+    let (opts, _) = scan_options(&mut o)?;
+    o.finish()?;
+    let p = opts.passages.unwrap_or_default();
+    let rewrites = match p.rewrites {
+        Rewrites::Off => 0,
+        Rewrites::Linked => 1,
+        Rewrites::Rare => 2,
+        Rewrites::All => 3,
+    };
+    Ok(HashMap::from([
+        ("min_shared_anchors", p.min_shared_anchors as i64),
+        (
+            "boilerplate_min_docs",
+            p.boilerplate_min_docs.map_or(-1, |n| n as i64),
+        ),
+        ("max_anchor_families", parts::MAX_ANCHOR_FAMILIES as i64),
+        ("max_family_align", parts::MAX_FAMILY_ALIGN as i64),
+        ("rare_anchor_families", parts::RARE_ANCHOR_FAMILIES as i64),
+        (
+            "min_containment_anchors",
+            i64::from(parts::MIN_CONTAINMENT_ANCHORS),
+        ),
+        ("rewrites", rewrites),
+    ]))
+}
+
+/// The anchor keys of each unit of a batch of texts
+/// (`reprint::passages::parts::unit_anchor_keys`) in a corpus of `units`
+/// units: one row per unit and key, as little-endian columns — the
+/// text's row and the unit (`u32` each), the key (`u64`).
+#[pyfunction]
+#[pyo3(signature = (texts, units, **kwargs))]
+fn unit_anchor_keys_arrow(
+    py: Python<'_>,
+    texts: ArrowStrings<'_>,
+    units: usize,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<[Vec<u8>; 3]> {
+    let mut o = options(kwargs)?;
+    let (opts, _) = scan_options(&mut o)?;
+    o.finish()?;
+    let mut out: [Vec<u8>; 3] = Default::default();
+    let Some(passages) = opts.passages else {
+        return Ok(out);
+    };
+    let bits = parts::unit_bits(units);
+    let column = column_bytes(&texts);
+    py.allow_threads(|| {
+        let strings = arrow_strings(column.0, column.1, column.2, column.3)?;
+        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
+        for (row, text) in strings.iter().enumerate() {
+            f.tokenize(text);
+            let doc = f.units(text, passages.units);
+            for (u, unit) in doc.units.iter().enumerate() {
+                for key in parts::unit_anchor_keys(&doc, unit, &passages, bits) {
+                    let [r, un, k] = &mut out;
+                    r.extend_from_slice(&(row as u32).to_le_bytes());
+                    un.extend_from_slice(&(u as u32).to_le_bytes());
+                    k.extend_from_slice(&key.to_le_bytes());
+                }
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// One list column as the package hands it over: `n + 1` little-endian
+/// `i32` offsets and the values (`u32` each, little-endian).
+type ListColumn<'a> = (&'a [u8], &'a [u8]);
+
+/// A [`ListColumn`] as Python passes it.
+type ListBytes<'py> = (Bound<'py, PyBytes>, Bound<'py, PyBytes>);
+
+fn list_column<'a>(c: &'a ListBytes<'_>) -> ListColumn<'a> {
+    (c.0.as_bytes(), c.1.as_bytes())
+}
+
+/// The `i`-th list of a [`ListColumn`] of `n` lists (`what` names it in
+/// errors).
+fn list_values(c: ListColumn<'_>, n: usize, what: &str) -> PyResult<Vec<Vec<u32>>> {
+    let offsets = le_values(c.0, n + 1, what, |b| {
+        i32::from_le_bytes(b.try_into().unwrap_or_default())
+    })?;
+    let values = le_values(c.1, c.1.len() / 4, what, |b| {
+        u32::from_le_bytes(b.try_into().unwrap_or_default())
+    })?;
+    offsets
+        .windows(2)
+        .map(|w| {
+            let (from, to) = (w[0] as usize, w[1] as usize);
+            values
+                .get(from..to)
+                .map(<[u32]>::to_vec)
+                .ok_or_else(|| err(format!("{what}: offsets {from}..{to} out of bounds")))
+        })
+        .collect()
+}
+
+/// The regions each document pair of a batch shares
+/// (`reprint::passages::parts::pair_runs`): pair `i` is texts `a[i]` and
+/// `b[i]`, its candidate unit pairs `ua[i][k]`, `ub[i][k]`, the units of
+/// each text that are boilerplate or templates `skip_a[i]`, `skip_b[i]`,
+/// and whether it shares rare (`rare[i]`) or any (`any[i]`) anchors
+/// (`u8`). One row per region, as little-endian columns — the pair's row,
+/// the byte spans in `a` and `b` (`u32` each) and the similarity (`f64`).
+#[pyfunction]
+#[pyo3(signature = (a, b, ua, ub, skip_a, skip_b, rare, any, **kwargs))]
+#[allow(clippy::too_many_arguments)]
+fn pair_regions_arrow(
+    py: Python<'_>,
+    a: ArrowStrings<'_>,
+    b: ArrowStrings<'_>,
+    ua: ListBytes<'_>,
+    ub: ListBytes<'_>,
+    skip_a: ListBytes<'_>,
+    skip_b: ListBytes<'_>,
+    rare: &[u8],
+    any: &[u8],
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<[Vec<u8>; 6]> {
+    let mut o = options(kwargs)?;
+    let (opts, _) = scan_options(&mut o)?;
+    o.finish()?;
+    let (ca, cb) = pair_columns("pair_regions", &a, &b)?;
+    let n = ca.3;
+    let mut out: [Vec<u8>; 6] = Default::default();
+    let Some(passages) = opts.passages else {
+        return Ok(out);
+    };
+    let lists = |c: &ListBytes<'_>, what| list_values(list_column(c), n, what);
+    let (ua, ub) = (lists(&ua, "ua")?, lists(&ub, "ub")?);
+    let (skip_a, skip_b) = (lists(&skip_a, "skip_a")?, lists(&skip_b, "skip_b")?);
+    if rare.len() != n || any.len() != n {
+        return Err(err(format!(
+            "pair_regions: {n} pairs but {} and {} flags",
+            rare.len(),
+            any.len()
+        )));
+    }
+    py.allow_threads(|| {
+        let xs = arrow_strings(ca.0, ca.1, ca.2, ca.3)?;
+        let ys = arrow_strings(cb.0, cb.1, cb.2, cb.3)?;
+        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
+        for i in 0..n {
+            f.tokenize(xs[i]);
+            let dx = f.units(xs[i], passages.units);
+            f.tokenize(ys[i]);
+            let dy = f.units(ys[i], passages.units);
+            let flags = |doc: &reprint::passages::DocUnits, skipped: &[u32]| {
+                let mut v = vec![false; doc.units.len()];
+                for &u in skipped {
+                    if let Some(x) = v.get_mut(u as usize) {
+                        *x = true;
+                    }
+                }
+                v
+            };
+            let (fx, fy) = (flags(&dx, &skip_a[i]), flags(&dy, &skip_b[i]));
+            if ua[i].len() != ub[i].len() {
+                return Err(err(format!(
+                    "pair_regions: pair {i} has unequal ua and ub lists"
+                )));
+            }
+            let candidates: Vec<(u32, u32)> =
+                ua[i].iter().copied().zip(ub[i].iter().copied()).collect();
+            let anchors = parts::PairAnchors {
+                rare: rare[i] != 0,
+                any: any[i] != 0,
+            };
+            let (words_x, words_y) = (dx.words.clone(), dy.words.clone());
+            let runs = parts::pair_runs([dx, dy], [&fx, &fy], &candidates, anchors, &passages);
+            for r in runs {
+                let span = |w: &[reprint::tokenize::Word], range: &std::ops::Range<u32>| {
+                    (w[range.start as usize].start, w[range.end as usize - 1].end)
+                };
+                let ((a0, a1), (b0, b1)) = (span(&words_x, &r.a), span(&words_y, &r.b));
+                let sim = reprint::align::similarity(r.matches as usize, r.a.len(), r.b.len());
+                let [pair, a_start, a_end, b_start, b_end, similarity] = &mut out;
+                pair.extend_from_slice(&(i as u32).to_le_bytes());
+                a_start.extend_from_slice(&a0.to_le_bytes());
+                a_end.extend_from_slice(&a1.to_le_bytes());
+                b_start.extend_from_slice(&b0.to_le_bytes());
+                b_end.extend_from_slice(&b1.to_le_bytes());
+                similarity.extend_from_slice(&sim.to_le_bytes());
+            }
+        }
+        Ok(out)
+    })
+}
+
 /// `n` little-endian values of `width` bytes from `bytes` (`what` names
 /// the column in the error).
 fn le_values<T>(bytes: &[u8], n: usize, what: &str, read: impl Fn(&[u8]) -> T) -> PyResult<Vec<T>> {
@@ -811,6 +1007,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(chrome_rule_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(template_rule_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(auto_boilerplate_min_docs, m)?)?;
+    m.add_function(wrap_pyfunction!(passage_settings, m)?)?;
+    m.add_function(wrap_pyfunction!(unit_anchor_keys_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(pair_regions_arrow, m)?)?;
     m.add("MAX_EXPANDED_GROUP", reprint::scan::MAX_EXPANDED_GROUP)?;
     m.add("MIN_TEMPLATE_FAMILIES", parts::MIN_TEMPLATE_FAMILIES)?;
     m.add_class::<PyIndex>()?;

@@ -241,3 +241,48 @@ def test_boilerplate_and_templates_are_the_scans(spark, binary, tmp_path):
     expected = scanned_groups(binary, [reuters])
     assert len(expected["template"]) > 10
     assert sparked_groups(spark, [reuters]) == expected
+
+
+def scanned_regions(binary, paths):
+    """Every region of every link of `reprint scan`: ({(doc, start, end)
+    of each side}, similarity), counted."""
+    from collections import Counter
+
+    out = subprocess.run([binary, "scan", *map(str, paths), "--format", "json", "-q"],
+                         check=True, capture_output=True)
+    report = json.loads(out.stdout)
+    return Counter(
+        (frozenset({(link["a"], *s["a_span"]), (link["b"], *s["b_span"])}), s["similarity"])
+        for link in report["links"] for s in link["shared"])
+
+
+def sparked_regions(spark, paths):
+    """The same from the Spark job's passage_regions."""
+    from collections import Counter
+
+    from pyspark.sql import functions as F
+    from reprint import spark as job
+
+    docs = job.read_documents(spark, [str(p) for p in paths]).localCheckpoint()
+    _, clusters = job.near_duplicates(docs)
+    ids = docs.select("idx", "id")
+    rows = (job.passage_regions(docs, clusters)
+            .join(ids.select(F.col("idx").alias("a"), F.col("id").alias("a_id")), "a")
+            .join(ids.select(F.col("idx").alias("b"), F.col("id").alias("b_id")), "b")
+            .collect())
+    return Counter(
+        (frozenset({(r["a_id"], r["a_start"], r["a_end"]), (r["b_id"], r["b_start"], r["b_end"])}),
+         round6(r["similarity"]))
+        for r in rows)
+
+
+def test_shared_regions_are_the_scans(spark, binary, tmp_path):
+    """Steps 1 to 4 of the passage stage on Spark (groups, anchors,
+    candidates, each pair's regions with the rewrite search): every
+    region of every link a scan reports, with its similarity, on BBC."""
+    need((SHARED / "bbc").is_dir(), "../shared/corpora/bbc is missing")
+    bbc = tmp_path / "bbc.jsonl"
+    bbc_jsonl(bbc)
+    expected = scanned_regions(binary, [bbc])
+    assert sum(expected.values()) > 100
+    assert sparked_regions(spark, [bbc]) == expected

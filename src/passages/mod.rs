@@ -70,7 +70,7 @@ const ANCHOR_SEED: u64 = 0x7265_7072_696e_7405; // "reprint" + 0x05
 /// Members of one near-duplicate family are aligned with each other only
 /// when the family is at most this large: beyond it (wire copy syndicated
 /// everywhere) pairwise alignment of identical copies is quadratic noise.
-const MAX_FAMILY_ALIGN: usize = 32;
+pub const MAX_FAMILY_ALIGN: usize = 32;
 
 /// Anchors two documents must share to be compared by containment alone
 /// (`PassageOptions::min_containment`): one shared phrase is chance, two

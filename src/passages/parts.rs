@@ -58,7 +58,7 @@ pub use super::templates::{is_template_group, MIN_TEMPLATE_FAMILIES};
 use super::{
     rewrites, runs, unit_hashes, window_anchors, DocUnits, Link, PassageOptions, Rewrites, Shared,
 };
-pub use super::{MIN_CONTAINMENT_ANCHORS, RARE_ANCHOR_FAMILIES};
+pub use super::{MAX_FAMILY_ALIGN, MIN_CONTAINMENT_ANCHORS, RARE_ANCHOR_FAMILIES};
 use crate::boilerplate::fingerprint;
 use crate::units::Unit;
 

@@ -95,7 +95,7 @@ impl<'a> Stage<'a> {
 }
 
 /// Whether the members of a family of `size` documents are compared with
-/// each other: not above `MAX_FAMILY_ALIGN` (32).
+/// each other: not above [`MAX_FAMILY_ALIGN`].
 pub fn aligns_within(size: usize) -> bool {
     size <= MAX_FAMILY_ALIGN
 }
