@@ -439,23 +439,28 @@ def _regions_of(options):
                 reprint._le_bytes(col("rare"), pa.uint8()), reprint._le_bytes(col("any"), pa.uint8()),
                 **options)
             n = len(out[0]) // 4
+            if n == 0:
+                continue
             u32 = lambda c: pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(c)])
             row = u32(out[0])
+            values = pa.Array.from_buffers(pa.uint64(), len(out[7]) // 8, [None, pa.py_buffer(out[7])])
+            offsets = pa.Array.from_buffers(pa.int32(), n + 1, [None, pa.py_buffer(out[6])])
+            anchors = pa.ListArray.from_arrays(offsets, _signed(values))
             yield pa.RecordBatch.from_arrays(
                 [pc.take(col("a"), row), pc.take(col("b"), row)]
                 + [u32(c).cast(pa.int32()) for c in out[1:5]]
-                + [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(out[5])])],
-                ["a", "b", "a_start", "a_end", "b_start", "b_end", "similarity"])
+                + [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(out[5])]), anchors],
+                ["a", "b", "a_start", "a_end", "b_start", "b_end", "similarity", "anchors"])
 
     return run
 
 
 def passage_regions(docs, clusters, **options):
     """The regions each pair of ``docs`` shares, as a scan's links list
-    them (``a < b`` by document number; byte spans; the similarity): a
-    DataFrame of ``a``, ``b``, ``a_start``, ``a_end``, ``b_start``,
-    ``b_end``, ``similarity``. ``clusters`` as :func:`near_duplicates`
-    gives them.
+    them (``a < b`` by document number; byte spans; the similarity and
+    significance): a DataFrame of ``a``, ``b``, ``a_start``, ``a_end``,
+    ``b_start``, ``b_end``, ``similarity``, ``significance``.
+    ``clusters`` as :func:`near_duplicates` gives them.
 
     Steps 1 to 4 of the scan's passage stage
     (``reprint::passages::parts``): boilerplate and template units
@@ -463,7 +468,7 @@ def passage_regions(docs, clusters, **options):
     grouped by key (an anchor in too many families pairs nothing); unit
     pairs sharing enough anchors, and document pairs sharing rare ones;
     both texts joined to each pair, its regions found by the crate's
-    ``pair_runs``."""
+    ``pair_runs``; then step 5, each region's significance."""
     from pyspark.sql import functions as F
 
     settings = _native.passage_settings(**options)
@@ -513,9 +518,72 @@ def passage_regions(docs, clusters, **options):
               .select("a", "b", "a_text", "b_text", "ua", "ub",
                       F.coalesce("skip_a", empty).alias("skip_a"),
                       F.coalesce("skip_b", empty).alias("skip_b"), "rare", "any"))
-    return joined.mapInArrow(
+    regions = joined.mapInArrow(
         _regions_of(options),
-        "a long, b long, a_start int, a_end int, b_start int, b_end int, similarity double")
+        "a long, b long, a_start int, a_end int, b_start int, b_end int, similarity double, "
+        "anchors array<long>")
+    regions = regions.withColumn("region", F.monotonically_increasing_id()).localCheckpoint()
+    weights = _significance(docs, facts, regions, options)
+    return (regions.join(weights, "region", "left")
+            .select("a", "b", "a_start", "a_end", "b_start", "b_end", "similarity",
+                    F.coalesce("significance", F.lit(0.0)).alias("significance")))
+
+
+def _docs_anchors_of(options):
+    """mapInArrow: batches of (idx, text) → (idx, anchor), each document's
+    distinct anchors."""
+    import pyarrow.compute as pc
+
+    def run(batches):
+        for batch in batches:
+            rows, values = _native.document_anchors_arrow(
+                reprint._arrow_strings(batch.column("text")), **options)
+            n = len(rows) // 4
+            row = pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(rows)])
+            anchor = pa.Array.from_buffers(pa.uint64(), n, [None, pa.py_buffer(values)])
+            yield pa.RecordBatch.from_arrays(
+                [pc.take(batch.column("idx"), row), _signed(anchor)], ["idx", "anchor"])
+
+    return run
+
+
+def _weights_of(families):
+    """mapInArrow: batches of (region, dfs) → (region, significance)."""
+
+    def run(batches):
+        for batch in batches:
+            dfs = batch.column("dfs")
+            out = _native.significance_arrow(*_list_bytes(dfs), families)
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("region"),
+                 pa.Array.from_buffers(pa.float64(), len(out) // 8, [None, pa.py_buffer(out)])],
+                ["region", "significance"])
+
+    return run
+
+
+def _significance(docs, facts, regions, options):
+    """Step 5: each region's significance — its shared anchors weighed by
+    how many families hold them, counted on each family's first document
+    (``reprint::passages::parts::significance``)."""
+    from pyspark.sql import functions as F
+
+    fams = facts.select("idx", "family").distinct()
+    families = fams.select("family").distinct().count()
+    firsts = fams.groupBy("family").agg(F.min("idx").alias("idx")).select("idx")
+    shared = (regions.select("region", F.posexplode("anchors").alias("pos", "anchor"))
+              .localCheckpoint())
+    wanted = shared.select("anchor").distinct()
+    df = (docs.select("idx", "text").join(firsts, "idx", "left_semi")
+          .mapInArrow(_docs_anchors_of(options), "idx long, anchor long")
+          .join(wanted, "anchor", "left_semi")
+          .groupBy("anchor").agg(F.count("*").alias("df")))
+    dfs = (shared.join(df, "anchor", "left")
+           .groupBy("region")
+           .agg(F.sort_array(F.collect_list(F.struct("pos", F.coalesce("df", F.lit(0)).alias("df"))))
+                .alias("counts"))
+           .select("region", F.col("counts.df").cast("array<int>").alias("dfs")))
+    return dfs.mapInArrow(_weights_of(families), "region long, significance double")
 
 
 def _named(docs, pairs, clusters):

@@ -707,7 +707,9 @@ fn list_values(c: ListColumn<'_>, n: usize, what: &str) -> PyResult<Vec<Vec<u32>
 /// each text that are boilerplate or templates `skip_a[i]`, `skip_b[i]`,
 /// and whether it shares rare (`rare[i]`) or any (`any[i]`) anchors
 /// (`u8`). One row per region, as little-endian columns — the pair's row,
-/// the byte spans in `a` and `b` (`u32` each) and the similarity (`f64`).
+/// the byte spans in `a` and `b` (`u32` each) and the similarity (`f64`)
+/// — and the anchors both sides of each region share
+/// (`parts::run_anchors`), as a list column (`i32` offsets, `u64` values).
 #[pyfunction]
 #[pyo3(signature = (a, b, ua, ub, skip_a, skip_b, rare, any, **kwargs))]
 #[allow(clippy::too_many_arguments)]
@@ -722,13 +724,13 @@ fn pair_regions_arrow(
     rare: &[u8],
     any: &[u8],
     kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<[Vec<u8>; 6]> {
+) -> PyResult<[Vec<u8>; 8]> {
     let mut o = options(kwargs)?;
     let (opts, _) = scan_options(&mut o)?;
     o.finish()?;
     let (ca, cb) = pair_columns("pair_regions", &a, &b)?;
     let n = ca.3;
-    let mut out: [Vec<u8>; 6] = Default::default();
+    let mut out: [Vec<u8>; 8] = Default::default();
     let Some(passages) = opts.passages else {
         return Ok(out);
     };
@@ -772,15 +774,26 @@ fn pair_regions_arrow(
                 rare: rare[i] != 0,
                 any: any[i] != 0,
             };
-            let (words_x, words_y) = (dx.words.clone(), dy.words.clone());
+            let (kx, ky) = (dx.clone(), dy.clone());
+            let (words_x, words_y) = (&kx.words, &ky.words);
             let runs = parts::pair_runs([dx, dy], [&fx, &fy], &candidates, anchors, &passages);
             for r in runs {
+                let shared = parts::run_anchors(&kx, &ky, &r, &passages);
+                let [.., offsets, values] = &mut out;
+                if offsets.is_empty() {
+                    offsets.extend_from_slice(&0i32.to_le_bytes());
+                }
+                for g in &shared {
+                    values.extend_from_slice(&g.to_le_bytes());
+                }
+                let total = (values.len() / 8) as i32;
+                offsets.extend_from_slice(&total.to_le_bytes());
                 let span = |w: &[reprint::tokenize::Word], range: &std::ops::Range<u32>| {
                     (w[range.start as usize].start, w[range.end as usize - 1].end)
                 };
-                let ((a0, a1), (b0, b1)) = (span(&words_x, &r.a), span(&words_y, &r.b));
+                let ((a0, a1), (b0, b1)) = (span(words_x, &r.a), span(words_y, &r.b));
                 let sim = reprint::align::similarity(r.matches as usize, r.a.len(), r.b.len());
-                let [pair, a_start, a_end, b_start, b_end, similarity] = &mut out;
+                let [pair, a_start, a_end, b_start, b_end, similarity, ..] = &mut out;
                 pair.extend_from_slice(&(i as u32).to_le_bytes());
                 a_start.extend_from_slice(&a0.to_le_bytes());
                 a_end.extend_from_slice(&a1.to_le_bytes());
@@ -791,6 +804,61 @@ fn pair_regions_arrow(
         }
         Ok(out)
     })
+}
+
+/// The distinct anchors of each of a batch of texts
+/// (`reprint::passages::parts::document_anchors`): one row per text and
+/// anchor, as little-endian columns — the text's row (`u32`) and the
+/// anchor (`u64`).
+#[pyfunction]
+#[pyo3(signature = (texts, **kwargs))]
+fn document_anchors_arrow(
+    py: Python<'_>,
+    texts: ArrowStrings<'_>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<[Vec<u8>; 2]> {
+    let mut o = options(kwargs)?;
+    let (opts, _) = scan_options(&mut o)?;
+    o.finish()?;
+    let mut out: [Vec<u8>; 2] = Default::default();
+    let Some(passages) = opts.passages else {
+        return Ok(out);
+    };
+    let column = column_bytes(&texts);
+    py.allow_threads(|| {
+        let strings = arrow_strings(column.0, column.1, column.2, column.3)?;
+        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
+        for (row, text) in strings.iter().enumerate() {
+            f.tokenize(text);
+            let doc = f.units(text, passages.units);
+            for g in parts::document_anchors(&doc, &passages) {
+                let [r, v] = &mut out;
+                r.extend_from_slice(&(row as u32).to_le_bytes());
+                v.extend_from_slice(&g.to_le_bytes());
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// The significance of each region (`reprint::passages::parts::significance`)
+/// from its shared anchors' family counts: region `i`'s are
+/// `dfs[offsets[i]..offsets[i + 1]]` (`i32` offsets, `u32` counts, in
+/// the order of its anchors), in a corpus of `families` families; `f64`
+/// per region, little-endian.
+#[pyfunction]
+fn significance_arrow(offsets: &[u8], dfs: &[u8], families: usize) -> PyResult<Vec<u8>> {
+    let n = (offsets.len() / 4).saturating_sub(1);
+    let lists = list_values((offsets, dfs), n, "dfs")?;
+    Ok(lists
+        .iter()
+        .flat_map(|df| {
+            // The anchors themselves are not needed: their counts come in
+            // their order.
+            let order: Vec<u64> = (0..df.len() as u64).collect();
+            parts::significance(&order, |k| df[k as usize], families).to_le_bytes()
+        })
+        .collect())
 }
 
 /// `n` little-endian values of `width` bytes from `bytes` (`what` names
@@ -1010,6 +1078,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(passage_settings, m)?)?;
     m.add_function(wrap_pyfunction!(unit_anchor_keys_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(pair_regions_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(document_anchors_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(significance_arrow, m)?)?;
     m.add("MAX_EXPANDED_GROUP", reprint::scan::MAX_EXPANDED_GROUP)?;
     m.add("MIN_TEMPLATE_FAMILIES", parts::MIN_TEMPLATE_FAMILIES)?;
     m.add_class::<PyIndex>()?;

@@ -252,7 +252,8 @@ def scanned_regions(binary, paths):
                          check=True, capture_output=True)
     report = json.loads(out.stdout)
     return Counter(
-        (frozenset({(link["a"], *s["a_span"]), (link["b"], *s["b_span"])}), s["similarity"])
+        (frozenset({(link["a"], *s["a_span"]), (link["b"], *s["b_span"])}), s["similarity"],
+         s["significance"])
         for link in report["links"] for s in link["shared"])
 
 
@@ -272,14 +273,15 @@ def sparked_regions(spark, paths):
             .collect())
     return Counter(
         (frozenset({(r["a_id"], r["a_start"], r["a_end"]), (r["b_id"], r["b_start"], r["b_end"])}),
-         round6(r["similarity"]))
+         round6(r["similarity"]), round6(r["significance"]))
         for r in rows)
 
 
 def test_shared_regions_are_the_scans(spark, binary, tmp_path):
-    """Steps 1 to 4 of the passage stage on Spark (groups, anchors,
-    candidates, each pair's regions with the rewrite search): every
-    region of every link a scan reports, with its similarity, on BBC."""
+    """Steps 1 to 5 of the passage stage on Spark (groups, anchors,
+    candidates, each pair's regions with the rewrite search,
+    significance): every region of every link a scan reports, with its
+    similarity and significance, on BBC."""
     need((SHARED / "bbc").is_dir(), "../shared/corpora/bbc is missing")
     bbc = tmp_path / "bbc.jsonl"
     bbc_jsonl(bbc)
