@@ -27,9 +27,14 @@ Spark only groups and joins what they return. The result is the scan's:
 
 Output: ``pairs`` (``a``, ``b``, ``jaccard``; ``a`` is the earlier
 document in input order) and ``clusters`` (``cluster``: its earliest
-document's id, ``member``) as Parquet under ``--out``. The passage stage
-(reposted passages, links) is not distributed yet: run ``reprint scan`` for
-it.
+document's id, ``member``) as Parquet under ``--out``.
+
+The passage stage is distributed in the same way, step by step, each
+value computed by the crate (``reprint::passages::parts``) and each rule
+the crate's: :func:`passage_groups` (boilerplate and template groups) and
+:func:`passage_regions` (the regions each pair of documents shares, with
+their similarity and significance) give what a scan gives; passage
+clusters and links are not distributed yet (run ``reprint scan``).
 """
 
 import argparse
