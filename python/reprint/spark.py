@@ -33,8 +33,9 @@ The passage stage is distributed in the same way, step by step, each
 value computed by the crate (``reprint::passages::parts``) and each rule
 the crate's: :func:`passage_groups` (boilerplate and template groups) and
 :func:`passage_regions` (the regions each pair of documents shares, with
-their similarity and significance) give what a scan gives; passage
-clusters and links are not distributed yet (run ``reprint scan``).
+their similarity and significance) and :func:`passage_links` (significance
+and containment of each linked pair) give what a scan gives; passage
+clusters are not distributed yet (run ``reprint scan``).
 """
 
 import argparse
@@ -46,7 +47,7 @@ import pyarrow as pa
 import reprint
 from reprint import _native
 
-__all__ = ["read_documents", "near_duplicates", "connected_components", "passage_groups", "passage_regions", "main"]
+__all__ = ["read_documents", "near_duplicates", "connected_components", "passage_groups", "passage_regions", "passage_links", "main"]
 
 # The document-stage options a job passes to the package (the scan's
 # option names); passages are not part of this stage.
@@ -454,8 +455,9 @@ def _regions_of(options):
             yield pa.RecordBatch.from_arrays(
                 [pc.take(col("a"), row), pc.take(col("b"), row)]
                 + [u32(c).cast(pa.int32()) for c in out[1:5]]
-                + [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(out[5])]), anchors],
-                ["a", "b", "a_start", "a_end", "b_start", "b_end", "similarity", "anchors"])
+                + [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(out[5])]), anchors,
+                   u32(out[8]).cast(pa.int32())],
+                ["a", "b", "a_start", "a_end", "b_start", "b_end", "similarity", "anchors", "k"])
 
     return run
 
@@ -474,6 +476,13 @@ def passage_regions(docs, clusters, **options):
     pairs sharing enough anchors, and document pairs sharing rare ones;
     both texts joined to each pair, its regions found by the crate's
     ``pair_runs``; then step 5, each region's significance."""
+    return _passage_regions(docs, clusters, options)[0].drop("k")
+
+
+def _passage_regions(docs, clusters, options):
+    """:func:`passage_regions` with each region's place among its pair's
+    (``k``), and each document's units that are boilerplate or templates
+    (``idx``, ``skip``)."""
     from pyspark.sql import functions as F
 
     settings = _native.passage_settings(**options)
@@ -526,12 +535,62 @@ def passage_regions(docs, clusters, **options):
     regions = joined.mapInArrow(
         _regions_of(options),
         "a long, b long, a_start int, a_end int, b_start int, b_end int, similarity double, "
-        "anchors array<long>")
+        "anchors array<long>, k int")
     regions = regions.withColumn("region", F.monotonically_increasing_id()).localCheckpoint()
     weights = _significance(docs, facts, regions, options)
-    return (regions.join(weights, "region", "left")
-            .select("a", "b", "a_start", "a_end", "b_start", "b_end", "similarity",
-                    F.coalesce("significance", F.lit(0.0)).alias("significance")))
+    regions = (regions.join(weights, "region", "left")
+               .select("a", "b", "a_start", "a_end", "b_start", "b_end", "similarity",
+                       F.coalesce("significance", F.lit(0.0)).alias("significance"), "k"))
+    return regions, skips
+
+
+def _containment_of(options):
+    """mapInArrow: batches of (a, b, a_text, b_text, skip_a, skip_b) →
+    (a, b, containment_a, containment_b)."""
+
+    def run(batches):
+        for batch in batches:
+            col = batch.column
+            ca, cb = _native.pair_containment_arrow(
+                reprint._arrow_strings(col("a_text")), reprint._arrow_strings(col("b_text")),
+                _list_bytes(col("skip_a")), _list_bytes(col("skip_b")), **options)
+            f64 = lambda c: pa.Array.from_buffers(pa.float64(), len(c) // 8, [None, pa.py_buffer(c)])
+            yield pa.RecordBatch.from_arrays(
+                [col("a"), col("b"), f64(ca), f64(cb)], ["a", "b", "containment_a", "containment_b"])
+
+    return run
+
+
+def passage_links(docs, clusters, **options):
+    """The document pairs that share regions, as a scan's links give them
+    (``a < b`` by document number): a DataFrame of ``a``, ``b``,
+    ``regions``, ``significance`` (the sum of the regions', in ``a``'s
+    order) and ``containment_a``, ``containment_b`` (each document's share
+    of word trigrams found in the other, over its units not boilerplate or
+    template; the crate's ``pair_containment``). Passage clusters, and
+    links by containment alone (``min_containment``), are not distributed
+    yet."""
+    from pyspark.sql import functions as F
+
+    regions, skips = _passage_regions(docs, clusters, options)
+    links = (regions.groupBy("a", "b")
+             .agg(F.sort_array(F.collect_list(F.struct("k", "significance"))).alias("r"))
+             .select("a", "b", F.size("r").alias("regions"),
+                     F.aggregate("r.significance", F.lit(0.0), lambda acc, x: acc + x)
+                     .alias("significance")))
+    texts = docs.select("idx", "text")
+    empty = F.array().cast("array<int>")
+    joined = (links.select("a", "b")
+              .join(texts.select(F.col("idx").alias("a"), F.col("text").alias("a_text")), "a")
+              .join(texts.select(F.col("idx").alias("b"), F.col("text").alias("b_text")), "b")
+              .join(skips.select(F.col("idx").alias("a"), F.col("skip").alias("skip_a")), "a", "left")
+              .join(skips.select(F.col("idx").alias("b"), F.col("skip").alias("skip_b")), "b", "left")
+              .select("a", "b", "a_text", "b_text",
+                      F.coalesce("skip_a", empty).alias("skip_a"),
+                      F.coalesce("skip_b", empty).alias("skip_b")))
+    contained = joined.mapInArrow(
+        _containment_of(options), "a long, b long, containment_a double, containment_b double")
+    return links.join(contained, ["a", "b"])
 
 
 def _docs_anchors_of(options):

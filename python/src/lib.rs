@@ -708,8 +708,9 @@ fn list_values(c: ListColumn<'_>, n: usize, what: &str) -> PyResult<Vec<Vec<u32>
 /// and whether it shares rare (`rare[i]`) or any (`any[i]`) anchors
 /// (`u8`). One row per region, as little-endian columns — the pair's row,
 /// the byte spans in `a` and `b` (`u32` each) and the similarity (`f64`)
-/// — and the anchors both sides of each region share
-/// (`parts::run_anchors`), as a list column (`i32` offsets, `u64` values).
+/// — the anchors both sides of each region share (`parts::run_anchors`),
+/// as a list column (`i32` offsets, `u64` values), and the region's place
+/// among its pair's (`u32`, in `a`'s order).
 #[pyfunction]
 #[pyo3(signature = (a, b, ua, ub, skip_a, skip_b, rare, any, **kwargs))]
 #[allow(clippy::too_many_arguments)]
@@ -724,13 +725,13 @@ fn pair_regions_arrow(
     rare: &[u8],
     any: &[u8],
     kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<[Vec<u8>; 8]> {
+) -> PyResult<[Vec<u8>; 9]> {
     let mut o = options(kwargs)?;
     let (opts, _) = scan_options(&mut o)?;
     o.finish()?;
     let (ca, cb) = pair_columns("pair_regions", &a, &b)?;
     let n = ca.3;
-    let mut out: [Vec<u8>; 8] = Default::default();
+    let mut out: [Vec<u8>; 9] = Default::default();
     let Some(passages) = opts.passages else {
         return Ok(out);
     };
@@ -753,16 +754,7 @@ fn pair_regions_arrow(
             let dx = f.units(xs[i], passages.units);
             f.tokenize(ys[i]);
             let dy = f.units(ys[i], passages.units);
-            let flags = |doc: &reprint::passages::DocUnits, skipped: &[u32]| {
-                let mut v = vec![false; doc.units.len()];
-                for &u in skipped {
-                    if let Some(x) = v.get_mut(u as usize) {
-                        *x = true;
-                    }
-                }
-                v
-            };
-            let (fx, fy) = (flags(&dx, &skip_a[i]), flags(&dy, &skip_b[i]));
+            let (fx, fy) = (unit_flags(&dx, &skip_a[i]), unit_flags(&dy, &skip_b[i]));
             if ua[i].len() != ub[i].len() {
                 return Err(err(format!(
                     "pair_regions: pair {i} has unequal ua and ub lists"
@@ -777,9 +769,10 @@ fn pair_regions_arrow(
             let (kx, ky) = (dx.clone(), dy.clone());
             let (words_x, words_y) = (&kx.words, &ky.words);
             let runs = parts::pair_runs([dx, dy], [&fx, &fy], &candidates, anchors, &passages);
-            for r in runs {
+            for (k, r) in runs.into_iter().enumerate() {
+                out[8].extend_from_slice(&(k as u32).to_le_bytes());
                 let shared = parts::run_anchors(&kx, &ky, &r, &passages);
-                let [.., offsets, values] = &mut out;
+                let [.., offsets, values, _] = &mut out;
                 if offsets.is_empty() {
                     offsets.extend_from_slice(&0i32.to_le_bytes());
                 }
@@ -859,6 +852,63 @@ fn significance_arrow(offsets: &[u8], dfs: &[u8], families: usize) -> PyResult<V
             parts::significance(&order, |k| df[k as usize], families).to_le_bytes()
         })
         .collect())
+}
+
+/// The containment of each pair of texts in each other
+/// (`reprint::passages::parts::pair_containment`) over their units not
+/// listed in `skip_a[i]` and `skip_b[i]` (boilerplate and templates): two
+/// little-endian `f64` columns, `a`'s share in `b` and `b`'s in `a`.
+#[pyfunction]
+#[pyo3(signature = (a, b, skip_a, skip_b, **kwargs))]
+fn pair_containment_arrow(
+    py: Python<'_>,
+    a: ArrowStrings<'_>,
+    b: ArrowStrings<'_>,
+    skip_a: ListBytes<'_>,
+    skip_b: ListBytes<'_>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<[Vec<u8>; 2]> {
+    let mut o = options(kwargs)?;
+    let (opts, _) = scan_options(&mut o)?;
+    o.finish()?;
+    let (ca, cb) = pair_columns("pair_containment", &a, &b)?;
+    let n = ca.3;
+    let lists = |c: &ListBytes<'_>, what| list_values(list_column(c), n, what);
+    let (skip_a, skip_b) = (lists(&skip_a, "skip_a")?, lists(&skip_b, "skip_b")?);
+    let mut out: [Vec<u8>; 2] = Default::default();
+    let units = opts.passages.as_ref().map(|p| p.units).unwrap_or_default();
+    py.allow_threads(|| {
+        let xs = arrow_strings(ca.0, ca.1, ca.2, ca.3)?;
+        let ys = arrow_strings(cb.0, cb.1, cb.2, cb.3)?;
+        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
+        for i in 0..n {
+            f.tokenize(xs[i]);
+            let dx = f.units(xs[i], units);
+            f.tokenize(ys[i]);
+            let dy = f.units(ys[i], units);
+            let (cx, cy) = parts::pair_containment(
+                &dx,
+                &dy,
+                &unit_flags(&dx, &skip_a[i]),
+                &unit_flags(&dy, &skip_b[i]),
+            );
+            out[0].extend_from_slice(&cx.to_le_bytes());
+            out[1].extend_from_slice(&cy.to_le_bytes());
+        }
+        Ok(out)
+    })
+}
+
+/// A flag per unit of `doc`: whether it is among `skipped` (numbers out
+/// of range are ignored).
+fn unit_flags(doc: &reprint::passages::DocUnits, skipped: &[u32]) -> Vec<bool> {
+    let mut v = vec![false; doc.units.len()];
+    for &u in skipped {
+        if let Some(x) = v.get_mut(u as usize) {
+            *x = true;
+        }
+    }
+    v
 }
 
 /// `n` little-endian values of `width` bytes from `bytes` (`what` names
@@ -1080,6 +1130,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pair_regions_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(document_anchors_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(significance_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(pair_containment_arrow, m)?)?;
     m.add("MAX_EXPANDED_GROUP", reprint::scan::MAX_EXPANDED_GROUP)?;
     m.add("MIN_TEMPLATE_FAMILIES", parts::MIN_TEMPLATE_FAMILIES)?;
     m.add_class::<PyIndex>()?;

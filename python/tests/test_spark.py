@@ -288,3 +288,37 @@ def test_shared_regions_are_the_scans(spark, binary, tmp_path):
     expected = scanned_regions(binary, [bbc])
     assert sum(expected.values()) > 100
     assert sparked_regions(spark, [bbc]) == expected
+
+
+def test_links_are_the_scans(spark, binary, tmp_path):
+    """Links on Spark (step 7 without passage clusters): the scan's linked
+    pairs on BBC, each with its number of regions, significance and both
+    containments."""
+    from pyspark.sql import functions as F
+    from reprint import spark as job
+
+    need((SHARED / "bbc").is_dir(), "../shared/corpora/bbc is missing")
+    bbc = tmp_path / "bbc.jsonl"
+    bbc_jsonl(bbc)
+    out = subprocess.run([binary, "scan", str(bbc), "--format", "json", "-q"],
+                         check=True, capture_output=True)
+    expected = {
+        frozenset((link["a"], link["b"])): (
+            len(link["shared"]), link["significance"],
+            {link["a"]: link["containment_a"], link["b"]: link["containment_b"]})
+        for link in json.loads(out.stdout)["links"]}
+    assert len(expected) > 100
+    docs = job.read_documents(spark, [str(bbc)]).localCheckpoint()
+    _, clusters = job.near_duplicates(docs)
+    ids = docs.select("idx", "id")
+    rows = (job.passage_links(docs, clusters)
+            .join(ids.select(F.col("idx").alias("a"), F.col("id").alias("a_id")), "a")
+            .join(ids.select(F.col("idx").alias("b"), F.col("id").alias("b_id")), "b")
+            .collect())
+    found = {
+        frozenset((r["a_id"], r["b_id"])): (
+            r["regions"], round6(r["significance"]),
+            {r["a_id"]: round6(r["containment_a"]), r["b_id"]: round6(r["containment_b"])})
+        for r in rows}
+    assert len(rows) == len(found)
+    assert found == expected
