@@ -522,16 +522,8 @@ def _passage_regions(docs, clusters, options):
                      F.coalesce("rare", F.lit(False)).alias("rare"),
                      F.coalesce("any", F.lit(False)).alias("any")))
     skips = skipped.groupBy("idx").agg(F.collect_list("unit").alias("skip"))
-    texts = docs.select("idx", "text")
-    empty = F.array().cast("array<int>")
-    joined = (pairs
-              .join(texts.select(F.col("idx").alias("a"), F.col("text").alias("a_text")), "a")
-              .join(texts.select(F.col("idx").alias("b"), F.col("text").alias("b_text")), "b")
-              .join(skips.select(F.col("idx").alias("a"), F.col("skip").alias("skip_a")), "a", "left")
-              .join(skips.select(F.col("idx").alias("b"), F.col("skip").alias("skip_b")), "b", "left")
-              .select("a", "b", "a_text", "b_text", "ua", "ub",
-                      F.coalesce("skip_a", empty).alias("skip_a"),
-                      F.coalesce("skip_b", empty).alias("skip_b"), "rare", "any"))
+    joined = _with_texts(pairs, docs, skips).select(
+        "a", "b", "a_text", "b_text", "ua", "ub", "skip_a", "skip_b", "rare", "any")
     regions = joined.mapInArrow(
         _regions_of(options),
         "a long, b long, a_start int, a_end int, b_start int, b_end int, similarity double, "
@@ -542,6 +534,24 @@ def _passage_regions(docs, clusters, options):
                .select("a", "b", "a_start", "a_end", "b_start", "b_end", "similarity",
                        F.coalesce("significance", F.lit(0.0)).alias("significance"), "k"))
     return regions, skips
+
+
+def _with_texts(pairs, docs, skips):
+    """``pairs`` (``a``, ``b``, …) with both documents' texts (``a_text``,
+    ``b_text``) and their units that are boilerplate or templates
+    (``skip_a``, ``skip_b``; empty lists for documents without any)."""
+    from pyspark.sql import functions as F
+
+    texts = docs.select("idx", "text")
+    empty = F.array().cast("array<int>")
+    side = lambda df, name, column, alias: df.select(F.col("idx").alias(name), F.col(column).alias(alias))
+    return (pairs
+            .join(side(texts, "a", "text", "a_text"), "a")
+            .join(side(texts, "b", "text", "b_text"), "b")
+            .join(side(skips, "a", "skip", "skip_a"), "a", "left")
+            .join(side(skips, "b", "skip", "skip_b"), "b", "left")
+            .withColumn("skip_a", F.coalesce("skip_a", empty))
+            .withColumn("skip_b", F.coalesce("skip_b", empty)))
 
 
 def _containment_of(options):
@@ -578,16 +588,7 @@ def passage_links(docs, clusters, **options):
              .select("a", "b", F.size("r").alias("regions"),
                      F.aggregate("r.significance", F.lit(0.0), lambda acc, x: acc + x)
                      .alias("significance")))
-    texts = docs.select("idx", "text")
-    empty = F.array().cast("array<int>")
-    joined = (links.select("a", "b")
-              .join(texts.select(F.col("idx").alias("a"), F.col("text").alias("a_text")), "a")
-              .join(texts.select(F.col("idx").alias("b"), F.col("text").alias("b_text")), "b")
-              .join(skips.select(F.col("idx").alias("a"), F.col("skip").alias("skip_a")), "a", "left")
-              .join(skips.select(F.col("idx").alias("b"), F.col("skip").alias("skip_b")), "b", "left")
-              .select("a", "b", "a_text", "b_text",
-                      F.coalesce("skip_a", empty).alias("skip_a"),
-                      F.coalesce("skip_b", empty).alias("skip_b")))
+    joined = _with_texts(links.select("a", "b"), docs, skips)
     contained = joined.mapInArrow(
         _containment_of(options), "a long, b long, containment_a double, containment_b double")
     return links.join(contained, ["a", "b"])

@@ -351,9 +351,7 @@ fn align(
     b: String,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Vec<Shared>> {
-    let mut o = options(kwargs)?;
-    let (opts, _) = scan_options(&mut o)?;
-    o.finish()?;
+    let opts = parsed(kwargs)?;
     let Some(passages) = opts.passages else {
         return Ok(Vec::new());
     };
@@ -375,6 +373,73 @@ fn align(
             })
             .collect()
     }))
+}
+
+/// The scan options `kwargs` ask for, every one of them used (the thread
+/// count aside).
+fn parsed(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<ScanOptions> {
+    let mut o = options(kwargs)?;
+    let (opts, _) = scan_options(&mut o)?;
+    o.finish()?;
+    Ok(opts)
+}
+
+/// Reads each of a batch of texts as a scan does (`opts`' normalization,
+/// `units`) and hands it to `each` with its row and the `N` output
+/// columns; runs without the GIL.
+fn for_texts<const N: usize>(
+    py: Python<'_>,
+    texts: &ArrowStrings<'_>,
+    opts: &ScanOptions,
+    units: reprint::units::UnitOptions,
+    mut each: impl FnMut(usize, &reprint::passages::DocUnits, &mut [Vec<u8>; N]) + Send,
+) -> PyResult<[Vec<u8>; N]> {
+    let column = column_bytes(texts);
+    py.allow_threads(|| {
+        let strings = arrow_strings(column.0, column.1, column.2, column.3)?;
+        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
+        let mut out: [Vec<u8>; N] = std::array::from_fn(|_| Vec::new());
+        for (row, text) in strings.iter().enumerate() {
+            f.tokenize(text);
+            each(row, &f.units(text, units), &mut out);
+        }
+        Ok(out)
+    })
+}
+
+/// The same for a batch of pairs of texts (`a[i]`, `b[i]`; `what` names
+/// the function in errors): `each` gets the pair's row and both documents,
+/// and may fail.
+fn for_pairs<const N: usize>(
+    py: Python<'_>,
+    what: &str,
+    a: &ArrowStrings<'_>,
+    b: &ArrowStrings<'_>,
+    opts: &ScanOptions,
+    units: reprint::units::UnitOptions,
+    mut each: impl FnMut(
+            usize,
+            reprint::passages::DocUnits,
+            reprint::passages::DocUnits,
+            &mut [Vec<u8>; N],
+        ) -> PyResult<()>
+        + Send,
+) -> PyResult<[Vec<u8>; N]> {
+    let (ca, cb) = pair_columns(what, a, b)?;
+    py.allow_threads(|| {
+        let xs = arrow_strings(ca.0, ca.1, ca.2, ca.3)?;
+        let ys = arrow_strings(cb.0, cb.1, cb.2, cb.3)?;
+        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
+        let mut out: [Vec<u8>; N] = std::array::from_fn(|_| Vec::new());
+        for (i, (x, y)) in xs.iter().zip(&ys).enumerate() {
+            f.tokenize(x);
+            let dx = f.units(x, units);
+            f.tokenize(y);
+            let dy = f.units(y, units);
+            each(i, dx, dy, &mut out)?;
+        }
+        Ok(out)
+    })
 }
 
 /// The strings of an Arrow `large_string` array, from its offsets and data
@@ -450,9 +515,7 @@ fn fingerprint_arrow(
     texts: ArrowStrings<'_>,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<BatchKeys> {
-    let mut o = options(kwargs)?;
-    let (opts, _) = scan_options(&mut o)?;
-    o.finish()?;
+    let opts = parsed(kwargs)?;
     let scanner = Scanner::new(opts).map_err(err)?;
     let column = column_bytes(&texts);
     let bands = scanner.params().lsh.bands;
@@ -485,9 +548,7 @@ fn verify_arrow(
     b: ArrowStrings<'_>,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Vec<u8>> {
-    let mut o = options(kwargs)?;
-    let (opts, _) = scan_options(&mut o)?;
-    o.finish()?;
+    let opts = parsed(kwargs)?;
     let scanner = Scanner::new(opts).map_err(err)?;
     let (ca, cb) = pair_columns("verify", &a, &b)?;
     py.allow_threads(|| {
@@ -514,25 +575,21 @@ fn align_arrow(
     b: ArrowStrings<'_>,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<[Vec<u8>; 6]> {
-    let mut o = options(kwargs)?;
-    let (opts, _) = scan_options(&mut o)?;
-    o.finish()?;
-    let (ca, cb) = pair_columns("align", &a, &b)?;
-    let mut out: [Vec<u8>; 6] = Default::default();
-    let Some(passages) = opts.passages else {
-        return Ok(out);
+    let opts = parsed(kwargs)?;
+    let Some(passages) = &opts.passages else {
+        pair_columns("align", &a, &b)?;
+        return Ok(Default::default());
     };
-    py.allow_threads(|| {
-        let xs = arrow_strings(ca.0, ca.1, ca.2, ca.3)?;
-        let ys = arrow_strings(cb.0, cb.1, cb.2, cb.3)?;
-        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
-        for (row, (x, y)) in xs.iter().zip(&ys).enumerate() {
-            f.tokenize(x);
-            let dx = f.units(x, passages.units);
-            f.tokenize(y);
-            let dy = f.units(y, passages.units);
-            for r in PassageProbe::new(&dx, &passages).shared_with(&dy) {
-                let [pair, a_start, a_end, b_start, b_end, similarity] = &mut out;
+    for_pairs(
+        py,
+        "align",
+        &a,
+        &b,
+        &opts,
+        passages.units,
+        |row, dx, dy, out| {
+            for r in PassageProbe::new(&dx, passages).shared_with(&dy) {
+                let [pair, a_start, a_end, b_start, b_end, similarity] = out;
                 pair.extend_from_slice(&(row as u32).to_le_bytes());
                 a_start.extend_from_slice(&r.a_span.start.to_le_bytes());
                 a_end.extend_from_slice(&r.a_span.end.to_le_bytes());
@@ -540,9 +597,9 @@ fn align_arrow(
                 b_end.extend_from_slice(&r.b_span.end.to_le_bytes());
                 similarity.extend_from_slice(&r.similarity.to_le_bytes());
             }
-        }
-        Ok(out)
-    })
+            Ok(())
+        },
+    )
 }
 
 /// Each unit of a batch of texts as the passage stage's corpus-wide rules
@@ -559,41 +616,30 @@ fn passage_facts_arrow(
     texts: ArrowStrings<'_>,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<[Vec<u8>; 13]> {
-    let mut o = options(kwargs)?;
-    let (opts, _) = scan_options(&mut o)?;
-    o.finish()?;
-    let mut out: [Vec<u8>; 13] = Default::default();
-    let Some(passages) = opts.passages else {
-        return Ok(out);
+    let opts = parsed(kwargs)?;
+    let Some(passages) = &opts.passages else {
+        return Ok(Default::default());
     };
-    let column = column_bytes(&texts);
-    py.allow_threads(|| {
-        let strings = arrow_strings(column.0, column.1, column.2, column.3)?;
-        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
-        for (row, text) in strings.iter().enumerate() {
-            f.tokenize(text);
-            let doc = f.units(text, passages.units);
-            for (unit, facts) in parts::unit_facts(&doc, &passages).into_iter().enumerate() {
-                let [r, u, start, end, words, fp, tail, story, has_story, known, shape, shape_text, has_shape] =
-                    &mut out;
-                r.extend_from_slice(&(row as u32).to_le_bytes());
-                u.extend_from_slice(&(unit as u32).to_le_bytes());
-                start.extend_from_slice(&facts.span.start.to_le_bytes());
-                end.extend_from_slice(&facts.span.end.to_le_bytes());
-                words.extend_from_slice(&facts.words.to_le_bytes());
-                fp.extend_from_slice(&facts.fingerprint.to_le_bytes());
-                tail.push(facts.tail.code());
-                story.extend_from_slice(&facts.story.unwrap_or(0).to_le_bytes());
-                has_story.push(u8::from(facts.story.is_some()));
-                let line = facts.known_line.map_or(-1, |l| l as i64);
-                known.extend_from_slice(&line.to_le_bytes());
-                let (sh, tx) = facts.shape.unwrap_or((0, 0));
-                shape.extend_from_slice(&sh.to_le_bytes());
-                shape_text.extend_from_slice(&tx.to_le_bytes());
-                has_shape.push(u8::from(facts.shape.is_some()));
-            }
+    for_texts(py, &texts, &opts, passages.units, |row, doc, out| {
+        for (unit, facts) in parts::unit_facts(doc, passages).into_iter().enumerate() {
+            let [r, u, start, end, words, fp, tail, story, has_story, known, shape, shape_text, has_shape] =
+                out;
+            r.extend_from_slice(&(row as u32).to_le_bytes());
+            u.extend_from_slice(&(unit as u32).to_le_bytes());
+            start.extend_from_slice(&facts.span.start.to_le_bytes());
+            end.extend_from_slice(&facts.span.end.to_le_bytes());
+            words.extend_from_slice(&facts.words.to_le_bytes());
+            fp.extend_from_slice(&facts.fingerprint.to_le_bytes());
+            tail.push(facts.tail.code());
+            story.extend_from_slice(&facts.story.unwrap_or(0).to_le_bytes());
+            has_story.push(u8::from(facts.story.is_some()));
+            let line = facts.known_line.map_or(-1, |l| l as i64);
+            known.extend_from_slice(&line.to_le_bytes());
+            let (sh, tx) = facts.shape.unwrap_or((0, 0));
+            shape.extend_from_slice(&sh.to_le_bytes());
+            shape_text.extend_from_slice(&tx.to_le_bytes());
+            has_shape.push(u8::from(facts.shape.is_some()));
         }
-        Ok(out)
     })
 }
 
@@ -602,9 +648,7 @@ fn passage_facts_arrow(
 #[pyfunction]
 #[pyo3(signature = (**kwargs))]
 fn passage_settings(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<HashMap<&'static str, i64>> {
-    let mut o = options(kwargs)?;
-    let (opts, _) = scan_options(&mut o)?;
-    o.finish()?;
+    let opts = parsed(kwargs)?;
     let p = opts.passages.unwrap_or_default();
     let rewrites = match p.rewrites {
         Rewrites::Off => 0,
@@ -641,31 +685,20 @@ fn unit_anchor_keys_arrow(
     units: usize,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<[Vec<u8>; 3]> {
-    let mut o = options(kwargs)?;
-    let (opts, _) = scan_options(&mut o)?;
-    o.finish()?;
-    let mut out: [Vec<u8>; 3] = Default::default();
-    let Some(passages) = opts.passages else {
-        return Ok(out);
+    let opts = parsed(kwargs)?;
+    let Some(passages) = &opts.passages else {
+        return Ok(Default::default());
     };
     let bits = parts::unit_bits(units);
-    let column = column_bytes(&texts);
-    py.allow_threads(|| {
-        let strings = arrow_strings(column.0, column.1, column.2, column.3)?;
-        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
-        for (row, text) in strings.iter().enumerate() {
-            f.tokenize(text);
-            let doc = f.units(text, passages.units);
-            for (u, unit) in doc.units.iter().enumerate() {
-                for key in parts::unit_anchor_keys(&doc, unit, &passages, bits) {
-                    let [r, un, k] = &mut out;
-                    r.extend_from_slice(&(row as u32).to_le_bytes());
-                    un.extend_from_slice(&(u as u32).to_le_bytes());
-                    k.extend_from_slice(&key.to_le_bytes());
-                }
+    for_texts(py, &texts, &opts, passages.units, |row, doc, out| {
+        for (u, unit) in doc.units.iter().enumerate() {
+            for key in parts::unit_anchor_keys(doc, unit, passages, bits) {
+                let [r, un, k] = out;
+                r.extend_from_slice(&(row as u32).to_le_bytes());
+                un.extend_from_slice(&(u as u32).to_le_bytes());
+                k.extend_from_slice(&key.to_le_bytes());
             }
         }
-        Ok(out)
     })
 }
 
@@ -726,15 +759,12 @@ fn pair_regions_arrow(
     any: &[u8],
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<[Vec<u8>; 9]> {
-    let mut o = options(kwargs)?;
-    let (opts, _) = scan_options(&mut o)?;
-    o.finish()?;
-    let (ca, cb) = pair_columns("pair_regions", &a, &b)?;
-    let n = ca.3;
-    let mut out: [Vec<u8>; 9] = Default::default();
-    let Some(passages) = opts.passages else {
-        return Ok(out);
+    let opts = parsed(kwargs)?;
+    let Some(passages) = &opts.passages else {
+        pair_columns("pair_regions", &a, &b)?;
+        return Ok(Default::default());
     };
+    let n = a.3;
     let lists = |c: &ListBytes<'_>, what| list_values(list_column(c), n, what);
     let (ua, ub) = (lists(&ua, "ua")?, lists(&ub, "ub")?);
     let (skip_a, skip_b) = (lists(&skip_a, "skip_a")?, lists(&skip_b, "skip_b")?);
@@ -745,16 +775,14 @@ fn pair_regions_arrow(
             any.len()
         )));
     }
-    py.allow_threads(|| {
-        let xs = arrow_strings(ca.0, ca.1, ca.2, ca.3)?;
-        let ys = arrow_strings(cb.0, cb.1, cb.2, cb.3)?;
-        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
-        for i in 0..n {
-            f.tokenize(xs[i]);
-            let dx = f.units(xs[i], passages.units);
-            f.tokenize(ys[i]);
-            let dy = f.units(ys[i], passages.units);
-            let (fx, fy) = (unit_flags(&dx, &skip_a[i]), unit_flags(&dy, &skip_b[i]));
+    for_pairs(
+        py,
+        "pair_regions",
+        &a,
+        &b,
+        &opts,
+        passages.units,
+        |i, dx, dy, out| {
             if ua[i].len() != ub[i].len() {
                 return Err(err(format!(
                     "pair_regions: pair {i} has unequal ua and ub lists"
@@ -766,37 +794,63 @@ fn pair_regions_arrow(
                 rare: rare[i] != 0,
                 any: any[i] != 0,
             };
-            let (kx, ky) = (dx.clone(), dy.clone());
-            let (words_x, words_y) = (&kx.words, &ky.words);
-            let runs = parts::pair_runs([dx, dy], [&fx, &fy], &candidates, anchors, &passages);
-            for (k, r) in runs.into_iter().enumerate() {
-                out[8].extend_from_slice(&(k as u32).to_le_bytes());
-                let shared = parts::run_anchors(&kx, &ky, &r, &passages);
-                let [.., offsets, values, _] = &mut out;
-                if offsets.is_empty() {
-                    offsets.extend_from_slice(&0i32.to_le_bytes());
-                }
-                for g in &shared {
-                    values.extend_from_slice(&g.to_le_bytes());
-                }
-                let total = (values.len() / 8) as i32;
-                offsets.extend_from_slice(&total.to_le_bytes());
-                let span = |w: &[reprint::tokenize::Word], range: &std::ops::Range<u32>| {
-                    (w[range.start as usize].start, w[range.end as usize - 1].end)
-                };
-                let ((a0, a1), (b0, b1)) = (span(words_x, &r.a), span(words_y, &r.b));
-                let sim = reprint::align::similarity(r.matches as usize, r.a.len(), r.b.len());
-                let [pair, a_start, a_end, b_start, b_end, similarity, ..] = &mut out;
-                pair.extend_from_slice(&(i as u32).to_le_bytes());
-                a_start.extend_from_slice(&a0.to_le_bytes());
-                a_end.extend_from_slice(&a1.to_le_bytes());
-                b_start.extend_from_slice(&b0.to_le_bytes());
-                b_end.extend_from_slice(&b1.to_le_bytes());
-                similarity.extend_from_slice(&sim.to_le_bytes());
+            let skips = [unit_flags(&dx, &skip_a[i]), unit_flags(&dy, &skip_b[i])];
+            let docs = [dx, dy];
+            let runs = parts::pair_runs(
+                &docs,
+                [&skips[0], &skips[1]],
+                &candidates,
+                anchors,
+                passages,
+            );
+            for (k, r) in runs.iter().enumerate() {
+                push_region(
+                    out,
+                    i,
+                    k,
+                    &docs,
+                    r,
+                    &parts::run_anchors(&docs[0], &docs[1], r, passages),
+                );
             }
-        }
-        Ok(out)
-    })
+            Ok(())
+        },
+    )
+}
+
+/// Appends region `r`, the `k`-th of pair `i` (documents `docs`), and the
+/// anchors its sides share, to [`pair_regions_arrow`]'s columns.
+fn push_region(
+    out: &mut [Vec<u8>; 9],
+    i: usize,
+    k: usize,
+    docs: &[reprint::passages::DocUnits; 2],
+    r: &parts::PairRun,
+    shared: &[u64],
+) {
+    let span = |d: &reprint::passages::DocUnits, range: &std::ops::Range<u32>| {
+        (
+            d.words[range.start as usize].start,
+            d.words[range.end as usize - 1].end,
+        )
+    };
+    let ((a0, a1), (b0, b1)) = (span(&docs[0], &r.a), span(&docs[1], &r.b));
+    let sim = reprint::align::similarity(r.matches as usize, r.a.len(), r.b.len());
+    let [pair, a_start, a_end, b_start, b_end, similarity, offsets, values, place] = out;
+    pair.extend_from_slice(&(i as u32).to_le_bytes());
+    a_start.extend_from_slice(&a0.to_le_bytes());
+    a_end.extend_from_slice(&a1.to_le_bytes());
+    b_start.extend_from_slice(&b0.to_le_bytes());
+    b_end.extend_from_slice(&b1.to_le_bytes());
+    similarity.extend_from_slice(&sim.to_le_bytes());
+    if offsets.is_empty() {
+        offsets.extend_from_slice(&0i32.to_le_bytes());
+    }
+    for g in shared {
+        values.extend_from_slice(&g.to_le_bytes());
+    }
+    offsets.extend_from_slice(&((values.len() / 8) as i32).to_le_bytes());
+    place.extend_from_slice(&(k as u32).to_le_bytes());
 }
 
 /// The distinct anchors of each of a batch of texts
@@ -810,27 +864,16 @@ fn document_anchors_arrow(
     texts: ArrowStrings<'_>,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<[Vec<u8>; 2]> {
-    let mut o = options(kwargs)?;
-    let (opts, _) = scan_options(&mut o)?;
-    o.finish()?;
-    let mut out: [Vec<u8>; 2] = Default::default();
-    let Some(passages) = opts.passages else {
-        return Ok(out);
+    let opts = parsed(kwargs)?;
+    let Some(passages) = &opts.passages else {
+        return Ok(Default::default());
     };
-    let column = column_bytes(&texts);
-    py.allow_threads(|| {
-        let strings = arrow_strings(column.0, column.1, column.2, column.3)?;
-        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
-        for (row, text) in strings.iter().enumerate() {
-            f.tokenize(text);
-            let doc = f.units(text, passages.units);
-            for g in parts::document_anchors(&doc, &passages) {
-                let [r, v] = &mut out;
-                r.extend_from_slice(&(row as u32).to_le_bytes());
-                v.extend_from_slice(&g.to_le_bytes());
-            }
+    for_texts(py, &texts, &opts, passages.units, |row, doc, out| {
+        for g in parts::document_anchors(doc, passages) {
+            let [r, v] = out;
+            r.extend_from_slice(&(row as u32).to_le_bytes());
+            v.extend_from_slice(&g.to_le_bytes());
         }
-        Ok(out)
     })
 }
 
@@ -845,12 +888,7 @@ fn significance_arrow(offsets: &[u8], dfs: &[u8], families: usize) -> PyResult<V
     let lists = list_values((offsets, dfs), n, "dfs")?;
     Ok(lists
         .iter()
-        .flat_map(|df| {
-            // The anchors themselves are not needed: their counts come in
-            // their order.
-            let order: Vec<u64> = (0..df.len() as u64).collect();
-            parts::significance(&order, |k| df[k as usize], families).to_le_bytes()
-        })
+        .flat_map(|df| parts::significance(df.iter().copied(), families).to_le_bytes())
         .collect())
 }
 
@@ -868,35 +906,26 @@ fn pair_containment_arrow(
     skip_b: ListBytes<'_>,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<[Vec<u8>; 2]> {
-    let mut o = options(kwargs)?;
-    let (opts, _) = scan_options(&mut o)?;
-    o.finish()?;
-    let (ca, cb) = pair_columns("pair_containment", &a, &b)?;
-    let n = ca.3;
+    let opts = parsed(kwargs)?;
+    let n = a.3;
     let lists = |c: &ListBytes<'_>, what| list_values(list_column(c), n, what);
     let (skip_a, skip_b) = (lists(&skip_a, "skip_a")?, lists(&skip_b, "skip_b")?);
-    let mut out: [Vec<u8>; 2] = Default::default();
     let units = opts.passages.as_ref().map(|p| p.units).unwrap_or_default();
-    py.allow_threads(|| {
-        let xs = arrow_strings(ca.0, ca.1, ca.2, ca.3)?;
-        let ys = arrow_strings(cb.0, cb.1, cb.2, cb.3)?;
-        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
-        for i in 0..n {
-            f.tokenize(xs[i]);
-            let dx = f.units(xs[i], units);
-            f.tokenize(ys[i]);
-            let dy = f.units(ys[i], units);
-            let (cx, cy) = parts::pair_containment(
-                &dx,
-                &dy,
-                &unit_flags(&dx, &skip_a[i]),
-                &unit_flags(&dy, &skip_b[i]),
-            );
+    for_pairs(
+        py,
+        "pair_containment",
+        &a,
+        &b,
+        &opts,
+        units,
+        |i, dx, dy, out| {
+            let (fx, fy) = (unit_flags(&dx, &skip_a[i]), unit_flags(&dy, &skip_b[i]));
+            let (cx, cy) = parts::pair_containment(&dx, &dy, &fx, &fy);
             out[0].extend_from_slice(&cx.to_le_bytes());
             out[1].extend_from_slice(&cy.to_le_bytes());
-        }
-        Ok(out)
-    })
+            Ok(())
+        },
+    )
 }
 
 /// A flag per unit of `doc`: whether it is among `skipped` (numbers out

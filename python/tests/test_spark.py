@@ -196,7 +196,6 @@ def scanned_groups(binary, paths, *args):
 
 def sparked_groups(spark, paths, **options):
     """The same from the Spark job's passage_groups."""
-    from pyspark.sql import functions as F
     from reprint import spark as job
 
     docs = job.read_documents(spark, [str(p) for p in paths]).localCheckpoint()
@@ -257,20 +256,29 @@ def scanned_regions(binary, paths):
         for link in report["links"] for s in link["shared"])
 
 
-def sparked_regions(spark, paths):
-    """The same from the Spark job's passage_regions."""
-    from collections import Counter
-
+def sparked_pairs(spark, paths, stage):
+    """The rows of a passage step of the Spark job over document pairs
+    (``stage(docs, clusters)``), each with its documents' ids (``a_id``,
+    ``b_id``)."""
     from pyspark.sql import functions as F
     from reprint import spark as job
 
     docs = job.read_documents(spark, [str(p) for p in paths]).localCheckpoint()
     _, clusters = job.near_duplicates(docs)
     ids = docs.select("idx", "id")
-    rows = (job.passage_regions(docs, clusters)
+    return (stage(docs, clusters)
             .join(ids.select(F.col("idx").alias("a"), F.col("id").alias("a_id")), "a")
             .join(ids.select(F.col("idx").alias("b"), F.col("id").alias("b_id")), "b")
             .collect())
+
+
+def sparked_regions(spark, paths):
+    """The same from the Spark job's passage_regions."""
+    from collections import Counter
+
+    from reprint import spark as job
+
+    rows = sparked_pairs(spark, paths, job.passage_regions)
     return Counter(
         (frozenset({(r["a_id"], r["a_start"], r["a_end"]), (r["b_id"], r["b_start"], r["b_end"])}),
          round6(r["similarity"]), round6(r["significance"]))
@@ -294,7 +302,6 @@ def test_links_are_the_scans(spark, binary, tmp_path):
     """Links on Spark (step 7 without passage clusters): the scan's linked
     pairs on BBC, each with its number of regions, significance and both
     containments."""
-    from pyspark.sql import functions as F
     from reprint import spark as job
 
     need((SHARED / "bbc").is_dir(), "../shared/corpora/bbc is missing")
@@ -308,13 +315,7 @@ def test_links_are_the_scans(spark, binary, tmp_path):
             {link["a"]: link["containment_a"], link["b"]: link["containment_b"]})
         for link in json.loads(out.stdout)["links"]}
     assert len(expected) > 100
-    docs = job.read_documents(spark, [str(bbc)]).localCheckpoint()
-    _, clusters = job.near_duplicates(docs)
-    ids = docs.select("idx", "id")
-    rows = (job.passage_links(docs, clusters)
-            .join(ids.select(F.col("idx").alias("a"), F.col("id").alias("a_id")), "a")
-            .join(ids.select(F.col("idx").alias("b"), F.col("id").alias("b_id")), "b")
-            .collect())
+    rows = sparked_pairs(spark, [bbc], job.passage_links)
     found = {
         frozenset((r["a_id"], r["b_id"])): (
             r["regions"], round6(r["significance"]),

@@ -57,13 +57,18 @@ pub(super) fn find_boilerplate(st: &Stage) -> Boilerplate {
         if group.len() < 2 {
             continue;
         }
+        // The rule reads story keys only for a group with a unit past a
+        // body's end: the others are not looked for.
+        let past_body = group
+            .iter()
+            .any(|&(_, u)| tail[u as usize] == Tail::PastBody);
         facts.clear();
         facts.extend(group.iter().map(|&(_, u)| {
             let tail = tail[u as usize];
             ChromeFacts {
                 family: st.family[st.doc_of(u) as usize],
                 tail,
-                story: (tail != Tail::No)
+                story: (past_body && tail != Tail::No)
                     .then(|| unit_story(st, &fingerprints, u))
                     .flatten(),
             }

@@ -197,14 +197,14 @@ pub struct PairRun {
 /// in `skip_a` and `skip_b` (boilerplate and templates), the regions
 /// merged. In `a`'s order.
 pub fn pair_runs(
-    docs: [DocUnits; 2],
+    docs: &[DocUnits; 2],
     skip: [&[bool]; 2],
     candidates: &[(u32, u32)],
     anchors: PairAnchors,
     opts: &PassageOptions,
 ) -> Vec<PairRun> {
     let family = [0, 1];
-    let st = Stage::new(&docs, &family, opts);
+    let st = Stage::new(docs, &family, opts);
     let first = docs[0].units.len() as u32;
     let mut units: Vec<(u32, u32)> = candidates.iter().map(|&(x, y)| (x, first + y)).collect();
     units.sort_unstable();
@@ -224,7 +224,15 @@ pub fn pair_runs(
     let local = |u: u32| if u >= first { u - first } else { u };
     runs::with_rewrites(st.docs, runs, rewritten, opts)
         .into_iter()
-        .map(|r| PairRun {
+        .map(|r| PairRun::of(r, local))
+        .collect()
+}
+
+impl PairRun {
+    /// The stage's run `r` with its units renumbered by `local` (stage
+    /// numbers to numbers within each document).
+    fn of(r: runs::Run, local: impl Fn(u32) -> u32) -> Self {
+        PairRun {
             a: r.a,
             b: r.b,
             matches: r.matches,
@@ -239,8 +247,8 @@ pub fn pair_runs(
                     matches: p.matches,
                 })
                 .collect(),
-        })
-        .collect()
+        }
+    }
 }
 
 /// The distinct anchors both sides of `run` (of documents `a` and `b`)
@@ -255,10 +263,11 @@ pub fn document_anchors(doc: &DocUnits, opts: &PassageOptions) -> Vec<u64> {
     super::significance::document_anchors(doc, opts.anchor_words)
 }
 
-/// The significance of a region sharing `anchors` ([`run_anchors`]) in a
-/// corpus of `families` families, `df(g)` of which hold anchor `g`.
-pub fn significance(anchors: &[u64], df: impl Fn(u64) -> u32, families: usize) -> f64 {
-    super::significance::weight(anchors, df, families)
+/// The significance of a region in a corpus of `families` families, its
+/// shared anchors ([`run_anchors`], in their order) held by `dfs` of them
+/// each.
+pub fn significance(dfs: impl IntoIterator<Item = u32>, families: usize) -> f64 {
+    super::significance::weight(dfs, families)
 }
 
 /// For each unit alignment of `run` (shared by documents `a` and `b`),
@@ -709,6 +718,18 @@ mod tests {
         assert_eq!(candidates_by_parts(&docs, &family, &opts, &skip), apart);
     }
 
+    /// The stage number of each document's first unit (units numbered in
+    /// document order).
+    fn first_units(docs: &[DocUnits]) -> Vec<u32> {
+        docs.iter()
+            .scan(0u32, |at, d| {
+                let f = *at;
+                *at += d.units.len() as u32;
+                Some(f)
+            })
+            .collect()
+    }
+
     type DocRuns = Vec<(u32, u32, PairRun)>;
 
     /// The stage's runs (steps 3 and 4 over its own candidates), by
@@ -739,25 +760,7 @@ mod tests {
         let weights = super::super::significance::weigh(&st, &runs);
         let runs: DocRuns = runs
             .into_iter()
-            .map(|r| {
-                let run = PairRun {
-                    a: r.a,
-                    b: r.b,
-                    matches: r.matches,
-                    pairs: r
-                        .pairs
-                        .into_iter()
-                        .map(|p| AlignedUnits {
-                            ua: local(p.ua),
-                            ub: local(p.ub),
-                            a: p.a,
-                            b: p.b,
-                            matches: p.matches,
-                        })
-                        .collect(),
-                };
-                (r.doc_a, r.doc_b, run)
-            })
+            .map(|r| (r.doc_a, r.doc_b, PairRun::of(r, local)))
             .collect();
         (runs, weights)
     }
@@ -782,7 +785,8 @@ mod tests {
         runs.iter()
             .map(|(a, b, r)| {
                 let anchors = run_anchors(&docs[*a as usize], &docs[*b as usize], r, opts);
-                significance(&anchors, |g| df.get(&g).copied().unwrap_or(0), seen.len())
+                let dfs = anchors.iter().map(|g| df.get(g).copied().unwrap_or(0));
+                significance(dfs, seen.len())
             })
             .collect()
     }
@@ -792,14 +796,7 @@ mod tests {
     fn runs_by_pairs(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -> DocRuns {
         let (_, skip) = stage_candidates(docs, family, opts);
         let (units, rare, any) = candidates_by_parts(docs, family, opts, &skip);
-        let first: Vec<u32> = docs
-            .iter()
-            .scan(0u32, |at, d| {
-                let f = *at;
-                *at += d.units.len() as u32;
-                Some(f)
-            })
-            .collect();
+        let first = first_units(docs);
         let doc_of = |u: u32| (first.partition_point(|&f| f <= u) - 1) as u32;
         let mut by_pair: BTreeMap<(u32, u32), Vec<(u32, u32)>> = BTreeMap::new();
         for &(x, y) in &units {
@@ -824,7 +821,7 @@ mod tests {
                     any: any.binary_search(&(x, y)).is_ok(),
                 };
                 let pair = [docs[x as usize].clone(), docs[y as usize].clone()];
-                pair_runs(pair, [skip_of(x), skip_of(y)], &candidates, anchors, opts)
+                pair_runs(&pair, [skip_of(x), skip_of(y)], &candidates, anchors, opts)
                     .into_iter()
                     .map(move |r| (x, y, r))
             })
@@ -889,14 +886,7 @@ mod tests {
         runs: &DocRuns,
     ) -> (Clusters, Vec<Vec<u32>>) {
         use crate::align::similarity;
-        let first: Vec<u32> = docs
-            .iter()
-            .scan(0u32, |at, d| {
-                let f = *at;
-                *at += d.units.len() as u32;
-                Some(f)
-            })
-            .collect();
+        let first = first_units(docs);
         // (unit, words, similarity, slot) of every kept alignment's sides.
         let mut ends: Vec<(u32, Range<u32>, f64, usize)> = Vec::new();
         // Each run's alignments by the slot of the kept one they join.
@@ -1010,16 +1000,11 @@ mod tests {
         // Links, pair by pair.
         let (_, weights) = stage_runs(&docs, &family, &opts);
         let (_, skip) = stage_candidates(&docs, &family, &opts);
-        let first: Vec<usize> = docs
-            .iter()
-            .scan(0, |at, d| {
-                let f = *at;
-                *at += d.units.len();
-                Some(f)
-            })
-            .collect();
-        let skip_of =
-            |d: u32| &skip[first[d as usize]..first[d as usize] + docs[d as usize].units.len()];
+        let first = first_units(&docs);
+        let skip_of = |d: u32| {
+            let f = first[d as usize] as usize;
+            &skip[f..f + docs[d as usize].units.len()]
+        };
         let mut links = Vec::new();
         let mut at = 0;
         for pair in runs.chunk_by(|p, q| (p.0, p.1) == (q.0, q.1)) {

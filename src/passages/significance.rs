@@ -57,20 +57,17 @@ pub(super) fn weigh(st: &Stage, runs: &[Run]) -> Vec<f64> {
     let (df, families) = family_frequency(st, &index, n);
     shared
         .iter()
-        .map(|anchors| weight(anchors, |g| df[index[&g] as usize], families))
+        .map(|anchors| weight(anchors.iter().map(|g| df[index[g] as usize]), families))
         .collect()
 }
 
-/// What a run sharing `anchors` (ascending, [`shared_anchors`]) weighs in
-/// a corpus of `families` families, `df(g)` of which hold anchor `g`
+/// What a run weighs in a corpus of `families` families when its shared
+/// anchors (ascending, [`shared_anchors`]) are held by `dfs` of them each
 /// (counted on each family's first document, [`document_anchors`]): the
 /// sum of their [`anchor_weight`]s, in the anchors' order.
-pub(crate) fn weight(anchors: &[u64], df: impl Fn(u64) -> u32, families: usize) -> f64 {
+pub(crate) fn weight(dfs: impl IntoIterator<Item = u32>, families: usize) -> f64 {
     let families = families.max(1) as f64;
-    anchors
-        .iter()
-        .map(|&g| anchor_weight(families, df(g)))
-        .sum()
+    dfs.into_iter().map(|df| anchor_weight(families, df)).sum()
 }
 
 /// The distinct anchors (windows of `n` words) of the whole of `doc`,
