@@ -47,7 +47,7 @@ import pyarrow as pa
 import reprint
 from reprint import _native
 
-__all__ = ["read_documents", "near_duplicates", "connected_components", "passage_groups", "passage_regions", "passage_links", "main"]
+__all__ = ["read_documents", "near_duplicates", "connected_components", "passage_groups", "passage_regions", "passages", "main"]
 
 # The document-stage options a job passes to the package (the scan's
 # option names); passages are not part of this stage.
@@ -296,14 +296,29 @@ def _signed(column):
 def _by_group(key, rule, out_columns):
     """mapInArrow over rows sorted by ``key`` within their partition (one
     group's rows in one partition): ``rule(table)`` (a bool per row, the
-    same for a group's rows) over whole groups — a group cut by a batch
-    boundary is carried into the next — and the rows it keeps, with
-    ``out_columns``."""
+    same for a group's rows) over whole groups, and the rows it keeps,
+    with ``out_columns``."""
+    return _per_groups([key], lambda table: table.filter(rule(table)).select(out_columns))
+
+
+def _per_groups(keys, f):
+    """mapInArrow over rows sorted by ``keys`` within their partition (one
+    group's rows in one partition): ``f(table)`` over tables of whole
+    groups — a group cut by a batch boundary is carried into the next —
+    and the rows of the tables it returns."""
     import pyarrow.compute as pc
 
-    def kept(table):
+    def last_group_start(table):
+        same = None
+        for key in keys:
+            column = table.column(key)
+            eq = pc.equal(column, column[-1])
+            same = eq if same is None else pc.and_(same, eq)
+        return pc.index(same, True).as_py()
+
+    def done(table):
         if table.num_rows:
-            yield from table.filter(rule(table)).select(out_columns).to_batches()
+            yield from f(table).to_batches()
 
     def run(batches):
         carry = None
@@ -313,12 +328,11 @@ def _by_group(key, rule, out_columns):
                 table = pa.concat_tables([carry, table])
             if table.num_rows == 0:
                 continue
-            keys = table.column(key)
-            cut = pc.index(keys, keys[-1]).as_py()
-            yield from kept(table.slice(0, cut))
+            cut = last_group_start(table)
+            yield from done(table.slice(0, cut))
             carry = table.slice(cut)
         if carry is not None:
-            yield from kept(carry)
+            yield from done(carry)
 
     return run
 
@@ -338,10 +352,16 @@ def passage_groups(docs, clusters, **options):
     line, and — those left — by template shape (:func:`reprint.template_rule`).
     The scan's passage stage applies the same rules to the same facts
     (``reprint::passages::parts``)."""
+    return _ranked_groups(_grouped_units(docs, clusters, options)[3])
+
+
+def _ranked_groups(units):
+    """The groups of ``units`` (as :func:`_grouped_units` gives them)
+    ranked within their kind as the scan orders them: ``kind``, ``group``,
+    ``idx``, ``unit``, ``start``, ``end``."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    _, _, _, units = _grouped_units(docs, clusters, options)
     unit_columns = ["idx", "unit", "start", "end"]
     sizes = units.groupBy("kind", "rule", "key").agg(
         F.count("*").alias("size"), F.min(F.struct("idx", "unit")).alias("first"))
@@ -429,16 +449,40 @@ def _list_bytes(column):
             reprint._le_bytes(column.values, pa.uint32()))
 
 
+# A region's unit alignments (``pair_regions_arrow``'s second table):
+# the alignment whose occurrence each joins, the units, word ranges and
+# byte spans on each side, the similarity.
+_ALIGNMENT_FIELDS = ("owner", "ua", "ub", "wa0", "wa1", "wb0", "wb1", "ba0", "ba1", "bb0", "bb1")
+_ALIGNMENTS = ("array<struct<" + ", ".join(f"{f}: int" for f in _ALIGNMENT_FIELDS)
+               + ", similarity: double>>")
+
+
 def _regions_of(options):
     """mapInArrow: batches of document pairs (a, b, a_text, b_text, ua,
     ub, skip_a, skip_b, rare, any) → one row per region they share (a, b,
-    byte spans, similarity)."""
+    byte spans, similarity, shared anchors, place ``k`` among the pair's,
+    unit alignments)."""
+    import numpy as np
     import pyarrow.compute as pc
+
+    def u32(c, n):
+        return pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(c)])
+
+    def f64(c, n):
+        return pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(c)])
+
+    def alignments(columns, n):
+        m = len(columns[0]) // 4
+        region = u32(columns[0], m).to_numpy()
+        fields = [u32(c, m).cast(pa.int32()) for c in columns[1:12]] + [f64(columns[12], m)]
+        structs = pa.StructArray.from_arrays(fields, list(_ALIGNMENT_FIELDS) + ["similarity"])
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(region, minlength=n))]).astype(np.int32)
+        return pa.ListArray.from_arrays(pa.array(offsets), structs)
 
     def run(batches):
         for batch in batches:
             col = batch.column
-            out = _native.pair_regions_arrow(
+            out, aligned = _native.pair_regions_arrow(
                 reprint._arrow_strings(col("a_text")), reprint._arrow_strings(col("b_text")),
                 _list_bytes(col("ua")), _list_bytes(col("ub")),
                 _list_bytes(col("skip_a")), _list_bytes(col("skip_b")),
@@ -447,17 +491,16 @@ def _regions_of(options):
             n = len(out[0]) // 4
             if n == 0:
                 continue
-            u32 = lambda c: pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(c)])
-            row = u32(out[0])
+            row = u32(out[0], n)
             values = pa.Array.from_buffers(pa.uint64(), len(out[7]) // 8, [None, pa.py_buffer(out[7])])
             offsets = pa.Array.from_buffers(pa.int32(), n + 1, [None, pa.py_buffer(out[6])])
             anchors = pa.ListArray.from_arrays(offsets, _signed(values))
             yield pa.RecordBatch.from_arrays(
                 [pc.take(col("a"), row), pc.take(col("b"), row)]
-                + [u32(c).cast(pa.int32()) for c in out[1:5]]
-                + [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(out[5])]), anchors,
-                   u32(out[8]).cast(pa.int32())],
-                ["a", "b", "a_start", "a_end", "b_start", "b_end", "similarity", "anchors", "k"])
+                + [u32(c, n).cast(pa.int32()) for c in out[1:5]]
+                + [f64(out[5], n), anchors, u32(out[8], n).cast(pa.int32()), alignments(aligned, n)],
+                ["a", "b", "a_start", "a_end", "b_start", "b_end", "similarity", "anchors", "k",
+                 "alignments"])
 
     return run
 
@@ -476,13 +519,14 @@ def passage_regions(docs, clusters, **options):
     pairs sharing enough anchors, and document pairs sharing rare ones;
     both texts joined to each pair, its regions found by the crate's
     ``pair_runs``; then step 5, each region's significance."""
-    return _passage_regions(docs, clusters, options)[0].drop("k")
+    regions = _passage_regions(docs, clusters, options).regions
+    return regions.select("a", "b", "a_start", "a_end", "b_start", "b_end", "similarity", "significance")
 
 
 def _passage_regions(docs, clusters, options):
-    """:func:`passage_regions` with each region's place among its pair's
-    (``k``), and each document's units that are boilerplate or templates
-    (``idx``, ``skip``)."""
+    """Steps 1 to 5: :func:`passage_regions` with each region's number
+    (``region``), place among its pair's (``k``) and unit alignments, and
+    what the later steps need besides (:class:`_Found`)."""
     from pyspark.sql import functions as F
 
     settings = _native.passage_settings(**options)
@@ -527,13 +571,26 @@ def _passage_regions(docs, clusters, options):
     regions = joined.mapInArrow(
         _regions_of(options),
         "a long, b long, a_start int, a_end int, b_start int, b_end int, similarity double, "
-        "anchors array<long>, k int")
+        f"anchors array<long>, k int, alignments {_ALIGNMENTS}")
     regions = regions.withColumn("region", F.monotonically_increasing_id()).localCheckpoint()
     weights = _significance(docs, facts, regions, options)
     regions = (regions.join(weights, "region", "left")
-               .select("a", "b", "a_start", "a_end", "b_start", "b_end", "similarity",
-                       F.coalesce("significance", F.lit(0.0)).alias("significance"), "k"))
-    return regions, skips
+               .select("region", "a", "b", "a_start", "a_end", "b_start", "b_end", "similarity",
+                       F.coalesce("significance", F.lit(0.0)).alias("significance"), "k",
+                       "alignments"))
+    return _Found(regions.localCheckpoint(), skips, units, doc_pairs.where("any").select("a", "b"))
+
+
+class _Found:
+    """What steps 1 to 5 give the later ones: the ``regions`` (with their
+    number ``region`` and unit ``alignments``), each document's
+    boilerplate and template units (``skips``: ``idx``, ``skip``), the
+    units of every boilerplate and template group (``units``) and the
+    document pairs sharing enough anchors to be compared by containment
+    (``candidates``: ``a``, ``b``)."""
+
+    def __init__(self, regions, skips, units, candidates):
+        self.regions, self.skips, self.units, self.candidates = regions, skips, units, candidates
 
 
 def _with_texts(pairs, docs, skips):
@@ -571,27 +628,156 @@ def _containment_of(options):
     return run
 
 
-def passage_links(docs, clusters, **options):
-    """The document pairs that share regions, as a scan's links give them
-    (``a < b`` by document number): a DataFrame of ``a``, ``b``,
-    ``regions``, ``significance`` (the sum of the regions', in ``a``'s
-    order) and ``containment_a``, ``containment_b`` (each document's share
-    of word trigrams found in the other, over its units not boilerplate or
-    template; the crate's ``pair_containment``). Passage clusters, and
-    links by containment alone (``min_containment``), are not distributed
-    yet."""
+def passages(docs, clusters, **options):
+    """The passage stage of a scan of ``docs`` (as :func:`read_documents`
+    gives them; ``clusters`` as :func:`near_duplicates` gives them, the
+    families) with the scan's options: ``(passage_clusters, links)`` by
+    document number, each row as the scan's report has it.
+
+    ``passage_clusters``: one row per occurrence — ``cluster`` (the scan's
+    passage cluster number: reuse clusters by first occurrence, then
+    boilerplate groups, then templates, each as :func:`passage_groups`
+    ranks them), ``kind`` (``reuse``, ``boilerplate``, ``template``),
+    ``idx``, ``start``, ``end`` (byte span) and ``similarity`` (the best
+    alignment's; 1 for whole units).
+
+    ``links``: the document pairs that share regions (and, with
+    ``min_containment``, those that share enough anchors and reach it by
+    containment alone), ``a < b`` by document number — ``a``, ``b``,
+    ``significance`` (the sum of the regions', in ``a``'s order),
+    ``containment_a``, ``containment_b`` (the crate's
+    ``pair_containment``) and ``shared``: the regions in ``a``'s order,
+    each ``a_start``, ``a_end``, ``b_start``, ``b_end``, ``similarity``,
+    ``significance`` and ``clusters`` (of its alignments, ascending).
+    Links below ``min_significance`` are left out."""
+    found = _passage_regions(docs, clusters, options)
+    occurrences, region_clusters = _passage_clusters(found)
+    return occurrences, _links(docs, found, region_clusters, options)
+
+
+def _passage_clusters(found):
+    """Step 6: passage clusters — every kept alignment's two sides are
+    occurrences of one passage in their units (a unit's ranges that
+    overlap enough are one occurrence: the crate's ``unit_occurrences``);
+    occurrences joined by alignments are one cluster (connected
+    components), numbered by first occurrence; boilerplate and template
+    groups follow. Returns the clusters' occurrences and each region's
+    clusters (``region``, ``clusters``)."""
     from pyspark.sql import functions as F
 
-    regions, skips = _passage_regions(docs, clusters, options)
-    links = (regions.groupBy("a", "b")
-             .agg(F.sort_array(F.collect_list(F.struct("k", "significance"))).alias("r"))
-             .select("a", "b", F.size("r").alias("regions"),
-                     F.aggregate("r.significance", F.lit(0.0), lambda acc, x: acc + x)
-                     .alias("significance")))
-    joined = _with_texts(links.select("a", "b"), docs, skips)
-    contained = joined.mapInArrow(
+    aligned = found.regions.select("region", "a", "b", "k", F.posexplode("alignments").alias("i", "x"))
+    kept = aligned.where(F.col("x.owner") == F.col("i"))
+
+    def side(number, idx, unit, words, span):
+        return kept.select(
+            F.col(idx).alias("idx"), F.col(f"x.{unit}").alias("unit"),
+            F.col(f"x.{words}0").alias("start"), F.col(f"x.{words}1").alias("end"),
+            F.col(f"x.{span}0").alias("bstart"), F.col(f"x.{span}1").alias("bend"),
+            F.col("x.similarity").alias("similarity"), "a", "b", "k", "i",
+            F.lit(number).alias("side"), "region")
+
+    ends = side(0, "a", "ua", "wa", "ba").unionByName(side(1, "b", "ub", "wb", "bb"))
+    # The scan meets a unit's ranges by start, end, then its alignments'
+    # order: documents pairs ascending, regions and alignments in order.
+    order = ["idx", "unit", "start", "end", "a", "b", "k", "i", "side"]
+    ends = (ends.repartition("idx", "unit").sortWithinPartitions(*order)
+            .mapInArrow(_per_groups(["idx", "unit"], _occurrence_numbers),
+                        "idx long, unit int, start int, end int, bstart int, bend int, "
+                        "similarity double, a long, b long, k int, i int, side int, region long, "
+                        "node int")
+            .localCheckpoint())
+    nodes = ends.groupBy("idx", "unit", "node").agg(
+        F.min("bstart").alias("start"), F.max("bend").alias("end"),
+        F.max("similarity").alias("similarity"))
+    nodes = _numbered(nodes, ["idx", "unit", "node"], "id")
+    ends = ends.join(nodes.select("idx", "unit", "node", "id"), ["idx", "unit", "node"])
+    edges = ends.groupBy("region", "i").agg(F.min("id").alias("a"), F.max("id").alias("b"))
+    components = connected_components(edges)
+    # Every node is on an edge, so in a component; the component's
+    # smallest node is its first occurrence.
+    firsts = _numbered(components.select("cluster").distinct(), ["cluster"], "number")
+    cluster_of = (components.join(firsts, "cluster")
+                  .select(F.col("member").alias("id"), F.col("number").alias("cluster"))
+                  .localCheckpoint())
+    reuse = (nodes.join(cluster_of, "id")
+             .select("cluster", F.lit("reuse").alias("kind"), "idx", "start", "end", "similarity"))
+    # Each alignment is in its owner's cluster (the node of either side).
+    owners = (ends.where(F.col("side") == 0).join(cluster_of, "id")
+              .select("region", F.col("i").alias("owner"), "cluster"))
+    region_clusters = (aligned.select("region", F.col("x.owner").alias("owner"))
+                       .join(owners, ["region", "owner"])
+                       .groupBy("region").agg(F.sort_array(F.collect_set("cluster")).alias("clusters")))
+    n_reuse = firsts.count()
+    groups = _ranked_groups(found.units).localCheckpoint()
+    n_boilerplate = groups.where(F.col("kind") == "boilerplate").select("group").distinct().count()
+    base = F.when(F.col("kind") == "boilerplate", F.lit(n_reuse)).otherwise(F.lit(n_reuse + n_boilerplate))
+    whole = groups.select((base + F.col("group")).cast("long").alias("cluster"), "kind", "idx",
+                          "start", "end", F.lit(1.0).alias("similarity"))
+    return reuse.unionByName(whole), region_clusters
+
+
+def _occurrence_numbers(table):
+    """Each row's occurrence within its unit (``node``) for a table of
+    whole units' ranges, sorted (``reprint::passages::parts::unit_occurrences``)."""
+    out = _native.unit_occurrences_arrow(
+        reprint._le_bytes(table.column("idx"), pa.uint64()),
+        reprint._le_bytes(table.column("unit"), pa.uint32()),
+        reprint._le_bytes(table.column("start"), pa.uint32()),
+        reprint._le_bytes(table.column("end"), pa.uint32()))
+    node = pa.Array.from_buffers(pa.uint32(), table.num_rows, [None, pa.py_buffer(out)])
+    return table.append_column("node", node.cast(pa.int32()))
+
+
+def _numbered(df, order, name):
+    """``df`` with each row's place in ``order`` (from 0) as ``name``: a
+    range-partitioned sort, rows numbered within each partition and
+    offset by the sizes of the partitions before (no partition holds
+    them all)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    parts = df.repartitionByRange(*order).withColumn("_part", F.spark_partition_id()).localCheckpoint()
+    sizes = sorted(parts.groupBy("_part").count().collect())
+    offsets, total = [], 0
+    for part, size in sizes:
+        offsets.append((part, total))
+        total += size
+    offsets = df.sparkSession.createDataFrame(offsets, "_part int, _offset long")
+    within = Window.partitionBy("_part").orderBy(*order)
+    return (parts.join(F.broadcast(offsets), "_part")
+            .withColumn(name, F.row_number().over(within) - 1 + F.col("_offset"))
+            .drop("_part", "_offset"))
+
+
+def _links(docs, found, region_clusters, options):
+    """Step 7: links — each pair's regions with their clusters, its
+    significance and containment; pairs linked by containment alone; the
+    significance floor."""
+    from pyspark.sql import functions as F
+
+    region = F.struct("k", "a_start", "a_end", "b_start", "b_end", "similarity", "significance",
+                      "clusters")
+    linked = (found.regions.join(region_clusters, "region")
+              .groupBy("a", "b").agg(F.sort_array(F.collect_list(region)).alias("shared"))
+              .select("a", "b",
+                      F.aggregate("shared.significance", F.lit(0.0), lambda acc, x: acc + x)
+                      .alias("significance"),
+                      F.transform("shared", lambda r: r.dropFields("k")).alias("shared")))
+    min_containment = options.get("min_containment")
+    pairs = linked.select("a", "b")
+    if min_containment is not None:
+        pairs = pairs.unionByName(found.candidates).distinct()
+    contained = _with_texts(pairs, docs, found.skips).mapInArrow(
         _containment_of(options), "a long, b long, containment_a double, containment_b double")
-    return links.join(contained, ["a", "b"])
+    links = contained.join(linked, ["a", "b"], "left")
+    kept = F.col("shared").isNotNull()
+    if min_containment is not None:
+        kept = kept | (F.greatest("containment_a", "containment_b") >= min_containment)
+    empty = F.array().cast(linked.schema["shared"].dataType)
+    links = links.where(kept).select(
+        "a", "b", F.coalesce("significance", F.lit(0.0)).alias("significance"),
+        "containment_a", "containment_b", F.coalesce("shared", empty).alias("shared"))
+    return links.where(F.col("significance") >= options.get("min_significance", 0.0))
 
 
 def _docs_anchors_of(options):

@@ -743,7 +743,8 @@ fn list_values(c: ListColumn<'_>, n: usize, what: &str) -> PyResult<Vec<Vec<u32>
 /// the byte spans in `a` and `b` (`u32` each) and the similarity (`f64`)
 /// — the anchors both sides of each region share (`parts::run_anchors`),
 /// as a list column (`i32` offsets, `u64` values), and the region's place
-/// among its pair's (`u32`, in `a`'s order).
+/// among its pair's (`u32`, in `a`'s order); and one row per unit
+/// alignment of each region, in order ([`push_alignments`]).
 #[pyfunction]
 #[pyo3(signature = (a, b, ua, ub, skip_a, skip_b, rare, any, **kwargs))]
 #[allow(clippy::too_many_arguments)]
@@ -758,7 +759,7 @@ fn pair_regions_arrow(
     rare: &[u8],
     any: &[u8],
     kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<[Vec<u8>; 9]> {
+) -> PyResult<([Vec<u8>; 9], [Vec<u8>; ALIGNMENT_COLUMNS])> {
     let opts = parsed(kwargs)?;
     let Some(passages) = &opts.passages else {
         pair_columns("pair_regions", &a, &b)?;
@@ -775,7 +776,8 @@ fn pair_regions_arrow(
             any.len()
         )));
     }
-    for_pairs(
+    let mut alignments: [Vec<u8>; ALIGNMENT_COLUMNS] = Default::default();
+    let regions = for_pairs(
         py,
         "pair_regions",
         &a,
@@ -804,6 +806,7 @@ fn pair_regions_arrow(
                 passages,
             );
             for (k, r) in runs.iter().enumerate() {
+                let region = (out[0].len() / 4) as u32;
                 push_region(
                     out,
                     i,
@@ -812,10 +815,91 @@ fn pair_regions_arrow(
                     r,
                     &parts::run_anchors(&docs[0], &docs[1], r, passages),
                 );
+                push_alignments(&mut alignments, region, &docs, r, passages);
             }
             Ok(())
         },
-    )
+    )?;
+    Ok((regions, alignments))
+}
+
+/// Columns per unit alignment in [`pair_regions_arrow`]'s second table.
+const ALIGNMENT_COLUMNS: usize = 13;
+
+/// Appends the unit alignments of region `r` (row `region` of the
+/// regions table; documents `docs`) as little-endian columns: the
+/// region's row, the alignment whose occurrence each joins
+/// (`parts::run_owners`, an index among the region's), the units, the
+/// word ranges and the byte spans in `a` and `b` (`u32` each), and the
+/// similarity (`f64`).
+fn push_alignments(
+    out: &mut [Vec<u8>; ALIGNMENT_COLUMNS],
+    region: u32,
+    docs: &[reprint::passages::DocUnits; 2],
+    r: &parts::PairRun,
+    opts: &reprint::passages::PassageOptions,
+) {
+    let owners = parts::run_owners(&docs[0], &docs[1], r, opts);
+    let byte = |d: &reprint::passages::DocUnits, w: &std::ops::Range<u32>| {
+        [
+            d.words[w.start as usize].start,
+            d.words[w.end as usize - 1].end,
+        ]
+    };
+    for (p, owner) in r.pairs.iter().zip(owners) {
+        let [ba0, ba1] = byte(&docs[0], &p.a);
+        let [bb0, bb1] = byte(&docs[1], &p.b);
+        let values = [
+            region, owner, p.ua, p.ub, p.a.start, p.a.end, p.b.start, p.b.end, ba0, ba1, bb0, bb1,
+        ];
+        for (column, v) in out.iter_mut().zip(values) {
+            column.extend_from_slice(&v.to_le_bytes());
+        }
+        let sim = reprint::align::similarity(p.matches as usize, p.a.len(), p.b.len());
+        out[12].extend_from_slice(&sim.to_le_bytes());
+    }
+}
+
+/// The occurrences of units (`reprint::passages::parts::unit_occurrences`)
+/// from the word ranges kept alignments cover: row `i` is a range
+/// `start[i]..end[i]` of unit `unit[i]` of document `doc[i]`, rows sorted
+/// by document, unit, start, end, then the order of their alignments (a
+/// unit's rows together, each unit whole). Returns each row's occurrence
+/// within its unit (`u32`, little-endian).
+#[pyfunction]
+fn unit_occurrences_arrow(doc: &[u8], unit: &[u8], start: &[u8], end: &[u8]) -> PyResult<Vec<u8>> {
+    let n = doc.len() / 8;
+    let u32s = |b: &[u8], what| {
+        le_values(b, n, what, |x| {
+            u32::from_le_bytes(x.try_into().unwrap_or_default())
+        })
+    };
+    let docs = le_values(doc, n, "doc", |x| {
+        u64::from_le_bytes(x.try_into().unwrap_or_default())
+    })?;
+    let (units, starts, ends) = (
+        u32s(unit, "unit")?,
+        u32s(start, "start")?,
+        u32s(end, "end")?,
+    );
+    let mut out = Vec::with_capacity(4 * n);
+    let mut from = 0;
+    while from < n {
+        let key = (docs[from], units[from]);
+        let to = (from..n).find(|&i| (docs[i], units[i]) != key).unwrap_or(n);
+        let ranges: Vec<(std::ops::Range<u32>, f64)> =
+            (from..to).map(|i| (starts[i]..ends[i], 0.0)).collect();
+        if ranges.iter().any(|(r, _)| r.is_empty()) {
+            return Err(err(format!(
+                "unit_occurrences: an empty range in rows {from}..{to}"
+            )));
+        }
+        for node in parts::unit_occurrences(&ranges).0 {
+            out.extend_from_slice(&node.to_le_bytes());
+        }
+        from = to;
+    }
+    Ok(out)
 }
 
 /// Appends region `r`, the `k`-th of pair `i` (documents `docs`), and the
@@ -1157,6 +1241,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(passage_settings, m)?)?;
     m.add_function(wrap_pyfunction!(unit_anchor_keys_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(pair_regions_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(unit_occurrences_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(document_anchors_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(significance_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(pair_containment_arrow, m)?)?;

@@ -242,84 +242,77 @@ def test_boilerplate_and_templates_are_the_scans(spark, binary, tmp_path):
     assert sparked_groups(spark, [reuters]) == expected
 
 
-def scanned_regions(binary, paths):
-    """Every region of every link of `reprint scan`: ({(doc, start, end)
-    of each side}, similarity), counted."""
+def scanned_passages(binary, paths, *args):
+    """The passage clusters and links of `reprint scan`: clusters by id
+    ({id: (kind, {(doc, start, end, similarity)})}) and links by their
+    pair of ids ({{a, b}: (significance, {doc: containment}, regions)},
+    the regions counted as ({(doc, start, end)} of both sides,
+    similarity, significance, clusters))."""
     from collections import Counter
 
-    out = subprocess.run([binary, "scan", *map(str, paths), "--format", "json", "-q"],
+    out = subprocess.run([binary, "scan", *map(str, paths), *args, "--format", "json", "-q"],
                          check=True, capture_output=True)
     report = json.loads(out.stdout)
-    return Counter(
-        (frozenset({(link["a"], *s["a_span"]), (link["b"], *s["b_span"])}), s["similarity"],
-         s["significance"])
-        for link in report["links"] for s in link["shared"])
+    clusters = {
+        c["id"]: (c["kind"], frozenset((o["doc"], o["start"], o["end"], o["similarity"])
+                                       for o in c["occurrences"]))
+        for c in report["passage_clusters"]}
+    links = {
+        frozenset((link["a"], link["b"])): (
+            link["significance"],
+            {link["a"]: link["containment_a"], link["b"]: link["containment_b"]},
+            Counter((frozenset({(link["a"], *s["a_span"]), (link["b"], *s["b_span"])}),
+                     s["similarity"], s["significance"], tuple(s["clusters"]))
+                    for s in link["shared"]))
+        for link in report["links"]}
+    assert len(links) == len(report["links"])
+    return clusters, links
 
 
-def sparked_pairs(spark, paths, stage):
-    """The rows of a passage step of the Spark job over document pairs
-    (``stage(docs, clusters)``), each with its documents' ids (``a_id``,
-    ``b_id``)."""
+def sparked_passages(spark, paths, **options):
+    """The same from the Spark job's passages (floats at the report's
+    precision)."""
+    from collections import Counter
+
     from pyspark.sql import functions as F
     from reprint import spark as job
 
     docs = job.read_documents(spark, [str(p) for p in paths]).localCheckpoint()
-    _, clusters = job.near_duplicates(docs)
+    _, families = job.near_duplicates(docs)
+    occurrences, links = job.passages(docs, families, **options)
     ids = docs.select("idx", "id")
-    return (stage(docs, clusters)
-            .join(ids.select(F.col("idx").alias("a"), F.col("id").alias("a_id")), "a")
-            .join(ids.select(F.col("idx").alias("b"), F.col("id").alias("b_id")), "b")
-            .collect())
-
-
-def sparked_regions(spark, paths):
-    """The same from the Spark job's passage_regions."""
-    from collections import Counter
-
-    from reprint import spark as job
-
-    rows = sparked_pairs(spark, paths, job.passage_regions)
-    return Counter(
-        (frozenset({(r["a_id"], r["a_start"], r["a_end"]), (r["b_id"], r["b_start"], r["b_end"])}),
-         round6(r["similarity"]), round6(r["significance"]))
-        for r in rows)
-
-
-def test_shared_regions_are_the_scans(spark, binary, tmp_path):
-    """Steps 1 to 5 of the passage stage on Spark (groups, anchors,
-    candidates, each pair's regions with the rewrite search,
-    significance): every region of every link a scan reports, with its
-    similarity and significance, on BBC."""
-    need((SHARED / "bbc").is_dir(), "../shared/corpora/bbc is missing")
-    bbc = tmp_path / "bbc.jsonl"
-    bbc_jsonl(bbc)
-    expected = scanned_regions(binary, [bbc])
-    assert sum(expected.values()) > 100
-    assert sparked_regions(spark, [bbc]) == expected
-
-
-def test_links_are_the_scans(spark, binary, tmp_path):
-    """Links on Spark (step 7 without passage clusters): the scan's linked
-    pairs on BBC, each with its number of regions, significance and both
-    containments."""
-    from reprint import spark as job
-
-    need((SHARED / "bbc").is_dir(), "../shared/corpora/bbc is missing")
-    bbc = tmp_path / "bbc.jsonl"
-    bbc_jsonl(bbc)
-    out = subprocess.run([binary, "scan", str(bbc), "--format", "json", "-q"],
-                         check=True, capture_output=True)
-    expected = {
-        frozenset((link["a"], link["b"])): (
-            len(link["shared"]), link["significance"],
-            {link["a"]: link["containment_a"], link["b"]: link["containment_b"]})
-        for link in json.loads(out.stdout)["links"]}
-    assert len(expected) > 100
-    rows = sparked_pairs(spark, [bbc], job.passage_links)
+    clusters = defaultdict(lambda: (None, set()))
+    for r in occurrences.join(ids, "idx").collect():
+        kind, members = clusters[r["cluster"]]
+        assert kind in (None, r["kind"]), "one kind per cluster"
+        members.add((r["id"], r["start"], r["end"], round6(r["similarity"])))
+        clusters[r["cluster"]] = (r["kind"], members)
+    rows = (links.join(ids.select(F.col("idx").alias("a"), F.col("id").alias("a_id")), "a")
+            .join(ids.select(F.col("idx").alias("b"), F.col("id").alias("b_id")), "b").collect())
     found = {
         frozenset((r["a_id"], r["b_id"])): (
-            r["regions"], round6(r["significance"]),
-            {r["a_id"]: round6(r["containment_a"]), r["b_id"]: round6(r["containment_b"])})
+            round6(r["significance"]),
+            {r["a_id"]: round6(r["containment_a"]), r["b_id"]: round6(r["containment_b"])},
+            Counter((frozenset({(r["a_id"], s["a_start"], s["a_end"]),
+                                (r["b_id"], s["b_start"], s["b_end"])}),
+                     round6(s["similarity"]), round6(s["significance"]), tuple(s["clusters"]))
+                    for s in r["shared"]))
         for r in rows}
-    assert len(rows) == len(found)
-    assert found == expected
+    assert len(found) == len(rows), "each pair once"
+    return {c: (kind, frozenset(m)) for c, (kind, m) in clusters.items()}, found
+
+
+def test_passages_are_the_scans(spark, binary, tmp_path):
+    """The passage stage on Spark: on BBC, every passage cluster a scan
+    reports (its number, kind and occurrences: document, byte span,
+    similarity) and every link (significance, both containments, and
+    each region: spans, similarity, significance, clusters)."""
+    need((SHARED / "bbc").is_dir(), "../shared/corpora/bbc is missing")
+    bbc = tmp_path / "bbc.jsonl"
+    bbc_jsonl(bbc)
+    clusters, links = scanned_passages(binary, [bbc])
+    assert len(links) > 100 and len(clusters) > 50
+    assert {kind for kind, _ in clusters.values()} >= {"reuse", "boilerplate"}
+    found_clusters, found_links = sparked_passages(spark, [bbc])
+    assert found_links == links
+    assert found_clusters == clusters
