@@ -759,7 +759,7 @@ fn pair_regions_arrow(
     rare: &[u8],
     any: &[u8],
     kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<([Vec<u8>; 9], [Vec<u8>; ALIGNMENT_COLUMNS])> {
+) -> PyResult<RegionColumns> {
     let opts = parsed(kwargs)?;
     let Some(passages) = &opts.passages else {
         pair_columns("pair_regions", &a, &b)?;
@@ -825,6 +825,9 @@ fn pair_regions_arrow(
 
 /// Columns per unit alignment in [`pair_regions_arrow`]'s second table.
 const ALIGNMENT_COLUMNS: usize = 13;
+
+/// [`pair_regions_arrow`]'s two tables: regions, and their alignments.
+type RegionColumns = ([Vec<u8>; 9], [Vec<u8>; ALIGNMENT_COLUMNS]);
 
 /// Appends the unit alignments of region `r` (row `region` of the
 /// regions table; documents `docs`) as little-endian columns: the
