@@ -41,6 +41,7 @@ clusters are not distributed yet (run ``reprint scan``).
 import argparse
 import os
 import sys
+from typing import NamedTuple
 
 import pyarrow as pa
 
@@ -578,7 +579,8 @@ def _passage_regions(docs, clusters, options):
                .select("region", "a", "b", "a_start", "a_end", "b_start", "b_end", "similarity",
                        F.coalesce("significance", F.lit(0.0)).alias("significance"), "k",
                        "alignments"))
-    return _Found(regions.localCheckpoint(), skips, units, doc_pairs.where("any").select("a", "b"))
+    return _Found(regions.localCheckpoint(), skips, units, doc_pairs.where("any").select("a", "b"),
+                  family)
 
 
 class _Found:
@@ -587,10 +589,12 @@ class _Found:
     boilerplate and template units (``skips``: ``idx``, ``skip``), the
     units of every boilerplate and template group (``units``) and the
     document pairs sharing enough anchors to be compared by containment
-    (``candidates``: ``a``, ``b``)."""
+    (``candidates``: ``a``, ``b``), and each document's family (``idx``,
+    ``family``)."""
 
-    def __init__(self, regions, skips, units, candidates):
+    def __init__(self, regions, skips, units, candidates, family):
         self.regions, self.skips, self.units, self.candidates = regions, skips, units, candidates
+        self.family = family
 
 
 def _with_texts(pairs, docs, skips):
@@ -650,9 +654,15 @@ def passages(docs, clusters, **options):
     each ``a_start``, ``a_end``, ``b_start``, ``b_end``, ``similarity``,
     ``significance`` and ``clusters`` (of its alignments, ascending).
     Links below ``min_significance`` are left out."""
+    occurrences, links, _ = _passages(docs, clusters, options)
+    return occurrences, links
+
+
+def _passages(docs, clusters, options):
+    """:func:`passages`, and each document's family."""
     found = _passage_regions(docs, clusters, options)
     occurrences, region_clusters = _passage_clusters(found)
-    return occurrences, _links(docs, found, region_clusters, options)
+    return occurrences, _links(docs, found, region_clusters, options), found.family
 
 
 def _passage_clusters(found):
@@ -837,6 +847,120 @@ def _significance(docs, facts, regions, options):
     return dfs.mapInArrow(_weights_of(families), "region long, significance double")
 
 
+def _natural_keys(ids):
+    """mapInArrow: batches of (idx, id, len) → the same and ``key``, the
+    id's natural-order key (``reprint::natural::key``: binary order is
+    the order a scan gives ids)."""
+
+    def run(batches):
+        for batch in batches:
+            offsets, data = _native.natural_keys_arrow(reprint._arrow_strings(batch.column("id")))
+            keys = pa.Array.from_buffers(pa.binary(), batch.num_rows,
+                                         [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+            yield pa.RecordBatch.from_arrays(list(batch.columns) + [keys], batch.schema.names + ["key"])
+
+    return ids.mapInArrow(run, "idx long, id string, len long, key binary")
+
+
+def _quoted(text, start, end):
+    """The text between two byte offsets of ``text``."""
+    from pyspark.sql import functions as F
+
+    return F.decode(F.substr(F.encode(text, "UTF-8"), start + 1, end - start), "UTF-8")
+
+
+def named_passages(docs, occurrences, links, family):
+    """The passage stage's findings (:func:`passages`) as a scan reports
+    them: ``(passage_clusters, links)`` by id, in the report's shape.
+
+    ``passage_clusters``: a row per cluster — ``id``, ``kind``,
+    ``documents``, ``quote`` (its representative occurrence: the longest,
+    then the first by id), ``occurrences`` (``doc``, ``start``, ``end``,
+    ``similarity``; by id in natural order, then start).
+
+    ``links``: a row per link — ``a`` (the id that sorts first: its sides
+    swapped when needed), ``b``, ``score``, ``a_coverage``,
+    ``b_coverage``, ``near_duplicate``, ``containment_a``,
+    ``containment_b``, ``significance`` and ``shared`` (``cluster``,
+    ``clusters``, ``a_span``, ``b_span``, ``similarity``,
+    ``significance``, ``quote`` from ``a``; by span). Titles, dates and
+    sources are a scan's only: the job reads ids and texts."""
+    from pyspark.sql import functions as F
+
+    ids = _natural_keys(docs.select("idx", "id", F.octet_length("text").cast("long").alias("len")))
+    ids = ids.join(family, "idx").localCheckpoint()
+    texts = docs.select("idx", "text")
+    occ = occurrences.join(ids.select("idx", F.col("id").alias("doc"), "key"), "idx")
+    longest = F.struct((F.col("start") - F.col("end")).alias("shorter"), "key", "start", "end", "idx")
+    reps = (occ.groupBy("cluster").agg(F.min(longest).alias("r"))
+            .select("cluster", "r.idx", "r.start", "r.end").join(texts, "idx")
+            .select("cluster", _quoted(F.col("text"), F.col("start"), F.col("end")).alias("quote")))
+    listed = F.struct("key", "start", "doc", "end", "similarity")
+    clusters = (occ.groupBy("cluster", "kind")
+                .agg(F.sort_array(F.collect_list(listed)).alias("o"))
+                .join(reps, "cluster")
+                .select(F.col("cluster").alias("id"), "kind",
+                        F.size(F.array_distinct("o.doc")).alias("documents"), "quote",
+                        F.transform("o", lambda o: F.struct(*(o[f].alias(f) for f in (
+                            "doc", "start", "end", "similarity")))).alias("occurrences")))
+
+    side = lambda name: ids.select(*(F.col(c).alias(f"{name}_{c}") for c in ("idx", "id", "len", "key", "family")))
+    l = links.join(side("a"), F.col("a") == F.col("a_idx")).join(side("b"), F.col("b") == F.col("b_idx"))
+    swap = F.col("a_key") > F.col("b_key")
+    pick = lambda x, y: F.when(swap, F.col(y)).otherwise(F.col(x))
+    l = l.select(
+        pick("a_idx", "b_idx").alias("ai"), pick("a_id", "b_id").alias("a"), pick("b_id", "a_id").alias("b"),
+        pick("a_key", "b_key").alias("a_key"), pick("b_key", "a_key").alias("b_key"),
+        pick("a_len", "b_len").alias("len_a"), pick("b_len", "a_len").alias("len_b"),
+        (F.col("a_family") == F.col("b_family")).alias("near_duplicate"),
+        pick("containment_a", "containment_b").alias("containment_a"),
+        pick("containment_b", "containment_a").alias("containment_b"),
+        "significance", swap.alias("swap"), "shared")
+    span = lambda s, x, y: F.when(F.col("swap"), F.array(s[f"{y}_start"], s[f"{y}_end"])) \
+        .otherwise(F.array(s[f"{x}_start"], s[f"{x}_end"]))
+    l = l.withColumn("shared", F.array_sort(F.transform("shared", lambda s: F.struct(
+        span(s, "a", "b").alias("a_span"), span(s, "b", "a").alias("b_span"),
+        s["clusters"][0].alias("cluster"), s["clusters"].alias("clusters"),
+        s["similarity"].alias("similarity"), s["significance"].alias("significance")))))
+    l = l.join(texts.withColumnRenamed("idx", "ai"), "ai")
+    l = l.withColumn("shared", F.transform("shared", lambda s: F.struct(
+        s["cluster"].alias("cluster"), s["clusters"].alias("clusters"),
+        s["a_span"].alias("a_span"), s["b_span"].alias("b_span"),
+        s["similarity"].alias("similarity"), s["significance"].alias("significance"),
+        _quoted(F.col("text"), s["a_span"][0], s["a_span"][1]).alias("quote"))))
+    covered = lambda side_: _covered_bytes(F.transform("shared", lambda s: s[side_]))
+    l = l.withColumn("covered_a", covered("a_span")).withColumn("covered_b", covered("b_span"))
+    links = l.select(
+        "a", "b",
+        ((F.col("covered_a") + F.col("covered_b"))
+         / F.greatest(F.col("len_a") + F.col("len_b"), F.lit(1))).alias("score"),
+        (F.col("covered_a") / F.greatest("len_a", F.lit(1))).alias("a_coverage"),
+        (F.col("covered_b") / F.greatest("len_b", F.lit(1))).alias("b_coverage"),
+        "near_duplicate", "containment_a", "containment_b", "significance", "shared",
+        "a_key", "b_key")
+    # The scan's order: links between different stories first, the most
+    # significant first, then by coverage and ids.
+    links = links.orderBy("near_duplicate", F.desc("significance"), F.desc("score"),
+                          "a_key", "b_key").drop("a_key", "b_key")
+    return clusters.orderBy("id"), links
+
+
+def _covered_bytes(spans):
+    """Bytes covered by an array of possibly overlapping ``[start, end]``
+    spans (the scan's ``covered_bytes``)."""
+    from pyspark.sql import functions as F
+
+    def step(acc, s):
+        start = F.greatest(s[0], acc["reach"])
+        grows = s[1] > start
+        return F.struct(
+            (acc["total"] + F.when(grows, s[1] - start).otherwise(0)).alias("total"),
+            F.when(grows, s[1]).otherwise(acc["reach"]).alias("reach"))
+
+    zero = F.struct(F.lit(0).cast("long").alias("total"), F.lit(0).alias("reach"))
+    return F.aggregate(F.array_sort(spans), zero, step, lambda acc: acc["total"])
+
+
 def _named(docs, pairs, clusters):
     """Pairs and clusters by id instead of document number."""
     from pyspark.sql import functions as F
@@ -851,27 +975,52 @@ def _named(docs, pairs, clusters):
     return pairs, clusters
 
 
-def run(spark, paths, out=None, id_field="id", text_field="text", **options):
-    """Reads ``paths``, finds their near-duplicates and, with ``out``,
-    writes ``out/pairs`` and ``out/clusters`` as Parquet; returns the two
-    DataFrames by id."""
-    # Bad options fail before the input is read (near_duplicates checks
-    # them too, for callers that go through it alone).
-    reprint.fingerprint([], **_stage_options(options))
+class Result(NamedTuple):
+    """What :func:`run` finds, as DataFrames by id: near-duplicate
+    ``pairs`` and ``clusters``; with passages, ``passage_clusters`` and
+    ``links`` (:func:`named_passages`), else ``None``."""
+
+    pairs: object
+    clusters: object
+    passage_clusters: object = None
+    links: object = None
+
+
+def run(spark, paths, out=None, id_field="id", text_field="text", passages=True, **options):
+    """Reads ``paths`` and finds what ``reprint scan`` finds with the same
+    options: near-duplicates and, with ``passages``, passage clusters and
+    links. With ``out``, writes each table as Parquet under it
+    (``pairs``, ``clusters``, ``passage_clusters``, ``links``; clusters
+    by id, links in the scan's order). Returns a :class:`Result`."""
+    stage = {k: v for k, v in options.items() if k in _STAGE_OPTIONS}
+    # Bad options fail before the input is read, with the scan's message
+    # (the stage functions check them again, for callers that use them
+    # alone).
+    if passages:
+        reprint.passage_facts([], **options)
+    else:
+        _stage_options(options)
+    reprint.fingerprint([], **_stage_options(stage))
     docs = read_documents(spark, paths, id_field, text_field).localCheckpoint()
-    pairs, clusters = near_duplicates(docs, **options)
-    pairs, clusters = _named(docs, pairs, clusters)
+    pairs, clusters = near_duplicates(docs, **stage)
+    result = Result(*_named(docs, pairs, clusters))
+    if passages:
+        occurrences, links, family = _passages(docs, clusters, options)
+        passage_clusters, links = named_passages(docs, occurrences, links, family)
+        result = result._replace(passage_clusters=passage_clusters, links=links)
     if out is not None:
-        pairs.write.mode("overwrite").parquet(os.path.join(out, "pairs"))
-        clusters.write.mode("overwrite").parquet(os.path.join(out, "clusters"))
-    return pairs, clusters
+        for name, table in result._asdict().items():
+            if table is not None:
+                table.write.mode("overwrite").parquet(os.path.join(out, name))
+    return result
 
 
 def main(argv=None):
     """``python -m reprint.spark``: the command line."""
     parser = argparse.ArgumentParser(prog="python -m reprint.spark", description=__doc__.splitlines()[0])
     parser.add_argument("inputs", nargs="+", help="JSONL files, Parquet files or directories")
-    parser.add_argument("--out", required=True, help="directory for pairs/ and clusters/ (Parquet)")
+    parser.add_argument("--out", required=True,
+                        help="directory for the Parquet tables (pairs, clusters, passage_clusters, links)")
     parser.add_argument("--master", default=None, help="Spark master (default: spark-submit's, else local[*])")
     parser.add_argument("--id-field", default="id")
     parser.add_argument("--text-field", default="text")
@@ -881,6 +1030,16 @@ def main(argv=None):
     parser.add_argument("--bands", type=int)
     parser.add_argument("--rows", type=int)
     parser.add_argument("--no-fold-spelling", action="store_true")
+    # The scan's passage options (`reprint scan --help` says what each does).
+    parser.add_argument("--passages", choices=("on", "off"), default="on")
+    parser.add_argument("--boilerplate", action="append", default=[], metavar="FILE")
+    parser.add_argument("--boilerplate-min-docs", type=int, metavar="N")
+    parser.add_argument("--min-passage-words", type=int, metavar="N")
+    parser.add_argument("--passage-similarity", type=float, metavar="F")
+    parser.add_argument("--unit-min-words", type=int, metavar="N")
+    parser.add_argument("--min-containment", type=float, metavar="F")
+    parser.add_argument("--rewrites", choices=("off", "linked", "rare", "all"))
+    parser.add_argument("--min-significance", type=float, metavar="S")
     args = parser.parse_args(argv)
     # Local inputs are checked before a JVM starts: a typo costs a line,
     # not a Spark stack trace. (URIs — s3://, hdfs:// — are Spark's.)
@@ -903,10 +1062,24 @@ def main(argv=None):
                "fold_spelling": not args.no_fold_spelling}
     if args.bands is not None or args.rows is not None:
         options.update(bands=args.bands, rows=args.rows)
+    passages = args.passages == "on"
+    if passages:
+        if args.boilerplate:
+            options["boilerplate"] = args.boilerplate
+        for name in ("boilerplate_min_docs", "min_passage_words", "passage_similarity", "unit_min_words",
+                     "min_containment", "rewrites", "min_significance"):
+            if getattr(args, name) is not None:
+                options[name] = getattr(args, name)
     try:
-        pairs, clusters = run(spark, args.inputs, args.out, args.id_field, args.text_field, **options)
-        print(f"{pairs.count()} pairs, {clusters.select('cluster').distinct().count()} clusters "
-              f"written to {args.out}", file=sys.stderr)
+        run(spark, args.inputs, args.out, args.id_field, args.text_field, passages, **options)
+        # Counted from what was written: the tables are not computed again.
+        written = lambda name: spark.read.parquet(os.path.join(args.out, name))
+        found = (f"{written('pairs').count()} pairs, "
+                 f"{written('clusters').select('cluster').distinct().count()} clusters")
+        if passages:
+            found += (f", {written('passage_clusters').count()} passage clusters, "
+                      f"{written('links').count()} links")
+        print(f"{found} written to {args.out}", file=sys.stderr)
     except reprint.ReprintError as e:
         parser.error(str(e))
     finally:

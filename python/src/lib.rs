@@ -863,6 +863,25 @@ fn push_alignments(
     }
 }
 
+/// The natural-order key of each of a batch of ids (`reprint::natural::key`:
+/// bytewise order is the order a scan gives ids): an Arrow `binary`
+/// column's offsets (`i32`, little-endian) and data.
+#[pyfunction]
+fn natural_keys_arrow(py: Python<'_>, ids: ArrowStrings<'_>) -> PyResult<(Vec<u8>, Vec<u8>)> {
+    let column = column_bytes(&ids);
+    py.allow_threads(|| {
+        let ids = arrow_strings(column.0, column.1, column.2, column.3)?;
+        let (mut offsets, mut data) = (0i32.to_le_bytes().to_vec(), Vec::new());
+        for id in ids {
+            data.extend_from_slice(&reprint::natural::key(id));
+            let end = i32::try_from(data.len())
+                .map_err(|_| err("natural_keys: over 2 GiB of keys in one batch"))?;
+            offsets.extend_from_slice(&end.to_le_bytes());
+        }
+        Ok((offsets, data))
+    })
+}
+
 /// The occurrences of units (`reprint::passages::parts::unit_occurrences`)
 /// from the word ranges kept alignments cover: row `i` is a range
 /// `start[i]..end[i]` of unit `unit[i]` of document `doc[i]`, rows sorted
@@ -1245,6 +1264,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(unit_anchor_keys_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(pair_regions_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(unit_occurrences_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(natural_keys_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(document_anchors_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(significance_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(pair_containment_arrow, m)?)?;

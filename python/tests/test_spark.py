@@ -79,7 +79,7 @@ def sparked(spark, paths):
     """The same from the Spark job; Jaccard at the report's precision."""
     from reprint import spark as job
 
-    pairs, clusters = job.run(spark, [str(p) for p in paths])
+    pairs, clusters, _, _ = job.run(spark, [str(p) for p in paths], passages=False)
     by_pair = {frozenset((r["a"], r["b"])): round6(r["jaccard"]) for r in pairs.collect()}
     members = defaultdict(set)
     for r in clusters.collect():
@@ -242,77 +242,91 @@ def test_boilerplate_and_templates_are_the_scans(spark, binary, tmp_path):
     assert sparked_groups(spark, [reuters]) == expected
 
 
-def scanned_passages(binary, paths, *args):
-    """The passage clusters and links of `reprint scan`: clusters by id
-    ({id: (kind, {(doc, start, end, similarity)})}) and links by their
-    pair of ids ({{a, b}: (significance, {doc: containment}, regions)},
-    the regions counted as ({(doc, start, end)} of both sides,
-    similarity, significance, clusters))."""
-    from collections import Counter
-
+def reported(binary, paths, *args):
+    """`reprint scan`'s JSON report of `paths`."""
     out = subprocess.run([binary, "scan", *map(str, paths), *args, "--format", "json", "-q"],
                          check=True, capture_output=True)
-    report = json.loads(out.stdout)
-    clusters = {
-        c["id"]: (c["kind"], frozenset((o["doc"], o["start"], o["end"], o["similarity"])
-                                       for o in c["occurrences"]))
-        for c in report["passage_clusters"]}
-    links = {
-        frozenset((link["a"], link["b"])): (
-            link["significance"],
-            {link["a"]: link["containment_a"], link["b"]: link["containment_b"]},
-            Counter((frozenset({(link["a"], *s["a_span"]), (link["b"], *s["b_span"])}),
-                     s["similarity"], s["significance"], tuple(s["clusters"]))
-                    for s in link["shared"]))
-        for link in report["links"]}
-    assert len(links) == len(report["links"])
+    return json.loads(out.stdout)
+
+
+def scanned_passages(report):
+    """A report's passage clusters and links, in order, as the Spark job
+    can give them (it reads ids and texts: no titles, dates or sources)."""
+    clusters = [(c["id"], c["kind"], c["documents"], c["quote"],
+                 [(o["doc"], o["start"], o["end"], o["similarity"]) for o in c["occurrences"]])
+                for c in report["passage_clusters"]]
+    links = [(link["a"], link["b"], link["score"], link["a_coverage"], link["b_coverage"],
+              link["near_duplicate"], link["containment_a"], link["containment_b"],
+              link["significance"],
+              [(s["cluster"], s["clusters"], s["a_span"], s["b_span"], s["similarity"],
+                s["significance"], s["quote"]) for s in link["shared"]])
+             for link in report["links"]]
     return clusters, links
 
 
-def sparked_passages(spark, paths, **options):
-    """The same from the Spark job's passages (floats at the report's
-    precision)."""
-    from collections import Counter
+def sparked_passages(result):
+    """The same from the job's result, floats at the report's precision."""
+    clusters = [(c["id"], c["kind"], c["documents"], c["quote"],
+                 [(o["doc"], o["start"], o["end"], round6(o["similarity"])) for o in c["occurrences"]])
+                for c in result.passage_clusters.collect()]
+    links = [(r["a"], r["b"], round6(r["score"]), round6(r["a_coverage"]), round6(r["b_coverage"]),
+              r["near_duplicate"], round6(r["containment_a"]), round6(r["containment_b"]),
+              round6(r["significance"]),
+              [(s["cluster"], s["clusters"], s["a_span"], s["b_span"], round6(s["similarity"]),
+                round6(s["significance"]), s["quote"]) for s in r["shared"]])
+             for r in result.links.collect()]
+    return clusters, links
 
-    from pyspark.sql import functions as F
+
+def assert_same_findings(spark, binary, paths, args=(), **options):
+    """The job over `paths` finds a scan's near-duplicate pairs and
+    clusters, and its passage clusters and links in the report's order,
+    field by field."""
     from reprint import spark as job
 
-    docs = job.read_documents(spark, [str(p) for p in paths]).localCheckpoint()
-    _, families = job.near_duplicates(docs)
-    occurrences, links = job.passages(docs, families, **options)
-    ids = docs.select("idx", "id")
-    clusters = defaultdict(lambda: (None, set()))
-    for r in occurrences.join(ids, "idx").collect():
-        kind, members = clusters[r["cluster"]]
-        assert kind in (None, r["kind"]), "one kind per cluster"
-        members.add((r["id"], r["start"], r["end"], round6(r["similarity"])))
-        clusters[r["cluster"]] = (r["kind"], members)
-    rows = (links.join(ids.select(F.col("idx").alias("a"), F.col("id").alias("a_id")), "a")
-            .join(ids.select(F.col("idx").alias("b"), F.col("id").alias("b_id")), "b").collect())
-    found = {
-        frozenset((r["a_id"], r["b_id"])): (
-            round6(r["significance"]),
-            {r["a_id"]: round6(r["containment_a"]), r["b_id"]: round6(r["containment_b"])},
-            Counter((frozenset({(r["a_id"], s["a_start"], s["a_end"]),
-                                (r["b_id"], s["b_start"], s["b_end"])}),
-                     round6(s["similarity"]), round6(s["significance"]), tuple(s["clusters"]))
-                    for s in r["shared"]))
-        for r in rows}
-    assert len(found) == len(rows), "each pair once"
-    return {c: (kind, frozenset(m)) for c, (kind, m) in clusters.items()}, found
+    report = reported(binary, paths, *args)
+    result = job.run(spark, [str(p) for p in paths], **options)
+    pairs = {frozenset((p["a"], p["b"])): p["jaccard"] for c in report["clusters"] for p in c["pairs"]}
+    assert {frozenset((r["a"], r["b"])): round6(r["jaccard"]) for r in result.pairs.collect()} == pairs
+    members = defaultdict(set)
+    for r in result.clusters.collect():
+        members[r["cluster"]].add(r["member"])
+    assert {frozenset(m) for m in members.values()} == {frozenset(c["members"]) for c in report["clusters"]}
+    clusters, links = scanned_passages(report)
+    found_clusters, found_links = sparked_passages(result)
+    assert len(found_links) == len(links)
+    for found, expected in zip(found_links, links):
+        assert found == expected
+    assert found_clusters == clusters
+    return clusters, links
 
 
 def test_passages_are_the_scans(spark, binary, tmp_path):
-    """The passage stage on Spark: on BBC, every passage cluster a scan
-    reports (its number, kind and occurrences: document, byte span,
-    similarity) and every link (significance, both containments, and
-    each region: spans, similarity, significance, clusters)."""
+    """The whole scan on Spark, on BBC: pairs and clusters, every passage
+    cluster (number, kind, documents, quote, occurrences: document, byte
+    span, similarity) and every link in the report's order (sides,
+    score, coverage, containment, significance, and each region: its
+    clusters, spans, similarity, significance and quote)."""
     need((SHARED / "bbc").is_dir(), "../shared/corpora/bbc is missing")
     bbc = tmp_path / "bbc.jsonl"
     bbc_jsonl(bbc)
-    clusters, links = scanned_passages(binary, [bbc])
-    assert len(links) > 100 and len(clusters) > 50
-    assert {kind for kind, _ in clusters.values()} >= {"reuse", "boilerplate"}
-    found_clusters, found_links = sparked_passages(spark, [bbc])
-    assert found_links == links
-    assert found_clusters == clusters
+    clusters, links = assert_same_findings(spark, binary, [bbc])
+    assert len(links) > 500 and len(clusters) > 1000
+    assert {c[1] for c in clusters} == {"reuse", "boilerplate"}
+
+
+def test_links_by_containment_and_the_significance_floor_are_the_scans(spark, binary, tmp_path):
+    """Links by containment alone (no shared passage) and the significance
+    floor, on the Clough & Stevenson answers."""
+    root = SHARED / "clough-stevenson"
+    need(root.is_dir(), "../shared/corpora/clough-stevenson is missing")
+    feed = tmp_path / "clough.jsonl"
+    with open(feed, "w", encoding="utf-8") as out:
+        for f in sorted(root.glob("*.txt")):
+            out.write(json.dumps({"id": f.name, "text": f.read_text(encoding="utf-8", errors="replace")}) + "\n")
+    _, links = assert_same_findings(spark, binary, [feed], ("--min-containment", "0.3"),
+                                    min_containment=0.3)
+    assert any(not link[-1] for link in links), "links by containment alone"
+    _, floored = assert_same_findings(spark, binary, [feed], ("--min-significance", "20"),
+                                      min_significance=20)
+    assert 0 < len(floored) < sum(1 for link in links if link[-1])
