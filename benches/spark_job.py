@@ -7,7 +7,7 @@ billion articles.
     pip install "./python[spark]"
     python3 benches/spark_job.py target/bench/corpus-20000-s1/*.jsonl
     python3 benches/spark_job.py --master 'local[2]' ../shared/corpora/reuters21578/reuters21578.jsonl
-    python3 benches/spark_job.py --passages bbc.jsonl      # near-duplicates, then links
+    python3 benches/spark_job.py --passages bbc.jsonl      # near-duplicates, then passages
 
 The job runs once to warm up the JVM and the workers, then `--repeat`
 times; the figures are of the fastest run. Shuffle bytes are the sum of
@@ -41,7 +41,7 @@ def main():
     parser.add_argument("--nodes", type=int, default=100, help="cluster size of the projection")
     parser.add_argument("--cores", type=int, default=16, help="cores per node in the projection")
     parser.add_argument("--passages", action="store_true",
-                        help="also run the passage steps distributed so far (passage_links)")
+                        help="the whole scan: near-duplicates, then passage clusters and links")
     args = parser.parse_args()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
@@ -59,12 +59,7 @@ def main():
         before = shuffled(ui, app)
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as out:
-            if args.passages:
-                docs = job.read_documents(spark, args.inputs).localCheckpoint()
-                _, clusters = job.near_duplicates(docs)
-                job.passage_links(docs, clusters).write.parquet(os.path.join(out, "links"))
-            else:
-                job.run(spark, args.inputs, out)
+            job.run(spark, args.inputs, out, passages=args.passages)
         wall = time.perf_counter() - started
         if k > 0:
             runs.append((wall, shuffled(ui, app) - before))
