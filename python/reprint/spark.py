@@ -874,7 +874,7 @@ def named_passages(docs, occurrences, links, family):
     them: ``(passage_clusters, links)`` by id, in the report's shape.
 
     ``passage_clusters``: a row per cluster — ``id``, ``kind``,
-    ``documents``, ``quote`` (its representative occurrence: the longest,
+    ``boilerplate`` (``kind`` is ``boilerplate``), ``documents``, ``quote`` (its representative occurrence: the longest,
     then the first by id), ``occurrences`` (``doc``, ``start``, ``end``,
     ``similarity``; by id in natural order, then start).
 
@@ -883,7 +883,7 @@ def named_passages(docs, occurrences, links, family):
     ``b_coverage``, ``near_duplicate``, ``containment_a``,
     ``containment_b``, ``significance`` and ``shared`` (``cluster``,
     ``clusters``, ``a_span``, ``b_span``, ``similarity``,
-    ``significance``, ``quote`` from ``a``; by span). Titles, dates and
+    ``significance``; by span). Titles, dates and
     sources are a scan's only: the job reads ids and texts."""
     from pyspark.sql import functions as F
 
@@ -900,6 +900,7 @@ def named_passages(docs, occurrences, links, family):
                 .agg(F.sort_array(F.collect_list(listed)).alias("o"))
                 .join(reps, "cluster")
                 .select(F.col("cluster").alias("id"), "kind",
+                        (F.col("kind") == "boilerplate").alias("boilerplate"),
                         F.size(F.array_distinct("o.doc")).alias("documents"), "quote",
                         F.transform("o", lambda o: F.struct(*(o[f].alias(f) for f in (
                             "doc", "start", "end", "similarity")))).alias("occurrences")))
@@ -909,7 +910,7 @@ def named_passages(docs, occurrences, links, family):
     swap = F.col("a_key") > F.col("b_key")
     pick = lambda x, y: F.when(swap, F.col(y)).otherwise(F.col(x))
     l = l.select(
-        pick("a_idx", "b_idx").alias("ai"), pick("a_id", "b_id").alias("a"), pick("b_id", "a_id").alias("b"),
+        pick("a_id", "b_id").alias("a"), pick("b_id", "a_id").alias("b"),
         pick("a_key", "b_key").alias("a_key"), pick("b_key", "a_key").alias("b_key"),
         pick("a_len", "b_len").alias("len_a"), pick("b_len", "a_len").alias("len_b"),
         (F.col("a_family") == F.col("b_family")).alias("near_duplicate"),
@@ -922,12 +923,8 @@ def named_passages(docs, occurrences, links, family):
         span(s, "a", "b").alias("a_span"), span(s, "b", "a").alias("b_span"),
         s["clusters"][0].alias("cluster"), s["clusters"].alias("clusters"),
         s["similarity"].alias("similarity"), s["significance"].alias("significance")))))
-    l = l.join(texts.withColumnRenamed("idx", "ai"), "ai")
-    l = l.withColumn("shared", F.transform("shared", lambda s: F.struct(
-        s["cluster"].alias("cluster"), s["clusters"].alias("clusters"),
-        s["a_span"].alias("a_span"), s["b_span"].alias("b_span"),
-        s["similarity"].alias("similarity"), s["significance"].alias("significance"),
-        _quoted(F.col("text"), s["a_span"][0], s["a_span"][1]).alias("quote"))))
+    l = l.withColumn("shared", F.transform("shared", lambda s: F.struct(*(s[f].alias(f) for f in (
+        "cluster", "clusters", "a_span", "b_span", "similarity", "significance")))))
     covered = lambda side_: _covered_bytes(F.transform("shared", lambda s: s[side_]))
     l = l.withColumn("covered_a", covered("a_span")).withColumn("covered_b", covered("b_span"))
     links = l.select(

@@ -252,28 +252,28 @@ def reported(binary, paths, *args):
 def scanned_passages(report):
     """A report's passage clusters and links, in order, as the Spark job
     can give them (it reads ids and texts: no titles, dates or sources)."""
-    clusters = [(c["id"], c["kind"], c["documents"], c["quote"],
+    clusters = [(c["id"], c["kind"], c["boilerplate"], c["documents"], c["quote"],
                  [(o["doc"], o["start"], o["end"], o["similarity"]) for o in c["occurrences"]])
                 for c in report["passage_clusters"]]
     links = [(link["a"], link["b"], link["score"], link["a_coverage"], link["b_coverage"],
               link["near_duplicate"], link["containment_a"], link["containment_b"],
               link["significance"],
               [(s["cluster"], s["clusters"], s["a_span"], s["b_span"], s["similarity"],
-                s["significance"], s["quote"]) for s in link["shared"]])
+                s["significance"]) for s in link["shared"]])
              for link in report["links"]]
     return clusters, links
 
 
 def sparked_passages(result):
     """The same from the job's result, floats at the report's precision."""
-    clusters = [(c["id"], c["kind"], c["documents"], c["quote"],
+    clusters = [(c["id"], c["kind"], c["boilerplate"], c["documents"], c["quote"],
                  [(o["doc"], o["start"], o["end"], round6(o["similarity"])) for o in c["occurrences"]])
                 for c in result.passage_clusters.collect()]
     links = [(r["a"], r["b"], round6(r["score"]), round6(r["a_coverage"]), round6(r["b_coverage"]),
               r["near_duplicate"], round6(r["containment_a"]), round6(r["containment_b"]),
               round6(r["significance"]),
               [(s["cluster"], s["clusters"], s["a_span"], s["b_span"], round6(s["similarity"]),
-                round6(s["significance"]), s["quote"]) for s in r["shared"]])
+                round6(s["significance"])) for s in r["shared"]])
              for r in result.links.collect()]
     return clusters, links
 
@@ -306,7 +306,7 @@ def test_passages_are_the_scans(spark, binary, tmp_path):
     cluster (number, kind, documents, quote, occurrences: document, byte
     span, similarity) and every link in the report's order (sides,
     score, coverage, containment, significance, and each region: its
-    clusters, spans, similarity, significance and quote)."""
+    clusters, spans, similarity and significance)."""
     need((SHARED / "bbc").is_dir(), "../shared/corpora/bbc is missing")
     bbc = tmp_path / "bbc.jsonl"
     bbc_jsonl(bbc)
