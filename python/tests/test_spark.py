@@ -330,3 +330,29 @@ def test_links_by_containment_and_the_significance_floor_are_the_scans(spark, bi
     _, floored = assert_same_findings(spark, binary, [feed], ("--min-significance", "20"),
                                       min_significance=20)
     assert 0 < len(floored) < sum(1 for link in links if link[-1])
+
+
+def generated(tmp_path, articles):
+    """A generated corpus (benches/corpus.rs, seed 1): its JSONL shards."""
+    out = tmp_path / f"corpus-{articles}"
+    subprocess.run([corpus_tool(), "generate", "--articles", str(articles), "--seed", "1",
+                    "--out", str(out)], check=True, capture_output=True)
+    return sorted(out.glob("*.jsonl"))
+
+
+def test_a_generated_corpus_gives_the_scans_passages(spark, binary, tmp_path):
+    """The whole scan on Spark on 2,000 generated articles (passages
+    reposted across many stories, edited copies, near-duplicates)."""
+    clusters, links = assert_same_findings(spark, binary, generated(tmp_path, 2000))
+    assert len(links) > 500 and len(clusters) > 1000
+
+
+@pytest.mark.skipif(os.environ.get("REPRINT_SPARK_LARGE") != "1",
+                    reason="REPRINT_SPARK_LARGE=1 runs it (about N minutes in local[2])")
+def test_20000_generated_articles_give_the_scans_passages(spark, binary, tmp_path):
+    """The same on the generated 20,000-article corpus (two shards); its
+    anchor join makes it long for CI."""
+    parts = generated(tmp_path, 20000)
+    assert len(parts) > 1, "the job reads several files in order"
+    clusters, links = assert_same_findings(spark, binary, parts)
+    assert len(links) > 50_000 and len(clusters) > 10_000
