@@ -41,6 +41,10 @@ def spark():
                # Loopback only: a test machine's host name need not resolve.
                .config("spark.driver.host", "127.0.0.1")
                .config("spark.driver.bindAddress", "127.0.0.1")
+               # The passage join carries both texts of every paired
+               # document: Spark's 1 GB default runs short on the
+               # generated corpora.
+               .config("spark.driver.memory", "4g")
                .config("spark.sql.shuffle.partitions", "4").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     yield session
