@@ -993,11 +993,10 @@ def run(spark, paths, out=None, id_field="id", text_field="text", passages=True,
     # Bad options fail before the input is read, with the scan's message
     # (the stage functions check them again, for callers that use them
     # alone).
-    if passages:
-        reprint.passage_facts([], **options)
-    else:
+    if not passages:
         _stage_options(options)
-    reprint.fingerprint([], **_stage_options(stage))
+    # A scan of nothing checks every option as a scan does.
+    reprint.scan([], **options, passages=passages)
     docs = read_documents(spark, paths, id_field, text_field).localCheckpoint()
     pairs, clusters = near_duplicates(docs, **stage)
     result = Result(*_named(docs, pairs, clusters))

@@ -181,8 +181,12 @@ def test_bad_options_and_unknown_ones_are_errors_before_any_work(spark, tmp_path
     feed.write_text(json.dumps({"id": "a", "text": "one story"}) + "\n", encoding="utf-8")
     with pytest.raises(reprint.ReprintError, match="threshold"):
         job.run(spark, [str(feed)], threshold=0)
+    with pytest.raises(reprint.ReprintError, match="passage-similarity must be in"):
+        job.run(spark, [str(feed)], passage_similarity=2)
+    with pytest.raises(reprint.ReprintError, match='unknown option "min_passage_wordz"'):
+        job.run(spark, [str(feed)], min_passage_wordz=20)
     with pytest.raises(reprint.ReprintError, match="unknown options: min_passage_words"):
-        job.run(spark, [str(feed)], min_passage_words=20)
+        job.run(spark, [str(feed)], passages=False, min_passage_words=20)
 
 
 def scanned_groups(binary, paths, *args):
