@@ -40,6 +40,7 @@ clusters are not distributed yet (run ``reprint scan``).
 
 import argparse
 import os
+import pathlib
 import sys
 from typing import NamedTuple
 
@@ -74,18 +75,20 @@ def read_documents(spark, paths, id_field="id", text_field="text"):
     ``id`` and ``text``; documents without an id or a text are left out
     and a repeated id keeps its first document, as ``reprint scan`` does.
 
-    Each path is read on its own and the parts are numbered in the order
-    given (Spark packs the files of one read by size, not by name): a
-    directory of Parquet files is numbered in the order Spark reads it,
-    so which of two exact duplicates in different files counts as the
-    first may differ from a scan of the same files."""
+    Each file is read on its own and the parts are numbered in the order
+    given (Spark packs the files of one read by size, not by name). A
+    local directory is listed as a scan lists it (its JSONL and Parquet
+    files, recursively, hidden ones left out, in name order); any other
+    directory (``s3://``, ``hdfs://``) is read as Parquet in the order
+    Spark reads it, so which of two exact duplicates in different files
+    counts as the first may differ from a scan of the same files."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
     schema = StructType([StructField(id_field, StringType()), StructField(text_field, StringType())])
     parts = []
-    for path in paths:
-        if path.endswith(".parquet") or os.path.isdir(path):
+    for path in (f for p in paths for f in _input_files(p)):
+        if path.endswith(".parquet") or "://" in path:
             part = spark.read.parquet(path).select(
                 F.col(id_field).cast("string").alias("id"), F.col(text_field).alias("text"))
         else:
@@ -108,6 +111,25 @@ def read_documents(spark, paths, id_field="id", text_field="text"):
                 .where(F.col("n") > 1))
     later = ids.join(repeated, "id").where(F.col("idx") != F.col("first")).select("idx")
     return docs.join(F.broadcast(later), "idx", "left_anti").select("idx", "id", "text")
+
+
+def _input_files(path):
+    """The files a path names: a local directory's JSONL (``.jsonl``,
+    ``.ndjson``) and Parquet files, recursively, hidden ones left out, in
+    a scan's order (names compared directory level by level); anything
+    else as it is."""
+    if "://" in path or not os.path.isdir(path):
+        return [path]
+    root = pathlib.Path(path)
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if not name.startswith(".") and name.lower().endswith((".jsonl", ".ndjson", ".parquet")):
+                found.append(pathlib.Path(dirpath, name))
+    if not found:
+        raise reprint.ReprintError(f"{path}: no JSONL or Parquet files in this directory")
+    return [str(f) for f in sorted(found, key=lambda f: f.relative_to(root).parts)]
 
 
 def _keys_schema():
