@@ -321,6 +321,21 @@ def _le_bytes(values, type_):
     return data.to_pybytes()[values.offset * width:(values.offset + len(values)) * width]
 
 
+def _family_numbers(families):
+    """Families as the rules read them: a ``u32`` per row, equal where the
+    families are equal. Any numbers (a Spark job's 64-bit document
+    numbers among them) are renumbered densely first: cut to 32 bits, two
+    families could become one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(families, pa.ChunkedArray):
+        families = families.combine_chunks()
+    elif not isinstance(families, pa.Array):
+        families = pa.array(families)
+    return _le_bytes(pc.dictionary_encode(families).indices, pa.uint32())
+
+
 def chrome_rule(keys, families, tails, stories, min_docs):
     """Per unit, whether its group is site chrome by the scan's
     boilerplate rule: ``keys`` groups the units (a group's rows together;
@@ -335,7 +350,7 @@ def chrome_rule(keys, families, tails, stories, min_docs):
 
     has_story = pc.is_valid(stories)
     out = _chrome_rule_arrow(
-        _le_bytes(keys, pa.uint64()), _le_bytes(families, pa.uint32()),
+        _le_bytes(keys, pa.uint64()), _family_numbers(families),
         _le_bytes(tails, pa.uint8()), _le_bytes(stories, pa.uint64()),
         _le_bytes(has_story, pa.uint8()), min_docs)
     return pa.Array.from_buffers(pa.uint8(), len(out), [None, pa.py_buffer(out)]).cast(pa.bool_())
@@ -350,7 +365,7 @@ def template_rule(shapes, families, texts):
     import pyarrow as pa
 
     out = _template_rule_arrow(
-        _le_bytes(shapes, pa.uint64()), _le_bytes(families, pa.uint32()),
+        _le_bytes(shapes, pa.uint64()), _family_numbers(families),
         _le_bytes(texts, pa.uint64()))
     return pa.Array.from_buffers(pa.uint8(), len(out), [None, pa.py_buffer(out)]).cast(pa.bool_())
 
