@@ -414,7 +414,11 @@ def _grouped_units(docs, clusters, options):
     unit_columns = ["idx", "unit", "start", "end"]
 
     def grouped(rows, key, rule, columns):
-        return (rows.repartition(key).sortWithinPartitions(key)
+        # Materialized first: repartitioning the join's output directly
+        # lets Spark reuse the join's partitioning, whose skewed
+        # partitions adaptive execution splits — one group's rows then
+        # reach the rule in two tasks (seen on 20,000 generated articles).
+        return (rows.localCheckpoint().repartition(key).sortWithinPartitions(key)
                 .mapInArrow(_by_group(key, rule, columns + unit_columns),
                             f"{key} long, " + ", ".join(f"{c} {t}" for c, t in
                                                        zip(unit_columns, ["long", "int", "int", "int"]))))
