@@ -360,10 +360,8 @@ def test_a_generated_corpus_gives_the_scans_passages(spark, binary, tmp_path):
                     reason="REPRINT_SPARK_LARGE=1 runs it (about 50 minutes in local[2])")
 def test_20000_generated_articles_give_the_scans_passages(spark, binary, tmp_path):
     """The same on the generated 20,000-article corpus (two shards); its
-    anchor join makes it long for CI. It does not pass yet: the job misses
-    15 of the scan's 58 boilerplate groups there (chrome by position
-    repeated in two stories), so links through them appear
-    (docs/spark.md)."""
+    anchor join makes it long for CI (docs/spark.md says where it
+    stands)."""
     parts = generated(tmp_path, 20000)
     assert len(parts) > 1, "the job reads several files in order"
     clusters, links = assert_same_findings(spark, binary, parts)
