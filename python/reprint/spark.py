@@ -308,6 +308,12 @@ def _facts_of(options):
     return run
 
 
+def _le_array(type_, data):
+    """A little-endian column the extension returned (``bytes``) as an
+    Arrow array of ``type_``, without a copy."""
+    return pa.Array.from_buffers(type_, len(data) // (type_.bit_width // 8), [None, pa.py_buffer(data)])
+
+
 def _signed(column):
     """A 64-bit integer column as Spark's ``long`` (unsigned values
     reinterpreted, nulls kept)."""
@@ -458,11 +464,9 @@ def _anchors_of(units, options):
         for batch in batches:
             texts = reprint._arrow_strings(batch.column("text"))
             rows, unit, keys = _native.unit_anchor_keys_arrow(texts, units, **options)
-            n = len(rows) // 4
-            arr = lambda t, c: pa.Array.from_buffers(t, n, [None, pa.py_buffer(c)])
-            idx = pc.take(batch.column("idx"), arr(pa.uint32(), rows))
+            idx = pc.take(batch.column("idx"), _le_array(pa.uint32(), rows))
             yield pa.RecordBatch.from_arrays(
-                [idx, arr(pa.uint32(), unit).cast(pa.int32()), _signed(arr(pa.uint64(), keys))],
+                [idx, _le_array(pa.uint32(), unit).cast(pa.int32()), _signed(_le_array(pa.uint64(), keys))],
                 ["idx", "unit", "key"])
 
     return run
@@ -492,16 +496,12 @@ def _regions_of(options):
     import numpy as np
     import pyarrow.compute as pc
 
-    def u32(c, n):
-        return pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(c)])
-
-    def f64(c, n):
-        return pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(c)])
+    def u32(c):
+        return _le_array(pa.uint32(), c)
 
     def alignments(columns, n):
-        m = len(columns[0]) // 4
-        region = u32(columns[0], m).to_numpy()
-        fields = [u32(c, m).cast(pa.int32()) for c in columns[1:12]] + [f64(columns[12], m)]
+        region = u32(columns[0]).to_numpy()
+        fields = [u32(c).cast(pa.int32()) for c in columns[1:12]] + [_le_array(pa.float64(), columns[12])]
         structs = pa.StructArray.from_arrays(fields, list(_ALIGNMENT_FIELDS) + ["similarity"])
         offsets = np.concatenate([[0], np.cumsum(np.bincount(region, minlength=n))]).astype(np.int32)
         return pa.ListArray.from_arrays(pa.array(offsets), structs)
@@ -518,14 +518,14 @@ def _regions_of(options):
             n = len(out[0]) // 4
             if n == 0:
                 continue
-            row = u32(out[0], n)
-            values = pa.Array.from_buffers(pa.uint64(), len(out[7]) // 8, [None, pa.py_buffer(out[7])])
-            offsets = pa.Array.from_buffers(pa.int32(), n + 1, [None, pa.py_buffer(out[6])])
-            anchors = pa.ListArray.from_arrays(offsets, _signed(values))
+            row = u32(out[0])
+            anchors = pa.ListArray.from_arrays(_le_array(pa.int32(), out[6]),
+                                               _signed(_le_array(pa.uint64(), out[7])))
             yield pa.RecordBatch.from_arrays(
                 [pc.take(col("a"), row), pc.take(col("b"), row)]
-                + [u32(c, n).cast(pa.int32()) for c in out[1:5]]
-                + [f64(out[5], n), anchors, u32(out[8], n).cast(pa.int32()), alignments(aligned, n)],
+                + [u32(c).cast(pa.int32()) for c in out[1:5]]
+                + [_le_array(pa.float64(), out[5]), anchors, u32(out[8]).cast(pa.int32()),
+                   alignments(aligned, n)],
                 ["a", "b", "a_start", "a_end", "b_start", "b_end", "similarity", "anchors", "k",
                  "alignments"])
 
@@ -651,9 +651,8 @@ def _containment_of(options):
             ca, cb = _native.pair_containment_arrow(
                 reprint._arrow_strings(col("a_text")), reprint._arrow_strings(col("b_text")),
                 _list_bytes(col("skip_a")), _list_bytes(col("skip_b")), **options)
-            f64 = lambda c: pa.Array.from_buffers(pa.float64(), len(c) // 8, [None, pa.py_buffer(c)])
             yield pa.RecordBatch.from_arrays(
-                [col("a"), col("b"), f64(ca), f64(cb)], ["a", "b", "containment_a", "containment_b"])
+                [col("a"), col("b"), _le_array(pa.float64(), ca), _le_array(pa.float64(), cb)], ["a", "b", "containment_a", "containment_b"])
 
     return run
 
@@ -760,8 +759,7 @@ def _occurrence_numbers(table):
         reprint._le_bytes(table.column("unit"), pa.uint32()),
         reprint._le_bytes(table.column("start"), pa.uint32()),
         reprint._le_bytes(table.column("end"), pa.uint32()))
-    node = pa.Array.from_buffers(pa.uint32(), table.num_rows, [None, pa.py_buffer(out)])
-    return table.append_column("node", node.cast(pa.int32()))
+    return table.append_column("node", _le_array(pa.uint32(), out).cast(pa.int32()))
 
 
 def _numbered(df, order, name):
@@ -825,11 +823,9 @@ def _docs_anchors_of(options):
         for batch in batches:
             rows, values = _native.document_anchors_arrow(
                 reprint._arrow_strings(batch.column("text")), **options)
-            n = len(rows) // 4
-            row = pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(rows)])
-            anchor = pa.Array.from_buffers(pa.uint64(), n, [None, pa.py_buffer(values)])
             yield pa.RecordBatch.from_arrays(
-                [pc.take(batch.column("idx"), row), _signed(anchor)], ["idx", "anchor"])
+                [pc.take(batch.column("idx"), _le_array(pa.uint32(), rows)),
+                 _signed(_le_array(pa.uint64(), values))], ["idx", "anchor"])
 
     return run
 
@@ -843,7 +839,7 @@ def _weights_of(families):
             out = _native.significance_arrow(*_list_bytes(dfs), families)
             yield pa.RecordBatch.from_arrays(
                 [batch.column("region"),
-                 pa.Array.from_buffers(pa.float64(), len(out) // 8, [None, pa.py_buffer(out)])],
+                 _le_array(pa.float64(), out)],
                 ["region", "significance"])
 
     return run
