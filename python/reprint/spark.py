@@ -488,13 +488,26 @@ _ALIGNMENTS = ("array<struct<" + ", ".join(f"{f}: int" for f in _ALIGNMENT_FIELD
                + ", similarity: double>>")
 
 
+def _regions_schema():
+    import pyarrow as pa
+
+    alignment = pa.struct([(f, pa.int32()) for f in _ALIGNMENT_FIELDS] + [("similarity", pa.float64())])
+    return pa.schema([("a", pa.int64()), ("b", pa.int64())]
+                     + [(c, pa.int32()) for c in ("a_start", "a_end", "b_start", "b_end")]
+                     + [("similarity", pa.float64()), ("anchors", pa.list_(pa.int64())),
+                        ("k", pa.int32()), ("alignments", pa.list_(alignment))])
+
+
 def _regions_of(options):
-    """mapInArrow: batches of document pairs (a, b, a_text, b_text, ua,
-    ub, skip_a, skip_b, rare, any) → one row per region they share (a, b,
-    byte spans, similarity, shared anchors, place ``k`` among the pair's,
-    unit alignments)."""
+    """mapInArrow over tiles (:func:`_tiles`; rows sorted by ``tile``):
+    each tile's documents (``idx``, ``text``, ``skip``) and document
+    pairs (``a``, ``b``, ``ua``, ``ub``, ``rare``, ``any``) → one row per
+    region a pair shares (a, b, byte spans, similarity, shared anchors,
+    place ``k`` among the pair's, unit alignments)."""
     import numpy as np
     import pyarrow.compute as pc
+
+    schema = _regions_schema()
 
     def u32(c):
         return _le_array(pa.uint32(), c)
@@ -506,30 +519,59 @@ def _regions_of(options):
         offsets = np.concatenate([[0], np.cumsum(np.bincount(region, minlength=n))]).astype(np.int32)
         return pa.ListArray.from_arrays(pa.array(offsets), structs)
 
-    def run(batches):
-        for batch in batches:
-            col = batch.column
-            out, aligned = _native.pair_regions_arrow(
-                reprint._arrow_strings(col("a_text")), reprint._arrow_strings(col("b_text")),
-                _list_bytes(col("ua")), _list_bytes(col("ub")),
-                _list_bytes(col("skip_a")), _list_bytes(col("skip_b")),
-                reprint._le_bytes(col("rare"), pa.uint8()), reprint._le_bytes(col("any"), pa.uint8()),
-                **options)
-            n = len(out[0]) // 4
-            if n == 0:
-                continue
-            row = u32(out[0])
-            anchors = pa.ListArray.from_arrays(_le_array(pa.int32(), out[6]),
-                                               _signed(_le_array(pa.uint64(), out[7])))
-            yield pa.RecordBatch.from_arrays(
-                [pc.take(col("a"), row), pc.take(col("b"), row)]
-                + [u32(c).cast(pa.int32()) for c in out[1:5]]
-                + [_le_array(pa.float64(), out[5]), anchors, u32(out[8]).cast(pa.int32()),
-                   alignments(aligned, n)],
-                ["a", "b", "a_start", "a_end", "b_start", "b_end", "similarity", "anchors", "k",
-                 "alignments"])
+    def regions(table):
+        is_doc = pc.is_valid(table.column("idx"))
+        docs, pairs = table.filter(is_doc), table.filter(pc.invert(is_doc))
+        col = pairs.column
+        out, aligned = _native.tile_regions_arrow(
+            reprint._le_bytes(docs.column("idx"), pa.uint64()),
+            reprint._arrow_strings(docs.column("text")), _list_bytes(docs.column("skip")),
+            reprint._le_bytes(col("a"), pa.uint64()), reprint._le_bytes(col("b"), pa.uint64()),
+            _list_bytes(col("ua")), _list_bytes(col("ub")),
+            reprint._le_bytes(col("rare"), pa.uint8()), reprint._le_bytes(col("any"), pa.uint8()),
+            **options)
+        n = len(out[0]) // 4
+        if n == 0:
+            return schema.empty_table()
+        row = u32(out[0])
+        anchors = pa.ListArray.from_arrays(_le_array(pa.int32(), out[6]),
+                                           _signed(_le_array(pa.uint64(), out[7])))
+        return pa.Table.from_arrays(
+            [pc.take(col("a"), row), pc.take(col("b"), row)]
+            + [u32(c).cast(pa.int32()) for c in out[1:5]]
+            + [_le_array(pa.float64(), out[5]), anchors, u32(out[8]).cast(pa.int32()),
+               alignments(aligned, n)],
+            schema=schema)
 
-    return run
+    return _per_groups(["tile"], regions)
+
+
+# Documents per side of a tile (:func:`_tiles`): a tile holds at most
+# twice this many, which bounds what one call reads.
+_TILE_DOCS = 1024
+
+
+def _tiles(pairs, docs, skips, n_docs):
+    """The rows :func:`_regions_of` reads: documents are dealt into
+    blocks of about :data:`_TILE_DOCS` (by hash); a pair belongs to the
+    tile of its two blocks; each tile holds its pairs (``tile``, ``a``,
+    ``b``, ``ua``, ``ub``, ``rare``, ``any``) and, once each, the
+    documents they name (``tile``, ``idx``, ``text``, ``skip``: units
+    that are boilerplate or templates). Reading a text is most of what
+    comparing a pair costs: a document is read once per tile, not once
+    per pair, and shipped once per tile (the texts are most of what is
+    shuffled). Partitioned and sorted by tile."""
+    from pyspark.sql import functions as F
+
+    blocks = max(1, -(-n_docs // _TILE_DOCS))
+    block = lambda c: F.pmod(F.xxhash64(c), F.lit(blocks))
+    pairs = pairs.withColumn("tile", block("a") * blocks + block("b"))
+    members = (pairs.select("tile", F.col("a").alias("idx"))
+               .unionByName(pairs.select("tile", F.col("b").alias("idx"))).distinct())
+    texts = (docs.select("idx", "text").join(skips, "idx", "left")
+             .withColumn("skip", F.coalesce("skip", F.array().cast("array<int>"))))
+    rows = members.join(texts, "idx").unionByName(pairs, allowMissingColumns=True)
+    return rows.repartition("tile").sortWithinPartitions("tile")
 
 
 def passage_regions(docs, clusters, **options):
@@ -593,9 +635,7 @@ def _passage_regions(docs, clusters, options):
                      F.coalesce("rare", F.lit(False)).alias("rare"),
                      F.coalesce("any", F.lit(False)).alias("any")))
     skips = skipped.groupBy("idx").agg(F.collect_list("unit").alias("skip"))
-    joined = _with_texts(pairs, docs, skips).select(
-        "a", "b", "a_text", "b_text", "ua", "ub", "skip_a", "skip_b", "rare", "any")
-    regions = joined.mapInArrow(
+    regions = _tiles(pairs.localCheckpoint(), docs, skips, family.count()).mapInArrow(
         _regions_of(options),
         "a long, b long, a_start int, a_end int, b_start int, b_end int, similarity double, "
         f"anchors array<long>, k int, alignments {_ALIGNMENTS}")
@@ -626,19 +666,18 @@ class _Found:
 def _with_texts(pairs, docs, skips):
     """``pairs`` (``a``, ``b``, …) with both documents' texts (``a_text``,
     ``b_text``) and their units that are boilerplate or templates
-    (``skip_a``, ``skip_b``; empty lists for documents without any)."""
+    (``skip_a``, ``skip_b``; empty lists for documents without any),
+    sorted by ``a`` within partitions: the extension reads a run of rows
+    with one ``a`` once."""
     from pyspark.sql import functions as F
 
-    texts = docs.select("idx", "text")
-    empty = F.array().cast("array<int>")
-    side = lambda df, name, column, alias: df.select(F.col("idx").alias(name), F.col(column).alias(alias))
-    return (pairs
-            .join(side(texts, "a", "text", "a_text"), "a")
-            .join(side(texts, "b", "text", "b_text"), "b")
-            .join(side(skips, "a", "skip", "skip_a"), "a", "left")
-            .join(side(skips, "b", "skip", "skip_b"), "b", "left")
-            .withColumn("skip_a", F.coalesce("skip_a", empty))
-            .withColumn("skip_b", F.coalesce("skip_b", empty)))
+    # Skips joined to texts first, so pairs take each side in one join
+    # (every join of the pairs shuffles both texts again).
+    texts = (docs.select("idx", "text").join(skips, "idx", "left")
+             .withColumn("skip", F.coalesce("skip", F.array().cast("array<int>"))))
+    side = lambda name: texts.select(F.col("idx").alias(name), F.col("text").alias(f"{name}_text"),
+                                     F.col("skip").alias(f"skip_{name}"))
+    return pairs.join(side("b"), "b").join(side("a"), "a").sortWithinPartitions("a", "b")
 
 
 def _containment_of(options):

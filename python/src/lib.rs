@@ -431,9 +431,20 @@ fn for_pairs<const N: usize>(
         let ys = arrow_strings(cb.0, cb.1, cb.2, cb.3)?;
         let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
         let mut out: [Vec<u8>; N] = std::array::from_fn(|_| Vec::new());
-        for (i, (x, y)) in xs.iter().zip(&ys).enumerate() {
-            f.tokenize(x);
-            let dx = f.units(x, units);
+        // Reading a text (words, units) is most of what a pair costs: the
+        // Spark job sorts pairs by their first document, and a run of
+        // rows with one `a` text reads it once.
+        let mut last: Option<(&str, reprint::passages::DocUnits)> = None;
+        for (i, (&x, y)) in xs.iter().zip(&ys).enumerate() {
+            let dx = match &last {
+                Some((text, read)) if *text == x => read.clone(),
+                _ => {
+                    f.tokenize(x);
+                    let read = f.units(x, units);
+                    last = Some((x, read.clone()));
+                    read
+                }
+            };
             f.tokenize(y);
             let dy = f.units(y, units);
             each(i, dx, dy, &mut out)?;
@@ -735,98 +746,128 @@ fn list_values(c: ListColumn<'_>, n: usize, what: &str) -> PyResult<Vec<Vec<u32>
 }
 
 /// The regions each document pair of a batch shares
-/// (`reprint::passages::parts::pair_runs`): pair `i` is texts `a[i]` and
-/// `b[i]`, its candidate unit pairs `ua[i][k]`, `ub[i][k]`, the units of
-/// each text that are boilerplate or templates `skip_a[i]`, `skip_b[i]`,
-/// and whether it shares rare (`rare[i]`) or any (`any[i]`) anchors
-/// (`u8`). One row per region, as little-endian columns — the pair's row,
-/// the byte spans in `a` and `b` (`u32` each) and the similarity (`f64`)
-/// — the anchors both sides of each region share (`parts::run_anchors`),
-/// as a list column (`i32` offsets, `u64` values), and the region's place
-/// among its pair's (`u32`, in `a`'s order); and one row per unit
+/// (`reprint::passages::parts::batch_runs`), each document read once.
+/// The documents: numbers `ids` (`u64`, little-endian: the engine's
+/// document numbers; a number repeated is one document, read at its
+/// first row), `texts`, and the units of each that are boilerplate or
+/// templates (`skips`). The pairs: documents `ida[i] < idb[i]` (numbers
+/// among `ids`), their candidate unit pairs `ua[i][k]`, `ub[i][k]`, and
+/// whether they share rare (`rare[i]`) or any (`any[i]`) anchors (`u8`).
+/// One row per region, as little-endian columns — the pair's row, the
+/// byte spans in `a` and `b` (`u32` each) and the similarity (`f64`) —
+/// the anchors both sides of each region share (`parts::run_anchors`),
+/// as a list column (`i32` offsets, `u64` values), and the region's
+/// place among its pair's (`u32`, in `a`'s order); and one row per unit
 /// alignment of each region, in order ([`push_alignments`]).
 #[pyfunction]
-#[pyo3(signature = (a, b, ua, ub, skip_a, skip_b, rare, any, **kwargs))]
+#[pyo3(signature = (ids, texts, skips, ida, idb, ua, ub, rare, any, **kwargs))]
 #[allow(clippy::too_many_arguments)]
-fn pair_regions_arrow(
+fn tile_regions_arrow(
     py: Python<'_>,
-    a: ArrowStrings<'_>,
-    b: ArrowStrings<'_>,
+    ids: &[u8],
+    texts: ArrowStrings<'_>,
+    skips: ListBytes<'_>,
+    ida: &[u8],
+    idb: &[u8],
     ua: ListBytes<'_>,
     ub: ListBytes<'_>,
-    skip_a: ListBytes<'_>,
-    skip_b: ListBytes<'_>,
     rare: &[u8],
     any: &[u8],
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<RegionColumns> {
     let opts = parsed(kwargs)?;
     let Some(passages) = &opts.passages else {
-        pair_columns("pair_regions", &a, &b)?;
         return Ok(Default::default());
     };
-    let n = a.3;
-    let lists = |c: &ListBytes<'_>, what| list_values(list_column(c), n, what);
-    let (ua, ub) = (lists(&ua, "ua")?, lists(&ub, "ub")?);
-    let (skip_a, skip_b) = (lists(&skip_a, "skip_a")?, lists(&skip_b, "skip_b")?);
-    if rare.len() != n || any.len() != n {
+    let u64s = |bytes, n, what| {
+        le_values(bytes, n, what, |x| {
+            u64::from_le_bytes(x.try_into().unwrap_or_default())
+        })
+    };
+    let (m, n) = (texts.3, rare.len());
+    let ids = u64s(ids, m, "ids")?;
+    let skips = list_values(list_column(&skips), m, "skips")?;
+    let (ida, idb) = (u64s(ida, n, "ida")?, u64s(idb, n, "idb")?);
+    let (ua, ub) = (
+        list_values(list_column(&ua), n, "ua")?,
+        list_values(list_column(&ub), n, "ub")?,
+    );
+    if any.len() != n {
         return Err(err(format!(
-            "pair_regions: {n} pairs but {} and {} flags",
-            rare.len(),
+            "tile_regions: {n} rare flags but {} any flags",
             any.len()
         )));
     }
-    let mut alignments: [Vec<u8>; ALIGNMENT_COLUMNS] = Default::default();
-    let regions = for_pairs(
-        py,
-        "pair_regions",
-        &a,
-        &b,
-        &opts,
-        passages.units,
-        |i, dx, dy, out| {
-            if ua[i].len() != ub[i].len() {
+    let column = column_bytes(&texts);
+    py.allow_threads(|| {
+        let texts = arrow_strings(column.0, column.1, column.2, column.3)?;
+        // Each document's first row, by number.
+        let mut docs: Vec<(u64, usize)> = ids.iter().copied().zip(0..).collect();
+        docs.sort_by_key(|d| d.0);
+        docs.dedup_by_key(|d| d.0);
+        let at = |i: usize, id: u64| -> PyResult<u32> {
+            let k = docs.partition_point(|d| d.0 < id);
+            match docs.get(k) {
+                Some(d) if d.0 == id => Ok(k as u32),
+                _ => Err(err(format!(
+                    "tile_regions: pair {i} names document {id}, which is not among the documents"
+                ))),
+            }
+        };
+        let mut pairs = Vec::with_capacity(n);
+        for i in 0..n {
+            let (a, b) = (at(i, ida[i])?, at(i, idb[i])?);
+            if a >= b || ua[i].len() != ub[i].len() {
                 return Err(err(format!(
-                    "pair_regions: pair {i} has unequal ua and ub lists"
+                    "tile_regions: pair {i} is not a < b with as many units in ua as in ub"
                 )));
             }
-            let candidates: Vec<(u32, u32)> =
-                ua[i].iter().copied().zip(ub[i].iter().copied()).collect();
+            let candidates = ua[i].iter().copied().zip(ub[i].iter().copied()).collect();
             let anchors = parts::PairAnchors {
                 rare: rare[i] != 0,
                 any: any[i] != 0,
             };
-            let skips = [unit_flags(&dx, &skip_a[i]), unit_flags(&dy, &skip_b[i])];
-            let docs = [dx, dy];
-            let runs = parts::pair_runs(
-                &docs,
-                [&skips[0], &skips[1]],
-                &candidates,
+            pairs.push(parts::BatchPair {
+                a,
+                b,
+                candidates,
                 anchors,
-                passages,
-            );
+            });
+        }
+        let mut f = Fingerprinter::new(opts.normalize, opts.shingle);
+        let read: Vec<reprint::passages::DocUnits> = docs
+            .iter()
+            .map(|&(_, row)| {
+                f.tokenize(texts[row]);
+                f.units(texts[row], passages.units)
+            })
+            .collect();
+        let flags: Vec<Vec<bool>> = docs
+            .iter()
+            .zip(&read)
+            .map(|(&(_, row), d)| unit_flags(d, &skips[row]))
+            .collect();
+        let flags: Vec<&[bool]> = flags.iter().map(Vec::as_slice).collect();
+        let found = parts::batch_runs(&read, &flags, &pairs, passages);
+        let mut out: RegionColumns = Default::default();
+        let (regions, alignments) = &mut out;
+        for (i, (p, runs)) in pairs.iter().zip(found).enumerate() {
+            let docs = [&read[p.a as usize], &read[p.b as usize]];
             for (k, r) in runs.iter().enumerate() {
-                let region = (out[0].len() / 4) as u32;
-                push_region(
-                    out,
-                    i,
-                    k,
-                    &docs,
-                    r,
-                    &parts::run_anchors(&docs[0], &docs[1], r, passages),
-                );
-                push_alignments(&mut alignments, region, &docs, r, passages);
+                let region = (regions[0].len() / 4) as u32;
+                let shared = parts::run_anchors(docs[0], docs[1], r, passages);
+                push_region(regions, i, k, docs, r, &shared);
+                push_alignments(alignments, region, docs, r, passages);
             }
-            Ok(())
-        },
-    )?;
-    Ok((regions, alignments))
+        }
+        Ok(out)
+    })
 }
 
-/// Columns per unit alignment in [`pair_regions_arrow`]'s second table.
+/// Columns per unit alignment in [`tile_regions_arrow`]'s second table.
 const ALIGNMENT_COLUMNS: usize = 13;
 
-/// [`pair_regions_arrow`]'s two tables: regions, and their alignments.
+/// [`tile_regions_arrow`]'s two tables: regions, and their alignments.
 type RegionColumns = ([Vec<u8>; 9], [Vec<u8>; ALIGNMENT_COLUMNS]);
 
 /// Appends the unit alignments of region `r` (row `region` of the
@@ -838,11 +879,11 @@ type RegionColumns = ([Vec<u8>; 9], [Vec<u8>; ALIGNMENT_COLUMNS]);
 fn push_alignments(
     out: &mut [Vec<u8>; ALIGNMENT_COLUMNS],
     region: u32,
-    docs: &[reprint::passages::DocUnits; 2],
+    docs: [&reprint::passages::DocUnits; 2],
     r: &parts::PairRun,
     opts: &reprint::passages::PassageOptions,
 ) {
-    let owners = parts::run_owners(&docs[0], &docs[1], r, opts);
+    let owners = parts::run_owners(docs[0], docs[1], r, opts);
     let byte = |d: &reprint::passages::DocUnits, w: &std::ops::Range<u32>| {
         [
             d.words[w.start as usize].start,
@@ -850,8 +891,8 @@ fn push_alignments(
         ]
     };
     for (p, owner) in r.pairs.iter().zip(owners) {
-        let [ba0, ba1] = byte(&docs[0], &p.a);
-        let [bb0, bb1] = byte(&docs[1], &p.b);
+        let [ba0, ba1] = byte(docs[0], &p.a);
+        let [bb0, bb1] = byte(docs[1], &p.b);
         let values = [
             region, owner, p.ua, p.ub, p.a.start, p.a.end, p.b.start, p.b.end, ba0, ba1, bb0, bb1,
         ];
@@ -925,12 +966,12 @@ fn unit_occurrences_arrow(doc: &[u8], unit: &[u8], start: &[u8], end: &[u8]) -> 
 }
 
 /// Appends region `r`, the `k`-th of pair `i` (documents `docs`), and the
-/// anchors its sides share, to [`pair_regions_arrow`]'s columns.
+/// anchors its sides share, to [`tile_regions_arrow`]'s columns.
 fn push_region(
     out: &mut [Vec<u8>; 9],
     i: usize,
     k: usize,
-    docs: &[reprint::passages::DocUnits; 2],
+    docs: [&reprint::passages::DocUnits; 2],
     r: &parts::PairRun,
     shared: &[u64],
 ) {
@@ -940,7 +981,7 @@ fn push_region(
             d.words[range.end as usize - 1].end,
         )
     };
-    let ((a0, a1), (b0, b1)) = (span(&docs[0], &r.a), span(&docs[1], &r.b));
+    let ((a0, a1), (b0, b1)) = (span(docs[0], &r.a), span(docs[1], &r.b));
     let sim = reprint::align::similarity(r.matches as usize, r.a.len(), r.b.len());
     let [pair, a_start, a_end, b_start, b_end, similarity, offsets, values, place] = out;
     pair.extend_from_slice(&(i as u32).to_le_bytes());
@@ -1262,7 +1303,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(auto_boilerplate_min_docs, m)?)?;
     m.add_function(wrap_pyfunction!(passage_settings, m)?)?;
     m.add_function(wrap_pyfunction!(unit_anchor_keys_arrow, m)?)?;
-    m.add_function(wrap_pyfunction!(pair_regions_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(tile_regions_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(unit_occurrences_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(natural_keys_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(document_anchors_arrow, m)?)?;

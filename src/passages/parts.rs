@@ -48,6 +48,8 @@
 
 use std::ops::Range;
 
+use ahash::AHashMap;
+
 pub use super::auto_boilerplate_min_docs;
 pub use super::candidates::{anchor_key, pairs_units, unit_bits, MAX_ANCHOR_FAMILIES};
 pub use super::frequent::{is_chrome, story_before, tail_of, ChromeFacts, Tail, BODY_WORDS};
@@ -195,7 +197,7 @@ pub struct PairRun {
 /// options' rewrite search covers the pair (`anchors`, or runs found) —
 /// their sentences compared as bags of words over the units not flagged
 /// in `skip_a` and `skip_b` (boilerplate and templates), the regions
-/// merged. In `a`'s order.
+/// merged. In `a`'s order. [`batch_runs`] for one pair.
 pub fn pair_runs(
     docs: &[DocUnits; 2],
     skip: [&[bool]; 2],
@@ -203,28 +205,101 @@ pub fn pair_runs(
     anchors: PairAnchors,
     opts: &PassageOptions,
 ) -> Vec<PairRun> {
-    let family = [0, 1];
-    let st = Stage::new(docs, &family, opts);
-    let first = docs[0].units.len() as u32;
-    let mut units: Vec<(u32, u32)> = candidates.iter().map(|&(x, y)| (x, first + y)).collect();
+    let pair = BatchPair {
+        a: 0,
+        b: 1,
+        candidates: candidates.to_vec(),
+        anchors,
+    };
+    let mut runs = batch_runs(docs, &[skip[0], skip[1]], &[pair], opts);
+    runs.pop().unwrap_or_default()
+}
+
+/// One document pair of a batch ([`batch_runs`]): documents `a < b`
+/// (indices into the batch's documents), the unit pairs step 2 found
+/// (unit of `a`, unit of `b`, numbered within each document) and the
+/// anchors that decide its rewrite search.
+#[derive(Debug, Clone, Default)]
+pub struct BatchPair {
+    /// The earlier document.
+    pub a: u32,
+    /// The later document.
+    pub b: u32,
+    /// Candidate unit pairs.
+    pub candidates: Vec<(u32, u32)>,
+    /// What the pair's shared anchors say.
+    pub anchors: PairAnchors,
+}
+
+/// The regions of each of `pairs` over documents `docs` — for each pair,
+/// exactly what [`pair_runs`] gives it alone (what a pair shares depends
+/// on the pair alone) — found in one stage, so that a document in many
+/// pairs is profiled for the rewrite search once, not once per pair
+/// (building the profiles was most of a pair's cost). `skip[d]` flags
+/// document `d`'s boilerplate and template units. Pairs must be distinct
+/// and have `a < b`; returns each pair's runs, in pair order, each in
+/// `a`'s order. Runs on the calling thread: a batch is one task of a
+/// distributed job, which runs as many tasks as there are cores.
+pub fn batch_runs(
+    docs: &[DocUnits],
+    skip: &[&[bool]],
+    pairs: &[BatchPair],
+    opts: &PassageOptions,
+) -> Vec<Vec<PairRun>> {
+    // Every document its own family: pairs are aligned whatever their
+    // families (the engine chose them).
+    let family: Vec<u32> = (0..docs.len() as u32).collect();
+    let mut st = Stage::new(docs, &family, opts);
+    st.parallel = false;
+    let first: Vec<u32> = docs
+        .iter()
+        .scan(0u32, |n, d| {
+            let at = *n;
+            *n += d.units.len() as u32;
+            Some(at)
+        })
+        .collect();
+    let mut units: Vec<(u32, u32)> = pairs
+        .iter()
+        .flat_map(|p| {
+            let (fa, fb) = (first[p.a as usize], first[p.b as usize]);
+            p.candidates.iter().map(move |&(x, y)| (fa + x, fb + y))
+        })
+        .collect();
     units.sort_unstable();
     let runs = runs::align_candidates(&st, &units);
-    let searched = match opts.rewrites {
-        Rewrites::Off => false,
-        Rewrites::Linked => !runs.is_empty(),
-        Rewrites::Rare => !runs.is_empty() || anchors.rare,
-        Rewrites::All => anchors.any,
-    };
-    let rewritten = if searched {
-        let flags: Vec<bool> = skip[0].iter().chain(skip[1]).copied().collect();
-        rewrites::rewrite_runs(&st, &[(0, 1)], &flags)
-    } else {
+    let mut linked: Vec<(u32, u32)> = runs.iter().map(|r| (r.doc_a, r.doc_b)).collect();
+    linked.sort_unstable();
+    linked.dedup();
+    let searched: Vec<(u32, u32)> = pairs
+        .iter()
+        .filter(|p| {
+            let has_runs = || linked.binary_search(&(p.a, p.b)).is_ok();
+            match opts.rewrites {
+                Rewrites::Off => false,
+                Rewrites::Linked => has_runs(),
+                Rewrites::Rare => has_runs() || p.anchors.rare,
+                Rewrites::All => p.anchors.any,
+            }
+        })
+        .map(|p| (p.a, p.b))
+        .collect();
+    let rewritten = if searched.is_empty() {
         Vec::new()
+    } else {
+        let flags: Vec<bool> = skip.iter().flat_map(|s| s.iter().copied()).collect();
+        rewrites::rewrite_runs(&st, &searched, &flags)
     };
-    let local = |u: u32| if u >= first { u - first } else { u };
-    runs::with_rewrites(st.docs, runs, rewritten, opts)
-        .into_iter()
-        .map(|r| PairRun::of(r, local))
+    let mut found: AHashMap<(u32, u32), Vec<PairRun>> = AHashMap::new();
+    for r in runs::with_rewrites(st.docs, runs, rewritten, opts) {
+        let pair = (r.doc_a, r.doc_b);
+        let (fa, fb) = (first[pair.0 as usize], first[pair.1 as usize]);
+        let run = PairRun::of(r, |u| if u >= fb { u - fb } else { u - fa });
+        found.entry(pair).or_default().push(run);
+    }
+    pairs
+        .iter()
+        .map(|p| found.remove(&(p.a, p.b)).unwrap_or_default())
         .collect()
 }
 
@@ -791,9 +866,15 @@ mod tests {
             .collect()
     }
 
-    /// The same, pair by pair through [`pair_runs`], from the parts'
-    /// candidates.
-    fn runs_by_pairs(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -> DocRuns {
+    /// The same, pair by pair through [`pair_runs`] (or, with `batch`,
+    /// all pairs at once through [`batch_runs`], over only the documents
+    /// they involve, renumbered), from the parts' candidates.
+    fn runs_by_pairs(
+        docs: &[DocUnits],
+        family: &[u32],
+        opts: &PassageOptions,
+        batch: bool,
+    ) -> DocRuns {
         let (_, skip) = stage_candidates(docs, family, opts);
         let (units, rare, any) = candidates_by_parts(docs, family, opts, &skip);
         let first = first_units(docs);
@@ -813,17 +894,47 @@ mod tests {
             let f = first[d as usize] as usize;
             &skip[f..f + docs[d as usize].units.len()]
         };
+        let anchors = |x, y| PairAnchors {
+            rare: rare.binary_search(&(x, y)).is_ok(),
+            any: any.binary_search(&(x, y)).is_ok(),
+        };
+        if batch {
+            let mut involved: Vec<u32> = by_pair.keys().flat_map(|&(x, y)| [x, y]).collect();
+            involved.sort_unstable();
+            involved.dedup();
+            let at = |d: u32| involved.binary_search(&d).unwrap_or_default() as u32;
+            let batch_docs: Vec<DocUnits> =
+                involved.iter().map(|&d| docs[d as usize].clone()).collect();
+            let skips: Vec<&[bool]> = involved.iter().map(|&d| skip_of(d)).collect();
+            let pairs: Vec<BatchPair> = by_pair
+                .iter()
+                .map(|(&(x, y), candidates)| BatchPair {
+                    a: at(x),
+                    b: at(y),
+                    candidates: candidates.clone(),
+                    anchors: anchors(x, y),
+                })
+                .collect();
+            let runs = batch_runs(&batch_docs, &skips, &pairs, opts);
+            return by_pair
+                .keys()
+                .zip(runs)
+                .flat_map(|(&(x, y), runs)| runs.into_iter().map(move |r| (x, y, r)))
+                .collect();
+        }
         by_pair
             .into_iter()
             .flat_map(|((x, y), candidates)| {
-                let anchors = PairAnchors {
-                    rare: rare.binary_search(&(x, y)).is_ok(),
-                    any: any.binary_search(&(x, y)).is_ok(),
-                };
                 let pair = [docs[x as usize].clone(), docs[y as usize].clone()];
-                pair_runs(&pair, [skip_of(x), skip_of(y)], &candidates, anchors, opts)
-                    .into_iter()
-                    .map(move |r| (x, y, r))
+                pair_runs(
+                    &pair,
+                    [skip_of(x), skip_of(y)],
+                    &candidates,
+                    anchors(x, y),
+                    opts,
+                )
+                .into_iter()
+                .map(move |r| (x, y, r))
             })
             .collect()
     }
@@ -862,11 +973,13 @@ mod tests {
             };
             let (expected, weights) = stage_runs(&docs, &family, &opts);
             assert!(!expected.is_empty());
-            assert_eq!(
-                runs_by_pairs(&docs, &family, &opts),
-                expected,
-                "{rewrites:?}"
-            );
+            for batch in [false, true] {
+                assert_eq!(
+                    runs_by_pairs(&docs, &family, &opts, batch),
+                    expected,
+                    "{rewrites:?}, batch {batch}"
+                );
+            }
             assert_eq!(weights_by_parts(&docs, &family, &opts, &expected), weights);
             found.push(expected);
         }
