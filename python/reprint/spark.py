@@ -480,7 +480,7 @@ def _list_bytes(column):
             reprint._le_bytes(column.values, pa.uint32()))
 
 
-# A region's unit alignments (``pair_regions_arrow``'s second table):
+# A region's unit alignments (``tile_regions_arrow``'s second table):
 # the alignment whose occurrence each joins, the units, word ranges and
 # byte spans on each side, the similarity.
 _ALIGNMENT_FIELDS = ("owner", "ua", "ub", "wa0", "wa1", "wb0", "wb1", "ba0", "ba1", "bb0", "bb1")
@@ -586,8 +586,10 @@ def passage_regions(docs, clusters, **options):
     (:func:`passage_groups`) left out; each other unit's anchor keys,
     grouped by key (an anchor in too many families pairs nothing); unit
     pairs sharing enough anchors, and document pairs sharing rare ones;
-    both texts joined to each pair, its regions found by the crate's
-    ``pair_runs``; then step 5, each region's significance."""
+    pairs dealt to tiles with their documents (:func:`_tiles`), each
+    tile's regions found by the crate's ``batch_runs`` (what
+    ``pair_runs`` finds for each pair alone); then step 5, each region's
+    significance."""
     regions = _passage_regions(docs, clusters, options).regions
     return regions.select("a", "b", "a_start", "a_end", "b_start", "b_end", "similarity", "significance")
 
