@@ -456,18 +456,23 @@ def _grouped_units(docs, clusters, options):
 
 
 def _anchors_of(units, options):
-    """mapInArrow: batches of (idx, text) → (idx, unit, key), each unit's
-    anchor keys in a corpus of ``units`` units."""
+    """mapInArrow: batches of documents (idx, text, skip, family, fsize)
+    → (idx, unit, key, family, fsize), the anchor keys of each unit not
+    in ``skip`` in a corpus of ``units`` units, with its document's
+    family and family size."""
     import pyarrow.compute as pc
 
     def run(batches):
         for batch in batches:
             texts = reprint._arrow_strings(batch.column("text"))
-            rows, unit, keys = _native.unit_anchor_keys_arrow(texts, units, **options)
-            idx = pc.take(batch.column("idx"), _le_array(pa.uint32(), rows))
+            rows, unit, keys = _native.unit_anchor_keys_arrow(
+                texts, units, _list_bytes(batch.column("skip")), **options)
+            rows = _le_array(pa.uint32(), rows)
             yield pa.RecordBatch.from_arrays(
-                [idx, _le_array(pa.uint32(), unit).cast(pa.int32()), _signed(_le_array(pa.uint64(), keys))],
-                ["idx", "unit", "key"])
+                [pc.take(batch.column("idx"), rows), _le_array(pa.uint32(), unit).cast(pa.int32()),
+                 _signed(_le_array(pa.uint64(), keys)), pc.take(batch.column("family"), rows),
+                 pc.take(batch.column("fsize"), rows)],
+                ["idx", "unit", "key", "family", "fsize"])
 
     return run
 
@@ -551,13 +556,13 @@ def _regions_of(options):
 _TILE_DOCS = 1024
 
 
-def _tiles(pairs, docs, skips, n_docs):
+def _tiles(pairs, texts, n_docs):
     """The rows :func:`_regions_of` reads: documents are dealt into
     blocks of about :data:`_TILE_DOCS` (by hash); a pair belongs to the
     tile of its two blocks; each tile holds its pairs (``tile``, ``a``,
     ``b``, ``ua``, ``ub``, ``rare``, ``any``) and, once each, the
     documents they name (``tile``, ``idx``, ``text``, ``skip``: units
-    that are boilerplate or templates). Reading a text is most of what
+    that are boilerplate or templates; from ``texts``). Reading a text is most of what
     comparing a pair costs: a document is read once per tile, not once
     per pair, and shipped once per tile (the texts are most of what is
     shuffled). Partitioned and sorted by tile."""
@@ -568,9 +573,8 @@ def _tiles(pairs, docs, skips, n_docs):
     pairs = pairs.withColumn("tile", block("a") * blocks + block("b"))
     members = (pairs.select("tile", F.col("a").alias("idx"))
                .unionByName(pairs.select("tile", F.col("b").alias("idx"))).distinct())
-    texts = (docs.select("idx", "text").join(skips, "idx", "left")
-             .withColumn("skip", F.coalesce("skip", F.array().cast("array<int>"))))
-    rows = members.join(texts, "idx").unionByName(pairs, allowMissingColumns=True)
+    rows = (members.join(texts.select("idx", "text", "skip"), "idx")
+            .unionByName(pairs, allowMissingColumns=True))
     return rows.repartition("tile").sortWithinPartitions("tile")
 
 
@@ -602,16 +606,22 @@ def _passage_regions(docs, clusters, options):
 
     settings = _native.passage_settings(**options)
     facts, family, min_docs, units = _grouped_units(docs, clusters, options)
-    skipped = units.select("idx", "unit").distinct().localCheckpoint()
     n_units = facts.count()
-    anchors = (docs.select("idx", "text").mapInArrow(_anchors_of(n_units, options),
-                                                    "idx long, unit int, key long")
-               .join(skipped, ["idx", "unit"], "left_anti").join(family, "idx"))
+    # Each document's skipped units, family and family size joined to
+    # its text before its anchors are taken: per-document rows cross
+    # the network, not a row per word.
+    skips = (units.select("idx", "unit").distinct().groupBy("idx")
+             .agg(F.collect_list("unit").alias("skip")).localCheckpoint())
+    sizes = family.groupBy("family").agg(F.count("*").alias("fsize"))
+    texts = (docs.select("idx", "text").join(skips, "idx", "left")
+             .withColumn("skip", F.coalesce("skip", F.array().cast("array<int>")))
+             .join(family.join(sizes, "family"), "idx").localCheckpoint())
+    anchors = texts.mapInArrow(_anchors_of(n_units, options),
+                               "idx long, unit int, key long, family long, fsize long").localCheckpoint()
     limit = min(min_docs, settings["max_anchor_families"])
     stats = anchors.groupBy("key").agg(F.count("*").alias("n"), F.countDistinct("family").alias("fams"))
     usable = stats.where((F.col("n") >= 2) & ~((F.col("n") >= limit) & (F.col("fams") >= limit)))
-    sizes = family.groupBy("family").agg(F.count("*").alias("fsize"))
-    held = anchors.join(usable.select("key", "fams"), "key").join(sizes, "family").localCheckpoint()
+    held = anchors.join(usable.select("key", "fams"), "key").localCheckpoint()
     x, y = held.alias("x"), held.alias("y")
     shared = (x.join(y, (F.col("x.key") == F.col("y.key")) & (F.col("x.idx") < F.col("y.idx")))
               .where((F.col("x.family") != F.col("y.family"))
@@ -636,8 +646,7 @@ def _passage_regions(docs, clusters, options):
                      F.coalesce("ub", F.array().cast("array<int>")).alias("ub"),
                      F.coalesce("rare", F.lit(False)).alias("rare"),
                      F.coalesce("any", F.lit(False)).alias("any")))
-    skips = skipped.groupBy("idx").agg(F.collect_list("unit").alias("skip"))
-    regions = _tiles(pairs.localCheckpoint(), docs, skips, family.count()).mapInArrow(
+    regions = _tiles(pairs.localCheckpoint(), texts, family.count()).mapInArrow(
         _regions_of(options),
         "a long, b long, a_start int, a_end int, b_start int, b_end int, similarity double, "
         f"anchors array<long>, k int, alignments {_ALIGNMENTS}")
@@ -647,36 +656,33 @@ def _passage_regions(docs, clusters, options):
                .select("region", "a", "b", "a_start", "a_end", "b_start", "b_end", "similarity",
                        F.coalesce("significance", F.lit(0.0)).alias("significance"), "k",
                        "alignments"))
-    return _Found(regions.localCheckpoint(), skips, units, doc_pairs.where("any").select("a", "b"),
+    return _Found(regions.localCheckpoint(), texts, units, doc_pairs.where("any").select("a", "b"),
                   family)
 
 
 class _Found:
     """What steps 1 to 5 give the later ones: the ``regions`` (with their
     number ``region`` and unit ``alignments``), each document's
-    boilerplate and template units (``skips``: ``idx``, ``skip``), the
+    text and boilerplate and template units (``texts``: ``idx``,
+    ``text``, ``skip``, ``family``, ``fsize``), the
     units of every boilerplate and template group (``units``) and the
     document pairs sharing enough anchors to be compared by containment
     (``candidates``: ``a``, ``b``), and each document's family (``idx``,
     ``family``)."""
 
-    def __init__(self, regions, skips, units, candidates, family):
-        self.regions, self.skips, self.units, self.candidates = regions, skips, units, candidates
+    def __init__(self, regions, texts, units, candidates, family):
+        self.regions, self.texts, self.units, self.candidates = regions, texts, units, candidates
         self.family = family
 
 
-def _with_texts(pairs, docs, skips):
+def _with_texts(pairs, texts):
     """``pairs`` (``a``, ``b``, …) with both documents' texts (``a_text``,
     ``b_text``) and their units that are boilerplate or templates
-    (``skip_a``, ``skip_b``; empty lists for documents without any),
-    sorted by ``a`` within partitions: the extension reads a run of rows
-    with one ``a`` once."""
+    (``skip_a``, ``skip_b``), from ``texts`` (``idx``, ``text``,
+    ``skip``), sorted by ``a`` within partitions: the extension reads a
+    run of rows with one ``a`` once."""
     from pyspark.sql import functions as F
 
-    # Skips joined to texts first, so pairs take each side in one join
-    # (every join of the pairs shuffles both texts again).
-    texts = (docs.select("idx", "text").join(skips, "idx", "left")
-             .withColumn("skip", F.coalesce("skip", F.array().cast("array<int>"))))
     side = lambda name: texts.select(F.col("idx").alias(name), F.col("text").alias(f"{name}_text"),
                                      F.col("skip").alias(f"skip_{name}"))
     return pairs.join(side("b"), "b").join(side("a"), "a").sortWithinPartitions("a", "b")
@@ -842,7 +848,7 @@ def _links(docs, found, region_clusters, options):
     pairs = linked.select("a", "b")
     if min_containment is not None:
         pairs = pairs.unionByName(found.candidates).distinct()
-    contained = _with_texts(pairs, docs, found.skips).mapInArrow(
+    contained = _with_texts(pairs, found.texts).mapInArrow(
         _containment_of(options), "a long, b long, containment_a double, containment_b double")
     links = contained.join(linked, ["a", "b"], "left")
     kept = F.col("shared").isNotNull()

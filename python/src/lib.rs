@@ -686,23 +686,31 @@ fn passage_settings(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<HashMap<&'st
 
 /// The anchor keys of each unit of a batch of texts
 /// (`reprint::passages::parts::unit_anchor_keys`) in a corpus of `units`
-/// units: one row per unit and key, as little-endian columns — the
-/// text's row and the unit (`u32` each), the key (`u64`).
+/// units, leaving out the units each text lists in `skips` (boilerplate
+/// and templates; a list column, as [`list_values`] reads it): one row
+/// per unit and key, as little-endian columns — the text's row and the
+/// unit (`u32` each), the key (`u64`).
 #[pyfunction]
-#[pyo3(signature = (texts, units, **kwargs))]
+#[pyo3(signature = (texts, units, skips, **kwargs))]
 fn unit_anchor_keys_arrow(
     py: Python<'_>,
     texts: ArrowStrings<'_>,
     units: usize,
+    skips: ListBytes<'_>,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<[Vec<u8>; 3]> {
     let opts = parsed(kwargs)?;
     let Some(passages) = &opts.passages else {
         return Ok(Default::default());
     };
+    let skips = list_values(list_column(&skips), texts.3, "skips")?;
     let bits = parts::unit_bits(units);
     for_texts(py, &texts, &opts, passages.units, |row, doc, out| {
+        let skipped = unit_flags(doc, &skips[row]);
         for (u, unit) in doc.units.iter().enumerate() {
+            if skipped[u] {
+                continue;
+            }
             for key in parts::unit_anchor_keys(doc, unit, passages, bits) {
                 let [r, un, k] = out;
                 r.extend_from_slice(&(row as u32).to_le_bytes());
