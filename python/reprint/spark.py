@@ -477,12 +477,65 @@ def _anchors_of(units, options):
     return run
 
 
-def _list_bytes(column):
-    """A ``list<int>`` column as the extension reads it: ``i32`` offsets
-    and ``u32`` values, as bytes."""
+def _anchor_pairs_of(min_docs):
+    """mapInArrow over anchor rows (idx, unit, key, family, fsize) sorted
+    by key, document and unit → (a, ua, key, fams, b, ub): each unit's
+    partners through one key (the extension's ``anchor_pairs_arrow``:
+    the crate's rules for which keys and units pair)."""
+    import pyarrow.compute as pc
+
+    def pairs(table):
+        col = table.column
+        rows, fams, offsets, bs, ubs = _native.anchor_pairs_arrow(
+            reprint._le_bytes(col("key"), pa.uint64()), reprint._le_bytes(col("idx"), pa.uint64()),
+            reprint._le_bytes(col("unit"), pa.uint32()), reprint._le_bytes(col("family"), pa.uint64()),
+            reprint._le_bytes(col("fsize"), pa.uint64()), min_docs)
+        rows = _le_array(pa.uint32(), rows)
+        offsets = _le_array(pa.int32(), offsets)
+        return pa.table(
+            [pc.take(col("idx"), rows), pc.take(col("unit"), rows), pc.take(col("key"), rows),
+             _le_array(pa.uint32(), fams).cast(pa.int32()),
+             pa.ListArray.from_arrays(offsets, _signed(_le_array(pa.uint64(), bs))),
+             pa.ListArray.from_arrays(offsets, _le_array(pa.uint32(), ubs).cast(pa.int32()))],
+            ["a", "ua", "key", "fams", "b", "ub"])
+
+    return _per_groups(["key"], pairs)
+
+
+def _tally_of(settings):
+    """mapInArrow over :func:`_anchor_pairs_of`'s rows sorted by ``a`` →
+    (a, b, ua, ub, rare, any): each document pair's candidate unit pairs
+    and anchor flags (the extension's ``unit_tally_arrow``)."""
+
+    def tally(table):
+        col = table.column
+        offsets, bs = _list_bytes(col("b"), pa.uint64())
+        out = _native.unit_tally_arrow(
+            reprint._le_bytes(col("a"), pa.uint64()), reprint._le_bytes(col("ua"), pa.uint32()),
+            reprint._le_bytes(col("key"), pa.uint64()), reprint._le_bytes(col("fams"), pa.uint32()),
+            offsets, bs, _list_bytes(col("ub"))[1], settings["min_shared_anchors"],
+            settings["min_containment_anchors"], settings["rare_anchor_families"])
+        offsets = _le_array(pa.int32(), out[2])
+        return pa.table(
+            [_signed(_le_array(pa.uint64(), out[0])), _signed(_le_array(pa.uint64(), out[1])),
+             pa.ListArray.from_arrays(offsets, _le_array(pa.uint32(), out[3]).cast(pa.int32())),
+             pa.ListArray.from_arrays(offsets, _le_array(pa.uint32(), out[4]).cast(pa.int32())),
+             _le_array(pa.uint8(), out[5]).cast(pa.bool_()), _le_array(pa.uint8(), out[6]).cast(pa.bool_())],
+            ["a", "b", "ua", "ub", "rare", "any"])
+
+    return _per_groups(["a"], tally)
+
+
+def _list_bytes(column, values=pa.uint32()):
+    """A list column as the extension reads it: ``i32`` offsets from 0
+    and the values (``values``, ``u32`` by default), as bytes. A sliced
+    column's offsets are made to start at 0, and its values are the
+    slice's (``flatten``)."""
+    import pyarrow.compute as pc
+
     column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    return (reprint._le_bytes(column.offsets, pa.int32()),
-            reprint._le_bytes(column.values, pa.uint32()))
+    offsets = pc.subtract(column.offsets, column.offsets[0])
+    return reprint._le_bytes(offsets, pa.int32()), reprint._le_bytes(column.flatten(), values)
 
 
 # A region's unit alignments (``tile_regions_arrow``'s second table):
@@ -618,34 +671,19 @@ def _passage_regions(docs, clusters, options):
              .join(family.join(sizes, "family"), "idx").localCheckpoint())
     anchors = texts.mapInArrow(_anchors_of(n_units, options),
                                "idx long, unit int, key long, family long, fsize long").localCheckpoint()
-    limit = min(min_docs, settings["max_anchor_families"])
-    stats = anchors.groupBy("key").agg(F.count("*").alias("n"), F.countDistinct("family").alias("fams"))
-    usable = stats.where((F.col("n") >= 2) & ~((F.col("n") >= limit) & (F.col("fams") >= limit)))
-    held = anchors.join(usable.select("key", "fams"), "key").localCheckpoint()
-    x, y = held.alias("x"), held.alias("y")
-    shared = (x.join(y, (F.col("x.key") == F.col("y.key")) & (F.col("x.idx") < F.col("y.idx")))
-              .where((F.col("x.family") != F.col("y.family"))
-                     | (F.col("x.fsize") <= settings["max_family_align"]))
-              .select(F.col("x.key").alias("key"), F.col("x.fams").alias("fams"),
-                      F.col("x.idx").alias("a"), F.col("x.unit").alias("ua"),
-                      F.col("y.idx").alias("b"), F.col("y.unit").alias("ub"))
-              .localCheckpoint())
-    unit_pairs = (shared.groupBy("a", "ua", "b", "ub").count()
-                  .where(F.col("count") >= settings["min_shared_anchors"])
-                  .groupBy("a", "b").agg(F.collect_list(F.struct("ua", "ub")).alias("units"))
-                  .select("a", "b", F.col("units.ua").alias("ua"), F.col("units.ub").alias("ub")))
-    min_anchors = settings["min_containment_anchors"]
-    doc_pairs = (shared.select("key", "fams", "a", "b").distinct().groupBy("a", "b").agg(
-        (F.count("*") >= min_anchors).alias("any"),
-        (F.sum((F.col("fams") <= settings["rare_anchor_families"]).cast("int")) >= min_anchors).alias("rare")))
+    # One shuffle of the anchors by key; each key's unit pairs listed by
+    # the extension and gathered by document, where they are counted
+    # (a unit pair sharing many anchors is one row per anchor until
+    # then: tallied per document, not joined and grouped twice).
+    postings = (anchors.repartition("key").sortWithinPartitions("key", "idx", "unit")
+                .mapInArrow(_anchor_pairs_of(min_docs),
+                            "a long, ua int, key long, fams int, b array<long>, ub array<int>"))
+    found = (postings.repartition("a").sortWithinPartitions("a")
+             .mapInArrow(_tally_of(settings),
+                         "a long, b long, ua array<int>, ub array<int>, rare boolean, any boolean")
+             .localCheckpoint())
     searched = {2: F.col("rare"), 3: F.col("any")}.get(settings["rewrites"], F.lit(False))
-    pairs = (unit_pairs.join(doc_pairs, ["a", "b"], "full_outer")
-             .where(F.col("ua").isNotNull() | searched)
-             .select("a", "b",
-                     F.coalesce("ua", F.array().cast("array<int>")).alias("ua"),
-                     F.coalesce("ub", F.array().cast("array<int>")).alias("ub"),
-                     F.coalesce("rare", F.lit(False)).alias("rare"),
-                     F.coalesce("any", F.lit(False)).alias("any")))
+    pairs = found.where((F.size("ua") > 0) | searched)
     regions = _tiles(pairs.localCheckpoint(), texts, family.count()).mapInArrow(
         _regions_of(options),
         "a long, b long, a_start int, a_end int, b_start int, b_end int, similarity double, "
@@ -656,7 +694,7 @@ def _passage_regions(docs, clusters, options):
                .select("region", "a", "b", "a_start", "a_end", "b_start", "b_end", "similarity",
                        F.coalesce("significance", F.lit(0.0)).alias("significance"), "k",
                        "alignments"))
-    return _Found(regions.localCheckpoint(), texts, units, doc_pairs.where("any").select("a", "b"),
+    return _Found(regions.localCheckpoint(), texts, units, found.where("any").select("a", "b"),
                   family)
 
 

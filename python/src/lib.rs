@@ -721,6 +721,183 @@ fn unit_anchor_keys_arrow(
     })
 }
 
+/// The unit pairs each anchor key makes (step 3 of
+/// `reprint::passages::parts`): rows are units holding a key, as
+/// little-endian columns — key (`u64`), document (`u64`), unit (`u32`),
+/// family (`u64`) and family size (`u64`) — sorted by key, document and
+/// unit, each key's rows together. A key pairs its units when
+/// `parts::pairs_units` says so (`min_docs`: the corpus's boilerplate
+/// frequency); a unit pairs with each unit of a later document, within
+/// its own family only when the family `parts::aligns_within`. One row
+/// per unit with partners: its row (`u32`), its key's number of families
+/// (`u32`), and its partners as two list columns sharing `i32` offsets:
+/// documents (`u64`) and units (`u32`).
+#[pyfunction]
+fn anchor_pairs_arrow(
+    py: Python<'_>,
+    keys: &[u8],
+    docs: &[u8],
+    units: &[u8],
+    families: &[u8],
+    sizes: &[u8],
+    min_docs: usize,
+) -> PyResult<[Vec<u8>; 5]> {
+    let n = keys.len() / 8;
+    let u64s = |b, what| {
+        le_values(b, n, what, |x| {
+            u64::from_le_bytes(x.try_into().unwrap_or_default())
+        })
+    };
+    let (keys, docs) = (u64s(keys, "keys")?, u64s(docs, "docs")?);
+    let (families, sizes) = (u64s(families, "families")?, u64s(sizes, "sizes")?);
+    let units = le_values(units, n, "units", |x| {
+        u32::from_le_bytes(x.try_into().unwrap_or_default())
+    })?;
+    py.allow_threads(|| {
+        let mut out: [Vec<u8>; 5] = Default::default();
+        out[2].extend_from_slice(&0i32.to_le_bytes());
+        let mut partners = 0usize;
+        let mut from = 0;
+        while from < n {
+            let to = from
+                + keys[from..]
+                    .iter()
+                    .take_while(|&&k| k == keys[from])
+                    .count();
+            let mut fams = families[from..to].to_vec();
+            fams.sort_unstable();
+            fams.dedup();
+            if !parts::pairs_units(to - from, || fams.len(), min_docs) {
+                from = to;
+                continue;
+            }
+            for x in from..to {
+                let before = partners;
+                let within = parts::aligns_within(usize::try_from(sizes[x]).unwrap_or(usize::MAX));
+                for y in x + 1..to {
+                    if docs[y] > docs[x] && (families[y] != families[x] || within) {
+                        out[3].extend_from_slice(&docs[y].to_le_bytes());
+                        out[4].extend_from_slice(&units[y].to_le_bytes());
+                        partners += 1;
+                    }
+                }
+                if partners > before {
+                    let end = i32::try_from(partners)
+                        .map_err(|_| err("anchor_pairs: over 2^31 partners in one batch"))?;
+                    out[0].extend_from_slice(&(x as u32).to_le_bytes());
+                    out[1].extend_from_slice(&(fams.len() as u32).to_le_bytes());
+                    out[2].extend_from_slice(&end.to_le_bytes());
+                }
+            }
+            from = to;
+        }
+        Ok(out)
+    })
+}
+
+/// Step 3's candidates from [`anchor_pairs_arrow`]'s rows, gathered by
+/// their document: rows `a` (`u64`), `ua` (`u32`), `key` (`u64`),
+/// `fams` (`u32`) and partners (`offsets`: `i32`; `bs`: `u64`; `ubs`:
+/// `u32`), sorted by `a`, each document's rows together. Per document
+/// pair `(a, b)`: the unit pairs sharing at least `min_shared` keys, and
+/// whether the pair shares `min_anchors` distinct keys (`any`) and
+/// `min_anchors` keys of at most `rare_families` families (`rare`); pairs
+/// with neither and no unit pair are left out. Columns: `a`, `b` (`u64`),
+/// the unit pairs as two list columns sharing `i32` offsets (`u32` each,
+/// ascending), `rare` and `any` (`u8`).
+#[pyfunction]
+#[pyo3(signature = (a, ua, key, fams, offsets, bs, ubs, min_shared, min_anchors, rare_families))]
+#[allow(clippy::too_many_arguments)]
+fn unit_tally_arrow(
+    py: Python<'_>,
+    a: &[u8],
+    ua: &[u8],
+    key: &[u8],
+    fams: &[u8],
+    offsets: &[u8],
+    bs: &[u8],
+    ubs: &[u8],
+    min_shared: usize,
+    min_anchors: usize,
+    rare_families: u32,
+) -> PyResult<[Vec<u8>; 7]> {
+    let n = a.len() / 8;
+    let u64s = |b, n, what| {
+        le_values(b, n, what, |x| {
+            u64::from_le_bytes(x.try_into().unwrap_or_default())
+        })
+    };
+    let u32s = |b, n, what| {
+        le_values(b, n, what, |x| {
+            u32::from_le_bytes(x.try_into().unwrap_or_default())
+        })
+    };
+    let (a, key) = (u64s(a, n, "a")?, u64s(key, n, "key")?);
+    let (ua, fams) = (u32s(ua, n, "ua")?, u32s(fams, n, "fams")?);
+    let offsets = le_values(offsets, n + 1, "offsets", |x| {
+        i32::from_le_bytes(x.try_into().unwrap_or_default())
+    })?;
+    let m = bs.len() / 8;
+    let (bs, ubs) = (u64s(bs, m, "bs")?, u32s(ubs, m, "ubs")?);
+    let bounds = |i: usize| -> PyResult<std::ops::Range<usize>> {
+        let (s, e) = (offsets[i], offsets[i + 1]);
+        match (usize::try_from(s), usize::try_from(e)) {
+            (Ok(s), Ok(e)) if s <= e && e <= m => Ok(s..e),
+            _ => Err(err(format!("unit_tally: offsets {s}..{e} out of bounds"))),
+        }
+    };
+    let spans: Vec<std::ops::Range<usize>> = (0..n).map(bounds).collect::<PyResult<_>>()?;
+    py.allow_threads(|| {
+        let mut out: [Vec<u8>; 7] = Default::default();
+        out[2].extend_from_slice(&0i32.to_le_bytes());
+        let mut listed = 0usize;
+        let mut from = 0;
+        while from < n {
+            let to = from + a[from..].iter().take_while(|&&d| d == a[from]).count();
+            let mut unit_pairs: Vec<(u64, u32, u32)> = Vec::new();
+            let mut doc_keys: Vec<(u64, u64, u32)> = Vec::new();
+            for i in from..to {
+                for j in spans[i].clone() {
+                    unit_pairs.push((bs[j], ua[i], ubs[j]));
+                    doc_keys.push((bs[j], key[i], fams[i]));
+                }
+            }
+            unit_pairs.sort_unstable();
+            doc_keys.sort_unstable();
+            doc_keys.dedup_by_key(|k| (k.0, k.1));
+            let mut kept = unit_pairs
+                .chunk_by(|x, y| x == y)
+                .filter(|run| run.len() >= min_shared)
+                .map(|run| run[0])
+                .peekable();
+            for of_b in doc_keys.chunk_by(|x, y| x.0 == y.0) {
+                let b = of_b[0].0;
+                let any = of_b.len() >= min_anchors;
+                let rare = of_b.iter().filter(|k| k.2 <= rare_families).count() >= min_anchors;
+                let before = listed;
+                while let Some(&(_, x, y)) = kept.peek().filter(|p| p.0 == b) {
+                    out[3].extend_from_slice(&x.to_le_bytes());
+                    out[4].extend_from_slice(&y.to_le_bytes());
+                    listed += 1;
+                    kept.next();
+                }
+                if listed == before && !any && !rare {
+                    continue;
+                }
+                let end = i32::try_from(listed)
+                    .map_err(|_| err("unit_tally: over 2^31 unit pairs in one batch"))?;
+                out[0].extend_from_slice(&a[from].to_le_bytes());
+                out[1].extend_from_slice(&b.to_le_bytes());
+                out[2].extend_from_slice(&end.to_le_bytes());
+                out[5].push(u8::from(rare));
+                out[6].push(u8::from(any));
+            }
+            from = to;
+        }
+        Ok(out)
+    })
+}
+
 /// One list column as the package hands it over: `n + 1` little-endian
 /// `i32` offsets and the values (`u32` each, little-endian).
 type ListColumn<'a> = (&'a [u8], &'a [u8]);
@@ -1312,6 +1489,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(passage_settings, m)?)?;
     m.add_function(wrap_pyfunction!(unit_anchor_keys_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(tile_regions_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(anchor_pairs_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(unit_tally_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(unit_occurrences_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(natural_keys_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(document_anchors_arrow, m)?)?;
