@@ -612,7 +612,7 @@ _TILE_DOCS = 1024
 def _tiles(pairs, texts, n_docs):
     """The rows :func:`_regions_of` reads: documents are dealt into
     blocks of about :data:`_TILE_DOCS` (by hash); a pair belongs to the
-    tile of its two blocks; each tile holds its pairs (``tile``, ``a``,
+    tile of its two blocks (in either order); each tile holds its pairs (``tile``, ``a``,
     ``b``, ``ua``, ``ub``, ``rare``, ``any``) and, once each, the
     documents they name (``tile``, ``idx``, ``text``, ``skip``: units
     that are boilerplate or templates; from ``texts``). Reading a text is most of what
@@ -623,7 +623,10 @@ def _tiles(pairs, texts, n_docs):
 
     blocks = max(1, -(-n_docs // _TILE_DOCS))
     block = lambda c: F.pmod(F.xxhash64(c), F.lit(blocks))
-    pairs = pairs.withColumn("tile", block("a") * blocks + block("b"))
+    # A tile is an unordered pair of blocks: a document is in at most one
+    # tile per block.
+    ba, bb = block("a"), block("b")
+    pairs = pairs.withColumn("tile", F.least(ba, bb) * blocks + F.greatest(ba, bb))
     members = (pairs.select("tile", F.col("a").alias("idx"))
                .unionByName(pairs.select("tile", F.col("b").alias("idx"))).distinct())
     rows = (members.join(texts.select("idx", "text", "skip"), "idx")
