@@ -750,32 +750,22 @@ fn anchor_pairs_arrow(
     min_docs: usize,
 ) -> PyResult<[Vec<u8>; 5]> {
     let n = keys.len() / 8;
-    let u64s = |b, what| {
-        le_values(b, n, what, |x| {
-            u64::from_le_bytes(x.try_into().unwrap_or_default())
-        })
-    };
-    let (keys, docs) = (u64s(keys, "keys")?, u64s(docs, "docs")?);
-    let (families, sizes) = (u64s(families, "families")?, u64s(sizes, "sizes")?);
-    let units = le_values(units, n, "units", |x| {
-        u32::from_le_bytes(x.try_into().unwrap_or_default())
-    })?;
+    let (keys, docs) = (le_u64s(keys, n, "keys")?, le_u64s(docs, n, "docs")?);
+    let families = le_u64s(families, n, "families")?;
+    let (sizes, units) = (le_u64s(sizes, n, "sizes")?, le_u32s(units, n, "units")?);
     py.allow_threads(|| {
         let mut out: [Vec<u8>; 5] = Default::default();
         out[2].extend_from_slice(&0i32.to_le_bytes());
         let mut partners = 0usize;
-        let mut from = 0;
-        while from < n {
-            let to = from
-                + keys[from..]
-                    .iter()
-                    .take_while(|&&k| k == keys[from])
-                    .count();
+        for std::ops::Range {
+            start: from,
+            end: to,
+        } in runs_of(n, |i| keys[i])
+        {
             let mut fams = families[from..to].to_vec();
             fams.sort_unstable();
             fams.dedup();
             if !parts::pairs_units(to - from, || fams.len(), min_docs) {
-                from = to;
                 continue;
             }
             for x in from..to {
@@ -796,7 +786,6 @@ fn anchor_pairs_arrow(
                     out[2].extend_from_slice(&end.to_le_bytes());
                 }
             }
-            from = to;
         }
         Ok(out)
     })
@@ -829,23 +818,13 @@ fn unit_tally_arrow(
     rare_families: u32,
 ) -> PyResult<[Vec<u8>; 7]> {
     let n = a.len() / 8;
-    let u64s = |b, n, what| {
-        le_values(b, n, what, |x| {
-            u64::from_le_bytes(x.try_into().unwrap_or_default())
-        })
-    };
-    let u32s = |b, n, what| {
-        le_values(b, n, what, |x| {
-            u32::from_le_bytes(x.try_into().unwrap_or_default())
-        })
-    };
-    let (a, key) = (u64s(a, n, "a")?, u64s(key, n, "key")?);
-    let (ua, fams) = (u32s(ua, n, "ua")?, u32s(fams, n, "fams")?);
+    let (a, key) = (le_u64s(a, n, "a")?, le_u64s(key, n, "key")?);
+    let (ua, fams) = (le_u32s(ua, n, "ua")?, le_u32s(fams, n, "fams")?);
     let offsets = le_values(offsets, n + 1, "offsets", |x| {
         i32::from_le_bytes(x.try_into().unwrap_or_default())
     })?;
     let m = bs.len() / 8;
-    let (bs, ubs) = (u64s(bs, m, "bs")?, u32s(ubs, m, "ubs")?);
+    let (bs, ubs) = (le_u64s(bs, m, "bs")?, le_u32s(ubs, m, "ubs")?);
     let bounds = |i: usize| -> PyResult<std::ops::Range<usize>> {
         let (s, e) = (offsets[i], offsets[i + 1]);
         match (usize::try_from(s), usize::try_from(e)) {
@@ -858,12 +837,10 @@ fn unit_tally_arrow(
         let mut out: [Vec<u8>; 7] = Default::default();
         out[2].extend_from_slice(&0i32.to_le_bytes());
         let mut listed = 0usize;
-        let mut from = 0;
-        while from < n {
-            let to = from + a[from..].iter().take_while(|&&d| d == a[from]).count();
+        for rows in runs_of(n, |i| a[i]) {
             let mut unit_pairs: Vec<(u64, u32, u32)> = Vec::new();
             let mut doc_keys: Vec<(u64, u64, u32)> = Vec::new();
-            for i in from..to {
+            for i in rows.clone() {
                 for j in spans[i].clone() {
                     unit_pairs.push((bs[j], ua[i], ubs[j]));
                     doc_keys.push((bs[j], key[i], fams[i]));
@@ -893,13 +870,12 @@ fn unit_tally_arrow(
                 }
                 let end = i32::try_from(listed)
                     .map_err(|_| err("unit_tally: over 2^31 unit pairs in one batch"))?;
-                out[0].extend_from_slice(&a[from].to_le_bytes());
+                out[0].extend_from_slice(&a[rows.start].to_le_bytes());
                 out[1].extend_from_slice(&b.to_le_bytes());
                 out[2].extend_from_slice(&end.to_le_bytes());
                 out[5].push(u8::from(rare));
                 out[6].push(u8::from(any));
             }
-            from = to;
         }
         Ok(out)
     })
@@ -971,15 +947,10 @@ fn tile_regions_arrow(
     let Some(passages) = &opts.passages else {
         return Ok(Default::default());
     };
-    let u64s = |bytes, n, what| {
-        le_values(bytes, n, what, |x| {
-            u64::from_le_bytes(x.try_into().unwrap_or_default())
-        })
-    };
     let (m, n) = (texts.3, rare.len());
-    let ids = u64s(ids, m, "ids")?;
+    let ids = le_u64s(ids, m, "ids")?;
     let skips = list_values(list_column(&skips), m, "skips")?;
-    let (ida, idb) = (u64s(ida, n, "ida")?, u64s(idb, n, "idb")?);
+    let (ida, idb) = (le_u64s(ida, n, "ida")?, le_u64s(idb, n, "idb")?);
     let (ua, ub) = (
         list_values(list_column(&ua), n, "ua")?,
         list_values(list_column(&ub), n, "ub")?,
@@ -1124,35 +1095,24 @@ fn natural_keys_arrow(py: Python<'_>, ids: ArrowStrings<'_>) -> PyResult<(Vec<u8
 #[pyfunction]
 fn unit_occurrences_arrow(doc: &[u8], unit: &[u8], start: &[u8], end: &[u8]) -> PyResult<Vec<u8>> {
     let n = doc.len() / 8;
-    let u32s = |b: &[u8], what| {
-        le_values(b, n, what, |x| {
-            u32::from_le_bytes(x.try_into().unwrap_or_default())
-        })
-    };
-    let docs = le_values(doc, n, "doc", |x| {
-        u64::from_le_bytes(x.try_into().unwrap_or_default())
-    })?;
+    let docs = le_u64s(doc, n, "doc")?;
     let (units, starts, ends) = (
-        u32s(unit, "unit")?,
-        u32s(start, "start")?,
-        u32s(end, "end")?,
+        le_u32s(unit, n, "unit")?,
+        le_u32s(start, n, "start")?,
+        le_u32s(end, n, "end")?,
     );
     let mut out = Vec::with_capacity(4 * n);
-    let mut from = 0;
-    while from < n {
-        let key = (docs[from], units[from]);
-        let to = (from..n).find(|&i| (docs[i], units[i]) != key).unwrap_or(n);
+    for rows in runs_of(n, |i| (docs[i], units[i])) {
         let ranges: Vec<(std::ops::Range<u32>, f64)> =
-            (from..to).map(|i| (starts[i]..ends[i], 0.0)).collect();
+            rows.clone().map(|i| (starts[i]..ends[i], 0.0)).collect();
         if ranges.iter().any(|(r, _)| r.is_empty()) {
             return Err(err(format!(
-                "unit_occurrences: an empty range in rows {from}..{to}"
+                "unit_occurrences: an empty range in rows {rows:?}"
             )));
         }
         for node in parts::unit_occurrences(&ranges).0 {
             out.extend_from_slice(&node.to_le_bytes());
         }
-        from = to;
     }
     Ok(out)
 }
@@ -1290,6 +1250,36 @@ fn le_values<T>(bytes: &[u8], n: usize, what: &str, read: impl Fn(&[u8]) -> T) -
         )));
     }
     Ok(bytes.chunks_exact(width).map(read).collect())
+}
+
+/// `n` little-endian `u64`s ([`le_values`]).
+fn le_u64s(bytes: &[u8], n: usize, what: &str) -> PyResult<Vec<u64>> {
+    le_values(bytes, n, what, |x| {
+        u64::from_le_bytes(x.try_into().unwrap_or_default())
+    })
+}
+
+/// `n` little-endian `u32`s ([`le_values`]).
+fn le_u32s(bytes: &[u8], n: usize, what: &str) -> PyResult<Vec<u32>> {
+    le_values(bytes, n, what, |x| {
+        u32::from_le_bytes(x.try_into().unwrap_or_default())
+    })
+}
+
+/// The stretches of rows `0..n` over which `key` stays the same (rows
+/// sorted by it, each key's rows together), in order.
+fn runs_of<K: PartialEq>(
+    n: usize,
+    key: impl Fn(usize) -> K,
+) -> impl Iterator<Item = std::ops::Range<usize>> {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        (from < n).then(|| {
+            let k = key(from);
+            let to = (from..n).find(|&i| key(i) != k).unwrap_or(n);
+            std::mem::replace(&mut from, to)..to
+        })
+    })
 }
 
 /// Per row, whether its group is chrome by the boilerplate rule
