@@ -19,7 +19,8 @@ import os
 
 from ._native import ReprintError, __version__, align
 from ._native import Index as _NativeIndex
-from ._native import scan_json as _scan_json
+from ._native import scan_report as _scan_report
+from ._native import scan_table_report as _scan_table_report
 from ._native import fingerprint_arrow as _fingerprint_arrow
 from ._native import verify_arrow as _verify_arrow
 from ._native import align_arrow as _align_arrow
@@ -140,36 +141,65 @@ def _records(items):
     return out
 
 
-def _table_records(table, options):
-    """(id, text, title, date, source) tuples from a pyarrow Table or
-    RecordBatch, by the columns ``id_field``, ``text_field``,
-    ``title_field``, ``date_field`` and ``source_field`` name (the last
-    three optional)."""
+def _table_columns(table, options):
+    """The columns of a pyarrow Table or RecordBatch as the extension reads
+    them (contract in ``python/src/table.rs``): ``id_field`` and
+    ``text_field`` (required, no nulls), ``title_field``, ``date_field`` and
+    ``source_field`` (optional; a timestamp or date column as microseconds
+    since 1970 UTC, a naive timestamp taken as UTC). Buffers are copied once
+    per column; nothing is done per row in Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     names = table.column_names
     id_col = options.get("id_field", "id")
     text_col = options.get("text_field", "text")
-    title_col = options.get("title_field", "title")
     for col in (id_col, text_col):
         if col not in names:
             raise ReprintError(
                 f"the table has no column {col!r} (columns: {', '.join(names)}); "
                 "set id_field or text_field")
-    ids = [None if v is None else str(v) for v in table.column(id_col).to_pylist()]
-    texts = table.column(text_col).to_pylist()
-    def optional(col):
-        return (table.column(col).to_pylist() if col in names
-                else [None] * len(texts))
-    titles = optional(title_col)
-    dates = optional(options.get("date_field", "date"))
-    sources = optional(options.get("source_field", "source"))
-    out = []
-    for n, (doc_id, text, title, date, source) in enumerate(
-            zip(ids, texts, titles, dates, sources)):
-        if doc_id is None or not isinstance(text, str):
-            raise ReprintError(f"row {n}: 'id' and a string 'text' are required")
-        out.append((doc_id, text, _optional_str(title), _optional_str(date),
-                    _optional_str(source)))
-    return out
+
+    def column(name):
+        c = table.column(name)
+        return c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+
+    def required(name, what):
+        c = column(name)
+        if what == "text" and not (pa.types.is_string(c.type)
+                                   or pa.types.is_large_string(c.type)):
+            raise ReprintError(f"column {name!r} holds {c.type}, not strings")
+        if c.null_count:
+            row = pc.index(c.is_null(), True).as_py()
+            raise ReprintError(f"row {row}: 'id' and a string 'text' are required "
+                               f"(column {name!r} is null)")
+        return _arrow_strings(c if what == "text" else c.cast(pa.string()))
+
+    def nulls(c):
+        if not c.null_count:
+            return None
+        flags = c.is_null().cast(pa.uint8())
+        return flags.buffers()[1].to_pybytes()[flags.offset:][:len(flags)]
+
+    def optional(key, default):
+        name = options.get(key, default)
+        if name not in names:
+            return None
+        c = column(name)
+        return (_arrow_strings(c.cast(pa.string())), nulls(c))
+
+    dates, date_micros = optional("date_field", "date"), None
+    date_col = options.get("date_field", "date")
+    if date_col in names:
+        c = column(date_col)
+        if pa.types.is_timestamp(c.type) or pa.types.is_date(c.type):
+            micros = c.cast(pa.timestamp("us", tz=getattr(c.type, "tz", None)))
+            micros = micros.cast(pa.int64())
+            values = micros.buffers()[1].to_pybytes()[8 * micros.offset:][:8 * len(micros)]
+            dates, date_micros = None, (values, nulls(c))
+    return dict(ids=required(id_col, "id"), texts=required(text_col, "text"),
+                titles=optional("title_field", "title"), dates=dates,
+                date_micros=date_micros, sources=optional("source_field", "source"))
 
 
 def scan(inputs, **options):
@@ -187,16 +217,16 @@ def scan(inputs, **options):
     lines are warnings in the result, as with the binary.
     """
     if hasattr(inputs, "column_names") and hasattr(inputs, "column"):
-        report = _scan_json([], _table_records(inputs, options), **options)
-        return ScanResult(json.loads(report))
+        return ScanResult(_scan_table_report(**_table_columns(inputs, options),
+                                             **options))
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     items = list(inputs)
     if all(isinstance(i, (str, os.PathLike)) for i in items):
-        report = _scan_json([os.fspath(i) for i in items], None, **options)
+        report = _scan_report([os.fspath(i) for i in items], None, **options)
     else:
-        report = _scan_json([], _records(items), **options)
-    return ScanResult(json.loads(report))
+        report = _scan_report([], _records(items), **options)
+    return ScanResult(report)
 
 
 def _arrow_strings(texts):

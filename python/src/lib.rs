@@ -1,10 +1,13 @@
 //! `reprint._native`: the Python extension. A thin layer over the reprint
 //! crate, as the binary is: options from keyword arguments, documents from
-//! paths or records, results as the JSON the binary writes (parsed into
-//! Python objects by `reprint/__init__.py`). No stage is implemented here.
+//! paths, records or a table's Arrow columns (`table.rs`), results as the
+//! report the binary writes as JSON, built as Python objects. No stage is
+//! implemented here.
 //!
 //! Every call that does reprint's work releases the GIL; errors are
 //! `reprint.ReprintError` with the crate's own message.
+
+mod table;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -19,8 +22,8 @@ use reprint::fingerprint::Fingerprinter;
 use reprint::index::{Index, IndexParams, Policy};
 use reprint::lsh::LshParams;
 use reprint::passages::{parts, PassageOptions, PassageProbe, Rewrites};
-use reprint::read::Document;
-use reprint::report::{index_stats_json, verdict_json, write_report, ReportFormat};
+use reprint::read::{Document, Timestamp};
+use reprint::report::{index_stats_json, verdict_json};
 use reprint::scan::DocumentKeys;
 use reprint::verify::VerifyMode;
 use reprint::{ScanOptions, Scanner};
@@ -289,13 +292,22 @@ type Record = (
     Option<String>,
 );
 
-/// The document of a record; a date that is not one (see
+/// The document of a record ([`dated`]).
+fn record_document(py: Python<'_>, (id, text, title, date, source): Record) -> PyResult<Document> {
+    Ok(Document {
+        date: dated(py, &id, date.as_deref())?,
+        source,
+        ..document(id, text, title)
+    })
+}
+
+/// The instant a record's date string names; one that is not a date (see
 /// `reprint::read::parse_date`) is a Python `UserWarning` naming the
 /// record, and the document stays undated (as a bad date in a JSONL feed
 /// is a warning, not an error).
-fn record_document(py: Python<'_>, (id, text, title, date, source): Record) -> PyResult<Document> {
-    let parsed = date.as_deref().and_then(reprint::read::parse_date);
-    if let (Some(d), None) = (&date, parsed) {
+fn dated(py: Python<'_>, id: &str, date: Option<&str>) -> PyResult<Option<Timestamp>> {
+    let parsed = date.and_then(reprint::read::parse_date);
+    if let (Some(d), None) = (date, parsed) {
         let msg = std::ffi::CString::new(format!(
             "record {id:?}: {d:?} is not a date (expected RFC 3339 or ISO 8601, e.g. \
              2024-05-01T08:30:00Z or 2024-05-01); the record is kept undated"
@@ -308,39 +320,94 @@ fn record_document(py: Python<'_>, (id, text, title, date, source): Record) -> P
             1,
         )?;
     }
-    Ok(Document {
-        date: parsed,
-        source,
-        ..document(id, text, title)
-    })
+    Ok(parsed)
 }
 
 /// Scans files and directories (`paths`) or in-memory records (`records`:
 /// `(id, text, title, date, source)`), with the keyword options, and
-/// returns the JSON report `reprint scan --format json` writes.
+/// returns the report `reprint scan --format json` writes as Python
+/// objects ([`report_objects`]).
 #[pyfunction]
 #[pyo3(signature = (paths, records, **kwargs))]
-fn scan_json(
-    py: Python<'_>,
+fn scan_report<'py>(
+    py: Python<'py>,
     paths: Vec<PathBuf>,
     records: Option<Vec<Record>>,
-    kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<String> {
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let docs: Option<Vec<Document>> = records
+        .map(|r| r.into_iter().map(|r| record_document(py, r)).collect())
+        .transpose()?;
+    report_objects(py, paths, docs, kwargs)
+}
+
+/// The same for the columns of a pyarrow Table (contract in `table.rs`).
+#[pyfunction]
+#[pyo3(signature = (ids, texts, titles, dates, date_micros, sources, **kwargs))]
+#[allow(clippy::too_many_arguments)] // one argument per column, as the caller names them
+fn scan_table_report<'py>(
+    py: Python<'py>,
+    ids: ArrowStrings<'py>,
+    texts: ArrowStrings<'py>,
+    titles: Option<table::Nullable<'py, ArrowStrings<'py>>>,
+    dates: Option<table::Nullable<'py, ArrowStrings<'py>>>,
+    date_micros: Option<table::Nullable<'py, Bound<'py, PyBytes>>>,
+    sources: Option<table::Nullable<'py, ArrowStrings<'py>>>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let columns = table::Columns {
+        ids,
+        texts,
+        titles,
+        dates,
+        date_micros,
+        sources,
+    };
+    let docs = table::documents(py, &columns)?;
+    report_objects(py, Vec::new(), Some(docs), kwargs)
+}
+
+/// Scans `docs` (or, when `None`, `paths`) with the keyword options and
+/// returns the report as Python objects (dicts, lists, str, int, float,
+/// bool, None: what `json.loads` of `reprint scan --format json` gives),
+/// built from the report layer's serde value without a JSON text in
+/// between.
+fn report_objects<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    docs: Option<Vec<Document>>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
     let mut o = options(kwargs)?;
     let (opts, threads) = scan_options(&mut o)?;
     o.finish()?;
     let scanner = Scanner::new(opts).map_err(err)?;
-    let docs: Option<Vec<Document>> = records
-        .map(|r| r.into_iter().map(|r| record_document(py, r)).collect())
-        .transpose()?;
     let result = run(py, threads, || match docs {
         Some(docs) => Ok(scanner.scan_documents(docs)),
         None => scanner.scan_paths(&paths),
     })?
     .map_err(err)?;
-    let mut out = Vec::new();
-    write_report(&result, ReportFormat::Json, &mut out).map_err(err)?;
-    String::from_utf8(out).map_err(err)
+    let report = reprint::report::json_report(&result);
+    without_gc(py, || pythonize::pythonize(py, &report).map_err(err))
+}
+
+/// Runs `build` with CPython's cyclic collector paused, and restores it.
+/// Building a report's hundreds of thousands of dicts and lists sets the
+/// collector off again and again, each pass walking every object built so
+/// far (7% of `reprint.scan` on Reuters-21578); the report holds no
+/// cycles, so there is nothing for it to find. `build` holds the GIL and
+/// runs no Python code, so no other thread sees the collector paused.
+fn without_gc<T>(py: Python<'_>, build: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    let gc = py.import("gc")?;
+    let enabled: bool = gc.call_method0("isenabled")?.extract()?;
+    if enabled {
+        gc.call_method0("disable")?;
+    }
+    let out = build();
+    if enabled {
+        gc.call_method0("enable")?;
+    }
+    out
 }
 
 /// One shared passage as Python sees it: `(a_span, b_span, similarity)`.
@@ -1474,7 +1541,8 @@ impl PyIndex {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ReprintError", m.py().get_type::<ReprintError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add_function(wrap_pyfunction!(scan_json, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_report, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_table_report, m)?)?;
     m.add_function(wrap_pyfunction!(align, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(verify_arrow, m)?)?;

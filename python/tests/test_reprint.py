@@ -150,6 +150,60 @@ def test_a_pyarrow_table_in_and_tables_out():
         reprint.scan(table)
 
 
+def test_a_tables_columns_of_every_kind_read_as_records_do():
+    """The table path reads Arrow buffers, the records path Python values:
+    both must give one report, whatever the columns' types, nulls, chunks
+    and slices."""
+    import datetime
+    import warnings
+    import pyarrow as pa
+    a = (DATA / SEED_A).read_text()
+    b = (DATA / SEED_B).read_text()
+    utc = datetime.timezone.utc
+    rows = [
+        {"id": 7, "text": "filler text with nothing to share at all", "title": None,
+         "source": "wire"},
+        {"id": 8, "text": a, "title": "Seed A", "source": None},
+        {"id": 9, "text": b, "title": None, "source": "daily"},
+        {"id": 10, "text": a + " A last line.", "title": "Copy", "source": "daily"},
+    ]
+    stamps = [None, datetime.datetime(2024, 5, 1, 8, 0, 0, 250000),
+              datetime.datetime(2024, 5, 1, 11, 0), datetime.datetime(2024, 5, 2)]
+    kinds = {
+        "naive ms": pa.array(stamps, pa.timestamp("ms")),
+        "utc s": pa.array([s and s.replace(tzinfo=utc, microsecond=0) for s in stamps],
+                          pa.timestamp("s", tz="UTC")),
+        "+02:00 us": pa.array([s and s.replace(tzinfo=utc) for s in stamps],
+                              pa.timestamp("us", tz="+02:00")),
+        "date32": pa.array([s and s.date() for s in stamps], pa.date32()),
+        "strings": pa.array([None, "2024-05-01T08:00:00Z", "2024-05-01", "not a date"]),
+    }
+    for kind, dates in kinds.items():
+        table = pa.Table.from_pylist(rows).append_column("date", dates)
+        records = [dict(r, date=d) for r, d in zip(rows, dates.to_pylist())]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            from_records = reprint.scan(records, threads=1).json
+            whole = reprint.scan(table, threads=1).json
+            # Two chunks, and a slice of them (buffers with offsets).
+            chunked = pa.concat_tables([table.slice(0, 2), table.slice(2)])
+            assert reprint.scan(chunked, threads=1).json == whole, kind
+            sliced = pa.concat_tables([table, table]).slice(4)
+            assert reprint.scan(sliced, threads=1).json == whole, kind
+        assert whole == from_records, kind
+        dated = [l for l in whole["links"] if "a_date" in l]
+        assert dated, kind
+        if kind == "strings":
+            assert any("not a date" in str(w.message) for w in caught)
+    # A row without id or text, and a text column of numbers, raise.
+    for bad in ({"id": [None, "x"], "text": ["t", "u"]},
+                {"id": ["x", "y"], "text": ["t", None]}):
+        with pytest.raises(reprint.ReprintError, match="row [01]: 'id' and a string"):
+            reprint.scan(pa.table(bad))
+    with pytest.raises(reprint.ReprintError, match="'text' holds int64"):
+        reprint.scan(pa.table({"id": ["x"], "text": [1]}))
+
+
 def test_align_finds_what_a_scan_of_the_two_finds():
     a = (DATA / SEED_A).read_text()
     b = (DATA / SEED_B).read_text()

@@ -63,6 +63,15 @@ pub fn write_report(
     }
 }
 
+/// The JSON report of `result` as a serde value: what
+/// `write_report(.., ReportFormat::Json, ..)` writes, for an embedder that
+/// serializes it into something other than JSON text (the Python extension
+/// builds Python objects from it, without a JSON text in between). The
+/// schema stays this module's.
+pub fn json_report(result: &ScanResult) -> impl Serialize + '_ {
+    JsonReport::new(result)
+}
+
 /// The one-line summary that ends a text report (and that the binary
 /// prints on stderr for the other formats).
 pub fn summary_line(result: &ScanResult) -> String {
@@ -322,6 +331,12 @@ fn excerpt(text: &str) -> String {
     }
 }
 
+/// A span as a sequence, not a tuple: the same JSON text, and a list (as
+/// `json.loads` gives) where `json_report` is turned into Python objects.
+fn as_list<S: serde::Serializer>(span: &[u32; 2], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(span)
+}
+
 fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
@@ -416,7 +431,9 @@ struct JsonLink<'a> {
 struct JsonShared<'a> {
     cluster: usize,
     clusters: &'a [usize],
+    #[serde(serialize_with = "as_list")]
     a_span: [u32; 2],
+    #[serde(serialize_with = "as_list")]
     b_span: [u32; 2],
     similarity: f64,
     significance: f64,
