@@ -14,7 +14,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use reprint::read::{Document, Timestamp};
 
-use crate::{arrow_strings, column_bytes, dated, err, ArrowStrings};
+use crate::arrow::{arrow_strings, column_bytes, le_values, ArrowStrings};
+use crate::err;
+use crate::scan::dated;
 
 /// An optional column: its values and, when it has nulls, a byte per row
 /// that is 1 where the row is null.
@@ -104,7 +106,7 @@ fn timestamps(
     let Some((values, nulls)) = column else {
         return Ok(None);
     };
-    let values = crate::le_values(values.as_bytes(), n, "column \"date\"", |x| {
+    let values = le_values(values.as_bytes(), n, "column \"date\"", |x| {
         i64::from_le_bytes(x.try_into().unwrap_or_default())
     })?;
     check_length("date", values.len(), nulls.as_ref(), n)?;
