@@ -400,6 +400,11 @@ struct ScanArgs {
     /// No progress bar, warnings or summary on stderr.
     #[arg(short, long)]
     quiet: bool,
+    /// Print the wall time of each step of the scan (reading, LSH,
+    /// verification, each step of the passage stage) on stderr, even with
+    /// --quiet.
+    #[arg(long)]
+    timings: bool,
     #[command(flatten)]
     fields: FieldArgs,
     /// Skip files larger than this (bytes, or with K/M/G, KiB/MiB/GiB).

@@ -149,6 +149,66 @@ fn output_file_and_quiet_mode() {
     assert!(out.stderr.is_empty());
 }
 
+/// `--timings` prints each step's wall time on stderr, in the order the
+/// steps run, even with `-q`, and leaves the report as it is.
+#[test]
+fn timings_list_every_step_and_change_no_report() {
+    let steps_of = |args: &[&str]| -> (Vec<u8>, Vec<(String, f64)>) {
+        let out = run(args);
+        assert!(out.status.success());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let mut lines = stderr.lines();
+        assert_eq!(
+            lines.next(),
+            Some("reprint: step timings, wall seconds, 1 thread:")
+        );
+        let steps = lines
+            .map(|l| {
+                let (name, secs) = l.trim().rsplit_once(' ').unwrap();
+                (name.trim().to_owned(), secs.parse::<f64>().unwrap())
+            })
+            .collect();
+        (out.stdout, steps)
+    };
+    let json = ["scan", DATA, "--format", "json", "-q", "--threads", "1"];
+    let (report, steps) = steps_of(&[&json[..], &["--timings"]].concat());
+    assert_eq!(report, run(&json).stdout);
+    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "read",
+            "lsh",
+            "verify",
+            "clusters",
+            "passages/boilerplate",
+            "passages/templates",
+            "passages/anchors",
+            "passages/document pairs",
+            "passages/unit pairs",
+            "passages/alignment",
+            "passages/rewrites",
+            "passages/merge",
+            "passages/clusters",
+            "passages/significance",
+            "passages/links",
+            "passages/containment",
+            "passages/naming",
+            "total",
+        ]
+    );
+    // The total is the steps' sum (each printed to the millisecond).
+    let (total, each) = steps.split_last().unwrap();
+    let sum: f64 = each.iter().map(|(_, s)| s).sum();
+    assert!(
+        (sum - total.1).abs() <= 0.0005 * steps.len() as f64,
+        "{steps:?}"
+    );
+    let (_, off) = steps_of(&[&json[..], &["--timings", "--passages", "off"]].concat());
+    let names: Vec<&str> = off.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["read", "lsh", "verify", "clusters", "total"]);
+}
+
 /// Same input, 1 or 2 threads: byte-identical JSON.
 #[test]
 fn output_does_not_depend_on_thread_count() {

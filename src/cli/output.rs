@@ -1,8 +1,10 @@
 //! What the commands share: writing a file all at once or not at all,
-//! and the progress bar.
+//! the progress bar and the step timings.
 
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -90,5 +92,61 @@ impl Progress for Bar {
     fn finish(&self) {
         self.0.finish_and_clear();
         self.0.set_draw_target(ProgressDrawTarget::hidden());
+    }
+}
+
+/// The scan's step timings (`--timings`), with progress passed on to a bar
+/// when there is one.
+pub(crate) struct Timings {
+    bar: Option<Bar>,
+    steps: Mutex<Vec<(&'static str, Duration)>>,
+}
+
+impl Timings {
+    pub(crate) fn new(bar: Option<Bar>) -> Self {
+        Timings {
+            bar,
+            steps: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Writes the steps, one a line, in the order they ran, and their sum.
+    pub(crate) fn write(&self, threads: usize, out: &mut dyn Write) -> io::Result<()> {
+        let steps = self.steps.lock().unwrap_or_else(|e| e.into_inner());
+        let s = if threads == 1 { "" } else { "s" };
+        writeln!(
+            out,
+            "reprint: step timings, wall seconds, {threads} thread{s}:"
+        )?;
+        let width = steps.iter().map(|(s, _)| s.len()).max().unwrap_or(0);
+        for (step, elapsed) in steps.iter() {
+            writeln!(out, "  {step:<width$}  {:8.3}", elapsed.as_secs_f64())?;
+        }
+        let total: Duration = steps.iter().map(|(_, e)| *e).sum();
+        writeln!(out, "  {:<width$}  {:8.3}", "total", total.as_secs_f64())
+    }
+}
+
+impl Progress for Timings {
+    fn start(&self, stage: &'static str, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.start(stage, total);
+        }
+    }
+    fn advance(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.advance(n);
+        }
+    }
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish();
+        }
+    }
+    fn step(&self, step: &'static str, elapsed: Duration) {
+        self.steps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((step, elapsed));
     }
 }

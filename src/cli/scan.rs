@@ -18,7 +18,7 @@ use reprint::units::UnitOptions;
 use reprint::verify::VerifyMode;
 use reprint::{ScanOptions, ScanResult, Scanner};
 
-use super::output::{write_atomically, Bar};
+use super::output::{write_atomically, Bar, Timings};
 use crate::*;
 
 /// Runs the scan `args` ask for, printing warnings unless quiet.
@@ -76,8 +76,12 @@ pub(crate) fn run_scan(paths: &[PathBuf], args: &ScanArgs) -> Result<ScanResult>
         passages,
     };
     let mut scanner = Scanner::new(options)?;
-    if !args.quiet && io::stderr().is_terminal() {
-        scanner = scanner.with_progress(Arc::new(Bar::new()));
+    let mut bar = (!args.quiet && io::stderr().is_terminal()).then(Bar::new);
+    let timings = args.timings.then(|| Arc::new(Timings::new(bar.take())));
+    if let Some(t) = &timings {
+        scanner = scanner.with_progress(t.clone());
+    } else if let Some(bar) = bar {
+        scanner = scanner.with_progress(Arc::new(bar));
     }
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = args.threads {
@@ -86,11 +90,14 @@ pub(crate) fn run_scan(paths: &[PathBuf], args: &ScanArgs) -> Result<ScanResult>
     let pool = pool.build().context("cannot start worker threads")?;
     let result = pool.install(|| scanner.scan_paths(paths))?;
 
+    let mut stderr = io::stderr().lock();
     if !args.quiet {
-        let mut stderr = io::stderr().lock();
         for warning in &result.warnings {
             writeln!(stderr, "reprint: warning: {warning}")?;
         }
+    }
+    if let Some(t) = &timings {
+        t.write(pool.current_num_threads(), &mut stderr)?;
     }
     Ok(result)
 }

@@ -463,14 +463,38 @@ fn window_anchors(hashes: &[u64], n: usize) -> impl Iterator<Item = u64> + '_ {
 /// Runs the passage stage. `family[d]` is document `d`'s near-duplicate
 /// family id (equal ids = same whole-document cluster).
 pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -> PassageFindings {
+    find_passages_timed(docs, family, opts, &mut |_, _| {})
+}
+
+/// [`find_passages`], telling `step` the wall time of each of its steps as
+/// it ends (`passages/boilerplate`, `passages/templates`,
+/// `passages/anchors`, `passages/document pairs`, `passages/unit pairs`,
+/// `passages/alignment`, `passages/rewrites`, `passages/merge`,
+/// `passages/clusters`, `passages/significance`, `passages/links`,
+/// `passages/containment`): where a slow scan spends its time
+/// (`reprint scan --timings`). The findings are the same.
+pub fn find_passages_timed(
+    docs: &[DocUnits],
+    family: &[u32],
+    opts: &PassageOptions,
+    step: &mut dyn FnMut(&'static str, std::time::Duration),
+) -> PassageFindings {
+    let mut last = std::time::Instant::now();
+    let mut lap = |name: &'static str| {
+        step(name, last.elapsed());
+        last = std::time::Instant::now();
+    };
     let st = Stage::new(docs, family, opts);
     let mut boilerplate = frequent::find_boilerplate(&st);
+    lap("passages/boilerplate");
     let templates = templates::find_templates(&st, &boilerplate.flags);
     // Template units are skipped as boilerplate units are: never compared.
     for &u in templates.iter().flatten() {
         boilerplate.flags[u as usize] = true;
     }
+    lap("passages/templates");
     let index = candidates::AnchorIndex::new(&st, &boilerplate.flags);
+    lap("passages/anchors");
     // Document pairs sharing a few anchors: compared by containment, and
     // searched for rewrites with `Rewrites::All`; with `Rewrites::Rare`,
     // those sharing rare ones.
@@ -484,10 +508,13 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
     } else {
         Vec::new()
     };
+    lap("passages/document pairs");
     let candidates = candidates::unit_candidates(&st, &index);
     drop(index);
+    lap("passages/unit pairs");
     let runs = runs::align_candidates(&st, &candidates);
     drop(candidates);
+    lap("passages/alignment");
     let rewrite_pairs = match opts.rewrites {
         Rewrites::Off => Vec::new(),
         Rewrites::Linked => runs::linked_pairs(&runs),
@@ -501,7 +528,9 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
         Rewrites::All => doc_candidates.clone(),
     };
     let rewritten = rewrites::rewrite_runs(&st, &rewrite_pairs, &boilerplate.flags);
+    lap("passages/rewrites");
     let runs = runs::with_rewrites(st.docs, runs, rewritten, opts);
+    lap("passages/merge");
     let doc_candidates = if opts.min_containment.is_some() {
         doc_candidates
     } else {
@@ -509,10 +538,14 @@ pub fn find_passages(docs: &[DocUnits], family: &[u32], opts: &PassageOptions) -
     };
     let (clusters, cluster_of_pair) =
         clusters::passage_clusters(&st, &runs, boilerplate.groups, templates);
+    lap("passages/clusters");
     let weights = significance::weigh(&st, &runs);
+    lap("passages/significance");
     let mut links = clusters::links(&st, runs, &weights, &cluster_of_pair);
+    lap("passages/links");
     clusters::add_containment(&st, &mut links, doc_candidates, &boilerplate.flags);
     links.retain(|l| l.significance >= opts.min_significance);
+    lap("passages/containment");
     PassageFindings {
         clusters,
         links,

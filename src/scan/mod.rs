@@ -25,6 +25,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use ahash::AHashMap;
 use rayon::prelude::*;
@@ -36,7 +37,7 @@ use crate::fingerprint::Fingerprinter;
 use crate::lsh::{candidate_pairs, LshParams};
 use crate::natural;
 use crate::normalize::NormalizeOptions;
-use crate::passages::{find_passages, DocUnits, Link, PassageCluster, PassageOptions};
+use crate::passages::{find_passages_timed, DocUnits, Link, PassageCluster, PassageOptions};
 use crate::read::{
     discover, display_path, Document, ReadOptions, Warning, WarningKind, MAX_FILE_SIZE_LIMIT,
 };
@@ -154,6 +155,13 @@ pub trait Progress: Send + Sync {
     fn advance(&self, n: u64);
     /// The stage is done.
     fn finish(&self);
+    /// Step `step` of the scan took `elapsed` of wall time: `read`, `lsh`,
+    /// `verify`, `clusters`, each step of the passage stage
+    /// (`passages/…`, [`find_passages_timed`]) and `passages/naming`, in
+    /// order (the binary prints them with `--timings`). Default: ignored.
+    fn step(&self, step: &'static str, elapsed: Duration) {
+        let _ = (step, elapsed);
+    }
 }
 
 /// Runs scans with fixed, validated parameters.
@@ -277,18 +285,21 @@ impl Scanner {
 
     fn run(&self, source: &dyn Source, mut warnings: Vec<Warning>) -> ScanResult {
         let params = &self.params;
+        let mut clock = self.clock();
         let files = self.read_pass(source);
         let mut records = keep_new_ids(source, files, &mut warnings);
         // Exact duplicates (same normalized word sequence) collapse onto
         // their first copy before LSH: a story syndicated 10,000 times is one
         // LSH entry, not 50 million candidate pairs.
         let (rep_of, reps, signatures) = representatives(&mut records);
+        clock.lap("read");
 
         // LSH over representatives, then verification.
         let candidates: Vec<(u32, u32)> = candidate_pairs(&signatures, params.lsh)
             .into_iter()
             .map(|(a, b)| (reps[a as usize], reps[b as usize]))
             .collect();
+        clock.lap("lsh");
         let verified = self.verify(
             source,
             &records,
@@ -297,7 +308,9 @@ impl Scanner {
             &mut warnings,
         );
         let verified = expand_exact_duplicates(&rep_of, verified);
+        clock.lap("verify");
         let doc_clusters = clusters(records.len(), &verified);
+        clock.lap("clusters");
 
         // Passages, with near-duplicate clusters as families.
         let passage_units = records
@@ -452,8 +465,13 @@ impl Scanner {
             .iter_mut()
             .map(|r| r.units.take().unwrap_or_default())
             .collect();
-        let found = find_passages(&docs, &family, opts);
+        let found = find_passages_timed(&docs, &family, opts, &mut |step, elapsed| {
+            if let Some(p) = &self.progress {
+                p.step(step, elapsed);
+            }
+        });
         drop(docs);
+        let mut clock = self.clock();
         let (clusters, links) = self.name_passages(
             source,
             records,
@@ -462,6 +480,7 @@ impl Scanner {
             found.links,
             warnings,
         );
+        clock.lap("passages/naming");
         (clusters, links, found.boilerplate_min_docs)
     }
 
@@ -597,6 +616,14 @@ impl Scanner {
         (clusters, links)
     }
 
+    /// A clock for [`Progress::step`], started now.
+    fn clock(&self) -> Clock<'_> {
+        Clock {
+            progress: self.progress.as_deref(),
+            last: Instant::now(),
+        }
+    }
+
     fn start(&self, stage: &'static str, total: usize) {
         if let Some(p) = &self.progress {
             p.start(stage, total as u64);
@@ -612,6 +639,22 @@ impl Scanner {
     fn finish(&self) {
         if let Some(p) = &self.progress {
             p.finish();
+        }
+    }
+}
+
+/// Times a scan's steps for its [`Progress`] (nothing without one).
+struct Clock<'a> {
+    progress: Option<&'a dyn Progress>,
+    last: Instant,
+}
+
+impl Clock<'_> {
+    /// Reports the time since the last lap (or the start) as `step`.
+    fn lap(&mut self, step: &'static str) {
+        if let Some(p) = self.progress {
+            p.step(step, self.last.elapsed());
+            self.last = Instant::now();
         }
     }
 }
