@@ -118,6 +118,7 @@ impl Profile {
     }
 
     /// Sentence `i`'s distinct words (numbers in this profile), ascending.
+    #[inline]
     pub fn bag(&self, i: u32) -> &[u32] {
         &self.bag_words[self.bag_at[i as usize] as usize..self.bag_at[i as usize + 1] as usize]
     }
@@ -138,6 +139,7 @@ impl Profile {
     }
 
     /// The sentences holding word `k`, ascending.
+    #[inline]
     fn postings(&self, k: usize) -> &[u32] {
         &self.postings[self.post_at[k] as usize..self.post_at[k + 1] as usize]
     }
@@ -296,6 +298,7 @@ impl Weights {
 
     /// The sentences of `b` (the second document of the pair set) holding
     /// word `k` of the first, if any do.
+    #[inline]
     pub fn held_by_b<'p>(&self, b: &'p Profile, k: u32) -> Option<&'p [u32]> {
         let kb = self.in_b[k as usize].checked_sub(1)? as usize;
         Some(b.postings(kb))
@@ -307,7 +310,8 @@ impl Weights {
         SideWeights {
             sf: if second { &self.sf_b } else { &self.sf_a },
             total: self.total,
-            common: self.common,
+            // `sf` is a whole number: at most `common` is at most its floor.
+            kept_max: self.common.floor() as u32,
             squares: &self.squares,
         }
     }
@@ -318,19 +322,22 @@ impl Weights {
 pub(super) struct SideWeights<'w> {
     sf: &'w [u32],
     total: f64,
-    common: f64,
+    /// The most sentences a counted word is in ([`common_count`], floored).
+    kept_max: u32,
     squares: &'w [f64],
 }
 
 impl SideWeights<'_> {
     /// How many of the pair's sentences hold word `k`.
+    #[inline]
     pub fn sf(&self, k: u32) -> u32 {
         self.sf[k as usize]
     }
 
     /// Whether word `k` counts: it is not common in the pair.
+    #[inline]
     pub fn kept(&self, k: u32) -> bool {
-        f64::from(self.sf(k)) <= self.common
+        self.sf(k) <= self.kept_max
     }
 
     /// The square of the weight of a word held by `sf` of the pair's

@@ -401,6 +401,8 @@ fn alike_pairs(a: &Profile, b: &Profile, buffers: &mut Buffers) -> Vec<(u32, u32
     b_len.extend((0..b.sentences() as u32).map(|j| counted(b, j, kept_b) as u32));
     row.clear();
     row.resize(b.sentences(), 0);
+    // A slice, so that the innermost loop does not reload the vector.
+    let row = &mut row[..];
     let mut out = Vec::new();
     for i in 0..a.sentences() as u32 {
         let mut la = 0usize;
@@ -410,10 +412,11 @@ fn alike_pairs(a: &Profile, b: &Profile, buffers: &mut Buffers) -> Vec<(u32, u32
             }
             la += 1;
             for &j in weights.held_by_b(b, x).unwrap_or(&[]) {
-                if row[j as usize] == 0 {
+                let n = &mut row[j as usize];
+                if *n == 0 {
                     touched.push(j);
                 }
-                row[j as usize] += 1;
+                *n += 1;
             }
         }
         let from = out.len();
