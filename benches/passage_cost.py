@@ -16,6 +16,10 @@ minimum of per-round differences, where one slow run without passages
 makes a round look cheap); the median of the per-round differences is
 beside it, and each binary's cost relative to the first binary's.
 
+With `--steps`, the first binary's runs with passages add `--timings` and
+the fastest time of each step over the rounds is printed too (where the
+stage's cost lies; the binary must know `--timings`).
+
 Benchmarks are not tests: nothing here asserts on time.
 """
 
@@ -26,10 +30,17 @@ import subprocess
 import sys
 
 
-def user_seconds(cmd):
-    """User CPU seconds of one run of `cmd` (its children's rusage)."""
+def user_seconds(cmd, steps=None):
+    """User CPU seconds of one run of `cmd` (its children's rusage); with
+    `steps` (a dict), each `--timings` line's seconds appended under its
+    step's name."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    out = subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    if steps is not None:
+        for line in out.stderr.splitlines()[1:]:
+            name, _, seconds = line.strip().rpartition(" ")
+            steps.setdefault(name.strip(), []).append(float(seconds))
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before
 
 
@@ -38,14 +49,20 @@ def main():
     parser.add_argument("corpus", nargs="+", help="paths passed to `reprint scan`")
     parser.add_argument("--bin", action="append", help="reprint binary (repeatable)")
     parser.add_argument("--runs", type=int, default=5, help="rounds per binary")
+    parser.add_argument("--steps", action="store_true",
+                        help="also time each step of the first binary (--timings)")
     args = parser.parse_args()
     bins = args.bin or ["target/release/reprint"]
     times = {b: {"on": [], "off": []} for b in bins}
+    steps = {}
     for _ in range(args.runs):
         for b in bins:
             base = [b, "scan", *args.corpus, "--threads", "1", "-q"]
             base += ["--format", "json", "-o", "/dev/null"]
-            times[b]["on"].append(user_seconds(base))
+            if args.steps and b == bins[0]:
+                times[b]["on"].append(user_seconds(base + ["--timings"], steps))
+            else:
+                times[b]["on"].append(user_seconds(base))
             times[b]["off"].append(user_seconds(base + ["--passages", "off"]))
 
     def cost(b):
@@ -58,6 +75,10 @@ def main():
         rounds = [on - off for on, off in zip(times[b]["on"], times[b]["off"])]
         mid = statistics.median(rounds)
         print(f"{b:<40} {cost(b):7.3f} {mid:7.3f} {cost(b) / first:8.2f}x")
+    if steps:
+        print(f"\nsteps of {bins[0]} with passages, wall s, fastest of {args.runs}")
+        for name, seconds in steps.items():
+            print(f"  {name:<28} {min(seconds):7.3f}")
     return 0
 
 
