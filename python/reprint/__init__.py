@@ -173,7 +173,7 @@ def _table_columns(table, options):
             row = pc.index(c.is_null(), True).as_py()
             raise ReprintError(f"row {row}: 'id' and a string 'text' are required "
                                f"(column {name!r} is null)")
-        return _arrow_strings(c if what == "text" else c.cast(pa.string()))
+        return _arrow_strings(c) if what == "text" else as_strings(name, c)
 
     def nulls(c):
         if not c.null_count:
@@ -181,22 +181,33 @@ def _table_columns(table, options):
         flags = c.is_null().cast(pa.uint8())
         return flags.buffers()[1].to_pybytes()[flags.offset:][:len(flags)]
 
+    def as_strings(name, c):
+        try:
+            return _arrow_strings(c.cast(pa.string()))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise ReprintError(
+                f"column {name!r} holds {c.type}, which does not read as strings") from None
+
     def optional(key, default):
         name = options.get(key, default)
         if name not in names:
             return None
         c = column(name)
-        return (_arrow_strings(c.cast(pa.string())), nulls(c))
+        return (as_strings(name, c), nulls(c))
 
-    dates, date_micros = optional("date_field", "date"), None
+    dates, date_micros = None, None
     date_col = options.get("date_field", "date")
     if date_col in names:
         c = column(date_col)
         if pa.types.is_timestamp(c.type) or pa.types.is_date(c.type):
             micros = c.cast(pa.timestamp("us", tz=getattr(c.type, "tz", None)))
             micros = micros.cast(pa.int64())
-            values = micros.buffers()[1].to_pybytes()[8 * micros.offset:][:8 * len(micros)]
-            dates, date_micros = None, (values, nulls(c))
+            buffer = micros.buffers()[1]
+            values = (buffer.to_pybytes()[8 * micros.offset:][:8 * len(micros)]
+                      if buffer is not None else b"")
+            date_micros = (values, nulls(c))
+        else:
+            dates = (as_strings(date_col, c), nulls(c))
     return dict(ids=required(id_col, "id"), texts=required(text_col, "text"),
                 titles=optional("title_field", "title"), dates=dates,
                 date_micros=date_micros, sources=optional("source_field", "source"))

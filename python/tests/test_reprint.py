@@ -202,6 +202,15 @@ def test_a_tables_columns_of_every_kind_read_as_records_do():
             reprint.scan(pa.table(bad))
     with pytest.raises(reprint.ReprintError, match="'text' holds int64"):
         reprint.scan(pa.table({"id": ["x"], "text": [1]}))
+    with pytest.raises(reprint.ReprintError, match="'title' holds struct"):
+        reprint.scan(pa.table({"id": ["x"], "text": ["t"], "title": [{"k": 1}]}))
+    # An empty table is an empty corpus; a RecordBatch reads as a table.
+    empty = pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string()),
+                      "date": pa.array([], pa.timestamp("s"))})
+    assert reprint.scan(empty).documents == 0
+    batch = pa.Table.from_pylist(rows).to_batches()[0]
+    assert reprint.scan(batch, threads=1).json == reprint.scan(
+        [dict(r, id=str(r["id"])) for r in rows], threads=1).json
 
 
 def test_align_finds_what_a_scan_of_the_two_finds():
