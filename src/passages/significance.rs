@@ -122,12 +122,10 @@ fn family_frequency(st: &Stage, index: &AHashMap<u64, u32>, n: usize) -> (Vec<u3
     let firsts: Vec<usize> = (0..st.docs.len())
         .filter(|&d| seen.insert(st.family[d]))
         .collect();
-    let presence = Presence::of(index.keys());
     let count = |mut counts: Vec<u32>, &d: &usize| {
         let doc = &st.docs[d];
         let hashes = hashes(doc, 0..doc.words.len());
         let mut ids: Vec<u32> = window_anchors(&hashes, n)
-            .filter(|&g| presence.may_hold(g))
             .filter_map(|g| index.get(&g).copied())
             .collect();
         ids.sort_unstable();
@@ -150,41 +148,6 @@ fn family_frequency(st: &Stage, index: &AHashMap<u64, u32>, n: usize) -> (Vec<u3
         firsts.iter().fold(zeros(), count)
     };
     (df, firsts.len())
-}
-
-/// Which anchors a set may hold: a bit per anchor hash in a table of
-/// about eight bits per anchor. "No" is certain, and it is the answer for
-/// nearly every window of the corpus (the set holds the anchors of linked
-/// runs only), so most windows cost a bit test in a table that stays in
-/// cache instead of a hash-map probe that misses it.
-struct Presence {
-    bits: Vec<u64>,
-    mask: usize,
-}
-
-impl Presence {
-    fn of<'a>(anchors: impl ExactSizeIterator<Item = &'a u64>) -> Self {
-        let size = (8 * anchors.len()).next_power_of_two().max(1 << 12);
-        let mut presence = Presence {
-            bits: vec![0; size / 64],
-            mask: size - 1,
-        };
-        for &g in anchors {
-            let k = presence.bit(g);
-            presence.bits[k >> 6] |= 1 << (k & 63);
-        }
-        presence
-    }
-
-    /// Anchor hashes are uniform: their high bits pick the bit.
-    fn bit(&self, anchor: u64) -> usize {
-        (anchor >> 32) as usize & self.mask
-    }
-
-    fn may_hold(&self, anchor: u64) -> bool {
-        let k = self.bit(anchor);
-        self.bits[k >> 6] & (1 << (k & 63)) != 0
-    }
 }
 
 #[cfg(test)]
