@@ -157,17 +157,28 @@ impl AnchorIndex {
         // unit `y` in a tally, rather than listing a (pair, anchor) entry
         // for every shared anchor and sorting them all (8 bytes per pair
         // and anchor: most of the memory of a scan of overlapping text).
-        self.by_unit = (0..self.groups.len() as u32)
-            .flat_map(|g| {
-                self.runs_of(g)
-                    .flat_map(move |(m, _)| m.iter().map(move |&(u, _)| (u, g)))
-            })
-            .collect();
-        if st.parallel {
-            self.by_unit.par_sort_unstable();
-        } else {
-            self.by_unit.sort_unstable();
+        // A counting sort on the unit: groups are visited in ascending
+        // order and hold a unit once, so each unit's groups come out
+        // ascending — the order a sort of the (unit, group) pairs gives,
+        // in two passes over the members instead of a sort of them.
+        let mut at = vec![0u32; st.units.len() + 1];
+        for &(u, _) in &self.members {
+            at[u as usize + 1] += 1;
         }
+        for u in 0..st.units.len() {
+            at[u + 1] += at[u];
+        }
+        let mut by_unit = vec![(0, 0); self.members.len()];
+        for g in 0..self.groups.len() as u32 {
+            for (members, _) in self.runs_of(g) {
+                for &(u, _) in members {
+                    let slot = &mut at[u as usize];
+                    by_unit[*slot as usize] = (u, g);
+                    *slot += 1;
+                }
+            }
+        }
+        self.by_unit = by_unit;
     }
 }
 
