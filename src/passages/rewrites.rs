@@ -126,17 +126,29 @@ pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> V
         .filter_map(|r| region_run(x, ux, gx, y, uy, gy, r))
         .collect()
     };
+    // The profiles of most pairs' second documents are out of the
+    // processor's caches (a document's pairs are spread over the list):
+    // each pair asks for the next pair's while it works.
+    let prefetched = |buffers: &mut Buffers, k: usize| -> Vec<Run> {
+        if let Some(&(x, y)) = pairs.get(k + 2) {
+            for d in [x, y] {
+                if let Some(kd) = at(d) {
+                    profiles[kd].prefetch();
+                }
+            }
+        }
+        runs_of(buffers, &pairs[k])
+    };
     if st.parallel {
-        pairs
-            .par_iter()
-            .map_init(Buffers::default, runs_of)
+        (0..pairs.len())
+            .into_par_iter()
+            .map_init(Buffers::default, prefetched)
             .flatten_iter()
             .collect()
     } else {
         let mut buffers = Buffers::default();
-        pairs
-            .iter()
-            .flat_map(|p| runs_of(&mut buffers, p))
+        (0..pairs.len())
+            .flat_map(|k| prefetched(&mut buffers, k))
             .collect()
     }
 }
