@@ -43,6 +43,7 @@ pub mod lsh;
 pub mod natural;
 pub mod normalize;
 pub mod passages;
+mod prefetch;
 pub mod provenance;
 pub mod read;
 pub mod report;

@@ -124,6 +124,16 @@ impl AnchorIndex {
             .map(|(m, f)| (&self.members[m.start as usize..m.end as usize], *f))
     }
 
+    /// Asks the processor for group `g`'s runs and their members.
+    fn prefetch_runs(&self, g: u32) {
+        let r = &self.groups[g as usize];
+        let runs = &self.runs[r.start as usize..r.end as usize];
+        crate::prefetch::slice(runs);
+        if let (Some(first), Some(last)) = (runs.first(), runs.last()) {
+            crate::prefetch::slice(&self.members[first.0.start as usize..last.0.end as usize]);
+        }
+    }
+
     /// Groups of one anchor's units that can pair them: found in two
     /// units or more, and not boilerplate- or stock-phrase-common
     /// (families ≤ postings, so only long lists can be too common; pairs
@@ -227,7 +237,16 @@ pub(super) fn unit_candidates(st: &Stage, index: &AnchorIndex) -> Vec<(u32, u32)
         let dx = st.doc_of(x);
         let fx = st.family[dx as usize];
         let own_family_too_large = !st.aligns_within(fx);
-        for &(_, g) in of_x {
+        for (t, &(_, g)) in of_x.iter().enumerate() {
+            // The anchors' postings lie anywhere in the index: ask for the
+            // runs of the anchor two ahead, whose group the one before
+            // asked for.
+            if let Some(&(_, next)) = of_x.get(t + 4) {
+                crate::prefetch::slice(std::slice::from_ref(&index.groups[next as usize]));
+            }
+            if let Some(&(_, next)) = of_x.get(t + 2) {
+                index.prefetch_runs(next);
+            }
             for (members, f) in index.runs_of(g) {
                 if f == fx && own_family_too_large {
                     continue;

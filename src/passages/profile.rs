@@ -115,24 +115,11 @@ impl Profile {
     /// Asks the processor to bring what a pair reads of this profile into
     /// its cache, ahead of the pair.
     pub fn prefetch(&self) {
-        fn lines<T>(v: &[T]) {
-            #[cfg(target_arch = "x86_64")]
-            {
-                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-                let bytes = std::mem::size_of_val(v);
-                let at = v.as_ptr().cast::<i8>();
-                for off in (0..bytes).step_by(64) {
-                    // SAFETY: a prefetch reads nothing and cannot fault;
-                    // the address lies inside `v`.
-                    unsafe { _mm_prefetch::<_MM_HINT_T0>(at.add(off)) };
-                }
-            }
-        }
-        lines(&self.vocab);
-        lines(&self.post_at);
-        lines(&self.bag_at);
-        lines(&self.bag_words);
-        lines(&self.postings);
+        crate::prefetch::slice(&self.vocab);
+        crate::prefetch::slice(&self.post_at);
+        crate::prefetch::slice(&self.bag_at);
+        crate::prefetch::slice(&self.bag_words);
+        crate::prefetch::slice(&self.postings);
     }
 
     /// How many sentences there are.
