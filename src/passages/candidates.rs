@@ -15,7 +15,7 @@ use ahash::AHashMap;
 use rayon::prelude::*;
 
 use super::stage::Stage;
-use super::{window_anchors, UnitRef, MIN_CONTAINMENT_ANCHORS};
+use super::{window_anchors, MIN_CONTAINMENT_ANCHORS};
 
 /// An anchor found in this many families or more is not used to pair
 /// units: a 4-word phrase that common ("according to the latest") says
@@ -81,27 +81,46 @@ impl AnchorIndex {
         // shared anchors in millions, which the shared-anchor minimum and
         // the alignment absorb.
         let unit_bits = unit_bits(st.units.len());
-        let unit_anchors = |(u, unit): (usize, &UnitRef)| -> Vec<u64> {
-            let hashes = st.hashes(unit);
-            window_anchors(&hashes, st.opts.anchor_words)
-                .map(|a| (a << unit_bits) | u as u64)
-                .collect()
+        // Every unit's keys written into one list of the exact size, each
+        // into its own stretch: collecting them through growing vectors
+        // spent more on page faults and copies than on hashing.
+        let n = st.opts.anchor_words;
+        let sizes = st.units.iter().enumerate().map(|(u, unit)| {
+            let len = (unit.unit.end - unit.unit.start) as usize;
+            if skip[u] || len == 0 {
+                0
+            } else {
+                len - n.max(1).min(len) + 1
+            }
+        });
+        let mut keys = vec![0u64; sizes.clone().sum()];
+        let mut stretches: Vec<(usize, &mut [u64])> = Vec::with_capacity(st.units.len());
+        let mut rest = keys.as_mut_slice();
+        for (u, size) in sizes.enumerate() {
+            let (stretch, tail) = std::mem::take(&mut rest).split_at_mut(size);
+            if size > 0 {
+                stretches.push((u, stretch));
+            }
+            rest = tail;
+        }
+        let fill = |hashes: &mut Vec<u64>, (u, stretch): (usize, &mut [u64])| {
+            let unit = &st.units[u];
+            hashes.clear();
+            hashes.extend(
+                st.docs[unit.doc as usize].words[unit.unit.start as usize..unit.unit.end as usize]
+                    .iter()
+                    .map(|w| w.hash),
+            );
+            for (key, a) in stretch.iter_mut().zip(window_anchors(hashes, n)) {
+                *key = (a << unit_bits) | u as u64;
+            }
         };
-        let keys: Vec<u64> = if st.parallel {
-            st.units
-                .par_iter()
-                .enumerate()
-                .filter(|(u, _)| !skip[*u])
-                .flat_map_iter(unit_anchors)
-                .collect()
+        if st.parallel {
+            stretches.into_par_iter().for_each_init(Vec::new, fill);
         } else {
-            st.units
-                .iter()
-                .enumerate()
-                .filter(|(u, _)| !skip[*u])
-                .flat_map(unit_anchors)
-                .collect()
-        };
+            let mut hashes = Vec::new();
+            stretches.into_iter().for_each(|s| fill(&mut hashes, s));
+        }
         let mut keys = sort_by_buckets(keys, st.parallel);
         // A unit repeating an anchor counts it once.
         keys.dedup();
