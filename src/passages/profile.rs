@@ -49,27 +49,100 @@ impl Profile {
     /// The profile of `doc`'s sentences inside `units`, cut at
     /// [`DocUnits::sentences`].
     pub fn new(doc: &DocUnits, units: &[Unit]) -> Self {
+        Self::with(doc, units, &mut Scratch::default())
+    }
+
+    /// [`Profile::new`], with `scratch`'s buffers (kept from one profile to
+    /// the next by the caller).
+    ///
+    /// Without a comparison sort but of the distinct hashes: words are
+    /// numbered by first appearance in a hash table, ranked by one sort of
+    /// the distinct hashes, and the bags and postings come out of two
+    /// counting sorts (on the word, then back on the sentence, so that
+    /// each bag lists its words ascending). Sorting every word's hash and
+    /// then each bag was most of the cost of a profile.
+    pub fn with(doc: &DocUnits, units: &[Unit], scratch: &mut Scratch) -> Self {
         let ranges = sentence_ranges(doc, units);
         let words = |r: &Range<u32>| &doc.words[r.start as usize..r.end as usize];
-        // The distinct hashes, sorted as plain integers (a sort of
-        // (hash, sentence) pairs cost twice as much); each word's number
-        // is then a binary search in a list that stays in cache.
-        let mut vocab: Vec<u64> = ranges
-            .iter()
-            .flat_map(|r| words(r).iter().map(|w| w.hash))
-            .collect();
-        vocab.sort_unstable();
-        vocab.dedup();
-        let numbering = Numbering::new(&vocab);
-        let (mut bag_at, mut bag_words) = (vec![0u32], Vec::new());
+        let Scratch {
+            table,
+            first_hash,
+            occurrences,
+            order,
+            rank,
+            seen,
+            pairs,
+            fill,
+        } = scratch;
+        table.reset(ranges.iter().map(|r| r.len()).sum());
+        first_hash.clear();
+        occurrences.clear();
+        for w in ranges.iter().flat_map(words) {
+            let (p, new) = table.number(w.hash);
+            if new {
+                first_hash.push(w.hash);
+            }
+            occurrences.push(p);
+        }
+        order.clear();
+        order.extend(first_hash.iter().enumerate().map(|(p, &h)| (h, p as u32)));
+        order.sort_unstable();
+        let vocab: Vec<u64> = order.iter().map(|o| o.0).collect();
+        rank.clear();
+        rank.resize(vocab.len(), 0);
+        for (k, &(_, p)) in order.iter().enumerate() {
+            rank[p as usize] = k as u32;
+        }
+        // Each sentence's distinct words, sentence by sentence: a word's
+        // mark is one more than the last sentence it was seen in.
+        seen.clear();
+        seen.resize(vocab.len(), 0);
+        pairs.clear();
+        let mut bag_at = Vec::with_capacity(ranges.len() + 1);
+        bag_at.push(0u32);
+        let mut occurrence = occurrences.iter();
+        for (i, r) in ranges.iter().enumerate() {
+            let mark = i as u32 + 1;
+            for &p in occurrence.by_ref().take(r.len()) {
+                let k = rank[p as usize];
+                if seen[k as usize] != mark {
+                    seen[k as usize] = mark;
+                    pairs.push(k);
+                }
+            }
+            bag_at.push(pairs.len() as u32);
+        }
+        // Postings: the (sentence, word) pairs counting-sorted on the
+        // word; sentences come in ascending order.
+        let mut post_at = vec![0u32; vocab.len() + 1];
+        for &k in pairs.iter() {
+            post_at[k as usize + 1] += 1;
+        }
+        for k in 1..post_at.len() {
+            post_at[k] += post_at[k - 1];
+        }
+        fill.clear();
+        fill.extend_from_slice(&post_at[..vocab.len()]);
+        let mut postings = vec![0u32; pairs.len()];
+        for i in 0..ranges.len() {
+            for &k in &pairs[bag_at[i] as usize..bag_at[i + 1] as usize] {
+                postings[fill[k as usize] as usize] = i as u32;
+                fill[k as usize] += 1;
+            }
+        }
+        // Bags: the postings counting-sorted back on the sentence, words
+        // visited in ascending order.
+        fill.clear();
+        fill.extend_from_slice(&bag_at[..ranges.len()]);
+        let mut bag_words = vec![0u32; pairs.len()];
+        for k in 0..vocab.len() {
+            for &i in &postings[post_at[k] as usize..post_at[k + 1] as usize] {
+                bag_words[fill[i as usize] as usize] = k as u32;
+                fill[i as usize] += 1;
+            }
+        }
         let (mut num_at, mut num_words) = (vec![0u32], Vec::new());
         for r in &ranges {
-            let from = bag_words.len();
-            bag_words.extend(words(r).iter().map(|w| numbering.of(w.hash)));
-            bag_words[from..].sort_unstable();
-            let distinct = from + dedup_from(&mut bag_words[from..]);
-            bag_words.truncate(distinct);
-            bag_at.push(bag_words.len() as u32);
             let from = num_words.len();
             let first = doc.numbers.partition_point(|&n| n < r.start);
             num_words.extend(
@@ -82,23 +155,6 @@ impl Profile {
             let distinct = from + dedup_from(&mut num_words[from..]);
             num_words.truncate(distinct);
             num_at.push(num_words.len() as u32);
-        }
-        // Postings by counting sort of the bags on the word: sentences come
-        // in ascending order, and a bag holds a word once.
-        let mut post_at = vec![0u32; vocab.len() + 1];
-        for &k in &bag_words {
-            post_at[k as usize + 1] += 1;
-        }
-        for k in 1..post_at.len() {
-            post_at[k] += post_at[k - 1];
-        }
-        let mut fill = post_at.clone();
-        let mut postings = vec![0u32; bag_words.len()];
-        for i in 0..ranges.len() {
-            for &k in &bag_words[bag_at[i] as usize..bag_at[i + 1] as usize] {
-                postings[fill[k as usize] as usize] = i as u32;
-                fill[k as usize] += 1;
-            }
         }
         Profile {
             ranges,
@@ -162,30 +218,47 @@ impl Profile {
     }
 }
 
-/// Each distinct hash's number (its rank in the sorted vocabulary), by
-/// open addressing: one probe or two per word, where a binary search of
-/// the vocabulary took a dozen unpredictable branches.
+/// What building a profile writes and forgets ([`Profile::with`]), kept
+/// from one profile to the next (one per worker thread).
+#[derive(Default)]
+pub(super) struct Scratch {
+    table: Numbering,
+    /// Each word's hash, by number of first appearance.
+    first_hash: Vec<u64>,
+    /// Every word of the sentences, by number of first appearance.
+    occurrences: Vec<u32>,
+    /// (hash, number of first appearance), by hash.
+    order: Vec<(u64, u32)>,
+    /// Each number of first appearance's rank by hash: the word's number.
+    rank: Vec<u32>,
+    /// Per word, one more than the last sentence it was seen in.
+    seen: Vec<u32>,
+    /// The distinct words of each sentence, sentence by sentence.
+    pairs: Vec<u32>,
+    /// Where the next entry of each list goes, in a counting sort.
+    fill: Vec<u32>,
+}
+
+/// Numbers distinct hashes in order of first appearance, by open
+/// addressing: one probe or two per word, where a binary search of a
+/// sorted vocabulary took a dozen unpredictable branches.
+#[derive(Default)]
 struct Numbering {
     /// (hash, number) slots; `u32::MAX` marks an empty one.
     slots: Vec<(u64, u32)>,
     mask: usize,
+    /// How many hashes are numbered.
+    len: u32,
 }
 
 impl Numbering {
-    fn new(vocab: &[u64]) -> Self {
-        let size = (2 * vocab.len()).next_power_of_two().max(16);
-        let mut table = Numbering {
-            slots: vec![(0, u32::MAX); size],
-            mask: size - 1,
-        };
-        for (k, &h) in vocab.iter().enumerate() {
-            let mut at = table.slot(h);
-            while table.slots[at].1 != u32::MAX {
-                at = (at + 1) & table.mask;
-            }
-            table.slots[at] = (h, k as u32);
-        }
-        table
+    /// Forgets every number; makes room for `words` distinct hashes.
+    fn reset(&mut self, words: usize) {
+        let size = (2 * words).next_power_of_two().max(16);
+        self.slots.clear();
+        self.slots.resize(size, (0, u32::MAX));
+        self.mask = size - 1;
+        self.len = 0;
     }
 
     /// Word hashes are uniform: their high bits pick the slot.
@@ -193,13 +266,20 @@ impl Numbering {
         (hash >> 32) as usize & self.mask
     }
 
-    /// The number of `hash`, which must be in the vocabulary.
-    fn of(&self, hash: u64) -> u32 {
+    /// The number of `hash`, and whether it is new (numbered now, one
+    /// more than the last). At most as many distinct hashes as
+    /// [`Self::reset`] made room for.
+    fn number(&mut self, hash: u64) -> (u32, bool) {
         let mut at = self.slot(hash);
         loop {
             let (h, k) = self.slots[at];
-            if h == hash || k == u32::MAX {
-                return k;
+            if k == u32::MAX {
+                self.slots[at] = (hash, self.len);
+                self.len += 1;
+                return (self.len - 1, true);
+            }
+            if h == hash {
+                return (k, false);
             }
             at = (at + 1) & self.mask;
         }

@@ -39,7 +39,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::profile::{Profile, SideWeights, Weights};
+use super::profile::{Profile, Scratch, SideWeights, Weights};
 use super::runs::{Run, UnitPair};
 use super::stage::Stage;
 use super::DocUnits;
@@ -99,13 +99,22 @@ pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> V
                 .unzip()
         })
         .collect();
-    let build = |(&d, (units, _)): (&u32, &(Vec<Unit>, Vec<u32>))| {
-        Profile::new(&st.docs[d as usize], units)
+    let build = |scratch: &mut Scratch, (&d, (units, _)): (&u32, &(Vec<Unit>, Vec<u32>))| {
+        Profile::with(&st.docs[d as usize], units, scratch)
     };
     let profiles: Vec<Profile> = if st.parallel {
-        involved.par_iter().zip(&kept).map(build).collect()
+        involved
+            .par_iter()
+            .zip(&kept)
+            .map_init(Scratch::default, build)
+            .collect()
     } else {
-        involved.iter().zip(&kept).map(build).collect()
+        let mut scratch = Scratch::default();
+        involved
+            .iter()
+            .zip(&kept)
+            .map(|p| build(&mut scratch, p))
+            .collect()
     };
     let at = |d: u32| involved.binary_search(&d).ok();
     let runs_of = |buffers: &mut Buffers, &(x, y): &(u32, u32)| -> Vec<Run> {
