@@ -137,10 +137,12 @@ pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> V
     };
     // The profiles of most pairs' second documents are out of the
     // processor's caches (a document's pairs are spread over the list):
-    // each pair asks for the next pair's while it works.
+    // each pair asks for the profiles of the pair two ahead while it works.
     let prefetched = |buffers: &mut Buffers, k: usize| -> Vec<Run> {
         if let Some(&(x, y)) = pairs.get(k + 2) {
-            for d in [x, y] {
+            // The first document is most often the one before's too.
+            let new_x = pairs[k + 1].0 != x;
+            for d in [x, y].into_iter().skip(usize::from(!new_x)) {
                 if let Some(kd) = at(d) {
                     profiles[kd].prefetch();
                 }
