@@ -40,6 +40,7 @@
 //! [`PassageProbe`] (`probe.rs`) is the gate's form: one document aligned
 //! against others one at a time, with the same alignment and merging.
 
+mod alike;
 mod candidates;
 mod clusters;
 mod frequent;

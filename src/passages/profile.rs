@@ -43,6 +43,9 @@ pub(super) struct Profile {
     vocab: Vec<u64>,
     post_at: Vec<u32>,
     postings: Vec<u32>,
+    /// Per sentence, how many of its words are in at most [`LIGHT`] of the
+    /// document's sentences ([`Profile::light`]).
+    light: Vec<u32>,
 }
 
 impl Profile {
@@ -141,6 +144,13 @@ impl Profile {
                 fill[i as usize] += 1;
             }
         }
+        let light = (0..ranges.len())
+            .map(|i| {
+                let bag = &bag_words[bag_at[i] as usize..bag_at[i + 1] as usize];
+                let held = |k: u32| post_at[k as usize + 1] - post_at[k as usize];
+                bag.iter().filter(|&&k| held(k) <= LIGHT).count() as u32
+            })
+            .collect();
         let (mut num_at, mut num_words) = (vec![0u32], Vec::new());
         for r in &ranges {
             let from = num_words.len();
@@ -165,6 +175,7 @@ impl Profile {
             vocab,
             post_at,
             postings,
+            light,
         }
     }
 
@@ -200,21 +211,33 @@ impl Profile {
     }
 
     /// How many sentences hold word `k`.
-    fn held(&self, k: usize) -> u32 {
+    #[inline]
+    pub fn held(&self, k: u32) -> u32 {
+        let k = k as usize;
         self.post_at[k + 1] - self.post_at[k]
     }
 
     /// The sentences holding word `k`, ascending.
     #[inline]
-    fn postings(&self, k: usize) -> &[u32] {
+    pub fn postings(&self, k: u32) -> &[u32] {
+        let k = k as usize;
         &self.postings[self.post_at[k] as usize..self.post_at[k + 1] as usize]
+    }
+
+    /// How many words of sentence `i` are in at most [`LIGHT`] of the
+    /// document's sentences: its counted words in a pair where a word
+    /// counts when in at most [`LIGHT`] of the pair's sentences, before
+    /// the words the other document shares are added.
+    #[inline]
+    pub fn light(&self, i: u32) -> u32 {
+        self.light[i as usize]
     }
 
     /// Each distinct word's hash with the sentences holding it, by
     /// ascending hash.
     #[cfg(test)]
     pub fn vocab(&self) -> impl Iterator<Item = (u64, &[u32])> + '_ {
-        (0..self.vocab.len()).map(|k| (self.vocab[k], self.postings(k)))
+        (0..self.vocab.len()).map(|k| (self.vocab[k], self.postings(k as u32)))
     }
 }
 
@@ -323,6 +346,10 @@ fn dedup_from<T: PartialEq + Copy>(v: &mut [T]) -> usize {
 const COMMON_SHARE: f64 = 0.1;
 const COMMON_MIN: f64 = 4.0;
 
+/// In how many of a pair's sentences a word may be and count, in every
+/// pair of fewer than 50 sentences ([`common_count`]'s floor there).
+pub(super) const LIGHT: u32 = COMMON_MIN as u32;
+
 /// In how many of a pair's `sentences` a word may be and not be common.
 pub(super) fn common_count(sentences: usize) -> f64 {
     (COMMON_SHARE * sentences as f64).max(COMMON_MIN)
@@ -341,6 +368,10 @@ pub(super) struct Weights {
     /// For each word of the first document, one more than its number in
     /// the second (0: not there).
     in_b: Vec<u32>,
+    /// The words both documents hold: (number in the first, in the second).
+    shared: Vec<(u32, u32)>,
+    /// Whether `sf_a`, `sf_b` and `in_b` are set for the pair merged.
+    weighed: bool,
     total: f64,
     common: f64,
     /// `squares[sf]`: the squared weight of a word in `sf` sentences, for
@@ -350,23 +381,17 @@ pub(super) struct Weights {
 }
 
 impl Weights {
-    /// Weighs the words of `a` and `b`, the pair's two documents.
-    pub fn set(&mut self, a: &Profile, b: &Profile) {
-        self.sf_a.clear();
-        self.sf_a.extend((0..a.vocab.len()).map(|k| a.held(k)));
-        self.sf_b.clear();
-        self.sf_b.extend((0..b.vocab.len()).map(|k| b.held(k)));
-        self.in_b.clear();
-        self.in_b.resize(a.vocab.len(), 0);
+    /// Finds the words `a` and `b`, the pair's two documents, share (by
+    /// merging their vocabularies); forgets the last pair's weights.
+    pub fn merge(&mut self, a: &Profile, b: &Profile) {
+        self.shared.clear();
         let (mut i, mut j) = (0, 0);
         while i < a.vocab.len() && j < b.vocab.len() {
             match a.vocab[i].cmp(&b.vocab[j]) {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
-                    let sf = self.sf_a[i] + self.sf_b[j];
-                    (self.sf_a[i], self.sf_b[j]) = (sf, sf);
-                    self.in_b[i] = j as u32 + 1;
+                    self.shared.push((i as u32, j as u32));
                     (i, j) = (i + 1, j + 1);
                 }
             }
@@ -375,6 +400,36 @@ impl Weights {
         self.total = sentences as f64;
         self.common = common_count(sentences);
         self.squares.clear();
+        self.weighed = false;
+    }
+
+    /// The words the pair merged shares: (number in the first document,
+    /// in the second), ascending.
+    pub fn shared(&self) -> &[(u32, u32)] {
+        &self.shared
+    }
+
+    /// Weighs every word of `a` and `b`, the pair merged last
+    /// ([`Self::merge`]); once per pair.
+    pub fn weigh(&mut self, a: &Profile, b: &Profile) {
+        if self.weighed {
+            return;
+        }
+        self.sf_a.clear();
+        self.sf_a
+            .extend((0..a.vocab.len() as u32).map(|k| a.held(k)));
+        self.sf_b.clear();
+        self.sf_b
+            .extend((0..b.vocab.len() as u32).map(|k| b.held(k)));
+        self.in_b.clear();
+        self.in_b.resize(a.vocab.len(), 0);
+        for &(i, j) in &self.shared {
+            let (i, j) = (i as usize, j as usize);
+            let sf = self.sf_a[i] + self.sf_b[j];
+            (self.sf_a[i], self.sf_b[j]) = (sf, sf);
+            self.in_b[i] = j as u32 + 1;
+        }
+        self.weighed = true;
     }
 
     /// Tabulates the squared weights of the pair set: called once its
@@ -390,7 +445,7 @@ impl Weights {
     /// word `k` of the first, if any do.
     #[inline]
     pub fn held_by_b<'p>(&self, b: &'p Profile, k: u32) -> Option<&'p [u32]> {
-        let kb = self.in_b[k as usize].checked_sub(1)? as usize;
+        let kb = self.in_b[k as usize].checked_sub(1)?;
         Some(b.postings(kb))
     }
 
@@ -477,7 +532,8 @@ mod tests {
         assert!(held.contains(&(hash("cat"), vec![0, 1])));
         assert!(held.contains(&(hash("ran"), vec![1])));
         let mut weights = Weights::default();
-        weights.set(&pa, &pb);
+        weights.merge(&pa, &pb);
+        weights.weigh(&pa, &pb);
         let (wa, wb) = (weights.side(false), weights.side(true));
         let (dog_a, dog_b) = (k(&pa, "dog"), k(&pb, "dog"));
         // "dog" is in 2 of the pair's 3 sentences, "ran" in 1.
@@ -487,7 +543,8 @@ mod tests {
         assert_eq!(weights.held_by_b(&pb, dog_a), Some(&[0u32][..]));
         assert_eq!(weights.held_by_b(&pb, k(&pa, "cat")), None);
         // A second pair reuses the buffers and forgets the first.
-        weights.set(&pb, &pb);
+        weights.merge(&pb, &pb);
+        weights.weigh(&pb, &pb);
         assert_eq!(weights.side(false).sf(dog_b), 2);
     }
 }

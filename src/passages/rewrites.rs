@@ -12,7 +12,7 @@
 //!    in the pair (a language-blind stop list, [`Weights`]), weighted
 //!    by inverse sentence frequency over the sentences of both documents.
 //! 2. **Seeds**: sentence pairs whose bags have cosine above
-//!    [`SEED_COSINE`] and Dice coefficient above [`SEED_DICE`], and do not
+//!    [`SEED_COSINE`] and Dice coefficient above [`SEED_DICE`](super::alike::SEED_DICE), and do not
 //!    state different numbers ([`conflicting`]).
 //! 3. **Extension**: seeds within [`MAX_GAP`] sentences of each other in
 //!    both documents form a region (split alternately by each document's
@@ -39,6 +39,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use super::alike::Alike;
 use super::profile::{Profile, Scratch, SideWeights, Weights};
 use super::runs::{Run, UnitPair};
 use super::stage::Stage;
@@ -47,8 +48,6 @@ use crate::units::Unit;
 
 /// Seed threshold on the cosine of two sentences' weighted bags.
 const SEED_COSINE: f64 = 0.33;
-/// Seed threshold on the Dice coefficient of two sentences' word sets.
-const SEED_DICE: f64 = 0.33;
 /// Seeds this many sentences apart (or fewer) in both documents group.
 const MAX_GAP: u32 = 4;
 /// A region's two sides must have at least this cosine.
@@ -278,12 +277,7 @@ pub fn bag_regions(
 #[derive(Default)]
 struct Buffers {
     weights: Weights,
-    /// Shared-word counts of one sentence of `a` with each of `b`'s, and
-    /// which of them are not zero.
-    row: Vec<u32>,
-    touched: Vec<u32>,
-    /// How many counted words each sentence of `b` holds.
-    b_len: Vec<u32>,
+    alike: Alike,
 }
 
 /// The regions of documents `a` and `b` (profiles `pa`, `pb`), weighing
@@ -299,13 +293,14 @@ fn regions(
     if pa.sentences() == 0 || pb.sentences() == 0 {
         return Vec::new();
     }
-    buffers.weights.set(pa, pb);
-    let alike = alike_pairs(pa, pb, buffers);
+    buffers.weights.merge(pa, pb);
+    let alike = buffers.alike.pairs(pa, pb, &mut buffers.weights);
     // Most pairs searched have too few sentence pairs alike to seed a
     // region.
     if alike.len() < MIN_SEEDS {
         return Vec::new();
     }
+    buffers.weights.weigh(pa, pb);
     buffers.weights.weigh_squares();
     let weights = &buffers.weights;
     let sa = Side {
@@ -402,62 +397,8 @@ fn norm(bag: impl Iterator<Item = Weighed>, w: SideWeights) -> f64 {
     bag.map(|x| w.squared(x.1)).sum::<f64>().sqrt()
 }
 
-/// Every sentence pair `(i, j)` of `a` and `b` whose counted words (not
-/// common in the pair, `buffers.weights` set for it) have a Dice
-/// coefficient above [`SEED_DICE`], ascending. Shared words are counted
-/// row by row through the words of `a`'s sentences that `b` holds, so a
-/// pair costs what its documents hold, not a pass over every sentence
-/// pair; only the few pairs that pass are sorted and kept (most pairs of
-/// documents searched share a word or two in many sentence pairs, and
-/// seed none).
-fn alike_pairs(a: &Profile, b: &Profile, buffers: &mut Buffers) -> Vec<(u32, u32)> {
-    let Buffers {
-        weights,
-        row,
-        touched,
-        b_len,
-    } = buffers;
-    let (kept_a, kept_b) = (weights.side(false), weights.side(true));
-    let counted =
-        |p: &Profile, i: u32, w: SideWeights| p.bag(i).iter().filter(|&&k| w.kept(k)).count();
-    b_len.clear();
-    b_len.extend((0..b.sentences() as u32).map(|j| counted(b, j, kept_b) as u32));
-    row.clear();
-    row.resize(b.sentences(), 0);
-    // A slice, so that the innermost loop does not reload the vector.
-    let row = &mut row[..];
-    let mut out = Vec::new();
-    for i in 0..a.sentences() as u32 {
-        let mut la = 0usize;
-        for &x in a.bag(i) {
-            if !kept_a.kept(x) {
-                continue;
-            }
-            la += 1;
-            for &j in weights.held_by_b(b, x).unwrap_or(&[]) {
-                let n = &mut row[j as usize];
-                if *n == 0 {
-                    touched.push(j);
-                }
-                *n += 1;
-            }
-        }
-        let from = out.len();
-        for &j in touched.iter() {
-            let (n, lb) = (row[j as usize], b_len[j as usize] as usize);
-            row[j as usize] = 0;
-            if 2.0 * f64::from(n) / (la + lb) as f64 > SEED_DICE {
-                out.push((i, j));
-            }
-        }
-        out[from..].sort_unstable();
-        touched.clear();
-    }
-    out
-}
-
 /// Sentence pairs `(i, j)` similar enough to seed a region, ascending,
-/// from the pairs whose words are alike ([`alike_pairs`]): their
+/// from the pairs whose words are alike ([`Alike::pairs`]): their
 /// weighted bags have a cosine above [`SEED_COSINE`], and they do not
 /// state different numbers.
 fn seeds(a: &Side, b: &Side, alike: &[(u32, u32)]) -> Vec<(u32, u32)> {
