@@ -87,9 +87,7 @@ impl Profile {
             }
             occurrences.push(p);
         }
-        order.clear();
-        order.extend(first_hash.iter().enumerate().map(|(p, &h)| (h, p as u32)));
-        order.sort_unstable();
+        sort_by_hash(first_hash, order, fill);
         let vocab: Vec<u64> = order.iter().map(|o| o.0).collect();
         rank.clear();
         rank.resize(vocab.len(), 0);
@@ -309,6 +307,45 @@ impl Numbering {
     }
 }
 
+/// `hashes` (distinct, uniform) with their positions, as (hash,
+/// position) ascending, into `order`; `counts` is scratch. A bucket sort
+/// on the hashes' high bits, one bucket per hash or so, each bucket then
+/// sorted by insertion: hashes are uniform, so buckets hold one or two and
+/// the sort is linear, where a comparison sort was a third of a profile.
+fn sort_by_hash(hashes: &[u64], order: &mut Vec<(u64, u32)>, counts: &mut Vec<u32>) {
+    order.clear();
+    order.resize(hashes.len(), (0, 0));
+    let bits = hashes.len().max(2).next_power_of_two().trailing_zeros();
+    let bucket = |h: u64| (h >> (64 - bits)) as usize;
+    counts.clear();
+    counts.resize((1 << bits) + 1, 0);
+    for &h in hashes {
+        counts[bucket(h) + 1] += 1;
+    }
+    for b in 1..counts.len() {
+        counts[b] += counts[b - 1];
+    }
+    for (p, &h) in hashes.iter().enumerate() {
+        let at = &mut counts[bucket(h)];
+        order[*at as usize] = (h, p as u32);
+        *at += 1;
+    }
+    // Each bucket now ends where the next began: insertion sort within.
+    let mut start = 0;
+    for &end in &counts[..1 << bits] {
+        let end = end as usize;
+        let run = &mut order[start..end];
+        for k in 1..run.len() {
+            let mut j = k;
+            while j > 0 && run[j - 1].0 > run[j].0 {
+                run.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        start = end;
+    }
+}
+
 /// `doc`'s sentences inside `units` as word ranges: each unit cut at
 /// [`DocUnits::sentences`].
 fn sentence_ranges(doc: &DocUnits, units: &[Unit]) -> Vec<Range<u32>> {
@@ -506,6 +543,21 @@ fn squared_weight(total: f64, sf: u32) -> f64 {
 mod tests {
     use super::super::tests::doc;
     use super::*;
+
+    proptest::proptest! {
+        /// The bucket sort orders distinct hashes as a comparison sort
+        /// does, whatever their number.
+        #[test]
+        fn sort_by_hash_sorts(seeds in proptest::collection::hash_set(proptest::num::u64::ANY, 0..300)) {
+            let hashes: Vec<u64> = seeds.into_iter().collect();
+            let (mut order, mut counts) = (Vec::new(), Vec::new());
+            sort_by_hash(&hashes, &mut order, &mut counts);
+            let mut want: Vec<(u64, u32)> =
+                hashes.iter().enumerate().map(|(p, &h)| (h, p as u32)).collect();
+            want.sort_unstable();
+            proptest::prop_assert_eq!(order, want);
+        }
+    }
 
     /// A profile holds each sentence's distinct words and, per word, the
     /// sentences holding it; the pair's weights count both documents.
