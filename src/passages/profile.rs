@@ -180,11 +180,13 @@ impl Profile {
     /// Asks the processor to bring what a pair reads of this profile into
     /// its cache, ahead of the pair.
     pub fn prefetch(&self) {
+        // What every pair reads (the vocabulary merged, the sentence
+        // counts, the shared words' postings); the bags are read by the
+        // few pairs that go on.
         crate::prefetch::slice(&self.vocab);
         crate::prefetch::slice(&self.post_at);
-        crate::prefetch::slice(&self.bag_at);
-        crate::prefetch::slice(&self.bag_words);
         crate::prefetch::slice(&self.postings);
+        crate::prefetch::slice(&self.light);
     }
 
     /// How many sentences there are.
