@@ -83,6 +83,18 @@ impl Trigrams {
     }
 }
 
+impl Trigrams {
+    /// Asks the processor for what [`containment`] reads of these
+    /// trigrams, ahead of reading it.
+    pub fn prefetch(&self) {
+        crate::prefetch::slice(&self.set);
+        crate::prefetch::slice(&self.units);
+        for (_, grams) in &self.units {
+            crate::prefetch::slice(grams);
+        }
+    }
+}
+
 /// `(containment of a in b, containment of b in a)`: the share of each
 /// one's words inside word trigrams the other has.
 pub fn containment(a: &Trigrams, b: &Trigrams) -> (f64, f64) {

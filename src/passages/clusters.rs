@@ -326,7 +326,14 @@ pub(super) fn add_containment(
         .enumerate()
         .map(|(d, &n)| if n { trigrams(d) } else { Trigrams::default() })
         .collect();
-    for l in links.iter_mut() {
+    // The links' documents lie anywhere in the list: each link asks for
+    // the trigrams of the link two ahead.
+    for k in 0..links.len() {
+        if let Some(next) = links.get(k + 2) {
+            sets[next.a as usize].prefetch();
+            sets[next.b as usize].prefetch();
+        }
+        let l = &mut links[k];
         (l.containment_a, l.containment_b) = containment(&sets[l.a as usize], &sets[l.b as usize]);
     }
     let Some(min) = st.opts.min_containment else {
