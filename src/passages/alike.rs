@@ -7,12 +7,12 @@
 //! search's. Two ways to the same answer:
 //! - **Short pairs** (where a word counts when it is in at most [`LIGHT`]
 //!   of their sentences, [`common_count`]'s floor: under 50 sentences in
-//!   all, most pairs of news stories) are counted through the words the two documents share
-//!   only. Each sentence's count of counted words is its profile's count
-//!   of words in at most [`LIGHT`] of its document's sentences
-//!   ([`Profile::light`]) less the shared words the pair makes common, and
-//!   the shared counts of every sentence pair are tallied in a small
-//!   matrix, shared word by shared word.
+//!   all, most pairs of news stories) are counted through the words the
+//!   two documents share only. Each sentence's count of counted words is
+//!   its profile's count of words in at most [`LIGHT`] of its document's
+//!   sentences ([`Profile::light`]) less the shared words the pair makes
+//!   common, and the shared counts of every sentence pair are tallied in
+//!   a small matrix, shared word by shared word.
 //! - **Other pairs** are counted row by row through the words of the
 //!   first document's sentences that the second holds, as
 //!   [`Weights::held_by_b`] tells.
@@ -40,10 +40,9 @@ pub(super) struct Alike {
 
 impl Alike {
     /// Every sentence pair `(i, j)` of `a` and `b` whose words that count
-    /// in the pair (in at most [`common_count`] of its
-    /// sentences) have a Dice coefficient above [`SEED_DICE`], ascending.
-    /// `weights` has the pair merged ([`Weights::merge`]); it may be
-    /// weighed on return.
+    /// in the pair (in at most [`common_count`] of its sentences) have a
+    /// Dice coefficient above [`SEED_DICE`], ascending. `weights` has the
+    /// pair merged ([`Weights::merge`]); it may be weighed on return.
     pub fn pairs(&mut self, a: &Profile, b: &Profile, weights: &mut Weights) -> Vec<(u32, u32)> {
         // A whole number of sentences: at most the floor of the bound.
         if common_count(a.sentences() + b.sentences()).floor() as u32 == LIGHT {

@@ -58,90 +58,15 @@ impl Profile {
     /// [`Profile::new`], with `scratch`'s buffers (kept from one profile to
     /// the next by the caller).
     ///
-    /// Without a comparison sort but of the distinct hashes: words are
-    /// numbered by first appearance in a hash table, ranked by one sort of
-    /// the distinct hashes, and the bags and postings come out of two
-    /// counting sorts (on the word, then back on the sentence, so that
-    /// each bag lists its words ascending). Sorting every word's hash and
-    /// then each bag was most of the cost of a profile.
+    /// Without a comparison sort: words are numbered by first appearance
+    /// in a hash table, ranked by a bucket sort of the distinct hashes
+    /// ([`sort_by_hash`]), and the bags and postings come out of two
+    /// counting sorts ([`Scratch::lists`]), where sorting every word's hash
+    /// and then each bag cost a sixth more.
     pub fn with(doc: &DocUnits, units: &[Unit], scratch: &mut Scratch) -> Self {
         let ranges = sentence_ranges(doc, units);
-        let words = |r: &Range<u32>| &doc.words[r.start as usize..r.end as usize];
-        let Scratch {
-            table,
-            first_hash,
-            occurrences,
-            order,
-            rank,
-            seen,
-            pairs,
-            fill,
-        } = scratch;
-        table.reset(ranges.iter().map(|r| r.len()).sum());
-        first_hash.clear();
-        occurrences.clear();
-        for w in ranges.iter().flat_map(words) {
-            let (p, new) = table.number(w.hash);
-            if new {
-                first_hash.push(w.hash);
-            }
-            occurrences.push(p);
-        }
-        sort_by_hash(first_hash, order, fill);
-        let vocab: Vec<u64> = order.iter().map(|o| o.0).collect();
-        rank.clear();
-        rank.resize(vocab.len(), 0);
-        for (k, &(_, p)) in order.iter().enumerate() {
-            rank[p as usize] = k as u32;
-        }
-        // Each sentence's distinct words, sentence by sentence: a word's
-        // mark is one more than the last sentence it was seen in.
-        seen.clear();
-        seen.resize(vocab.len(), 0);
-        pairs.clear();
-        let mut bag_at = Vec::with_capacity(ranges.len() + 1);
-        bag_at.push(0u32);
-        let mut occurrence = occurrences.iter();
-        for (i, r) in ranges.iter().enumerate() {
-            let mark = i as u32 + 1;
-            for &p in occurrence.by_ref().take(r.len()) {
-                let k = rank[p as usize];
-                if seen[k as usize] != mark {
-                    seen[k as usize] = mark;
-                    pairs.push(k);
-                }
-            }
-            bag_at.push(pairs.len() as u32);
-        }
-        // Postings: the (sentence, word) pairs counting-sorted on the
-        // word; sentences come in ascending order.
-        let mut post_at = vec![0u32; vocab.len() + 1];
-        for &k in pairs.iter() {
-            post_at[k as usize + 1] += 1;
-        }
-        for k in 1..post_at.len() {
-            post_at[k] += post_at[k - 1];
-        }
-        fill.clear();
-        fill.extend_from_slice(&post_at[..vocab.len()]);
-        let mut postings = vec![0u32; pairs.len()];
-        for i in 0..ranges.len() {
-            for &k in &pairs[bag_at[i] as usize..bag_at[i + 1] as usize] {
-                postings[fill[k as usize] as usize] = i as u32;
-                fill[k as usize] += 1;
-            }
-        }
-        // Bags: the postings counting-sorted back on the sentence, words
-        // visited in ascending order.
-        fill.clear();
-        fill.extend_from_slice(&bag_at[..ranges.len()]);
-        let mut bag_words = vec![0u32; pairs.len()];
-        for k in 0..vocab.len() {
-            for &i in &postings[post_at[k] as usize..post_at[k + 1] as usize] {
-                bag_words[fill[i as usize] as usize] = k as u32;
-                fill[i as usize] += 1;
-            }
-        }
+        let vocab = scratch.number(doc, &ranges);
+        let (bag_at, bag_words, post_at, postings) = scratch.lists(&ranges, vocab.len());
         let light = (0..ranges.len())
             .map(|i| {
                 let bag = &bag_words[bag_at[i] as usize..bag_at[i + 1] as usize];
@@ -248,7 +173,8 @@ pub(super) struct Scratch {
     table: Numbering,
     /// Each word's hash, by number of first appearance.
     first_hash: Vec<u64>,
-    /// Every word of the sentences, by number of first appearance.
+    /// Every word of the sentences, by number of first appearance, then
+    /// by rank.
     occurrences: Vec<u32>,
     /// (hash, number of first appearance), by hash.
     order: Vec<(u64, u32)>,
@@ -260,6 +186,98 @@ pub(super) struct Scratch {
     pairs: Vec<u32>,
     /// Where the next entry of each list goes, in a counting sort.
     fill: Vec<u32>,
+}
+
+impl Scratch {
+    /// Numbers the words of `ranges` of `doc`: `self.occurrences` holds
+    /// each word's rank among the distinct hashes (ascending); returns
+    /// the distinct hashes in that order.
+    fn number(&mut self, doc: &DocUnits, ranges: &[Range<u32>]) -> Vec<u64> {
+        let words = |r: &Range<u32>| &doc.words[r.start as usize..r.end as usize];
+        self.table.reset(ranges.iter().map(|r| r.len()).sum());
+        self.first_hash.clear();
+        self.occurrences.clear();
+        for w in ranges.iter().flat_map(words) {
+            let (p, new) = self.table.number(w.hash);
+            if new {
+                self.first_hash.push(w.hash);
+            }
+            self.occurrences.push(p);
+        }
+        sort_by_hash(&self.first_hash, &mut self.order, &mut self.fill);
+        self.rank.clear();
+        self.rank.resize(self.order.len(), 0);
+        for (k, &(_, p)) in self.order.iter().enumerate() {
+            self.rank[p as usize] = k as u32;
+        }
+        for p in &mut self.occurrences {
+            *p = self.rank[*p as usize];
+        }
+        self.order.iter().map(|o| o.0).collect()
+    }
+
+    /// The bags and postings of the sentences `ranges` numbered by
+    /// [`Self::number`] (`words` distinct): `(bag_at, bag_words, post_at,
+    /// postings)` as [`Profile`] holds them. The distinct words of each
+    /// sentence are listed in the order met, counting-sorted on the word
+    /// into postings (sentences ascending), then back on the sentence into
+    /// bags (words ascending).
+    fn lists(
+        &mut self,
+        ranges: &[Range<u32>],
+        words: usize,
+    ) -> (Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>) {
+        // A word's mark is one more than the last sentence it was met in.
+        let Scratch {
+            occurrences,
+            seen,
+            pairs,
+            fill,
+            ..
+        } = self;
+        seen.clear();
+        seen.resize(words, 0);
+        pairs.clear();
+        let mut bag_at = Vec::with_capacity(ranges.len() + 1);
+        bag_at.push(0u32);
+        let mut occurrence = occurrences.iter();
+        for (i, r) in ranges.iter().enumerate() {
+            let mark = i as u32 + 1;
+            for &k in occurrence.by_ref().take(r.len()) {
+                if seen[k as usize] != mark {
+                    seen[k as usize] = mark;
+                    pairs.push(k);
+                }
+            }
+            bag_at.push(pairs.len() as u32);
+        }
+        let mut post_at = vec![0u32; words + 1];
+        for &k in pairs.iter() {
+            post_at[k as usize + 1] += 1;
+        }
+        for k in 1..post_at.len() {
+            post_at[k] += post_at[k - 1];
+        }
+        fill.clear();
+        fill.extend_from_slice(&post_at[..words]);
+        let mut postings = vec![0u32; pairs.len()];
+        for i in 0..ranges.len() {
+            for &k in &pairs[bag_at[i] as usize..bag_at[i + 1] as usize] {
+                postings[fill[k as usize] as usize] = i as u32;
+                fill[k as usize] += 1;
+            }
+        }
+        fill.clear();
+        fill.extend_from_slice(&bag_at[..ranges.len()]);
+        let mut bag_words = vec![0u32; pairs.len()];
+        for k in 0..words {
+            for &i in &postings[post_at[k] as usize..post_at[k + 1] as usize] {
+                bag_words[fill[i as usize] as usize] = k as u32;
+                fill[i as usize] += 1;
+            }
+        }
+        (bag_at, bag_words, post_at, postings)
+    }
 }
 
 /// Numbers distinct hashes in order of first appearance, by open
