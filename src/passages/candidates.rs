@@ -354,44 +354,56 @@ pub(super) fn rare_doc_candidates(
     index: &AnchorIndex,
     max_families: usize,
 ) -> Vec<(u32, u32)> {
-    let pairs_of = |g: usize| -> Vec<u64> {
+    // Per worker: the pairs listed, and one group's documents family by
+    // family (where each family's documents end, and whether the family
+    // is compared within), kept from group to group.
+    type Lists = (Vec<u64>, Vec<u32>, Vec<(usize, bool)>);
+    let list_pairs = |(mut out, mut docs, mut ends): Lists, g: usize| -> Lists {
         let runs = &index.groups[g];
         if (runs.end - runs.start) as usize > max_families {
-            return Vec::new();
+            return (out, docs, ends);
         }
         // Each family's documents, once each (a run is in unit order, so
         // in document order).
-        let families: Vec<(bool, Vec<u32>)> = index
-            .runs_of(g as u32)
-            .map(|(members, f)| {
-                let mut docs: Vec<u32> = members.iter().map(|m| m.1).collect();
-                docs.dedup();
-                (st.aligns_within(f), docs)
-            })
-            .collect();
-        let pair = |x: u32, y: u32| (u64::from(x.min(y)) << 32) | u64::from(x.max(y));
-        let mut out = Vec::new();
-        for (i, (within, docs)) in families.iter().enumerate() {
-            if *within {
-                for (k, &x) in docs.iter().enumerate() {
-                    out.extend(docs[k + 1..].iter().map(|&y| pair(x, y)));
+        docs.clear();
+        ends.clear();
+        for (members, f) in index.runs_of(g as u32) {
+            let from = docs.len();
+            for &(_, d) in members {
+                if docs.len() == from || docs[docs.len() - 1] != d {
+                    docs.push(d);
                 }
             }
-            for (_, others) in &families[i + 1..] {
-                for &x in docs {
-                    out.extend(others.iter().map(|&y| pair(x, y)));
-                }
-            }
+            ends.push((docs.len(), st.aligns_within(f)));
         }
-        out
+        let pair = |x: u32, y: u32| (u64::from(x.min(y)) << 32) | u64::from(x.max(y));
+        let mut start = 0;
+        for &(end, within) in &ends {
+            let (family, later) = (&docs[start..end], &docs[end..]);
+            for (k, &x) in family.iter().enumerate() {
+                if within {
+                    out.extend(family[k + 1..].iter().map(|&y| pair(x, y)));
+                }
+                out.extend(later.iter().map(|&y| pair(x, y)));
+            }
+            start = end;
+        }
+        (out, docs, ends)
     };
     let groups = 0..index.groups.len();
     let pairs: Vec<u64> = if st.parallel {
-        let mut v: Vec<u64> = groups.into_par_iter().flat_map_iter(pairs_of).collect();
+        let mut v: Vec<u64> = groups
+            .into_par_iter()
+            .fold(Lists::default, list_pairs)
+            .map(|(out, _, _)| out)
+            .reduce(Vec::new, |mut a, mut b| {
+                a.append(&mut b);
+                a
+            });
         v.par_sort_unstable();
         v
     } else {
-        let mut v: Vec<u64> = groups.flat_map(pairs_of).collect();
+        let (mut v, _, _) = groups.fold(Lists::default(), list_pairs);
         v.sort_unstable();
         v
     };
