@@ -56,6 +56,16 @@ impl Trigrams {
         out
     }
 
+    /// Asks the processor for what [`containment`] reads of these
+    /// trigrams, ahead of reading it.
+    pub fn prefetch(&self) {
+        crate::prefetch::slice(&self.set);
+        crate::prefetch::slice(&self.units);
+        for (_, grams) in &self.units {
+            crate::prefetch::slice(grams);
+        }
+    }
+
     /// The share of this document's words inside a trigram of `shared`
     /// (sorted; 0 for a document without words).
     fn covered_by(&self, shared: &[u64]) -> f64 {
@@ -79,18 +89,6 @@ impl Trigrams {
             0.0
         } else {
             covered as f64 / total as f64
-        }
-    }
-}
-
-impl Trigrams {
-    /// Asks the processor for what [`containment`] reads of these
-    /// trigrams, ahead of reading it.
-    pub fn prefetch(&self) {
-        crate::prefetch::slice(&self.set);
-        crate::prefetch::slice(&self.units);
-        for (_, grams) in &self.units {
-            crate::prefetch::slice(grams);
         }
     }
 }

@@ -12,8 +12,9 @@
 //!    in the pair (a language-blind stop list, [`Weights`]), weighted
 //!    by inverse sentence frequency over the sentences of both documents.
 //! 2. **Seeds**: sentence pairs whose bags have cosine above
-//!    [`SEED_COSINE`] and Dice coefficient above [`SEED_DICE`](super::alike::SEED_DICE), and do not
-//!    state different numbers ([`conflicting`]).
+//!    [`SEED_COSINE`] and Dice coefficient above
+//!    [`SEED_DICE`](super::alike::SEED_DICE), and do not state different
+//!    numbers ([`conflicting`]).
 //! 3. **Extension**: seeds within [`MAX_GAP`] sentences of each other in
 //!    both documents form a region (split alternately by each document's
 //!    order until no split changes); a region is kept when it has
@@ -115,9 +116,13 @@ pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> V
             .map(|p| build(&mut scratch, p))
             .collect()
     };
+    // Each pair's two profiles, found once (both documents are among
+    // `involved`).
     let at = |d: u32| involved.binary_search(&d).ok();
-    let runs_of = |buffers: &mut Buffers, &(x, y): &(u32, u32)| -> Vec<Run> {
-        let (Some(kx), Some(ky)) = (at(x), at(y)) else {
+    let slots: Vec<Option<(usize, usize)>> =
+        pairs.iter().map(|&(x, y)| Some((at(x)?, at(y)?))).collect();
+    let runs_of = |buffers: &mut Buffers, k: usize| -> Vec<Run> {
+        let (Some((kx, ky)), (x, y)) = (slots[k], pairs[k]) else {
             return Vec::new();
         };
         let ((ux, gx), (uy, gy)) = (&kept[kx], &kept[ky]);
@@ -138,16 +143,14 @@ pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> V
     // processor's caches (a document's pairs are spread over the list):
     // each pair asks for the profiles of the pair two ahead while it works.
     let prefetched = |buffers: &mut Buffers, k: usize| -> Vec<Run> {
-        if let Some(&(x, y)) = pairs.get(k + 2) {
+        if let Some(&Some((kx, ky))) = slots.get(k + 2) {
             // The first document is most often the one before's too.
-            let new_x = pairs[k + 1].0 != x;
-            for d in [x, y].into_iter().skip(usize::from(!new_x)) {
-                if let Some(kd) = at(d) {
-                    profiles[kd].prefetch();
-                }
+            if pairs[k + 1].0 != pairs[k + 2].0 {
+                profiles[kx].prefetch();
             }
+            profiles[ky].prefetch();
         }
-        runs_of(buffers, &pairs[k])
+        runs_of(buffers, k)
     };
     if st.parallel {
         (0..pairs.len())
