@@ -12,9 +12,14 @@ try {
   await page.goto("file://" + report);
   const link = page.locator("section.link", { hasText: "paper ~ wire" });
   if (await link.count() !== 1) await fail("no link between the paper and the wire");
-  const arrow = (await link.locator("h3 .arrow").innerText()).trim();
+  // Cards use `content-visibility: auto`: one off screen may not be rendered
+  // yet, and innerText of an unrendered element can read "" — so the card is
+  // scrolled into view and its words read as text content, which does not
+  // depend on when Chromium paints.
+  await link.scrollIntoViewIfNeeded();
+  const arrow = ((await link.locator("h3 .arrow").textContent()) ?? "").trim();
   if (arrow !== "wire → paper, 3 h later") await fail(`arrow reads "${arrow}"`);
-  const about = await link.locator("h4 .about").allInnerTexts();
+  const about = (await link.locator("h4 .about").allTextContents()).map((t) => t.trim());
   if (JSON.stringify(about) !== JSON.stringify(["daily · 2024-05-01T11:00:00Z", "agency · 2024-05-01T08:00:00Z"])) {
     await fail(`sides say ${JSON.stringify(about)}`);
   }
