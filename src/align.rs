@@ -94,12 +94,26 @@ impl Aligner {
     /// then `b`), so results are deterministic. Cost O(|a|·|b|) time and
     /// memory; callers keep the inputs short (passage units).
     pub fn align(&mut self, a: &[u64], b: &[u64]) -> Option<Alignment> {
+        // Only the box from the first to the last word each side may share
+        // with the other is filled: the matrix is zero above and left of
+        // it (no match there to score), and every cell below or right of
+        // it scores less than a cell inside it (a step without a match
+        // costs), so the best cell, the first among equals and the path
+        // back from it are the whole matrix's.
+        let (rows, cols) = (shared_span(a, b)?, shared_span(b, a)?);
+        let (a, b) = (&a[rows.clone()], &b[cols.clone()]);
         let (score, i, j) = self.fill(a, b);
         if score == 0 {
             return None;
         }
         let path = self.trace(a, b, i, j);
-        best_factual_piece(a, b, &path)
+        let al = best_factual_piece(a, b, &path)?;
+        let shift = |r: Range<usize>, by: usize| r.start + by..r.end + by;
+        Some(Alignment {
+            a: shift(al.a, rows.start),
+            b: shift(al.b, cols.start),
+            matches: al.matches,
+        })
     }
 
     /// Fills the score matrix of `a` against `b` (`(|a| + 1) × (|b| + 1)`,
@@ -195,6 +209,15 @@ pub fn max_matches(
     let held_by_b = a.filter(|&w| in_b.may_hold(w)).count();
     let held_by_a = b.filter(|&w| in_a.may_hold(w)).count();
     held_by_b.min(held_by_a)
+}
+
+/// The stretch of `a` from its first to its last word that `b` may hold
+/// ([`WordFilter`]), `None` when it holds none.
+fn shared_span(a: &[u64], b: &[u64]) -> Option<Range<usize>> {
+    let in_b = WordFilter::of(b.iter().copied());
+    let first = a.iter().position(|&w| in_b.may_hold(w))?;
+    let last = a.iter().rposition(|&w| in_b.may_hold(w))?;
+    Some(first..last + 1)
 }
 
 /// Which words a sequence may hold: a 1,024-bit filter of their hashes
@@ -475,6 +498,34 @@ mod tests {
             if let Some(al) = Aligner::default().align(&a, &b) {
                 proptest::prop_assert!(al.matches <= bound, "{} > {bound}", al.matches);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Filling only the box of words both sides may share finds what
+        /// the whole matrix does (a larger alphabet than above, so that
+        /// the sides have words the other lacks at either end).
+        #[test]
+        fn the_box_aligns_as_the_whole_matrix(
+            a in proptest::collection::vec(0u64..30, 0..40),
+            b in proptest::collection::vec(0u64..30, 0..40),
+            numbers in proptest::collection::vec(proptest::bool::ANY, 40),
+        ) {
+            let spread = |v: &[u64]| -> Vec<u64> {
+                v.iter()
+                    .zip(&numbers)
+                    .map(|(&w, &n)| mark_number(w.wrapping_mul(0x9e37_79b9_7f4a_7c15), n && w < 6))
+                    .collect()
+            };
+            let (a, b) = (spread(&a), spread(&b));
+            let mut whole = Aligner::default();
+            let (score, i, j) = whole.fill(&a, &b);
+            let expected = if score == 0 {
+                None
+            } else {
+                best_factual_piece(&a, &b, &whole.trace(&a, &b, i, j))
+            };
+            proptest::prop_assert_eq!(Aligner::default().align(&a, &b), expected);
         }
     }
 
