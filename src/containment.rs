@@ -98,19 +98,9 @@ impl Trigrams {
 pub fn containment(a: &Trigrams, b: &Trigrams) -> (f64, f64) {
     // The trigrams both have, found by one merge of the two sorted sets:
     // usually far fewer than either, so looking words up in it is cheap.
-    let (mut i, mut j) = (0, 0);
-    let mut shared = Vec::new();
-    while i < a.set.len() && j < b.set.len() {
-        match a.set[i].cmp(&b.set[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                shared.push(a.set[i]);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
+    let mut at = Vec::new();
+    crate::sorted::meet(&a.set, &b.set, &mut at);
+    let shared: Vec<u64> = at.iter().map(|&(i, _)| a.set[i as usize]).collect();
     if shared.is_empty() {
         return (0.0, 0.0);
     }

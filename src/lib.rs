@@ -51,6 +51,7 @@ pub mod scan;
 pub mod serve;
 pub mod shingle;
 pub mod sketch;
+mod sorted;
 pub mod tokenize;
 pub mod units;
 pub mod verify;

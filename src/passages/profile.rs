@@ -441,21 +441,7 @@ impl Weights {
     /// Finds the words `a` and `b`, the pair's two documents, share (by
     /// merging their vocabularies); forgets the last pair's weights.
     pub fn merge(&mut self, a: &Profile, b: &Profile) {
-        // Without a branch on the comparison (which way it goes is a coin
-        // toss, and a wrong guess cost more than the step): each step
-        // writes the pair it is at and keeps it when the words are equal.
-        let (va, vb) = (&a.vocab[..], &b.vocab[..]);
-        self.shared.clear();
-        self.shared.resize(va.len().min(vb.len()), (0, 0));
-        let (mut i, mut j, mut n) = (0, 0, 0);
-        while i < va.len() && j < vb.len() {
-            let (x, y) = (va[i], vb[j]);
-            self.shared[n] = (i as u32, j as u32);
-            n += usize::from(x == y);
-            i += usize::from(x <= y);
-            j += usize::from(y <= x);
-        }
-        self.shared.truncate(n);
+        crate::sorted::meet(&a.vocab, &b.vocab, &mut self.shared);
         let sentences = a.sentences() + b.sentences();
         self.total = sentences as f64;
         self.common = common_count(sentences);
