@@ -82,10 +82,17 @@ pub fn similarity(matches: usize, a_len: usize, b_len: usize) -> f64 {
     }
 }
 
-/// Smith–Waterman with a reusable score matrix; one per thread.
+/// Smith–Waterman with reusable score matrices; one per thread.
+///
+/// The matrix is filled by [`Wave`], eight rows at a time in 16-bit lanes
+/// (scores stay below `2 × min(|a|, |b|) + 2`), or, when both sides are
+/// longer than [`Wave::MAX_SIDE`] words, row by row in 32-bit cells
+/// (`scores`, two rows at a time). Both give the matrix of the
+/// definition (`the_fill_is_smith_waterman`), so the same alignment.
 #[derive(Debug, Default)]
 pub struct Aligner {
     scores: Vec<i32>,
+    wave: Wave,
 }
 
 impl Aligner {
@@ -102,11 +109,21 @@ impl Aligner {
         // back from it are the whole matrix's.
         let (rows, cols) = (shared_span(a, b)?, shared_span(b, a)?);
         let (a, b) = (&a[rows.clone()], &b[cols.clone()]);
-        let (score, i, j) = self.fill(a, b);
-        if score == 0 {
-            return None;
-        }
-        let path = self.trace(a, b, i, j);
+        let path = if a.len().min(b.len()) <= Wave::MAX_SIDE {
+            let (score, i, j) = self.wave.fill(a, b);
+            if score == 0 {
+                return None;
+            }
+            let wave = &self.wave;
+            trace(a, b, i, j, |i, j| wave.at(i, j))
+        } else {
+            let (score, i, j) = self.fill(a, b);
+            if score == 0 {
+                return None;
+            }
+            let (h, width) = (&self.scores, b.len() + 1);
+            trace(a, b, i, j, |i, j| h[i * width + j])
+        };
         let al = best_factual_piece(a, b, &path)?;
         let shift = |r: Range<usize>, by: usize| r.start + by..r.end + by;
         Some(Alignment {
@@ -169,31 +186,251 @@ impl Aligner {
         }
         best
     }
+}
 
-    /// The path from cell `(i, j)` of the filled matrix back to where the
-    /// score drops to zero, in sequence order.
-    fn trace(&self, a: &[u64], b: &[u64], mut i: usize, mut j: usize) -> Vec<Step> {
-        let (h, width) = (&self.scores, b.len() + 1);
-        let mut path = Vec::new();
-        while i > 0 && j > 0 && h[i * width + j] > 0 {
-            let here = h[i * width + j];
-            let same = a[i - 1] == b[j - 1];
-            let diag = h[(i - 1) * width + j - 1] + if same { MATCH } else { MISMATCH };
-            if here == diag {
-                i -= 1;
-                j -= 1;
-                path.push(Step::Face(i, j));
-            } else if here == h[(i - 1) * width + j] + GAP {
-                i -= 1;
-                path.push(Step::SkipA(i));
-            } else {
-                j -= 1;
-                path.push(Step::SkipB(j));
-            }
+/// The path from cell `(i, j)` of a filled matrix (cell `(i, j)` is
+/// `h(i, j)`) back to where the score drops to zero, in sequence order.
+fn trace(
+    a: &[u64],
+    b: &[u64],
+    mut i: usize,
+    mut j: usize,
+    h: impl Fn(usize, usize) -> i32,
+) -> Vec<Step> {
+    let mut path = Vec::new();
+    while i > 0 && j > 0 && h(i, j) > 0 {
+        let here = h(i, j);
+        let same = a[i - 1] == b[j - 1];
+        let diag = h(i - 1, j - 1) + if same { MATCH } else { MISMATCH };
+        if here == diag {
+            i -= 1;
+            j -= 1;
+            path.push(Step::Face(i, j));
+        } else if here == h(i - 1, j) + GAP {
+            i -= 1;
+            path.push(Step::SkipA(i));
+        } else {
+            j -= 1;
+            path.push(Step::SkipB(j));
         }
-        path.reverse();
-        path
     }
+    path.reverse();
+    path
+}
+
+/// Rows filled side by side by [`Wave`].
+const LANES: usize = 8;
+type Lanes = [i16; LANES];
+
+/// Smith–Waterman filled eight rows at a time along a wavefront: lane `r`
+/// of step `t` is cell `(row + r, t − r + 1)`, so every cell of a step
+/// depends only on the step before (its left neighbour is its own lane's,
+/// its upper and diagonal ones the lane above's) and the eight are
+/// computed side by side, as 16-bit lanes of one vector. Words are
+/// compared as small numbers (a word of the second sequence is numbered by
+/// first appearance; a word of the first it lacks gets one none has).
+#[derive(Debug, Default)]
+struct Wave {
+    /// Step `t` of block `k` (rows `8k + 1 ..= 8k + 8`) at
+    /// `cells[k × steps + t]`.
+    cells: Vec<Lanes>,
+    steps: usize,
+    /// Each row's best score (row `i` at `i − 1`).
+    row_best: Vec<i16>,
+    /// The first sequence's words as numbers, eight per block.
+    ids_a: Vec<u16>,
+    /// The second's, last first, between `LANES − 1` pads each side.
+    ids_b: Vec<u16>,
+    /// (word, number) slots numbering the second sequence's words.
+    slots: Vec<(u64, u16)>,
+}
+
+/// A number no word gets: the pads around the second sequence.
+const PAD: u16 = u16::MAX - 1;
+/// The number of a word of the first sequence the second lacks.
+const NONE: u16 = u16::MAX;
+
+impl Wave {
+    /// Scores stay below `2 × MAX_SIDE + 2`, within 16 bits.
+    const MAX_SIDE: usize = 16_000;
+
+    fn number(&mut self, a: &[u64], b: &[u64]) {
+        let size = (2 * b.len()).next_power_of_two().max(16);
+        let mask = size - 1;
+        self.slots.clear();
+        self.slots.resize(size, (0, NONE));
+        let mut next = 0u16;
+        let slot = |w: u64| (w >> 32) as usize & mask;
+        let mut id_of = |slots: &mut Vec<(u64, u16)>, w: u64, insert: bool| -> u16 {
+            let mut at = slot(w);
+            loop {
+                let (h, id) = slots[at];
+                if id == NONE {
+                    if !insert {
+                        return NONE;
+                    }
+                    slots[at] = (w, next);
+                    next += 1;
+                    return next - 1;
+                }
+                if h == w {
+                    return id;
+                }
+                at = (at + 1) & mask;
+            }
+        };
+        self.ids_b.clear();
+        self.ids_b.resize(b.len() + 2 * (LANES - 1), PAD);
+        for (j, &w) in b.iter().enumerate() {
+            let id = id_of(&mut self.slots, w, true);
+            self.ids_b[LANES - 1 + b.len() - 1 - j] = id;
+        }
+        self.ids_a.clear();
+        for &w in a {
+            let id = id_of(&mut self.slots, w, false);
+            self.ids_a.push(id);
+        }
+        self.ids_a.resize(a.len().div_ceil(LANES) * LANES, NONE);
+    }
+
+    /// Fills the matrix of `a` against `b`; returns the best score and
+    /// its cell, the first in row order among equals (as
+    /// [`Aligner::fill`]).
+    fn fill(&mut self, a: &[u64], b: &[u64]) -> (i32, usize, usize) {
+        let (n, m) = (a.len(), b.len());
+        self.number(a, b);
+        self.steps = m + LANES - 1;
+        let blocks = n.div_ceil(LANES);
+        // Every cell is written: the buffer only grows.
+        if self.cells.len() < blocks * self.steps {
+            self.cells.resize(blocks * self.steps, [0; LANES]);
+        }
+        self.row_best.clear();
+        for k in 0..blocks {
+            let best = self.block(k);
+            self.row_best.extend_from_slice(&best);
+        }
+        self.row_best.truncate(n);
+        let top = self.row_best.iter().copied().max().unwrap_or(0);
+        if top <= 0 {
+            return (0, 0, 0);
+        }
+        let i = self.row_best.iter().position(|&s| s == top).unwrap_or(0) + 1;
+        let j = (1..=m)
+            .find(|&j| self.at(i, j) == i32::from(top))
+            .unwrap_or(0);
+        (i32::from(top), i, j)
+    }
+
+    /// Fills block `k`; returns its rows' best scores.
+    fn block(&mut self, k: usize) -> Lanes {
+        let ids: &[u16; LANES] = self.ids_a[k * LANES..(k + 1) * LANES]
+            .try_into()
+            .unwrap_or(&[NONE; LANES]);
+        let (done, rest) = self.cells.split_at_mut(k * self.steps);
+        let cells = &mut rest[..self.steps];
+        // The row above the block is the block before's last lane.
+        let above = done.get((k.max(1) - 1) * self.steps..).filter(|_| k > 0);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE2 is part of every x86-64 processor.
+        let best = unsafe { steps(ids, &self.ids_b, above, cells) };
+        #[cfg(not(target_arch = "x86_64"))]
+        let best = steps(ids, &self.ids_b, above, cells);
+        best
+    }
+
+    /// Cell `(i, j)` of the matrix last filled.
+    fn at(&self, i: usize, j: usize) -> i32 {
+        if i == 0 || j == 0 {
+            return 0;
+        }
+        let (k, r) = ((i - 1) / LANES, (i - 1) % LANES);
+        i32::from(self.cells[k * self.steps + j - 1 + r][r])
+    }
+}
+
+/// The steps of one block of [`Wave`]: `ids` its rows' words, `ids_b`
+/// the second sequence's (last first, padded), `above` the steps of the
+/// block above (none for the first: row 0 is zero); writes each step's
+/// cells into `cells` and returns each row's best score. One vector of eight 16-bit lanes per step (SSE2,
+/// part of every x86-64 processor).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn steps(ids: &[u16; LANES], ids_b: &[u16], above: Option<&[Lanes]>, cells: &mut [Lanes]) -> Lanes {
+    use std::arch::x86_64::*;
+    let m = cells.len() + 1 - LANES;
+    let load = |lanes: &[u16; LANES]| -> __m128i {
+        // SAFETY: an unaligned load of the array's 16 bytes.
+        unsafe { _mm_loadu_si128(lanes.as_ptr().cast()) }
+    };
+    let window = |t: usize| -> &[u16; LANES] {
+        let from = LANES + m - 2 - t;
+        ids_b[from..from + LANES]
+            .try_into()
+            .unwrap_or(&[PAD; LANES])
+    };
+    let ids = load(ids);
+    let (gap, zero) = (_mm_set1_epi16(-GAP as i16), _mm_setzero_si128());
+    let span = _mm_set1_epi16((MATCH - MISMATCH) as i16);
+    let (mut out, mut up_before, mut best) = (zero, zero, zero);
+    for (t, slot) in cells.iter_mut().enumerate() {
+        let same = _mm_cmpeq_epi16(ids, load(window(t)));
+        // MISMATCH, raised to MATCH where the words are the same.
+        let here = _mm_sub_epi16(_mm_and_si128(same, span), _mm_set1_epi16(-MISMATCH as i16));
+        // Lane r's upper neighbour is lane r − 1's last cell; lane 0's is
+        // the row above the block.
+        let up = _mm_insert_epi16::<0>(_mm_slli_si128::<2>(out), i32::from(up_first(above, t)));
+        let next = _mm_max_epi16(
+            _mm_max_epi16(_mm_add_epi16(up_before, here), _mm_sub_epi16(up, gap)),
+            _mm_max_epi16(_mm_sub_epi16(out, gap), zero),
+        );
+        best = _mm_max_epi16(best, next);
+        // SAFETY: an unaligned store of the slot's 16 bytes.
+        unsafe { _mm_storeu_si128((slot as *mut Lanes).cast(), next) };
+        (out, up_before) = (next, up);
+    }
+    let mut lanes = [0i16; LANES];
+    // SAFETY: as above.
+    unsafe { _mm_storeu_si128(lanes.as_mut_ptr().cast(), best) };
+    lanes
+}
+
+/// [`steps`] lane by lane, where SSE2 is not there.
+#[cfg(not(target_arch = "x86_64"))]
+fn steps(ids: &[u16; LANES], ids_b: &[u16], above: Option<&[Lanes]>, cells: &mut [Lanes]) -> Lanes {
+    let m = cells.len() + 1 - LANES;
+    let (mut out, mut up_before, mut best) = ([0i16; LANES], [0i16; LANES], [0i16; LANES]);
+    for (t, slot) in cells.iter_mut().enumerate() {
+        let from = LANES + m - 2 - t;
+        let mut up = [0i16; LANES];
+        up[0] = up_first(above, t);
+        up[1..].copy_from_slice(&out[..LANES - 1]);
+        let mut next = [0i16; LANES];
+        for r in 0..LANES {
+            let here = if ids[r] == ids_b[from + r] {
+                MATCH
+            } else {
+                MISMATCH
+            } as i16;
+            next[r] = (up_before[r] + here)
+                .max(up[r] + GAP as i16)
+                .max(out[r] + GAP as i16)
+                .max(0);
+            best[r] = best[r].max(next[r]);
+        }
+        *slot = next;
+        (out, up_before) = (next, up);
+    }
+    best
+}
+
+/// The upper neighbour of lane 0's cell at step `t`, `(row, t + 1)`: the
+/// block above's last lane at step `t + LANES − 1`, where that is a cell
+/// of the matrix (past the last column, lane 0's cell is not one, and any
+/// value does).
+#[inline]
+fn up_first(above: Option<&[Lanes]>, t: usize) -> i16 {
+    above.map_or(0, |a| a[(t + LANES - 1).min(a.len() - 1)][LANES - 1])
 }
 
 /// At most how many words an alignment of `a` and `b` ([`Aligner::align`],
@@ -475,6 +712,16 @@ mod tests {
             let (scores, expected) = reference_fill(&a, &b);
             proptest::prop_assert_eq!(best, expected);
             proptest::prop_assert_eq!(&aligner.scores[..scores.len()], &scores[..]);
+            // The wavefront, reused too.
+            let mut wave = Wave::default();
+            wave.fill(&earlier, &b);
+            proptest::prop_assert_eq!(wave.fill(&a, &b), expected);
+            let width = b.len() + 1;
+            for i in 0..=a.len() {
+                for j in 0..=b.len() {
+                    proptest::prop_assert_eq!(wave.at(i, j), scores[i * width + j], "cell ({}, {})", i, j);
+                }
+            }
         }
     }
 
@@ -523,7 +770,8 @@ mod tests {
             let expected = if score == 0 {
                 None
             } else {
-                best_factual_piece(&a, &b, &whole.trace(&a, &b, i, j))
+                let width = b.len() + 1;
+                best_factual_piece(&a, &b, &trace(&a, &b, i, j, |i, j| whole.scores[i * width + j]))
             };
             proptest::prop_assert_eq!(Aligner::default().align(&a, &b), expected);
         }
