@@ -86,7 +86,8 @@ pub fn similarity(matches: usize, a_len: usize, b_len: usize) -> f64 {
 ///
 /// The matrix is filled by [`Wave`], eight rows at a time in 16-bit lanes
 /// (scores stay below `2 × min(|a|, |b|) + 2`), or, when both sides are
-/// longer than [`Wave::MAX_SIDE`] words, row by row in 32-bit cells
+/// longer than [`Wave::MAX_SIDE`] words (or the second is longer than
+/// 16-bit word numbers allow), row by row in 32-bit cells
 /// (`scores`, two rows at a time). Both give the matrix of the
 /// definition (`the_fill_is_smith_waterman`), so the same alignment.
 #[derive(Debug, Default)]
@@ -109,7 +110,7 @@ impl Aligner {
         // back from it are the whole matrix's.
         let (rows, cols) = (shared_span(a, b)?, shared_span(b, a)?);
         let (a, b) = (&a[rows.clone()], &b[cols.clone()]);
-        let path = if a.len().min(b.len()) <= Wave::MAX_SIDE {
+        let path = if Wave::fits(a, b) {
             let (score, i, j) = self.wave.fill(a, b);
             if score == 0 {
                 return None;
@@ -253,6 +254,12 @@ const NONE: u16 = u16::MAX;
 impl Wave {
     /// Scores stay below `2 × MAX_SIDE + 2`, within 16 bits.
     const MAX_SIDE: usize = 16_000;
+
+    /// Whether `a` against `b` fits the wave: scores within 16 bits, and
+    /// the second sequence's words numbered below [`PAD`].
+    fn fits(a: &[u64], b: &[u64]) -> bool {
+        a.len().min(b.len()) <= Self::MAX_SIDE && b.len() < usize::from(PAD)
+    }
 
     fn number(&mut self, a: &[u64], b: &[u64]) {
         let size = (2 * b.len()).next_power_of_two().max(16);
@@ -775,6 +782,19 @@ mod tests {
             };
             proptest::prop_assert_eq!(Aligner::default().align(&a, &b), expected);
         }
+    }
+
+    /// A second sequence with more words than 16-bit numbers name is
+    /// aligned row by row, with the same result.
+    #[test]
+    fn a_second_sequence_past_the_wave_aligns_row_by_row() {
+        let words = |n: u64| (0..n).map(|w| w.wrapping_mul(0x9e37_79b9_7f4a_7c15) & !1);
+        let b: Vec<u64> = words(70_000).collect();
+        // Words from both ends of `b`, so that its whole length is filled.
+        let a: Vec<u64> = [&b[..10], &b[69_980..]].concat();
+        assert!(!Wave::fits(&a, &b));
+        let al = Aligner::default().align(&a, &b).unwrap();
+        assert_eq!((al.a, al.b, al.matches), (10..30, 69_980..70_000, 20));
     }
 
     #[test]
