@@ -261,6 +261,9 @@ impl Wave {
         a.len().min(b.len()) <= Self::MAX_SIDE && b.len() < usize::from(PAD)
     }
 
+    /// Numbers the words of `b` by first appearance into `ids_b` (last
+    /// word first, between pads) and those of `a` into `ids_a` ([`NONE`]
+    /// for a word `b` lacks, and for the rows that fill the last block).
     fn number(&mut self, a: &[u64], b: &[u64]) {
         let size = (2 * b.len()).next_power_of_two().max(16);
         let mask = size - 1;
