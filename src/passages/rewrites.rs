@@ -89,14 +89,28 @@ pub(super) fn rewrite_runs(st: &Stage, pairs: &[(u32, u32)], skip: &[bool]) -> V
     involved.sort_unstable();
     involved.dedup();
     // Each document's kept units (and their stage numbers), once: the
-    // vocabulary, its profile and every pair it is in read them.
+    // vocabulary, its profile and every pair it is in read them. A region
+    // lies between the first and the last kept word and holds `min_words`
+    // on each side, so a document whose kept units span fewer (a
+    // headline-only item on wire copy) is in no region: it keeps no units,
+    // and its profile and pairs cost nothing.
     let kept: Vec<(Vec<Unit>, Vec<u32>)> = involved
         .iter()
         .map(|&d| {
-            st.units_of(d)
+            let (units, ids): (Vec<Unit>, Vec<u32>) = st
+                .units_of(d)
                 .filter(|&u| !skip[u])
                 .map(|u| (st.units[u].unit, u as u32))
-                .unzip()
+                .unzip();
+            let span = match (units.first(), units.last()) {
+                (Some(first), Some(last)) => (last.end - first.start) as usize,
+                _ => 0,
+            };
+            if span < st.opts.min_words {
+                (Vec::new(), Vec::new())
+            } else {
+                (units, ids)
+            }
         })
         .collect();
     let build = |scratch: &mut Scratch, (&d, (units, _)): (&u32, &(Vec<Unit>, Vec<u32>))| {
