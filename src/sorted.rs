@@ -7,7 +7,7 @@
 //! that branches on the comparison mispredicts about half of its steps;
 //! this one advances each list by the comparison's outcome as a number and
 //! writes every step's positions, kept only when the values are equal
-//! (on BBC the merge of two vocabularies took a third less).
+//! (on BBC the rewrite search's pair work took a third less).
 
 /// The positions `(i, j)` with `a[i] == b[j]`, ascending, into `out`
 /// (cleared first). `a` and `b` ascend strictly; positions fit in `u32`.
