@@ -700,6 +700,22 @@ mod tests {
         (h, best)
     }
 
+    /// A small number spread over 64 bits as a word hash is (the word
+    /// filters and the wave's numbering read its high bits).
+    fn spread(w: u64) -> u64 {
+        w.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
+    /// `words` spread, each below `numbers_below` marked a number where
+    /// `numbers` says so at its position.
+    fn marked(words: &[u64], numbers: &[bool], numbers_below: u64) -> Vec<u64> {
+        words
+            .iter()
+            .zip(numbers)
+            .map(|(&w, &n)| mark_number(spread(w), n && w < numbers_below))
+            .collect()
+    }
+
     proptest::proptest! {
         /// Rows filled in pairs, over a reused matrix, rows without a
         /// match skipped, give the matrix and best cell of the definition
@@ -711,10 +727,8 @@ mod tests {
             b in proptest::collection::vec(0u64..9, 0..23),
             earlier in proptest::collection::vec(0u64..9, 0..23),
         ) {
-            let spread = |v: Vec<u64>| -> Vec<u64> {
-                v.into_iter().map(|w| w.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect()
-            };
-            let (a, b, earlier) = (spread(a), spread(b), spread(earlier));
+            let spread_all = |v: Vec<u64>| -> Vec<u64> { v.into_iter().map(spread).collect() };
+            let (a, b, earlier) = (spread_all(a), spread_all(b), spread_all(earlier));
             // An aligner reused after another pair, as every caller does.
             let mut aligner = Aligner::default();
             aligner.fill(&earlier, &a);
@@ -744,13 +758,7 @@ mod tests {
             b in proptest::collection::vec(0u64..12, 0..40),
             numbers in proptest::collection::vec(proptest::bool::ANY, 40),
         ) {
-            let spread = |v: &[u64]| -> Vec<u64> {
-                v.iter()
-                    .zip(&numbers)
-                    .map(|(&w, &n)| mark_number(w.wrapping_mul(0x9e37_79b9_7f4a_7c15), n && w < 3))
-                    .collect()
-            };
-            let (a, b) = (spread(&a), spread(&b));
+            let (a, b) = (marked(&a, &numbers, 3), marked(&b, &numbers, 3));
             let bound = max_matches(a.iter().copied(), b.iter().copied());
             if let Some(al) = Aligner::default().align(&a, &b) {
                 proptest::prop_assert!(al.matches <= bound, "{} > {bound}", al.matches);
@@ -768,13 +776,7 @@ mod tests {
             b in proptest::collection::vec(0u64..30, 0..40),
             numbers in proptest::collection::vec(proptest::bool::ANY, 40),
         ) {
-            let spread = |v: &[u64]| -> Vec<u64> {
-                v.iter()
-                    .zip(&numbers)
-                    .map(|(&w, &n)| mark_number(w.wrapping_mul(0x9e37_79b9_7f4a_7c15), n && w < 6))
-                    .collect()
-            };
-            let (a, b) = (spread(&a), spread(&b));
+            let (a, b) = (marked(&a, &numbers, 6), marked(&b, &numbers, 6));
             let mut whole = Aligner::default();
             let (score, i, j) = whole.fill(&a, &b);
             let expected = if score == 0 {
@@ -791,8 +793,7 @@ mod tests {
     /// aligned row by row, with the same result.
     #[test]
     fn a_second_sequence_past_the_wave_aligns_row_by_row() {
-        let words = |n: u64| (0..n).map(|w| w.wrapping_mul(0x9e37_79b9_7f4a_7c15) & !1);
-        let b: Vec<u64> = words(70_000).collect();
+        let b: Vec<u64> = (0..70_000).map(|w| spread(w) & !1).collect();
         // Words from both ends of `b`, so that its whole length is filled.
         let a: Vec<u64> = [&b[..10], &b[69_980..]].concat();
         assert!(!Wave::fits(&a, &b));
