@@ -44,6 +44,7 @@ mod alike;
 mod candidates;
 mod clusters;
 mod frequent;
+mod numbers;
 pub mod parts;
 mod probe;
 mod profile;
@@ -60,6 +61,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 use crate::boilerplate::KnownBoilerplate;
 use crate::tokenize::Word;
 use crate::units::{Unit, UnitOptions};
+pub use numbers::is_number;
 pub use probe::{PassageProbe, SharedRegion};
 pub(crate) use significance::{anchor_weight, shared_anchors};
 use stage::Stage;
@@ -200,71 +202,6 @@ impl Rewrites {
     }
 }
 
-/// Whether a word (as written) is a number for the passage stage: it holds
-/// a digit or another numeric character, or names a month (English names
-/// and their unambiguous abbreviations; "May" and "Mar" are words too
-/// often to count). A formula repeated for another month ("… said March
-/// car sales" / "… said February car sales") differs in a fact as much as
-/// one with other amounts. Weekdays are not numbers: a story reposted a
-/// day later says "on Monday" where the first said "last week", and is
-/// the same passage (measured on the BBC corpus, where counting them cut
-/// three real reposts).
-pub fn is_number(word: &str) -> bool {
-    // Called on every word of every document: one pass over the bytes
-    // finds an ASCII digit or a non-ASCII byte (then the word is checked
-    // by characters), and only words of a month's length are compared
-    // with the names.
-    let mut high = 0u8;
-    for &b in word.as_bytes() {
-        if b.is_ascii_digit() {
-            return true;
-        }
-        high |= b;
-    }
-    if high >= 0x80 {
-        return word.chars().any(char::is_numeric);
-    }
-    let len = word.len();
-    // Most words fail on their length or first letter.
-    let first = word.as_bytes().first().map(u8::to_ascii_lowercase);
-    if !(3..=9).contains(&len)
-        || !matches!(
-            first,
-            Some(b'j' | b'f' | b'm' | b'a' | b's' | b'o' | b'n' | b'd')
-        )
-    {
-        return false;
-    }
-    let mut lower = [0u8; 9];
-    for (l, b) in lower.iter_mut().zip(word.bytes()) {
-        *l = b.to_ascii_lowercase();
-    }
-    matches!(
-        &lower[..len],
-        b"january"
-            | b"february"
-            | b"march"
-            | b"april"
-            | b"june"
-            | b"july"
-            | b"august"
-            | b"september"
-            | b"october"
-            | b"november"
-            | b"december"
-            | b"jan"
-            | b"feb"
-            | b"apr"
-            | b"jun"
-            | b"jul"
-            | b"aug"
-            | b"sep"
-            | b"sept"
-            | b"oct"
-            | b"nov"
-    )
-}
-
 /// The default boilerplate document frequency for a corpus of `docs`
 /// documents: `max(25, 0.5% of docs)`.
 ///
@@ -297,15 +234,7 @@ impl DocUnits {
     /// The units and sentences of `text`, whose words (the tokenizer's
     /// output for it) are `words`.
     pub fn new(text: &str, words: Vec<Word>, opts: UnitOptions) -> Self {
-        let numbers = words
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| {
-                text.get(w.start as usize..w.end as usize)
-                    .is_some_and(is_number)
-            })
-            .map(|(i, _)| i as u32)
-            .collect();
+        let numbers = numbers::numbers(text, &words);
         let crate::units::Segments { units, sentences } = crate::units::segment(text, &words, opts);
         DocUnits {
             units,
@@ -844,34 +773,6 @@ mod tests {
                 .collect();
             let got = PassageProbe::new(&docs[0], &opts).shared_with(&docs[1]);
             proptest::prop_assert_eq!(got, want);
-        }
-    }
-
-    #[test]
-    fn numbers_are_figures_and_months() {
-        for w in [
-            "12", "7-1/4", "1,000", "2.5bn", "٣", "March", "APRIL", "Sept",
-        ] {
-            assert!(is_number(w), "{w}");
-        }
-        for w in ["may", "Monday", "dec", "marching", "decade", "the"] {
-            assert!(!is_number(w), "{w}");
-        }
-    }
-
-    proptest::proptest! {
-        /// The fast path answers as the plain definition does: a numeric
-        /// character, or a month's name in any ASCII case.
-        #[test]
-        fn is_number_is_its_definition(word in "[a-zA-Z0-9é٣]{0,10}|(?i:march|sept|nov|june|may)") {
-            const MONTHS: [&str; 21] = [
-                "january", "february", "march", "april", "june", "july", "august",
-                "september", "october", "november", "december", "jan", "feb", "apr",
-                "jun", "jul", "aug", "sep", "sept", "oct", "nov",
-            ];
-            let plain = word.chars().any(char::is_numeric)
-                || MONTHS.iter().any(|m| m.eq_ignore_ascii_case(&word));
-            proptest::prop_assert_eq!(is_number(&word), plain);
         }
     }
 
