@@ -46,6 +46,9 @@ pub(super) struct Profile {
     /// Per sentence, how many of its words are in at most [`LIGHT`] of the
     /// document's sentences ([`Profile::light`]).
     light: Vec<u32>,
+    /// The words in more than [`LIGHT`] sentences, by ascending count of
+    /// sentences ([`Profile::heavy`]).
+    heavy: Vec<u32>,
 }
 
 impl Profile {
@@ -74,6 +77,11 @@ impl Profile {
                 bag.iter().filter(|&&k| held(k) <= LIGHT).count() as u32
             })
             .collect();
+        let held = |k: u32| post_at[k as usize + 1] - post_at[k as usize];
+        let mut heavy: Vec<u32> = (0..vocab.len() as u32)
+            .filter(|&k| held(k) > LIGHT)
+            .collect();
+        heavy.sort_unstable_by_key(|&k| (held(k), k));
         let (mut num_at, mut num_words) = (vec![0u32], Vec::new());
         for r in &ranges {
             let from = num_words.len();
@@ -99,6 +107,7 @@ impl Profile {
             post_at,
             postings,
             light,
+            heavy,
         }
     }
 
@@ -112,6 +121,7 @@ impl Profile {
         crate::prefetch::slice(&self.post_at);
         crate::prefetch::slice(&self.postings);
         crate::prefetch::slice(&self.light);
+        crate::prefetch::slice(&self.heavy);
     }
 
     /// How many sentences there are.
@@ -156,6 +166,15 @@ impl Profile {
     #[inline]
     pub fn light(&self, i: u32) -> u32 {
         self.light[i as usize]
+    }
+
+    /// The words in more than [`LIGHT`] but at most `most` sentences, by
+    /// ascending count of sentences: with [`Self::light`], what counts of
+    /// a sentence when a word counts in at most `most` of the document's
+    /// sentences.
+    pub fn heavy(&self, most: u32) -> &[u32] {
+        let end = self.heavy.partition_point(|&k| self.held(k) <= most);
+        &self.heavy[..end]
     }
 
     /// Each distinct word's hash with the sentences holding it, by
