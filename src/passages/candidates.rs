@@ -121,7 +121,7 @@ impl AnchorIndex {
             let mut hashes = Vec::new();
             stretches.into_iter().for_each(|s| fill(&mut hashes, s));
         }
-        let mut keys = sort_by_buckets(keys, st.parallel);
+        let mut keys = crate::sorted::sort_hashes(keys, st.parallel);
         // A unit repeating an anchor counts it once.
         keys.dedup();
         let mut index = AnchorIndex {
@@ -209,42 +209,6 @@ impl AnchorIndex {
         }
         self.by_unit = by_unit;
     }
-}
-
-/// `keys` sorted, for keys whose top byte is uniform (hashes): scattered
-/// into one bucket per top byte, then each bucket sorted on its own. A
-/// bucket fits in cache where the whole list does not; sorting the
-/// anchors at once was most of the cost of building the index.
-fn sort_by_buckets(keys: Vec<u64>, parallel: bool) -> Vec<u64> {
-    const BUCKETS: usize = 256;
-    let bucket = |k: u64| (k >> 56) as usize;
-    let mut starts = [0usize; BUCKETS + 1];
-    for &k in &keys {
-        starts[bucket(k) + 1] += 1;
-    }
-    for b in 0..BUCKETS {
-        starts[b + 1] += starts[b];
-    }
-    let mut sorted = vec![0u64; keys.len()];
-    let mut next = starts;
-    for k in keys {
-        let b = bucket(k);
-        sorted[next[b]] = k;
-        next[b] += 1;
-    }
-    let mut chunks: Vec<&mut [u64]> = Vec::with_capacity(BUCKETS);
-    let mut rest = sorted.as_mut_slice();
-    for b in 0..BUCKETS {
-        let (chunk, tail) = rest.split_at_mut(starts[b + 1] - starts[b]);
-        chunks.push(chunk);
-        rest = tail;
-    }
-    if parallel {
-        chunks.into_par_iter().for_each(|c| c.sort_unstable());
-    } else {
-        chunks.into_iter().for_each(|c| c.sort_unstable());
-    }
-    sorted
 }
 
 /// The unit pairs `(x, y)`, `x < y`, in different documents, sharing at
