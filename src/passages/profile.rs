@@ -190,8 +190,6 @@ impl Profile {
 #[derive(Default)]
 pub(super) struct Scratch {
     table: Numbering,
-    /// Each word's hash, by number of first appearance.
-    first_hash: Vec<u64>,
     /// Every word of the sentences, by number of first appearance, then
     /// by rank.
     occurrences: Vec<u32>,
@@ -214,16 +212,11 @@ impl Scratch {
     fn number(&mut self, doc: &DocUnits, ranges: &[Range<u32>]) -> Vec<u64> {
         let words = |r: &Range<u32>| &doc.words[r.start as usize..r.end as usize];
         self.table.reset(ranges.iter().map(|r| r.len()).sum());
-        self.first_hash.clear();
         self.occurrences.clear();
         for w in ranges.iter().flat_map(words) {
-            let (p, new) = self.table.number(w.hash);
-            if new {
-                self.first_hash.push(w.hash);
-            }
-            self.occurrences.push(p);
+            self.occurrences.push(self.table.number(w.hash));
         }
-        sort_by_hash(&self.first_hash, &mut self.order, &mut self.fill);
+        sort_by_hash(self.table.hashes(), &mut self.order, &mut self.fill);
         self.rank.clear();
         self.rank.resize(self.order.len(), 0);
         for (k, &(_, p)) in self.order.iter().enumerate() {
@@ -301,12 +294,17 @@ impl Scratch {
 
 /// Numbers distinct hashes in order of first appearance, by open
 /// addressing: one probe or two per word, where a binary search of a
-/// sorted vocabulary took a dozen unpredictable branches.
+/// sorted vocabulary took a dozen unpredictable branches. Whether a word
+/// is new is as likely as not, so it is never branched on: a new word
+/// and a known one write the same places.
 #[derive(Default)]
 struct Numbering {
-    /// (hash, number) slots; `u32::MAX` marks an empty one.
-    slots: Vec<(u64, u32)>,
+    /// Per slot, one more than the number of the hash there (0: empty).
+    slots: Vec<u32>,
     mask: usize,
+    /// `hashes[k + 1]` is the hash numbered `k` (`hashes[0]` is read for
+    /// an empty slot and never matters); room for one past the last.
+    hashes: Vec<u64>,
     /// How many hashes are numbered.
     len: u32,
 }
@@ -316,8 +314,10 @@ impl Numbering {
     fn reset(&mut self, words: usize) {
         let size = (2 * words).next_power_of_two().max(16);
         self.slots.clear();
-        self.slots.resize(size, (0, u32::MAX));
+        self.slots.resize(size, 0);
         self.mask = size - 1;
+        self.hashes.clear();
+        self.hashes.resize(words + 2, 0);
         self.len = 0;
     }
 
@@ -326,31 +326,38 @@ impl Numbering {
         (hash >> 32) as usize & self.mask
     }
 
-    /// The number of `hash`, and whether it is new (numbered now, one
-    /// more than the last). At most as many distinct hashes as
-    /// [`Self::reset`] made room for.
-    fn number(&mut self, hash: u64) -> (u32, bool) {
+    /// The number of `hash`: a known hash's, or one more than the last
+    /// for a new one. At most as many distinct hashes as [`Self::reset`]
+    /// made room for.
+    fn number(&mut self, hash: u64) -> u32 {
         let mut at = self.slot(hash);
         loop {
-            let (h, k) = self.slots[at];
-            if k == u32::MAX {
-                self.slots[at] = (hash, self.len);
-                self.len += 1;
-                return (self.len - 1, true);
-            }
-            if h == hash {
-                return (k, false);
+            let k = self.slots[at];
+            if (k == 0) | (self.hashes[k as usize] == hash) {
+                break;
             }
             at = (at + 1) & self.mask;
         }
+        let k = self.slots[at];
+        let new = k == 0;
+        let id = if new { self.len + 1 } else { k };
+        self.slots[at] = id;
+        self.hashes[id as usize] = hash;
+        self.len += u32::from(new);
+        id - 1
+    }
+
+    /// The hashes numbered, by number.
+    fn hashes(&self) -> &[u64] {
+        &self.hashes[1..=self.len as usize]
     }
 }
 
 /// `hashes` (distinct, uniform) with their positions, as (hash,
 /// position) ascending, into `order`; `counts` is scratch. A bucket sort
-/// on the hashes' high bits, one bucket per hash or so, each bucket then
-/// sorted by insertion: hashes are uniform, so buckets hold one or two and
-/// the sort is linear, where a comparison sort was a third of a profile.
+/// on the hashes' high bits, one bucket per hash or so, then sorted by
+/// insertion: hashes are uniform, so buckets hold one or two and the sort
+/// is linear, where a comparison sort was a third of a profile.
 fn sort_by_hash(hashes: &[u64], order: &mut Vec<(u64, u32)>, counts: &mut Vec<u32>) {
     order.clear();
     order.resize(hashes.len(), (0, 0));
@@ -369,19 +376,17 @@ fn sort_by_hash(hashes: &[u64], order: &mut Vec<(u64, u32)>, counts: &mut Vec<u3
         order[*at as usize] = (h, p as u32);
         *at += 1;
     }
-    // Each bucket now ends where the next began: insertion sort within.
-    let mut start = 0;
-    for &end in &counts[..1 << bits] {
-        let end = end as usize;
-        let run = &mut order[start..end];
-        for k in 1..run.len() {
-            let mut j = k;
-            while j > 0 && run[j - 1].0 > run[j].0 {
-                run.swap(j - 1, j);
-                j -= 1;
-            }
+    // No hash is now out of place beyond its bucket: one pass of
+    // insertion over the whole list sorts it (a pass per bucket
+    // mispredicted the end of each).
+    for k in 1..order.len() {
+        let x = order[k];
+        let mut j = k;
+        while j > 0 && order[j - 1].0 > x.0 {
+            order[j] = order[j - 1];
+            j -= 1;
         }
-        start = end;
+        order[j] = x;
     }
 }
 
