@@ -35,6 +35,7 @@ pub mod boilerplate;
 pub mod cluster;
 pub mod containment;
 mod error;
+mod filter;
 pub mod fingerprint;
 pub mod html;
 mod html_depth;

@@ -37,6 +37,7 @@ use rayon::prelude::*;
 use super::runs::Run;
 use super::stage::Stage;
 use super::{window_anchors, DocUnits};
+use crate::filter::HashFilter;
 use std::ops::Range;
 
 /// The significance of every run of `runs`, in order.
@@ -122,7 +123,7 @@ fn family_frequency(st: &Stage, index: &AHashMap<u64, u32>, n: usize) -> (Vec<u3
     let firsts: Vec<usize> = (0..st.docs.len())
         .filter(|&d| seen.insert(st.family[d]))
         .collect();
-    let held = AnchorFilter::of(index.keys().copied());
+    let held = HashFilter::of(index.keys().copied());
     let count = |mut counts: Vec<u32>, &d: &usize| {
         let doc = &st.docs[d];
         let hashes = hashes(doc, 0..doc.words.len());
@@ -152,50 +153,10 @@ fn family_frequency(st: &Stage, index: &AHashMap<u64, u32>, n: usize) -> (Vec<u3
     (df, firsts.len())
 }
 
-/// Which anchors a set may hold: a bit per anchor hash's top bits, about
-/// sixteen bits per anchor. Most of a document's anchors are in no linked
-/// run; the bit, in a table small enough for the processor's cache, turns
-/// them away before a look-up in the map (a hash and a probe of a table
-/// out of cache each; a fourteenth of the step on Reuters-21578). "No" is
-/// certain.
-struct AnchorFilter {
-    bits: Vec<u64>,
-    shift: u32,
-}
-
-impl AnchorFilter {
-    fn of(anchors: impl ExactSizeIterator<Item = u64>) -> Self {
-        // A power of two of bits, at least 64, at most 2^24 (2 MB).
-        let size = (16 * anchors.len()).next_power_of_two().clamp(64, 1 << 24);
-        let shift = 64 - size.trailing_zeros();
-        let mut bits = vec![0u64; size / 64];
-        for g in anchors {
-            let k = (g >> shift) as usize;
-            bits[k / 64] |= 1 << (k % 64);
-        }
-        AnchorFilter { bits, shift }
-    }
-
-    /// Anchor hashes are uniform: their top bits pick the bit.
-    fn may_hold(&self, anchor: u64) -> bool {
-        let k = (anchor >> self.shift) as usize;
-        self.bits[k / 64] & (1 << (k % 64)) != 0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::tests::doc;
-    use super::AnchorFilter;
 
-    proptest::proptest! {
-        /// The filter holds every anchor it was made of ("no" is certain).
-        #[test]
-        fn the_filter_holds_its_anchors(anchors in proptest::collection::vec(proptest::num::u64::ANY, 0..300)) {
-            let filter = AnchorFilter::of(anchors.iter().copied());
-            proptest::prop_assert!(anchors.iter().all(|&g| filter.may_hold(g)));
-        }
-    }
     use super::super::{find_passages, PassageOptions};
 
     /// Two pairs share a passage of the same length: one a formula found
