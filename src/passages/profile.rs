@@ -140,6 +140,11 @@ impl Profile {
         &self.num_words[self.num_at[i as usize] as usize..self.num_at[i as usize + 1] as usize]
     }
 
+    /// How many distinct words there are (numbered `0..words`).
+    pub fn words(&self) -> usize {
+        self.vocab.len()
+    }
+
     /// The hash of word `k`.
     pub fn hash(&self, k: u32) -> u64 {
         self.vocab[k as usize]

@@ -261,11 +261,22 @@ impl Side<'_> {
     /// The distinct counted words of sentences `sentences`, weighed, by
     /// ascending hash.
     fn bag(&self, sentences: &Range<u32>) -> Vec<Weighed> {
-        let words = distinct(sentences.clone().flat_map(|i| self.words(i)).collect());
-        words
-            .into_iter()
-            .map(|k| (self.p.hash(k), self.w.sf(k)))
-            .collect()
+        // A bit per word of the document, read in order: the words by
+        // ascending number, so by ascending hash, without sorting them.
+        let mut held = vec![0u64; self.p.words().div_ceil(64)];
+        for k in sentences.clone().flat_map(|i| self.words(i)) {
+            held[k as usize / 64] |= 1 << (k % 64);
+        }
+        let mut out = Vec::new();
+        for (at, &bits) in (0u32..).zip(&held) {
+            let mut bits = bits;
+            while bits != 0 {
+                let k = 64 * at + bits.trailing_zeros();
+                out.push((self.p.hash(k), self.w.sf(k)));
+                bits &= bits - 1;
+            }
+        }
+        out
     }
 }
 
