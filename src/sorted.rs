@@ -1,15 +1,19 @@
 //! Sorted lists of hashes: a list of keys whose high bits are uniform →
-//! the list sorted ([`sort_hashes`]); two ascending lists of distinct
-//! values → the positions where they hold the same value ([`meet`]).
+//! those whose high part repeats, sorted ([`sort_repeated`]); two
+//! ascending lists of distinct values → the positions where they hold the
+//! same value ([`meet`]).
 //!
-//! [`sort_hashes`] is the passage stage's anchor index, one sort of every
-//! anchor of the corpus (a `u64` each); [`meet`] is read by the rewrite search (two documents' vocabularies, once per
-//! document pair) and by containment (two documents' trigram sets). On
-//! hashes, which list is behind at each step is a coin toss, so a merge
-//! that branches on the comparison mispredicts about half of its steps;
-//! this one advances each list by the comparison's outcome as a number and
-//! writes every step's positions, kept only when the values are equal
-//! (on BBC the rewrite search's pair work took a third less).
+//! [`sort_repeated`] is the passage stage's anchor index, one pass over
+//! every anchor of the corpus (a `u64` each, the anchor's hash above its
+//! unit's number), of which only the anchors held by two units or more
+//! are used. [`meet`] is read by the rewrite search (two documents'
+//! vocabularies, once per document pair) and by containment (two
+//! documents' trigram sets). On hashes, which list is behind at each step
+//! is a coin toss, so a merge that branches on the comparison mispredicts
+//! about half of its steps; this one advances each list by the
+//! comparison's outcome as a number and writes every step's positions,
+//! kept only when the values are equal (on BBC the rewrite search's pair
+//! work took a third less).
 
 /// The positions `(i, j)` with `a[i] == b[j]`, ascending, into `out`
 /// (cleared first). `a` and `b` ascend strictly; positions fit in `u32`.
@@ -29,14 +33,19 @@ pub(crate) fn meet(a: &[u64], b: &[u64], out: &mut Vec<(u32, u32)>) {
     out.truncate(n);
 }
 
-/// `keys` sorted, for keys whose high bits are uniform (hashes, or
-/// hashes shifted above a small number): scattered into one bucket per
-/// top byte, each bucket then scattered on its next bits into about one
-/// slot per key, and sorted by insertion (no key is out of place beyond
-/// its slot). Buckets fit in cache
-/// where the whole list does not; sorting each bucket by comparison was
-/// two thirds of the cost of building the anchor index.
-pub(crate) fn sort_hashes(keys: Vec<u64>, parallel: bool) -> Vec<u64> {
+/// The keys whose high part (`key >> low_bits`) another key has too,
+/// sorted, for keys whose high bits are uniform (hashes above a small
+/// number, `low_bits` at most 32); the others are dropped.
+///
+/// Scattered into one bucket per top byte (a bucket fits in cache where
+/// the whole list does not); in each bucket, keys whose high part is
+/// certainly single — two bits per value of its next bits, "seen" and
+/// "seen again" — are dropped (most anchors of a corpus are in one unit
+/// only), and the rest are scattered on those bits into about one slot
+/// per key and sorted by one pass of insertion (none is out of place
+/// beyond its slot). Sorting every bucket whole by comparison was two
+/// thirds of the cost of building the anchor index.
+pub(crate) fn sort_repeated(keys: Vec<u64>, low_bits: u32, parallel: bool) -> Vec<u64> {
     const BUCKETS: usize = 256;
     let bucket = |k: u64| (k >> 56) as usize;
     let mut starts = [0usize; BUCKETS + 1];
@@ -60,23 +69,37 @@ pub(crate) fn sort_hashes(keys: Vec<u64>, parallel: bool) -> Vec<u64> {
         chunks.push(chunk);
         rest = tail;
     }
-    if parallel {
+    let kept: Vec<usize> = if parallel {
         use rayon::prelude::*;
         chunks
             .into_par_iter()
-            .for_each_init(Bucket::default, |b, c| b.sort(c));
+            .map_init(Bucket::default, |b, c| b.sort_repeated(c, low_bits))
+            .collect()
     } else {
         let mut b = Bucket::default();
-        chunks.into_iter().for_each(|c| b.sort(c));
+        chunks
+            .into_iter()
+            .map(|c| b.sort_repeated(c, low_bits))
+            .collect()
+    };
+    // Each bucket's kept keys to the end of the last's.
+    let mut len = 0;
+    for (b, n) in kept.into_iter().enumerate() {
+        sorted.copy_within(starts[b]..starts[b] + n, len);
+        len += n;
     }
+    sorted.truncate(len);
     sorted
 }
 
-/// What sorting one bucket of [`sort_hashes`] writes and forgets.
+/// What sorting one bucket of [`sort_repeated`] writes and forgets.
 #[derive(Default)]
 struct Bucket {
     scratch: Vec<u64>,
     ends: Vec<u32>,
+    /// A bit per value of a key's next bits: seen, and seen again.
+    seen: Vec<u64>,
+    again: Vec<u64>,
 }
 
 /// Slots of a bucket this long or more are sorted by comparison: many
@@ -85,6 +108,59 @@ struct Bucket {
 const LONG_SLOT: usize = 24;
 
 impl Bucket {
+    /// Moves the keys of `keys` (one bucket: they share their top byte)
+    /// whose high part (`key >> low_bits`) another key has too to the
+    /// front, sorted; returns how many there are. A key whose 16 bits
+    /// below the top byte no other key has is single for certain, and is
+    /// dropped before sorting.
+    fn sort_repeated(&mut self, keys: &mut [u64], low_bits: u32) -> usize {
+        let n = self.maybe_repeated(keys, low_bits);
+        self.sort(&mut keys[..n]);
+        // Bits are shared by other high parts too: keep what sits beside
+        // a key of its high part, now sorted next to it.
+        let (mut kept, mut before) = (0, None);
+        for i in 0..n {
+            let high = keys[i] >> low_bits;
+            let after = keys[..n].get(i + 1).map(|k| k >> low_bits);
+            let repeated = before == Some(high) || after == Some(high);
+            before = Some(high);
+            keys[kept] = keys[i];
+            kept += usize::from(repeated);
+        }
+        kept
+    }
+
+    /// Moves the keys of `keys` whose 16 bits below the top byte another
+    /// key has too to the front (so those whose high part may repeat);
+    /// returns how many. All of them when those bits reach below
+    /// `low_bits`.
+    fn maybe_repeated(&mut self, keys: &mut [u64], low_bits: u32) -> usize {
+        const BITS: u32 = 16;
+        if 8 + BITS > 64 - low_bits.min(64) {
+            return keys.len();
+        }
+        let at = |k: u64| ((k << 8) >> (64 - BITS)) as usize;
+        let Bucket { seen, again, .. } = self;
+        for bits in [&mut *seen, &mut *again] {
+            bits.clear();
+            bits.resize(1 << (BITS - 6), 0);
+        }
+        for &k in keys.iter() {
+            let (word, bit) = (at(k) / 64, 1u64 << (at(k) % 64));
+            again[word] |= seen[word] & bit;
+            seen[word] |= bit;
+        }
+        // Kept or not is about as likely: each key is written, and the
+        // end moves past the kept ones only.
+        let mut n = 0;
+        for i in 0..keys.len() {
+            let k = keys[i];
+            keys[n] = k;
+            n += usize::from(again[at(k) / 64] & (1 << (at(k) % 64)) != 0);
+        }
+        n
+    }
+
     /// Sorts `keys`, which share their top byte and are uniform below it.
     fn sort(&mut self, keys: &mut [u64]) {
         if keys.len() < 2 * LONG_SLOT {
@@ -93,7 +169,7 @@ impl Bucket {
         }
         let bits = keys.len().ilog2().min(16);
         let slot = |k: u64| ((k << 8) >> (64 - bits)) as usize;
-        let Bucket { scratch, ends } = self;
+        let Bucket { scratch, ends, .. } = self;
         ends.clear();
         ends.resize((1 << bits) + 1, 0);
         for &k in keys.iter() {
@@ -145,25 +221,36 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
-        /// Hashes are sorted as a comparison sort sorts them, however
-        /// many share their high bits (one anchor in many units) and
-        /// whether buckets are sorted in parallel.
+        /// The keys whose high part repeats are kept and sorted as a
+        /// comparison sort sorts them, however many share their high
+        /// bits (one anchor in many units, or twice in one), and whether
+        /// buckets are sorted in parallel.
         #[test]
-        fn hashes_sort(
+        fn repeated_keys_sort(
             seed: u64,
             n in 0u64..40_000,
             repeated in proptest::collection::vec((proptest::num::u64::ANY, 1u64..300), 0..8),
+            twice in proptest::collection::vec(0u64..40_000, 0..50),
+            low in 17u32..48,
             parallel: bool,
         ) {
-            // Keys as the index makes them: a hash above a unit number.
+            // Keys as the index makes them: a hash above a unit number
+            // (of `low` bits: from 41 on, too many to drop any key).
             let hash = |x: u64| xxhash_rust::xxh3::xxh3_64_with_seed(&x.to_le_bytes(), seed);
-            let mut keys: Vec<u64> = (0..n).map(|i| (hash(i) << 20) | i).collect();
+            let mut keys: Vec<u64> = (0..n).map(|i| (hash(i) << low) | i).collect();
             for &(anchor, units) in &repeated {
-                keys.extend((0..units).map(|u| (hash(anchor) << 20) | u));
+                keys.extend((0..units).map(|u| (hash(anchor) << low) | u));
             }
+            keys.extend(twice.iter().map(|&i| (hash(i) << low) | i));
             let mut expected = keys.clone();
             expected.sort_unstable();
-            proptest::prop_assert_eq!(sort_hashes(keys, parallel), expected);
+            let expected: Vec<u64> = expected
+                .chunk_by(|x, y| x >> low == y >> low)
+                .filter(|same| same.len() > 1)
+                .flatten()
+                .copied()
+                .collect();
+            proptest::prop_assert_eq!(sort_repeated(keys, low, parallel), expected);
         }
     }
 

@@ -121,7 +121,9 @@ impl AnchorIndex {
             let mut hashes = Vec::new();
             stretches.into_iter().for_each(|s| fill(&mut hashes, s));
         }
-        let mut keys = crate::sorted::sort_hashes(keys, st.parallel);
+        // Only anchors held twice or more can pair units: the others are
+        // dropped as the keys are sorted.
+        let mut keys = crate::sorted::sort_repeated(keys, unit_bits, st.parallel);
         // A unit repeating an anchor counts it once.
         keys.dedup();
         let mut index = AnchorIndex {
