@@ -80,6 +80,10 @@ pub(super) fn find_templates(st: &Stage, skip: &[bool]) -> Vec<Vec<u32>> {
 /// caller leaves out units shorter than `min_words`.)
 pub(crate) fn unit_shape(doc: &DocUnits, unit: &Unit) -> Option<(u64, u64)> {
     let first = doc.numbers.partition_point(|&n| n < unit.start);
+    // Most units state no number: nothing to mask, nothing to hash.
+    if doc.numbers.get(first).is_none_or(|&n| n >= unit.end) {
+        return None;
+    }
     let mut numbers = doc.numbers[first..].iter().peekable();
     let mut masked = false;
     let mut shape = Vec::with_capacity(8 * unit.len());
