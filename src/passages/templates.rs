@@ -81,7 +81,7 @@ pub(super) fn find_templates(st: &Stage, skip: &[bool]) -> Vec<Vec<u32>> {
 pub(crate) fn unit_shape(doc: &DocUnits, unit: &Unit) -> Option<(u64, u64)> {
     let first = doc.numbers.partition_point(|&n| n < unit.start);
     // Most units state no number: nothing to mask, nothing to hash.
-    if doc.numbers.get(first).is_none_or(|&n| n >= unit.end) {
+    if !doc.numbers.get(first).is_some_and(|&n| n < unit.end) {
         return None;
     }
     let mut numbers = doc.numbers[first..].iter().peekable();
