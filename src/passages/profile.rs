@@ -61,15 +61,23 @@ impl Profile {
     /// [`Profile::new`], with `scratch`'s buffers (kept from one profile to
     /// the next by the caller).
     ///
-    /// Without a comparison sort: words are numbered by first appearance
-    /// in a hash table, ranked by a bucket sort of the distinct hashes
-    /// ([`sort_by_hash`]), and the bags and postings come out of two
-    /// counting sorts ([`Scratch::lists`]), where sorting every word's hash
-    /// and then each bag cost a sixth more.
+    /// Without a comparison sort and without a branch per word: every
+    /// word's (hash, sentence) is bucket-sorted on the hash
+    /// ([`sort_by_hash`]), which lists the words by hash with their
+    /// sentences ascending, so one pass numbers the words and lists their
+    /// postings, and a counting sort on the sentence gives the bags
+    /// ([`Scratch::lists`]). (Numbering words in a hash table, as met,
+    /// branched on whether each was new, a coin toss; a comparison sort
+    /// of every word cost a sixth more.)
     pub fn with(doc: &DocUnits, units: &[Unit], scratch: &mut Scratch) -> Self {
         let ranges = sentence_ranges(doc, units);
-        let vocab = scratch.number(doc, &ranges);
-        let (bag_at, bag_words, post_at, postings) = scratch.lists(&ranges, vocab.len());
+        let Lists {
+            vocab,
+            bag_at,
+            bag_words,
+            post_at,
+            postings,
+        } = scratch.lists(doc, &ranges);
         let light = (0..ranges.len())
             .map(|i| {
                 let bag = &bag_words[bag_at[i] as usize..bag_at[i + 1] as usize];
@@ -194,196 +202,137 @@ impl Profile {
 /// from one profile to the next (one per worker thread).
 #[derive(Default)]
 pub(super) struct Scratch {
-    table: Numbering,
-    /// Every word of the sentences, by number of first appearance, then
-    /// by rank.
-    occurrences: Vec<u32>,
-    /// (hash, number of first appearance), by hash.
-    order: Vec<(u64, u32)>,
-    /// Each number of first appearance's rank by hash: the word's number.
-    rank: Vec<u32>,
-    /// Per word, one more than the last sentence it was seen in.
-    seen: Vec<u32>,
-    /// The distinct words of each sentence, sentence by sentence.
-    pairs: Vec<u32>,
-    /// Where the next entry of each list goes, in a counting sort.
+    /// Every word of the sentences as (hash, sentence), in text order.
+    words: Vec<(u64, u32)>,
+    /// The same by hash, each hash's sentences ascending.
+    sorted: Vec<(u64, u32)>,
+    /// The distinct hashes, with room past the last.
+    vocab: Vec<u64>,
+    /// Where each word's postings start, with room past the last.
+    post_at: Vec<u32>,
+    /// Each word's distinct sentences, word after word, with room.
+    postings: Vec<u32>,
+    /// Bucket counts; where the next word of each bag goes.
     fill: Vec<u32>,
 }
 
-impl Scratch {
-    /// Numbers the words of `ranges` of `doc`: `self.occurrences` holds
-    /// each word's rank among the distinct hashes (ascending); returns
-    /// the distinct hashes in that order.
-    fn number(&mut self, doc: &DocUnits, ranges: &[Range<u32>]) -> Vec<u64> {
-        let words = |r: &Range<u32>| &doc.words[r.start as usize..r.end as usize];
-        self.table.reset(ranges.iter().map(|r| r.len()).sum());
-        self.occurrences.clear();
-        for w in ranges.iter().flat_map(words) {
-            self.occurrences.push(self.table.number(w.hash));
-        }
-        sort_by_hash(self.table.hashes(), &mut self.order, &mut self.fill);
-        self.rank.clear();
-        self.rank.resize(self.order.len(), 0);
-        for (k, &(_, p)) in self.order.iter().enumerate() {
-            self.rank[p as usize] = k as u32;
-        }
-        for p in &mut self.occurrences {
-            *p = self.rank[*p as usize];
-        }
-        self.order.iter().map(|o| o.0).collect()
-    }
+/// A profile's lists ([`Profile`] says what each holds).
+struct Lists {
+    vocab: Vec<u64>,
+    bag_at: Vec<u32>,
+    bag_words: Vec<u32>,
+    post_at: Vec<u32>,
+    postings: Vec<u32>,
+}
 
-    /// The bags and postings of the sentences `ranges` numbered by
-    /// [`Self::number`] (`words` distinct): `(bag_at, bag_words, post_at,
-    /// postings)` as [`Profile`] holds them. The distinct words of each
-    /// sentence are listed in the order met, counting-sorted on the word
-    /// into postings (sentences ascending), then back on the sentence into
-    /// bags (words ascending).
-    fn lists(
-        &mut self,
-        ranges: &[Range<u32>],
-        words: usize,
-    ) -> (Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>) {
-        // A word's mark is one more than the last sentence it was met in.
+impl Scratch {
+    /// The vocabulary, bags and postings of the sentences `ranges` of
+    /// `doc`.
+    fn lists(&mut self, doc: &DocUnits, ranges: &[Range<u32>]) -> Lists {
+        self.words.clear();
+        for (i, r) in (0u32..).zip(ranges) {
+            let words = &doc.words[r.start as usize..r.end as usize];
+            self.words.extend(words.iter().map(|w| (w.hash, i)));
+        }
+        sort_by_hash(&self.words, &mut self.sorted, &mut self.fill);
+        let n = self.sorted.len();
         let Scratch {
-            occurrences,
-            seen,
-            pairs,
+            sorted,
+            vocab,
+            post_at,
+            postings,
             fill,
             ..
         } = self;
-        seen.clear();
-        seen.resize(words, 0);
-        pairs.clear();
-        let mut bag_at = Vec::with_capacity(ranges.len() + 1);
-        bag_at.push(0u32);
-        let mut occurrence = occurrences.iter();
-        for (i, r) in ranges.iter().enumerate() {
-            let mark = i as u32 + 1;
-            for &k in occurrence.by_ref().take(r.len()) {
-                if seen[k as usize] != mark {
-                    seen[k as usize] = mark;
-                    pairs.push(k);
-                }
-            }
-            bag_at.push(pairs.len() as u32);
+        for list in [&mut *post_at, &mut *postings] {
+            list.clear();
+            list.resize(n + 1, 0);
         }
-        let mut post_at = vec![0u32; words + 1];
-        for &k in pairs.iter() {
-            post_at[k as usize + 1] += 1;
+        vocab.clear();
+        vocab.resize(n + 1, 0);
+        // A new hash starts a word, a new sentence of it a posting. Both
+        // are written at every step and kept only by moving past them (a
+        // word is new about as often as not: no branch on it).
+        let (mut words, mut posts) = (0usize, 0usize);
+        let mut before = sorted.first().map_or((0, 0), |&(h, _)| (!h, u32::MAX));
+        for &(hash, sentence) in sorted.iter() {
+            let new_word = hash != before.0;
+            vocab[words] = hash;
+            post_at[words] = posts as u32;
+            words += usize::from(new_word);
+            postings[posts] = sentence;
+            posts += usize::from(new_word | (sentence != before.1));
+            before = (hash, sentence);
         }
-        for k in 1..post_at.len() {
-            post_at[k] += post_at[k - 1];
+        post_at[words] = posts as u32;
+        let (vocab, post_at, postings) = (
+            vocab[..words].to_vec(),
+            post_at[..=words].to_vec(),
+            postings[..posts].to_vec(),
+        );
+        // The bags: the postings counting-sorted back on the sentence,
+        // words ascending.
+        let mut bag_at = vec![0u32; ranges.len() + 1];
+        for &i in &postings {
+            bag_at[i as usize + 1] += 1;
         }
-        fill.clear();
-        fill.extend_from_slice(&post_at[..words]);
-        let mut postings = vec![0u32; pairs.len()];
-        for i in 0..ranges.len() {
-            for &k in &pairs[bag_at[i] as usize..bag_at[i + 1] as usize] {
-                postings[fill[k as usize] as usize] = i as u32;
-                fill[k as usize] += 1;
-            }
+        for i in 1..bag_at.len() {
+            bag_at[i] += bag_at[i - 1];
         }
         fill.clear();
         fill.extend_from_slice(&bag_at[..ranges.len()]);
-        let mut bag_words = vec![0u32; pairs.len()];
+        let mut bag_words = vec![0u32; postings.len()];
         for k in 0..words {
             for &i in &postings[post_at[k] as usize..post_at[k + 1] as usize] {
                 bag_words[fill[i as usize] as usize] = k as u32;
                 fill[i as usize] += 1;
             }
         }
-        (bag_at, bag_words, post_at, postings)
-    }
-}
-
-/// Numbers distinct hashes in order of first appearance, by open
-/// addressing: one probe or two per word, where a binary search of a
-/// sorted vocabulary took a dozen unpredictable branches. Whether a word
-/// is new is as likely as not, so it is never branched on: a new word
-/// and a known one write the same places.
-#[derive(Default)]
-struct Numbering {
-    /// Per slot, one more than the number of the hash there (0: empty).
-    slots: Vec<u32>,
-    mask: usize,
-    /// `hashes[k + 1]` is the hash numbered `k` (`hashes[0]` is read for
-    /// an empty slot and never matters); room for one past the last.
-    hashes: Vec<u64>,
-    /// How many hashes are numbered.
-    len: u32,
-}
-
-impl Numbering {
-    /// Forgets every number; makes room for `words` distinct hashes.
-    fn reset(&mut self, words: usize) {
-        let size = (2 * words).next_power_of_two().max(16);
-        self.slots.clear();
-        self.slots.resize(size, 0);
-        self.mask = size - 1;
-        self.hashes.clear();
-        self.hashes.resize(words + 2, 0);
-        self.len = 0;
-    }
-
-    /// Word hashes are uniform: their high bits pick the slot.
-    fn slot(&self, hash: u64) -> usize {
-        (hash >> 32) as usize & self.mask
-    }
-
-    /// The number of `hash`: a known hash's, or one more than the last
-    /// for a new one. At most as many distinct hashes as [`Self::reset`]
-    /// made room for.
-    fn number(&mut self, hash: u64) -> u32 {
-        let mut at = self.slot(hash);
-        loop {
-            let k = self.slots[at];
-            if (k == 0) | (self.hashes[k as usize] == hash) {
-                break;
-            }
-            at = (at + 1) & self.mask;
+        Lists {
+            vocab,
+            bag_at,
+            bag_words,
+            post_at,
+            postings,
         }
-        let k = self.slots[at];
-        let new = k == 0;
-        let id = if new { self.len + 1 } else { k };
-        self.slots[at] = id;
-        self.hashes[id as usize] = hash;
-        self.len += u32::from(new);
-        id - 1
-    }
-
-    /// The hashes numbered, by number.
-    fn hashes(&self) -> &[u64] {
-        &self.hashes[1..=self.len as usize]
     }
 }
 
-/// `hashes` (distinct, uniform) with their positions, as (hash,
-/// position) ascending, into `order`; `counts` is scratch. A bucket sort
-/// on the hashes' high bits, one bucket per hash or so, then sorted by
-/// insertion: hashes are uniform, so buckets hold one or two and the sort
-/// is linear, where a comparison sort was a third of a profile.
-fn sort_by_hash(hashes: &[u64], order: &mut Vec<(u64, u32)>, counts: &mut Vec<u32>) {
+/// `words` ((hash, sentence) pairs, hashes uniform) into `order`, by
+/// hash, stably (a hash's sentences stay in their order); `counts` is
+/// scratch. A bucket sort on the hashes' high bits, one bucket per word or
+/// so, then one pass of insertion: no word is out of place beyond its
+/// bucket, where a comparison sort was a third of a profile. A bucket of
+/// many words (a word repeated throughout a long document, and whatever
+/// shares its bits) is sorted by a stable comparison sort first, so that
+/// insertion stays linear.
+fn sort_by_hash(words: &[(u64, u32)], order: &mut Vec<(u64, u32)>, counts: &mut Vec<u32>) {
+    const LONG: u32 = 64;
     order.clear();
-    order.resize(hashes.len(), (0, 0));
-    let bits = hashes.len().max(2).next_power_of_two().trailing_zeros();
+    order.resize(words.len(), (0, 0));
+    let bits = words.len().max(2).next_power_of_two().trailing_zeros();
     let bucket = |h: u64| (h >> (64 - bits)) as usize;
     counts.clear();
     counts.resize((1 << bits) + 1, 0);
-    for &h in hashes {
+    for &(h, _) in words {
         counts[bucket(h) + 1] += 1;
     }
     for b in 1..counts.len() {
         counts[b] += counts[b - 1];
     }
-    for (p, &h) in hashes.iter().enumerate() {
-        let at = &mut counts[bucket(h)];
-        order[*at as usize] = (h, p as u32);
+    for &w in words {
+        let at = &mut counts[bucket(w.0)];
+        order[*at as usize] = w;
         *at += 1;
     }
-    // No hash is now out of place beyond its bucket: one pass of
-    // insertion over the whole list sorts it (a pass per bucket
-    // mispredicted the end of each).
+    // Each bucket now ends where the next began.
+    let mut start = 0;
+    for &end in &counts[..1 << bits] {
+        if end - start >= LONG {
+            order[start as usize..end as usize].sort_by_key(|w| w.0);
+        }
+        start = end;
+    }
     for k in 1..order.len() {
         let x = order[k];
         let mut j = k;
@@ -583,17 +532,69 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
-        /// The bucket sort orders distinct hashes as a comparison sort
-        /// does, whatever their number.
+        /// The bucket sort orders words by hash as a stable comparison
+        /// sort does, whatever their number and however often a hash
+        /// repeats.
         #[test]
-        fn sort_by_hash_sorts(seeds in proptest::collection::hash_set(proptest::num::u64::ANY, 0..300)) {
-            let hashes: Vec<u64> = seeds.into_iter().collect();
+        fn sort_by_hash_sorts(
+            seeds in proptest::collection::vec(proptest::num::u64::ANY, 1..300),
+            picks in proptest::collection::vec(0usize..1000, 0..1500),
+        ) {
+            let words: Vec<(u64, u32)> =
+                (0u32..).zip(&picks).map(|(i, &p)| (seeds[p % seeds.len()], i)).collect();
             let (mut order, mut counts) = (Vec::new(), Vec::new());
-            sort_by_hash(&hashes, &mut order, &mut counts);
-            let mut want: Vec<(u64, u32)> =
-                hashes.iter().enumerate().map(|(p, &h)| (h, p as u32)).collect();
-            want.sort_unstable();
+            sort_by_hash(&words, &mut order, &mut counts);
+            let mut want = words.clone();
+            want.sort_by_key(|w| w.0);
             proptest::prop_assert_eq!(order, want);
+        }
+    }
+
+    proptest::proptest! {
+        /// A profile's lists are their definitions: the distinct hashes
+        /// ascending, each one's sentences ascending, each sentence's
+        /// distinct words ascending.
+        #[test]
+        fn profiles_are_their_definitions(
+            sentences in proptest::collection::vec(proptest::collection::vec(0u8..40, 8..14), 1..30),
+        ) {
+            const WORDS: [&str; 8] = ["the", "bank", "oil", "said", "prices", "rose", "fell", "trade"];
+            let word = |w: u8| match WORDS.get(w as usize) {
+                Some(w) => w.to_string(),
+                None => format!("q{}{}", (b'a' + w / 26) as char, (b'a' + w % 26) as char),
+            };
+            let text: String = sentences
+                .iter()
+                .map(|s| {
+                    let words: Vec<String> = s.iter().map(|&w| word(w)).collect();
+                    format!("X {}.", words.join(" "))
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            let d = doc(&text);
+            let p = Profile::new(&d, &d.units);
+            let ranges = sentence_ranges(&d, &d.units);
+            let hashes = |r: &Range<u32>| -> Vec<u64> {
+                d.words[r.start as usize..r.end as usize].iter().map(|w| w.hash).collect()
+            };
+            let mut vocab: Vec<u64> = ranges.iter().flat_map(hashes).collect();
+            vocab.sort_unstable();
+            vocab.dedup();
+            proptest::prop_assert_eq!(&p.vocab, &vocab);
+            for (k, &h) in (0u32..).zip(&vocab) {
+                let holding: Vec<u32> =
+                    (0u32..).zip(&ranges).filter(|(_, r)| hashes(r).contains(&h)).map(|(i, _)| i).collect();
+                proptest::prop_assert_eq!(p.postings(k), &holding[..]);
+            }
+            for (i, r) in (0u32..).zip(&ranges) {
+                let mut bag: Vec<u32> = hashes(r)
+                    .iter()
+                    .map(|h| vocab.binary_search(h).map_or(u32::MAX, |k| k as u32))
+                    .collect();
+                bag.sort_unstable();
+                bag.dedup();
+                proptest::prop_assert_eq!(p.bag(i), &bag[..]);
+            }
         }
     }
 
