@@ -15,6 +15,18 @@
 //! kept only when the values are equal (on BBC the rewrite search's pair
 //! work took a third less).
 
+/// Each count of `counts` replaced by the sum of it and those before it
+/// (the starts of a counting sort's lists, given each list's length one
+/// place later). The sum is carried in a register: adding in place waits
+/// on the store of the entry before, a fifth of a profile's sort.
+pub(crate) fn running_sums(counts: &mut [u32]) {
+    let mut sum = 0;
+    for c in counts {
+        sum += *c;
+        *c = sum;
+    }
+}
+
 /// The positions `(i, j)` with `a[i] == b[j]`, ascending, into `out`
 /// (cleared first). `a` and `b` ascend strictly; positions fit in `u32`.
 pub(crate) fn meet(a: &[u64], b: &[u64], out: &mut Vec<(u32, u32)>) {
@@ -175,9 +187,7 @@ impl Bucket {
         for &k in keys.iter() {
             ends[slot(k) + 1] += 1;
         }
-        for s in 1..ends.len() {
-            ends[s] += ends[s - 1];
-        }
+        running_sums(ends);
         scratch.clear();
         scratch.resize(keys.len(), 0);
         for &k in keys.iter() {

@@ -196,9 +196,7 @@ impl AnchorIndex {
         for &(u, _) in &self.members {
             at[u as usize + 1] += 1;
         }
-        for u in 0..st.units.len() {
-            at[u + 1] += at[u];
-        }
+        crate::sorted::running_sums(&mut at);
         let mut by_unit = vec![(0, 0); self.members.len()];
         for g in 0..self.groups.len() as u32 {
             for (members, _) in self.runs_of(g) {

@@ -276,9 +276,7 @@ impl Scratch {
         for &i in &postings {
             bag_at[i as usize + 1] += 1;
         }
-        for i in 1..bag_at.len() {
-            bag_at[i] += bag_at[i - 1];
-        }
+        crate::sorted::running_sums(&mut bag_at);
         fill.clear();
         fill.extend_from_slice(&bag_at[..ranges.len()]);
         let mut bag_words = vec![0u32; postings.len()];
@@ -317,9 +315,7 @@ fn sort_by_hash(words: &[(u64, u32)], order: &mut Vec<(u64, u32)>, counts: &mut 
     for &(h, _) in words {
         counts[bucket(h) + 1] += 1;
     }
-    for b in 1..counts.len() {
-        counts[b] += counts[b - 1];
-    }
+    crate::sorted::running_sums(counts);
     for &w in words {
         let at = &mut counts[bucket(w.0)];
         order[*at as usize] = w;
