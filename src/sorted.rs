@@ -114,11 +114,6 @@ struct Bucket {
     again: Vec<u64>,
 }
 
-/// Slots of a bucket this long or more are sorted by comparison: many
-/// keys that share their high bits (one anchor in many units), where
-/// insertion would be quadratic.
-const LONG_SLOT: usize = 24;
-
 impl Bucket {
     /// Moves the keys of `keys` (one bucket: they share their top byte)
     /// whose high part (`key >> low_bits`) another key has too to the
@@ -175,54 +170,65 @@ impl Bucket {
 
     /// Sorts `keys`, which share their top byte and are uniform below it.
     fn sort(&mut self, keys: &mut [u64]) {
-        if keys.len() < 2 * LONG_SLOT {
-            keys.sort_unstable();
-            return;
-        }
-        let bits = keys.len().ilog2().min(16);
-        let slot = |k: u64| ((k << 8) >> (64 - bits)) as usize;
-        let Bucket { scratch, ends, .. } = self;
-        ends.clear();
-        ends.resize((1 << bits) + 1, 0);
-        for &k in keys.iter() {
-            ends[slot(k) + 1] += 1;
-        }
-        running_sums(ends);
-        scratch.clear();
-        scratch.resize(keys.len(), 0);
-        for &k in keys.iter() {
-            let at = &mut ends[slot(k)];
-            scratch[*at as usize] = k;
-            *at += 1;
-        }
-        // Each slot now ends where the next began. Long slots (keys that
-        // share their high bits) are sorted by comparison; then one pass
-        // of insertion over the bucket sorts it, since no key is out of
-        // order beyond its slot (sorting slot by slot mispredicted the
-        // end of each).
-        let mut start = 0;
-        for &end in &ends[..1 << bits] {
-            if end as usize - start >= LONG_SLOT {
-                scratch[start..end as usize].sort_unstable();
-            }
-            start = end as usize;
-        }
-        insertion_sort(scratch);
-        keys.copy_from_slice(scratch);
+        // The top byte is the bucket's: the bits below it are the key.
+        sort_by_uniform_key(keys, |&k| k << 8, &mut self.scratch, &mut self.ends);
+        keys.copy_from_slice(&self.scratch);
     }
 }
 
-/// Sorts by insertion: linear on a list whose keys are each a few places
-/// from their own.
-fn insertion_sort(run: &mut [u64]) {
-    for k in 1..run.len() {
-        let x = run[k];
+/// `items` into `order` by `key`, stably, for keys whose high bits are
+/// uniform (hashes); `counts` is scratch. Scattered on the keys' high bits
+/// into about one slot per item, then sorted by one pass of insertion: no
+/// item is out of place beyond its slot, and a pass slot by slot
+/// mispredicted the end of each. A slot of many items (one hash repeated
+/// throughout, and whatever shares its bits) is sorted by a stable
+/// comparison sort first, so that insertion stays linear. The anchor
+/// index's buckets ([`sort_repeated`]) and the rewrite search's profiles
+/// (every word's hash) are sorted so, where a comparison sort was a third
+/// of a profile and two thirds of the index.
+pub(crate) fn sort_by_uniform_key<T: Copy + Default>(
+    items: &[T],
+    key: impl Fn(&T) -> u64,
+    order: &mut Vec<T>,
+    counts: &mut Vec<u32>,
+) {
+    const LONG: u32 = 32;
+    order.clear();
+    order.resize(items.len(), T::default());
+    let bits = items
+        .len()
+        .max(2)
+        .next_power_of_two()
+        .trailing_zeros()
+        .min(16);
+    let slot = |x: &T| (key(x) >> (64 - bits)) as usize;
+    counts.clear();
+    counts.resize((1 << bits) + 1, 0);
+    for x in items {
+        counts[slot(x) + 1] += 1;
+    }
+    running_sums(counts);
+    for x in items {
+        let at = &mut counts[slot(x)];
+        order[*at as usize] = *x;
+        *at += 1;
+    }
+    // Each slot now ends where the next began.
+    let mut start = 0;
+    for &end in &counts[..1 << bits] {
+        if end - start >= LONG {
+            order[start as usize..end as usize].sort_by_key(&key);
+        }
+        start = end;
+    }
+    for k in 1..order.len() {
+        let x = order[k];
         let mut j = k;
-        while j > 0 && run[j - 1] > x {
-            run[j] = run[j - 1];
+        while j > 0 && key(&order[j - 1]) > key(&x) {
+            order[j] = order[j - 1];
             j -= 1;
         }
-        run[j] = x;
+        order[j] = x;
     }
 }
 
@@ -261,6 +267,25 @@ mod tests {
                 .copied()
                 .collect();
             proptest::prop_assert_eq!(sort_repeated(keys, low, parallel), expected);
+        }
+    }
+
+    proptest::proptest! {
+        /// The bucket sort orders items by key as a stable comparison
+        /// sort does, whatever their number and however often a key
+        /// repeats.
+        #[test]
+        fn uniform_keys_sort(
+            seeds in proptest::collection::vec(proptest::num::u64::ANY, 1..300),
+            picks in proptest::collection::vec(0usize..1000, 0..1500),
+        ) {
+            let words: Vec<(u64, u32)> =
+                (0u32..).zip(&picks).map(|(i, &p)| (seeds[p % seeds.len()], i)).collect();
+            let (mut order, mut counts) = (Vec::new(), Vec::new());
+            sort_by_uniform_key(&words, |w| w.0, &mut order, &mut counts);
+            let mut want = words.clone();
+            want.sort_by_key(|w| w.0);
+            proptest::prop_assert_eq!(order, want);
         }
     }
 

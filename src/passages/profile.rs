@@ -63,7 +63,7 @@ impl Profile {
     ///
     /// Without a comparison sort and without a branch per word: every
     /// word's (hash, sentence) is bucket-sorted on the hash
-    /// ([`sort_by_hash`]), which lists the words by hash with their
+    /// ([`crate::sorted::sort_by_uniform_key`]), which lists the words by hash with their
     /// sentences ascending, so one pass numbers the words and lists their
     /// postings, and a counting sort on the sentence gives the bags
     /// ([`Scratch::lists`]). (Numbering words in a hash table, as met,
@@ -234,7 +234,7 @@ impl Scratch {
             let words = &doc.words[r.start as usize..r.end as usize];
             self.words.extend(words.iter().map(|w| (w.hash, i)));
         }
-        sort_by_hash(&self.words, &mut self.sorted, &mut self.fill);
+        crate::sorted::sort_by_uniform_key(&self.words, |w| w.0, &mut self.sorted, &mut self.fill);
         let n = self.sorted.len();
         let Scratch {
             sorted,
@@ -265,6 +265,8 @@ impl Scratch {
             before = (hash, sentence);
         }
         post_at[words] = posts as u32;
+        // Copied out at their lengths: a profile is kept for the whole
+        // search, and the buffers have room for every word.
         let (vocab, post_at, postings) = (
             vocab[..words].to_vec(),
             post_at[..=words].to_vec(),
@@ -293,50 +295,6 @@ impl Scratch {
             post_at,
             postings,
         }
-    }
-}
-
-/// `words` ((hash, sentence) pairs, hashes uniform) into `order`, by
-/// hash, stably (a hash's sentences stay in their order); `counts` is
-/// scratch. A bucket sort on the hashes' high bits, one bucket per word or
-/// so, then one pass of insertion: no word is out of place beyond its
-/// bucket, where a comparison sort was a third of a profile. A bucket of
-/// many words (a word repeated throughout a long document, and whatever
-/// shares its bits) is sorted by a stable comparison sort first, so that
-/// insertion stays linear.
-fn sort_by_hash(words: &[(u64, u32)], order: &mut Vec<(u64, u32)>, counts: &mut Vec<u32>) {
-    const LONG: u32 = 64;
-    order.clear();
-    order.resize(words.len(), (0, 0));
-    let bits = words.len().max(2).next_power_of_two().trailing_zeros();
-    let bucket = |h: u64| (h >> (64 - bits)) as usize;
-    counts.clear();
-    counts.resize((1 << bits) + 1, 0);
-    for &(h, _) in words {
-        counts[bucket(h) + 1] += 1;
-    }
-    crate::sorted::running_sums(counts);
-    for &w in words {
-        let at = &mut counts[bucket(w.0)];
-        order[*at as usize] = w;
-        *at += 1;
-    }
-    // Each bucket now ends where the next began.
-    let mut start = 0;
-    for &end in &counts[..1 << bits] {
-        if end - start >= LONG {
-            order[start as usize..end as usize].sort_by_key(|w| w.0);
-        }
-        start = end;
-    }
-    for k in 1..order.len() {
-        let x = order[k];
-        let mut j = k;
-        while j > 0 && order[j - 1].0 > x.0 {
-            order[j] = order[j - 1];
-            j -= 1;
-        }
-        order[j] = x;
     }
 }
 
@@ -526,25 +484,6 @@ fn squared_weight(total: f64, sf: u32) -> f64 {
 mod tests {
     use super::super::tests::doc;
     use super::*;
-
-    proptest::proptest! {
-        /// The bucket sort orders words by hash as a stable comparison
-        /// sort does, whatever their number and however often a hash
-        /// repeats.
-        #[test]
-        fn sort_by_hash_sorts(
-            seeds in proptest::collection::vec(proptest::num::u64::ANY, 1..300),
-            picks in proptest::collection::vec(0usize..1000, 0..1500),
-        ) {
-            let words: Vec<(u64, u32)> =
-                (0u32..).zip(&picks).map(|(i, &p)| (seeds[p % seeds.len()], i)).collect();
-            let (mut order, mut counts) = (Vec::new(), Vec::new());
-            sort_by_hash(&words, &mut order, &mut counts);
-            let mut want = words.clone();
-            want.sort_by_key(|w| w.0);
-            proptest::prop_assert_eq!(order, want);
-        }
-    }
 
     proptest::proptest! {
         /// A profile's lists are their definitions: the distinct hashes
