@@ -103,7 +103,7 @@ pub fn containment(a: &Trigrams, b: &Trigrams) -> (f64, f64) {
     // usually far fewer than either, so looking words up in it is cheap.
     let mut at = Vec::new();
     crate::sorted::meet(&a.set, &b.set, &mut at);
-    let shared: Vec<u64> = at.iter().map(|&(i, _)| a.set[i as usize]).collect();
+    let shared: Vec<u64> = at.iter().map(|&[i, _]| a.set[i as usize]).collect();
     if shared.is_empty() {
         return (0.0, 0.0);
     }

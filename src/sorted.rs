@@ -13,7 +13,10 @@
 //! about half of its steps; this one advances each list by the
 //! comparison's outcome as a number and writes every step's positions,
 //! kept only when the values are equal (on BBC the rewrite search's pair
-//! work took a third less).
+//! work took a third less). Where the processor has AVX2 it compares four
+//! values of each list with four of the other's at a step, and the merge
+//! waits for one comparison per four values (the rewrite search 5% less
+//! on Reuters-21578, 6% on BBC).
 
 /// Each count of `counts` replaced by the sum of it and those before it
 /// (the starts of a counting sort's lists, given each list's length one
@@ -27,22 +30,120 @@ pub(crate) fn running_sums(counts: &mut [u32]) {
     }
 }
 
-/// The positions `(i, j)` with `a[i] == b[j]`, ascending, into `out`
+/// The positions `[i, j]` with `a[i] == b[j]`, ascending, into `out`
 /// (cleared first). `a` and `b` ascend strictly; positions fit in `u32`.
-pub(crate) fn meet(a: &[u64], b: &[u64], out: &mut Vec<(u32, u32)>) {
+pub(crate) fn meet(a: &[u64], b: &[u64], out: &mut Vec<[u32; 2]>) {
     out.clear();
-    // Room for every step's write: at most the shorter list's length
-    // are kept, and the write of a step not kept is overwritten.
-    out.resize(a.len().min(b.len()), (0, 0));
-    let (mut i, mut j, mut n) = (0, 0, 0);
+    // Room for every step's write: at most the shorter list's length are
+    // kept, a step not kept is overwritten, and a block step writes four.
+    out.resize(a.len().min(b.len()) + 4, [0, 0]);
+    let mut at = (0, 0, 0);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt")
+    {
+        // SAFETY: the processor has both features (checked just above).
+        at = unsafe { meet_blocks(a, b, out) };
+    }
+    let n = meet_from(a, b, at, out);
+    out.truncate(n);
+}
+
+/// [`meet`] one value a step from positions `(i, j)` with `n` kept
+/// already; returns the number kept. `out` holds room for them all.
+fn meet_from(
+    a: &[u64],
+    b: &[u64],
+    (mut i, mut j, mut n): (usize, usize, usize),
+    out: &mut [[u32; 2]],
+) -> usize {
     while i < a.len() && j < b.len() && n < out.len() {
         let (x, y) = (a[i], b[j]);
-        out[n] = (i as u32, j as u32);
+        out[n] = [i as u32, j as u32];
         n += usize::from(x == y);
         i += usize::from(x <= y);
         j += usize::from(y <= x);
     }
-    out.truncate(n);
+    n
+}
+
+/// For each mask of four lanes, the 32-bit lanes that move its set
+/// lanes (two 32-bit halves each) to the front, in order.
+#[cfg(target_arch = "x86_64")]
+const COMPRESS: [[i32; 8]; 16] = {
+    let mut table = [[0; 8]; 16];
+    let mut mask = 0;
+    while mask < 16 {
+        let (mut lane, mut to): (i32, usize) = (0, 0);
+        while lane < 4 {
+            if mask & (1 << lane) != 0 {
+                table[mask][2 * to] = 2 * lane;
+                table[mask][2 * to + 1] = 2 * lane + 1;
+                to += 1;
+            }
+            lane += 1;
+        }
+        mask += 1;
+    }
+    table
+};
+
+/// [`meet`] four values a step while both lists have four left (AVX2):
+/// each of `a`'s four is compared with each of `b`'s (`b`'s block turned
+/// by one, two and three lanes), the positions of the equal ones are
+/// packed to the front of one vector and stored at `out[n..]` (`n`
+/// grows by their number), and the block whose last value is smaller
+/// moves on (both when equal). Returns `(i, j, n)` where it stopped.
+/// A scalar merge steps once per value and waits for each comparison
+/// before the next load; this waits once per four.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt")]
+fn meet_blocks(a: &[u64], b: &[u64], out: &mut [[u32; 2]]) -> (usize, usize, usize) {
+    use std::arch::x86_64::*;
+    let load = |v: &[u64]| -> __m256i {
+        let v: &[u64; 4] = v[..4].try_into().unwrap_or(&[0; 4]);
+        // SAFETY: an unaligned load of the array's 32 bytes.
+        unsafe { _mm256_loadu_si256(v.as_ptr().cast()) }
+    };
+    let lanes = _mm256_set_epi64x(3, 2, 1, 0);
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i + 4 <= a.len() && j + 4 <= b.len() && n + 4 <= out.len() {
+        let (va, vb) = (load(&a[i..]), load(&b[j..]));
+        // Lane k against b's lane k, k + 1, k + 2 and k + 3 (mod 4).
+        let m0 = _mm256_cmpeq_epi64(va, vb);
+        let m1 = _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64::<0b00_11_10_01>(vb));
+        let m2 = _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64::<0b01_00_11_10>(vb));
+        let m3 = _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64::<0b10_01_00_11>(vb));
+        let turn = _mm256_or_si256(
+            _mm256_and_si256(m1, _mm256_set1_epi64x(1)),
+            _mm256_or_si256(
+                _mm256_and_si256(m2, _mm256_set1_epi64x(2)),
+                _mm256_and_si256(m3, _mm256_set1_epi64x(3)),
+            ),
+        );
+        let jk = _mm256_add_epi64(
+            _mm256_set1_epi64x(j as i64),
+            _mm256_and_si256(_mm256_add_epi64(lanes, turn), _mm256_set1_epi64x(3)),
+        );
+        let ik = _mm256_add_epi64(_mm256_set1_epi64x(i as i64), lanes);
+        // [i, j] as two little-endian 32-bit halves of each lane.
+        let pairs = _mm256_or_si256(ik, _mm256_slli_epi64::<32>(jk));
+        let equal = _mm256_or_si256(_mm256_or_si256(m0, m1), _mm256_or_si256(m2, m3));
+        let mask = _mm256_movemask_pd(_mm256_castsi256_pd(equal)) as usize & 15;
+        // SAFETY: an unaligned load of the table row's 32 bytes.
+        let order = unsafe { _mm256_loadu_si256(COMPRESS[mask].as_ptr().cast()) };
+        let packed = _mm256_permutevar8x32_epi32(pairs, order);
+        let slot: &mut [[u32; 2]; 4] = match (&mut out[n..n + 4]).try_into() {
+            Ok(slot) => slot,
+            Err(_) => break,
+        };
+        // SAFETY: an unaligned store of the four slots' 32 bytes.
+        unsafe { _mm256_storeu_si256(slot.as_mut_ptr().cast(), packed) };
+        n += mask.count_ones() as usize;
+        let (x, y) = (a[i + 3], b[j + 3]);
+        i += 4 * usize::from(x <= y);
+        j += 4 * usize::from(y <= x);
+    }
+    (i, j, n)
 }
 
 /// The keys whose high part (`key >> low_bits`) another key has too,
@@ -293,18 +394,23 @@ mod tests {
         /// The positions are those of the values both lists hold.
         #[test]
         fn meets_where_the_values_are_equal(
-            a in proptest::collection::btree_set(0u64..60, 0..40),
-            b in proptest::collection::btree_set(0u64..60, 0..40),
+            a in proptest::collection::btree_set(0u64..200, 0..120),
+            b in proptest::collection::btree_set(0u64..200, 0..120),
         ) {
             let (a, b): (Vec<u64>, Vec<u64>) = (a.into_iter().collect(), b.into_iter().collect());
-            let mut out = vec![(7, 7)];
+            let mut out = vec![[7, 7]];
             meet(&a, &b, &mut out);
-            let expected: Vec<(u32, u32)> = a
+            let expected: Vec<[u32; 2]> = a
                 .iter()
                 .enumerate()
-                .filter_map(|(i, x)| Some((i as u32, b.binary_search(x).ok()? as u32)))
+                .filter_map(|(i, x)| Some([i as u32, b.binary_search(x).ok()? as u32]))
                 .collect();
-            proptest::prop_assert_eq!(out, expected);
+            proptest::prop_assert_eq!(&out, &expected);
+            // The one-value-a-step merge alone (processors without AVX2).
+            let mut alone = vec![[0, 0]; a.len().min(b.len())];
+            let n = meet_from(&a, &b, (0, 0, 0), &mut alone);
+            alone.truncate(n);
+            proptest::prop_assert_eq!(alone, expected);
         }
     }
 }

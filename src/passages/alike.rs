@@ -78,7 +78,7 @@ impl Alike {
         let width = b.sentences();
         self.cells.clear();
         self.cells.resize(a.sentences() * width, 0);
-        for &(ka, kb) in weights.shared() {
+        for &[ka, kb] in weights.shared() {
             let (held_a, held_b) = (a.held(ka), b.held(kb));
             if held_a + held_b > counted {
                 // Common in the pair: out of the counts that held it.

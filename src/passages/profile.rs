@@ -358,7 +358,7 @@ pub(super) struct Weights {
     /// the second (0: not there).
     in_b: Vec<u32>,
     /// The words both documents hold: (number in the first, in the second).
-    shared: Vec<(u32, u32)>,
+    shared: Vec<[u32; 2]>,
     /// Whether `sf_a`, `sf_b` and `in_b` are set for the pair merged.
     weighed: bool,
     total: f64,
@@ -383,7 +383,7 @@ impl Weights {
 
     /// The words the pair merged shares: (number in the first document,
     /// in the second), ascending.
-    pub fn shared(&self) -> &[(u32, u32)] {
+    pub fn shared(&self) -> &[[u32; 2]] {
         &self.shared
     }
 
@@ -401,7 +401,7 @@ impl Weights {
             .extend((0..b.vocab.len() as u32).map(|k| b.held(k)));
         self.in_b.clear();
         self.in_b.resize(a.vocab.len(), 0);
-        for &(i, j) in &self.shared {
+        for &[i, j] in &self.shared {
             let (i, j) = (i as usize, j as usize);
             let sf = self.sf_a[i] + self.sf_b[j];
             (self.sf_a[i], self.sf_b[j]) = (sf, sf);
