@@ -88,7 +88,9 @@ pub struct Segments {
 /// that follows.
 pub fn segment(text: &str, words: &[Word], opts: UnitOptions) -> Segments {
     let bytes = text.as_bytes();
-    let short = short_line(bytes);
+    // Only a line break that no other rule settles needs the text's line
+    // lengths: most texts never ask.
+    let mut short = None;
     let mut out = Segments {
         units: Vec::new(),
         sentences: Vec::with_capacity(words.len() / 16 + 1),
@@ -102,11 +104,15 @@ pub fn segment(text: &str, words: &[Word], opts: UnitOptions) -> Segments {
             (true, false)
         } else {
             let (gap_start, gap_end) = (words[i - 1].end as usize, words[i].start as usize);
-            let paragraph = ends_paragraph(text, gap_start, gap_end, short);
-            (
-                paragraph,
-                paragraph || ends_sentence(&bytes[gap_start..gap_end]),
-            )
+            let gap = &bytes[gap_start..gap_end];
+            if !gap.iter().any(|&b| MAY_END[usize::from(b)]) {
+                // Most gaps: a space, a comma and a space.
+                continue;
+            }
+            let paragraph = ends_paragraph(text, gap_start, gap_end, || {
+                *short.get_or_insert_with(|| short_line(bytes))
+            });
+            (paragraph, paragraph || ends_sentence(gap))
         };
         if paragraph {
             push_paragraph(&mut out.units, para_start, i, opts);
@@ -118,6 +124,24 @@ pub fn segment(text: &str, words: &[Word], opts: UnitOptions) -> Segments {
     }
     out
 }
+
+/// The bytes without which a gap between words ends neither a paragraph
+/// nor a sentence: the line break, the ASCII terminals, and every byte of
+/// a multi-byte character (the full-width terminals).
+const MAY_END: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0x80;
+    while b < 256 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'\n' as usize] = true;
+    table[b'.' as usize] = true;
+    table[b'!' as usize] = true;
+    table[b'?' as usize] = true;
+    table[b';' as usize] = true;
+    table
+};
 
 /// Whether the gap between two words holds a sentence terminal.
 fn ends_sentence(gap: &[u8]) -> bool {
@@ -144,8 +168,14 @@ fn short_line(bytes: &[u8]) -> usize {
 }
 
 /// Whether the gap `bytes[gap_start..gap_end]` between two words ends a
-/// paragraph (see the module's rules).
-fn ends_paragraph(text: &str, gap_start: usize, gap_end: usize, short: usize) -> bool {
+/// paragraph (see the module's rules); `short` gives the text's
+/// [`short_line`] length when a rule needs it.
+fn ends_paragraph(
+    text: &str,
+    gap_start: usize,
+    gap_end: usize,
+    short: impl FnOnce() -> usize,
+) -> bool {
     let bytes = text.as_bytes();
     let gap = &bytes[gap_start..gap_end];
     // Gaps are a byte or two: a plain loop beats `memchr`. A line break is
@@ -174,7 +204,7 @@ fn ends_paragraph(text: &str, gap_start: usize, gap_end: usize, short: usize) ->
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(0, |p| p + 1);
-    ends_sentence || gap_start + first_nl - line_start < short
+    ends_sentence || gap_start + first_nl - line_start < short()
 }
 
 fn push_paragraph(out: &mut Vec<Unit>, start: usize, end: usize, opts: UnitOptions) {
@@ -215,6 +245,24 @@ mod tests {
 
     use super::*;
     use crate::tokenize::Tokenizer;
+
+    proptest::proptest! {
+        /// A gap without a byte of [`MAY_END`] ends neither a paragraph
+        /// nor a sentence by the full rules, so `segment` may pass it by.
+        #[test]
+        fn plain_gaps_end_nothing(
+            before in "[A-Za-z]{1,30}",
+            gap in "[ ,:\"'()\t\r\n.!?;。！？“”-]{1,4}",
+            after in "[A-Za-z]{1,10}",
+        ) {
+            let text = format!("{before}{gap}{after}");
+            let (start, end) = (before.len(), before.len() + gap.len());
+            if !gap.bytes().any(|b| MAY_END[usize::from(b)]) {
+                proptest::prop_assert!(!ends_sentence(gap.as_bytes()));
+                proptest::prop_assert!(!ends_paragraph(&text, start, end, || usize::MAX));
+            }
+        }
+    }
 
     fn unit_texts(text: &str, opts: UnitOptions) -> Vec<String> {
         let mut words = Vec::new();
