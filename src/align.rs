@@ -102,13 +102,25 @@ impl Aligner {
     /// then `b`), so results are deterministic. Cost O(|a|·|b|) time and
     /// memory; callers keep the inputs short (passage units).
     pub fn align(&mut self, a: &[u64], b: &[u64]) -> Option<Alignment> {
+        self.align_filtered(a, &WordFilter::of(a), b, &WordFilter::of(b))
+    }
+
+    /// [`Self::align`], given each side's [`WordFilter`] (made once for
+    /// a sequence aligned with several others).
+    pub fn align_filtered(
+        &mut self,
+        a: &[u64],
+        in_a: &WordFilter,
+        b: &[u64],
+        in_b: &WordFilter,
+    ) -> Option<Alignment> {
         // Only the box from the first to the last word each side may share
         // with the other is filled: the matrix is zero above and left of
         // it (no match there to score), and every cell below or right of
         // it scores less than a cell inside it (a step without a match
         // costs), so the best cell, the first among equals and the path
         // back from it are the whole matrix's.
-        let (rows, cols) = (shared_span(a, b)?, shared_span(b, a)?);
+        let (rows, cols) = (shared_span(a, in_b)?, shared_span(b, in_a)?);
         let (a, b) = (&a[rows.clone()], &b[cols.clone()]);
         let path = if Wave::fits(a, b) {
             let (score, i, j) = self.wave.fill(a, b);
@@ -154,7 +166,7 @@ impl Aligner {
                 best = (score, i, j);
             }
         };
-        let in_b = WordFilter::of(b.iter().copied());
+        let in_b = WordFilter::of(b);
         // The best score of the row above.
         let mut above_best = 0;
         let mut i = 1;
@@ -444,38 +456,34 @@ fn up_first(above: Option<&[Lanes]>, t: usize) -> i16 {
 }
 
 /// At most how many words an alignment of `a` and `b` ([`Aligner::align`],
-/// with or without [`mark_number`]'s marks) matches: each word it matches
-/// in either sequence is held by the other. One pass over each sequence,
-/// where aligning them costs their product: callers skip pairs that could
-/// not match enough.
-pub fn max_matches(
-    a: impl Iterator<Item = u64> + Clone,
-    b: impl Iterator<Item = u64> + Clone,
-) -> usize {
-    let (in_a, in_b) = (WordFilter::of(a.clone()), WordFilter::of(b.clone()));
-    let held_by_b = a.filter(|&w| in_b.may_hold(w)).count();
-    let held_by_a = b.filter(|&w| in_a.may_hold(w)).count();
-    held_by_b.min(held_by_a)
+/// with or without [`mark_number`]'s marks) matches, given their
+/// [`WordFilter`]s: each word it matches in either sequence is held by
+/// the other. One pass over each sequence, where aligning them costs
+/// their product: callers skip pairs that could not match enough.
+pub fn max_matches(a: &[u64], in_a: &WordFilter, b: &[u64], in_b: &WordFilter) -> usize {
+    in_b.held(a).min(in_a.held(b))
 }
 
-/// The stretch of `a` from its first to its last word that `b` may hold
-/// ([`WordFilter`]), `None` when it holds none.
-fn shared_span(a: &[u64], b: &[u64]) -> Option<Range<usize>> {
-    let in_b = WordFilter::of(b.iter().copied());
+/// The stretch of `a` from its first to its last word that `in_b` (the
+/// other side's [`WordFilter`]) may hold, `None` when it holds none.
+fn shared_span(a: &[u64], in_b: &WordFilter) -> Option<Range<usize>> {
     let first = a.iter().position(|&w| in_b.may_hold(w))?;
     let last = a.iter().rposition(|&w| in_b.may_hold(w))?;
     Some(first..last + 1)
 }
 
 /// Which words a sequence may hold: a 1,024-bit filter of their hashes
-/// (bits above the number mark, [`mark_number`]). "No" is certain; "maybe"
-/// is wrong for about one word in twenty against a paragraph of sixty.
-struct WordFilter([u64; 16]);
+/// (bits above the number mark, [`mark_number`], so a sequence's filter
+/// is the same with numbers marked or not). "No" is certain; "maybe" is
+/// wrong for about one word in twenty against a paragraph of sixty.
+#[derive(Debug, Clone)]
+pub struct WordFilter([u64; 16]);
 
 impl WordFilter {
-    fn of(words: impl Iterator<Item = u64>) -> Self {
+    /// The filter of `words`.
+    pub fn of(words: &[u64]) -> Self {
         let mut bits = [0u64; 16];
-        for w in words {
+        for &w in words {
             let k = Self::bit(w);
             bits[k >> 6] |= 1 << (k & 63);
         }
@@ -489,6 +497,11 @@ impl WordFilter {
     fn may_hold(&self, word: u64) -> bool {
         let k = Self::bit(word);
         self.0[k >> 6] & (1 << (k & 63)) != 0
+    }
+
+    /// How many of `words` (with repeats) the filter may hold.
+    fn held(&self, words: &[u64]) -> usize {
+        words.iter().filter(|&&w| self.may_hold(w)).count()
     }
 }
 
@@ -759,7 +772,7 @@ mod tests {
             numbers in proptest::collection::vec(proptest::bool::ANY, 40),
         ) {
             let (a, b) = (marked(&a, &numbers, 3), marked(&b, &numbers, 3));
-            let bound = max_matches(a.iter().copied(), b.iter().copied());
+            let bound = max_matches(&a, &WordFilter::of(&a), &b, &WordFilter::of(&b));
             if let Some(al) = Aligner::default().align(&a, &b) {
                 proptest::prop_assert!(al.matches <= bound, "{} > {bound}", al.matches);
             }

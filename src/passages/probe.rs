@@ -7,7 +7,7 @@ use ahash::AHashMap;
 
 use super::frequent::{story_before, tail_of, Tail, BODY_WORDS};
 use super::rewrites::{bag_regions, region_run};
-use super::runs::{align_units, merge_runs, with_rewrites, UnitPair};
+use super::runs::{align_units, merge_runs, with_rewrites, UnitPair, UnitWords};
 use super::{
     unit_hashes, unit_refs, window_anchors, DocUnits, PassageOptions, Rewrites,
     MIN_CONTAINMENT_ANCHORS,
@@ -118,14 +118,22 @@ impl<'a> PassageProbe<'a> {
         hits.sort_unstable();
         let docs = [self.doc, other];
         let units = unit_refs(&docs);
-        let aligned: Vec<UnitPair> = hits
+        let pairs: Vec<(u32, u32)> = hits
             .chunk_by(|x, y| x == y)
             .filter(|run| run.len() >= self.opts.min_shared_anchors)
-            .filter_map(|run| {
-                let (ua, ub) = ((run[0] >> 32) as u32, run[0] as u32);
+            .map(|run| ((run[0] >> 32) as u32, run[0] as u32))
+            .collect();
+        let mut needed = vec![false; units.len()];
+        for &(ua, ub) in &pairs {
+            (needed[ua as usize], needed[ub as usize]) = (true, true);
+        }
+        let words = UnitWords::new(&docs, &units, &needed, false);
+        let aligned: Vec<UnitPair> = pairs
+            .iter()
+            .filter_map(|&(ua, ub)| {
                 align_units(
                     &mut self.aligner,
-                    &docs,
+                    &words,
                     &units,
                     ua,
                     ub,

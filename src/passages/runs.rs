@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use super::stage::Stage;
 use super::{DocUnits, PassageOptions, UnitRef};
-use crate::align::{mark_number, max_matches, similarity, Aligner};
+use crate::align::{mark_number, max_matches, similarity, Aligner, WordFilter};
 
 /// Aligns every candidate and merges each document pair's alignments
 /// into runs — one document at a time (with every later one), so that
@@ -27,18 +27,23 @@ use crate::align::{mark_number, max_matches, similarity, Aligner};
 /// are a perfect local alignment), and holding every alignment until the
 /// end took gigabytes on overlapping text. `candidates` are ascending.
 pub(super) fn align_candidates(st: &Stage, candidates: &[(u32, u32)]) -> Vec<Run> {
+    let mut needed = vec![false; st.units.len()];
+    for &(x, y) in candidates {
+        (needed[x as usize], needed[y as usize]) = (true, true);
+    }
+    let words = UnitWords::new(st.docs, &st.units, &needed, st.parallel);
     let runs_of_doc = |aligner: &mut Aligner, of_doc: &[(u32, u32)]| -> Vec<Run> {
         let mut of_doc = of_doc.to_vec();
         of_doc.sort_unstable_by_key(|&(x, y)| (st.doc_of(y), x, y));
         let mut runs = Vec::new();
         for with_doc in of_doc.chunk_by(|a, b| st.doc_of(a.1) == st.doc_of(b.1)) {
-            if !may_share_a_passage(st, with_doc) {
+            if !may_share_a_passage(st, &words, with_doc) {
                 continue;
             }
             let aligned: Vec<UnitPair> = with_doc
                 .iter()
                 .filter_map(|&(x, y)| {
-                    align_units(aligner, st.docs, &st.units, x, y, st.opts.min_similarity)
+                    align_units(aligner, &words, &st.units, x, y, st.opts.min_similarity)
                 })
                 .collect();
             runs.extend(merge_runs(st.docs, &st.units, aligned, st.opts));
@@ -78,7 +83,7 @@ pub(super) fn align_candidates(st: &Stage, candidates: &[(u32, u32)]) -> Vec<Run
 /// `S ≥ min_similarity × (min_words − TOUCH × (k − 1))`, with `k` at most
 /// the number of candidates; and an alignment of two units matches at
 /// most [`max_matches`] words.
-fn may_share_a_passage(st: &Stage, with_doc: &[(u32, u32)]) -> bool {
+fn may_share_a_passage(st: &Stage, unit_words: &UnitWords, with_doc: &[(u32, u32)]) -> bool {
     // Alignments lie inside their units and a run inside its
     // alignments' extent: a side spanning fewer than `min_words` words
     // holds no passage.
@@ -102,13 +107,8 @@ fn may_share_a_passage(st: &Stage, with_doc: &[(u32, u32)]) -> bool {
     let need = st.opts.min_similarity * words as f64 - 1e-9;
     let mut held = 0usize;
     for &(x, y) in with_doc {
-        let hashes = |u: u32| {
-            let r = &st.units[u as usize];
-            st.docs[r.doc as usize].words[r.unit.start as usize..r.unit.end as usize]
-                .iter()
-                .map(|w| w.hash)
-        };
-        held += max_matches(hashes(x), hashes(y));
+        let ((a, in_a), (b, in_b)) = (unit_words.of(x), unit_words.of(y));
+        held += max_matches(a, in_a, b, in_b);
         if held as f64 >= need {
             return true;
         }
@@ -126,31 +126,87 @@ pub(super) struct UnitPair {
     pub matches: u32,
 }
 
-/// Aligns units `ua` and `ub`; `None` unless the alignment reaches
-/// `min_similarity`.
-pub(super) fn align_units<D: std::borrow::Borrow<DocUnits>>(
+/// The words of units as the aligner reads them (hashes, numbers marked:
+/// [`mark_number`]) and each unit's [`WordFilter`], made once for the
+/// units a step aligns: a unit is in several candidate pairs, and marking
+/// its words and filling its filter for each pair again was a sixth of
+/// the alignment step on wire copy.
+pub(super) struct UnitWords {
+    /// Unit `u`'s words are `words[at[u]..at[u + 1]]` (none for a unit
+    /// not needed), its filter `filters[u]`.
+    at: Vec<usize>,
+    words: Vec<u64>,
+    filters: Vec<WordFilter>,
+}
+
+impl UnitWords {
+    /// The words and filters of the units `units` of `docs` flagged in
+    /// `needed` (the others are empty), on rayon's pool when `parallel`.
+    pub fn new<D: Borrow<DocUnits> + Sync>(
+        docs: &[D],
+        units: &[UnitRef],
+        needed: &[bool],
+        parallel: bool,
+    ) -> Self {
+        let mut at = Vec::with_capacity(units.len() + 1);
+        at.push(0);
+        for (r, &n) in units.iter().zip(needed) {
+            at.push(at[at.len() - 1] + if n { r.unit.len() } else { 0 });
+        }
+        let mut words = vec![0u64; at[at.len() - 1]];
+        let mut slices = Vec::with_capacity(units.len());
+        let mut rest = words.as_mut_slice();
+        for k in 0..units.len() {
+            let (slice, tail) = rest.split_at_mut(at[k + 1] - at[k]);
+            slices.push(slice);
+            rest = tail;
+        }
+        let fill = |(r, slice): (&UnitRef, &mut [u64])| -> WordFilter {
+            if !slice.is_empty() {
+                marked_words(docs[r.doc as usize].borrow(), r, slice);
+            }
+            WordFilter::of(slice)
+        };
+        let filters = if parallel {
+            units.par_iter().zip(slices).map(fill).collect()
+        } else {
+            units.iter().zip(slices).map(fill).collect()
+        };
+        UnitWords { at, words, filters }
+    }
+
+    /// Unit `u`'s words and filter.
+    pub fn of(&self, u: u32) -> (&[u64], &WordFilter) {
+        let u = u as usize;
+        (&self.words[self.at[u]..self.at[u + 1]], &self.filters[u])
+    }
+}
+
+/// Unit `r`'s word hashes, numbers marked for the aligner (which scores
+/// them as facts), into `out` (the unit's length).
+fn marked_words(doc: &DocUnits, r: &UnitRef, out: &mut [u64]) {
+    let mut numbers = doc.numbers[doc.numbers.partition_point(|&n| n < r.unit.start)..]
+        .iter()
+        .peekable();
+    for (i, slot) in (r.unit.start..r.unit.end).zip(out) {
+        let number = numbers.next_if_eq(&&i).is_some();
+        *slot = mark_number(doc.words[i as usize].hash, number);
+    }
+}
+
+/// Aligns units `ua` and `ub` (their words in `words`); `None` unless
+/// the alignment reaches `min_similarity`.
+pub(super) fn align_units(
     aligner: &mut Aligner,
-    docs: &[D],
+    words: &UnitWords,
     units: &[UnitRef],
     ua: u32,
     ub: u32,
     min_similarity: f64,
 ) -> Option<UnitPair> {
     let (ra, rb) = (&units[ua as usize], &units[ub as usize]);
-    // Numbers marked for the aligner, which scores them as facts.
-    let hashes_of = |u: &UnitRef| -> Vec<u64> {
-        let doc = docs[u.doc as usize].borrow();
-        let mut numbers = doc.numbers[doc.numbers.partition_point(|&n| n < u.unit.start)..]
-            .iter()
-            .peekable();
-        (u.unit.start..u.unit.end)
-            .map(|i| {
-                let number = numbers.next_if_eq(&&i).is_some();
-                mark_number(doc.words[i as usize].hash, number)
-            })
-            .collect()
-    };
-    let al = aligner.align(&hashes_of(ra), &hashes_of(rb))?;
+    let ((a, in_a), (b, in_b)) = (words.of(ua), words.of(ub));
+    let al = aligner.align_filtered(a, in_a, b, in_b)?;
     if al.similarity() < min_similarity {
         return None;
     }
@@ -511,12 +567,13 @@ mod tests {
                 .collect();
             proptest::prop_assume!(!group.is_empty());
             let mut aligner = Aligner::default();
+            let words = UnitWords::new(st.docs, &st.units, &vec![true; st.units.len()], false);
             let aligned: Vec<UnitPair> = group
                 .iter()
-                .filter_map(|&(x, y)| align_units(&mut aligner, st.docs, &st.units, x, y, opts.min_similarity))
+                .filter_map(|&(x, y)| align_units(&mut aligner, &words, &st.units, x, y, opts.min_similarity))
                 .collect();
             let runs = merge_runs(st.docs, &st.units, aligned, &opts);
-            if !may_share_a_passage(&st, &group) {
+            if !may_share_a_passage(&st, &words, &group) {
                 proptest::prop_assert!(runs.is_empty(), "{} runs", runs.len());
             }
         }
