@@ -59,7 +59,9 @@ pub(crate) fn unit_anchor_keys_arrow(
 /// unit, each key's rows together. A key pairs its units when
 /// `parts::pairs_units` says so (`min_docs`: the corpus's boilerplate
 /// frequency); a unit pairs with each unit of a later document, within
-/// its own family only when the family `parts::aligns_within`. One row
+/// its own family only when the family `parts::aligns_within`, and only
+/// when one of the two is in one of the key's `parts::hub_families`
+/// (its families with the smallest numbers). One row
 /// per unit with partners: its row (`u32`), its key's number of families
 /// (`u32`), and its partners as two list columns sharing `i32` offsets:
 /// documents (`u64`) and units (`u32`).
@@ -92,11 +94,18 @@ pub(crate) fn anchor_pairs_arrow(
             if !parts::pairs_units(to - from, || fams.len(), min_docs) {
                 continue;
             }
+            // Two units pair when either is in one of the key's hub
+            // families: its first ones by number (`fams` ascends).
+            let last_hub = fams[parts::hub_families(fams.len()).max(1) - 1];
+            let hub = |i: usize| families[i] <= last_hub;
             for x in from..to {
                 let before = partners;
                 let within = parts::aligns_within(usize::try_from(sizes[x]).unwrap_or(usize::MAX));
                 for y in x + 1..to {
-                    if docs[y] > docs[x] && (families[y] != families[x] || within) {
+                    if docs[y] > docs[x]
+                        && (families[y] != families[x] || within)
+                        && (hub(x) || hub(y))
+                    {
                         out[3].extend_from_slice(&docs[y].to_le_bytes());
                         out[4].extend_from_slice(&units[y].to_le_bytes());
                         partners += 1;

@@ -6,8 +6,12 @@
 //! units in different documents, the number of anchors they share — an
 //! exact count, not an estimate. Anchors found in `min_docs` families or
 //! more (and never in more than [`MAX_ANCHOR_FAMILIES`]) are too common to
-//! mean reuse and are skipped. Pairs sharing at least
-//! `min_shared_anchors` anchors are candidates.
+//! mean reuse and are skipped. An anchor in fewer than
+//! [`CLIQUE_FAMILIES`] families pairs every two of its units; one in more
+//! pairs each of its units only with the units of its first
+//! [`HUB_FAMILIES`] families (a family is numbered by its first
+//! document: the earliest), and those with every unit ([`hub_families`]).
+//! Pairs sharing at least `min_shared_anchors` anchors are candidates.
 
 use std::ops::Range;
 
@@ -24,6 +28,39 @@ use super::{window_anchors, MIN_CONTAINMENT_ANCHORS};
 /// it has some; measured on a 110,000-article news-like corpus, without
 /// the cap the pair list outgrew 24 GB.
 pub const MAX_ANCHOR_FAMILIES: usize = 100;
+
+/// An anchor found in fewer families pairs every two of its units: the
+/// boilerplate frequency of a corpus of under 5,000 documents
+/// ([`super::auto_boilerplate_min_docs`]), so that small corpora pair
+/// every anchor they use this way.
+pub const CLIQUE_FAMILIES: usize = 25;
+
+/// An anchor found in [`CLIQUE_FAMILIES`] families or more pairs each of
+/// its units with the units of its first this many families (the
+/// earliest) only, and those with every unit: a passage reposted that
+/// widely is found in every story that carries it, each aligned with the
+/// earliest copies (where it came from), and clustered through them,
+/// without aligning every two of its copies. Pairing every two units of
+/// an anchor in `f` families costs `f²`; a corpus whose boilerplate
+/// frequency grows with its size let that cost grow with the square of
+/// the corpus (on Markov text made from the BBC corpus, 3.1 times the
+/// passage stage's time for twice the articles at 20,000; 2.1 with hubs).
+pub const HUB_FAMILIES: usize = 2;
+
+// Rare anchors pair every two of their documents.
+const _: () = assert!(super::RARE_ANCHOR_FAMILIES < CLIQUE_FAMILIES);
+
+/// How many of an anchor's first families (by number) are hubs, for an
+/// anchor found in `families` families: every one below
+/// [`CLIQUE_FAMILIES`], else [`HUB_FAMILIES`]. Two units holding the
+/// anchor pair when either is in a hub family.
+pub fn hub_families(families: usize) -> usize {
+    if families < CLIQUE_FAMILIES {
+        families
+    } else {
+        HUB_FAMILIES
+    }
+}
 
 /// Bits of a unit number in a corpus of `units` units (at least 1). The
 /// index packs an anchor and a unit into one `u64`, the anchor's hash
@@ -145,6 +182,20 @@ impl AnchorIndex {
             .map(|(m, f)| (&self.members[m.start as usize..m.end as usize], *f))
     }
 
+    /// How many of group `g`'s runs a unit of family `f` (one of the
+    /// group's) pairs with: all when `f` is a hub family of the group
+    /// ([`hub_families`]), else the hubs'. Runs are in family order.
+    fn partner_runs(&self, g: u32, f: u32) -> usize {
+        let r = &self.groups[g as usize];
+        let runs = &self.runs[r.start as usize..r.end as usize];
+        let hubs = hub_families(runs.len());
+        if runs[..hubs].iter().any(|&(_, hf)| hf == f) {
+            runs.len()
+        } else {
+            hubs
+        }
+    }
+
     /// Asks the processor for group `g`'s runs and their members.
     fn prefetch_runs(&self, g: u32) {
         let r = &self.groups[g as usize];
@@ -230,7 +281,8 @@ pub(super) fn unit_candidates(st: &Stage, index: &AnchorIndex) -> Vec<(u32, u32)
             if let Some(&(_, next)) = of_x.get(t + 2) {
                 index.prefetch_runs(next);
             }
-            for (members, f) in index.runs_of(g) {
+            let partners = index.partner_runs(g, fx);
+            for (members, f) in index.runs_of(g).take(partners) {
                 if f == fx && own_family_too_large {
                     continue;
                 }
@@ -285,7 +337,8 @@ pub(super) fn doc_candidates(st: &Stage, index: &AnchorIndex) -> Vec<(u32, u32)>
         let fx = st.family[x as usize];
         let own_family_too_large = !st.aligns_within(fx);
         for &g in &mine {
-            for (members, f) in index.runs_of(g) {
+            let partners = index.partner_runs(g, fx);
+            for (members, f) in index.runs_of(g).take(partners) {
                 if f == fx && own_family_too_large {
                     continue;
                 }

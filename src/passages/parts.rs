@@ -7,8 +7,8 @@
 //! composes them and compares with the stage).
 //!
 //! Units are numbered in document order, then unit order; document pairs
-//! `(x, y)` have `x < y`; a family is a near-duplicate cluster, any
-//! number equal for its members.
+//! `(x, y)` have `x < y`; a family is a near-duplicate cluster, numbered
+//! by its first document.
 //! 1. **Boilerplate.** Per document, [`unit_facts`]: each unit's
 //!    fingerprint, where it lies in the document, what precedes it, the
 //!    known boilerplate line it matches and its template shape. Per
@@ -19,10 +19,13 @@
 //! 2. **Templates.** Per shape, over the units not boilerplate, the rule
 //!    [`is_template_group`].
 //! 3. **Candidates.** Per unit neither, [`unit_anchor_keys`]; per anchor
-//!    key, its units pair when [`pairs_units`] says so: every two units
-//!    of different documents, within one family only when it
-//!    [`aligns_within`]; a unit pair sharing `min_shared_anchors` such
-//!    anchors is a candidate. A document pair sharing
+//!    key, its units pair when [`pairs_units`] says so: two units of
+//!    different documents, within one family only when it
+//!    [`aligns_within`], and when the key is in [`CLIQUE_FAMILIES`]
+//!    families or more, only when one of them is in one of its first
+//!    [`hub_families`] families (the smallest numbers); a unit pair
+//!    sharing `min_shared_anchors` such anchors is a candidate (documents
+//!    pair the same way for the counts below). A document pair sharing
 //!    [`MIN_CONTAINMENT_ANCHORS`] such anchors found in at most
 //!    [`RARE_ANCHOR_FAMILIES`] families is searched for rewrites (with
 //!    `Rewrites::Rare`, the default; any anchors with `Rewrites::All`).
@@ -51,7 +54,10 @@ use std::ops::Range;
 use ahash::AHashMap;
 
 pub use super::auto_boilerplate_min_docs;
-pub use super::candidates::{anchor_key, pairs_units, unit_bits, MAX_ANCHOR_FAMILIES};
+pub use super::candidates::{
+    anchor_key, hub_families, pairs_units, unit_bits, CLIQUE_FAMILIES, HUB_FAMILIES,
+    MAX_ANCHOR_FAMILIES,
+};
 pub use super::frequent::{is_chrome, story_before, tail_of, ChromeFacts, Tail, BODY_WORDS};
 pub use super::stage::aligns_within;
 use super::stage::Stage;
@@ -697,9 +703,15 @@ mod tests {
             if !pairs_units(members.len(), families, min_docs) {
                 continue;
             }
+            // The hub families: the first ones by number.
+            let mut fams: Vec<u32> = members.iter().map(|m| fam(m.1)).collect();
+            fams.sort_unstable();
+            fams.dedup();
+            let hubs = &fams[..hub_families(fams.len())];
+            let pairs_hub = |dx: u32, dy: u32| hubs.contains(&fam(dx)) || hubs.contains(&fam(dy));
             for (i, &(x, dx)) in members.iter().enumerate() {
                 for &(y, dy) in &members[i + 1..] {
-                    if pairs_docs(dx, dy) {
+                    if pairs_docs(dx, dy) && pairs_hub(dx, dy) {
                         *unit_pairs.entry((x, y)).or_default() += 1;
                     }
                 }
@@ -709,7 +721,7 @@ mod tests {
             let rare = families() <= RARE_ANCHOR_FAMILIES;
             for (i, &x) in ds.iter().enumerate() {
                 for &y in &ds[i + 1..] {
-                    if pairs_docs(x, y) {
+                    if pairs_docs(x, y) && pairs_hub(x, y) {
                         *any_pairs.entry((x, y)).or_default() += 1;
                         if rare {
                             *doc_pairs.entry((x, y)).or_default() += 1;
@@ -789,7 +801,23 @@ mod tests {
             ..opts
         };
         let (apart, skip) = stage_candidates(&docs, &family, &opts);
-        assert!(apart.0.len() > expected.0.len());
+        // Their paragraphs are in 35 families or more: the copies pair
+        // with the stories of the first two (story 0 and the first copy),
+        // not with one another.
+        let firsts = first_units(&docs);
+        let doc_of = |u: u32| firsts.partition_point(|&f| f <= u) - 1;
+        assert!(apart
+            .0
+            .iter()
+            .any(|&(x, y)| doc_of(x) == 0 && doc_of(y) > 40));
+        assert!(apart
+            .0
+            .iter()
+            .any(|&(x, y)| doc_of(x) == 40 && doc_of(y) > 40));
+        assert!(!apart
+            .0
+            .iter()
+            .any(|&(x, y)| doc_of(x) > 40 && doc_of(y) > 40));
         assert_eq!(candidates_by_parts(&docs, &family, &opts, &skip), apart);
     }
 
