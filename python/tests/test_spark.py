@@ -359,8 +359,9 @@ def test_a_generated_corpus_gives_the_scans_passages(spark, binary, tmp_path):
 @pytest.mark.skipif(os.environ.get("REPRINT_SPARK_LARGE") != "1",
                     reason="REPRINT_SPARK_LARGE=1 runs it (about 6 minutes in local[2])")
 def test_20000_generated_articles_give_the_scans_passages(spark, binary, tmp_path):
-    """The same on the generated 20,000-article corpus (two shards): 56,716
-    links, 18,382 passage clusters. Six minutes: too long for CI."""
+    """The same on the generated 20,000-article corpus (two shards): 41,645
+    links, 18,262 passage clusters; anchors in 25 families or more pair
+    with their hub families only. Six minutes: too long for CI."""
     parts = generated(tmp_path, 20000)
     assert len(parts) > 1, "the job reads several files in order"
     # Smaller shuffle partitions than the fixture's: 4 of this corpus
@@ -370,4 +371,4 @@ def test_20000_generated_articles_give_the_scans_passages(spark, binary, tmp_pat
         clusters, links = assert_same_findings(spark, binary, parts)
     finally:
         spark.conf.set("spark.sql.shuffle.partitions", "4")
-    assert len(links) > 50_000 and len(clusters) > 10_000
+    assert len(links) > 40_000 and len(clusters) > 10_000
