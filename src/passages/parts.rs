@@ -821,6 +821,48 @@ mod tests {
         assert_eq!(candidates_by_parts(&docs, &family, &opts, &skip), apart);
     }
 
+    /// A paragraph reposted in 30 stories (each its own family, in a
+    /// corpus whose boilerplate frequency is above 30): every story is in
+    /// the passage's cluster, each linked to the two earliest stories,
+    /// and no two later stories are aligned with each other.
+    #[test]
+    fn a_paragraph_in_many_families_links_each_story_to_the_earliest() {
+        let passage = prose(7, 40);
+        let texts: Vec<String> = (0..30u64)
+            .map(|i| {
+                format!(
+                    "{}\n\n{passage}\n\n{}",
+                    prose(100 + i, 30),
+                    prose(200 + i, 30)
+                )
+            })
+            .collect();
+        let docs: Vec<DocUnits> = texts.iter().map(|t| doc(t)).collect();
+        let family: Vec<u32> = (0..docs.len() as u32).collect();
+        let opts = PassageOptions {
+            boilerplate_min_docs: Some(100),
+            ..PassageOptions::default()
+        };
+        let found = super::super::find_passages(&docs, &family, &opts);
+        let reuse: Vec<&super::super::PassageCluster> = found
+            .clusters
+            .iter()
+            .filter(|c| c.kind == super::super::PassageKind::Reuse)
+            .collect();
+        assert_eq!(reuse.len(), 1, "{reuse:?}");
+        let mut in_cluster: Vec<u32> = reuse[0].occurrences.iter().map(|o| o.doc).collect();
+        in_cluster.dedup();
+        assert_eq!(in_cluster, (0..30).collect::<Vec<u32>>());
+        let pairs: Vec<(u32, u32)> = found.links.iter().map(|l| (l.a, l.b)).collect();
+        let expected: Vec<(u32, u32)> = (1..30)
+            .map(|b| (0, b))
+            .chain((2..30).map(|b| (1, b)))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(pairs, expected);
+    }
+
     /// The stage number of each document's first unit (units numbered in
     /// document order).
     fn first_units(docs: &[DocUnits]) -> Vec<u32> {
