@@ -44,7 +44,8 @@ pub const CLIQUE_FAMILIES: usize = 25;
 /// an anchor in `f` families costs `f²`; a corpus whose boilerplate
 /// frequency grows with its size let that cost grow with the square of
 /// the corpus (on Markov text made from the BBC corpus, 3.1 times the
-/// passage stage's time for twice the articles at 20,000; 2.1 with hubs).
+/// passage stage's time for twice the articles at 20,000; 2.2 to 2.3
+/// with hubs).
 pub const HUB_FAMILIES: usize = 2;
 
 // Rare anchors pair every two of their documents.
