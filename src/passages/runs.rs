@@ -133,9 +133,11 @@ pub(super) struct UnitPair {
 /// the alignment step on wire copy.
 pub(super) struct UnitWords {
     /// Unit `u`'s words are `words[at[u]..at[u + 1]]` (none for a unit
-    /// not needed), its filter `filters[u]`.
+    /// not needed), its filter `filters[filter_of[u]]` (128 bytes, kept
+    /// for the units needed only).
     at: Vec<usize>,
     words: Vec<u64>,
+    filter_of: Vec<u32>,
     filters: Vec<WordFilter>,
 }
 
@@ -154,31 +156,38 @@ impl UnitWords {
             at.push(at[at.len() - 1] + if n { r.unit.len() } else { 0 });
         }
         let mut words = vec![0u64; at[at.len() - 1]];
-        let mut slices = Vec::with_capacity(units.len());
+        let (mut filter_of, mut slices) = (Vec::with_capacity(units.len()), Vec::new());
         let mut rest = words.as_mut_slice();
-        for k in 0..units.len() {
+        for (k, (r, &n)) in units.iter().zip(needed).enumerate() {
             let (slice, tail) = rest.split_at_mut(at[k + 1] - at[k]);
-            slices.push(slice);
             rest = tail;
+            filter_of.push(if n { slices.len() as u32 } else { u32::MAX });
+            if n {
+                slices.push((r, slice));
+            }
         }
         let fill = |(r, slice): (&UnitRef, &mut [u64])| -> WordFilter {
-            if !slice.is_empty() {
-                marked_words(docs[r.doc as usize].borrow(), r, slice);
-            }
+            marked_words(docs[r.doc as usize].borrow(), r, slice);
             WordFilter::of(slice)
         };
         let filters = if parallel {
-            units.par_iter().zip(slices).map(fill).collect()
+            slices.into_par_iter().map(fill).collect()
         } else {
-            units.iter().zip(slices).map(fill).collect()
+            slices.into_iter().map(fill).collect()
         };
-        UnitWords { at, words, filters }
+        UnitWords {
+            at,
+            words,
+            filter_of,
+            filters,
+        }
     }
 
-    /// Unit `u`'s words and filter.
+    /// Unit `u`'s words and filter; `u` must be one of the units needed.
     pub fn of(&self, u: u32) -> (&[u64], &WordFilter) {
         let u = u as usize;
-        (&self.words[self.at[u]..self.at[u + 1]], &self.filters[u])
+        let words = &self.words[self.at[u]..self.at[u + 1]];
+        (words, &self.filters[self.filter_of[u] as usize])
     }
 }
 
