@@ -190,7 +190,8 @@ impl AnchorIndex {
         let r = &self.groups[g as usize];
         let runs = &self.runs[r.start as usize..r.end as usize];
         let hubs = hub_families(runs.len());
-        if runs[..hubs].iter().any(|&(_, hf)| hf == f) {
+        // Every family of a small group is a hub: no need to look.
+        if hubs == runs.len() || runs[..hubs].iter().any(|&(_, hf)| hf == f) {
             runs.len()
         } else {
             hubs

@@ -123,11 +123,7 @@ impl<'a> PassageProbe<'a> {
             .filter(|run| run.len() >= self.opts.min_shared_anchors)
             .map(|run| ((run[0] >> 32) as u32, run[0] as u32))
             .collect();
-        let mut needed = vec![false; units.len()];
-        for &(ua, ub) in &pairs {
-            (needed[ua as usize], needed[ub as usize]) = (true, true);
-        }
-        let words = UnitWords::new(&docs, &units, &needed, false);
+        let words = UnitWords::new(&docs, &units, &pairs, false);
         let aligned: Vec<UnitPair> = pairs
             .iter()
             .filter_map(|&(ua, ub)| {

@@ -27,11 +27,7 @@ use crate::align::{mark_number, max_matches, similarity, Aligner, WordFilter};
 /// are a perfect local alignment), and holding every alignment until the
 /// end took gigabytes on overlapping text. `candidates` are ascending.
 pub(super) fn align_candidates(st: &Stage, candidates: &[(u32, u32)]) -> Vec<Run> {
-    let mut needed = vec![false; st.units.len()];
-    for &(x, y) in candidates {
-        (needed[x as usize], needed[y as usize]) = (true, true);
-    }
-    let words = UnitWords::new(st.docs, &st.units, &needed, st.parallel);
+    let words = UnitWords::new(st.docs, &st.units, candidates, st.parallel);
     let runs_of_doc = |aligner: &mut Aligner, of_doc: &[(u32, u32)]| -> Vec<Run> {
         let mut of_doc = of_doc.to_vec();
         of_doc.sort_unstable_by_key(|&(x, y)| (st.doc_of(y), x, y));
@@ -142,23 +138,28 @@ pub(super) struct UnitWords {
 }
 
 impl UnitWords {
-    /// The words and filters of the units `units` of `docs` flagged in
-    /// `needed` (the others are empty), on rayon's pool when `parallel`.
+    /// The words and filters of the units of `units` (of `docs`) that
+    /// `pairs` name (the others are empty), on rayon's pool when
+    /// `parallel`.
     pub fn new<D: Borrow<DocUnits> + Sync>(
         docs: &[D],
         units: &[UnitRef],
-        needed: &[bool],
+        pairs: &[(u32, u32)],
         parallel: bool,
     ) -> Self {
+        let mut needed = vec![false; units.len()];
+        for &(x, y) in pairs {
+            (needed[x as usize], needed[y as usize]) = (true, true);
+        }
         let mut at = Vec::with_capacity(units.len() + 1);
         at.push(0);
-        for (r, &n) in units.iter().zip(needed) {
+        for (r, &n) in units.iter().zip(&needed) {
             at.push(at[at.len() - 1] + if n { r.unit.len() } else { 0 });
         }
         let mut words = vec![0u64; at[at.len() - 1]];
         let (mut filter_of, mut slices) = (Vec::with_capacity(units.len()), Vec::new());
         let mut rest = words.as_mut_slice();
-        for (k, (r, &n)) in units.iter().zip(needed).enumerate() {
+        for (k, (r, &n)) in units.iter().zip(&needed).enumerate() {
             let (slice, tail) = rest.split_at_mut(at[k + 1] - at[k]);
             rest = tail;
             filter_of.push(if n { slices.len() as u32 } else { u32::MAX });
@@ -576,7 +577,7 @@ mod tests {
                 .collect();
             proptest::prop_assume!(!group.is_empty());
             let mut aligner = Aligner::default();
-            let words = UnitWords::new(st.docs, &st.units, &vec![true; st.units.len()], false);
+            let words = UnitWords::new(st.docs, &st.units, &group, false);
             let aligned: Vec<UnitPair> = group
                 .iter()
                 .filter_map(|&(x, y)| align_units(&mut aligner, &words, &st.units, x, y, opts.min_similarity))
