@@ -240,8 +240,10 @@ type Lanes = [i16; LANES];
 /// depends only on the step before (its left neighbour is its own lane's,
 /// its upper and diagonal ones the lane above's) and the eight are
 /// computed side by side, as 16-bit lanes of one vector. Words are
-/// compared as small numbers (a word of the second sequence is numbered by
-/// first appearance; a word of the first it lacks gets one none has).
+/// compared as themselves, eight 64-bit words with eight at a step, where
+/// the processor has AVX2; elsewhere as small numbers (a word of the
+/// second sequence is numbered by first appearance; a word of the first
+/// it lacks gets one none has).
 #[derive(Debug, Default)]
 struct Wave {
     /// Step `t` of block `k` (rows `8k + 1 ..= 8k + 8`) at
@@ -254,6 +256,10 @@ struct Wave {
     ids_a: Vec<u16>,
     /// The second's, last first, between `LANES − 1` pads each side.
     ids_b: Vec<u16>,
+    /// The first sequence's words, eight per block, and the second's,
+    /// last first, between pads: the sides as [`steps_words`] reads them.
+    words_a: Vec<u64>,
+    words_b: Vec<u64>,
     /// (word, number) slots numbering the second sequence's words.
     slots: Vec<(u64, u16)>,
 }
@@ -262,6 +268,10 @@ struct Wave {
 const PAD: u16 = u16::MAX - 1;
 /// The number of a word of the first sequence the second lacks.
 const NONE: u16 = u16::MAX;
+/// The pads around the second sequence's words compared as words
+/// ([`steps_words`]); a first sequence holding it (a chance of 2⁻⁶³ per
+/// word) is numbered instead, so that no word meets a pad.
+const B_PAD: u64 = 0;
 
 impl Wave {
     /// Scores stay below `2 × MAX_SIDE + 2`, within 16 bits.
@@ -315,12 +325,44 @@ impl Wave {
         self.ids_a.resize(a.len().div_ceil(LANES) * LANES, NONE);
     }
 
+    /// Lays out the words of `b` into `words_b` (last word first, between
+    /// pads) and those of `a` into `words_a` (the rows that fill the last
+    /// block any word: rows past the last feed no cell of the matrix).
+    fn lay_out(&mut self, a: &[u64], b: &[u64]) {
+        self.words_b.clear();
+        self.words_b.resize(LANES - 1, B_PAD);
+        self.words_b.extend(b.iter().rev());
+        self.words_b.resize(b.len() + 2 * (LANES - 1), B_PAD);
+        self.words_a.clear();
+        self.words_a.extend_from_slice(a);
+        self.words_a.resize(a.len().div_ceil(LANES) * LANES, !B_PAD);
+    }
+
+    /// Whether this processor compares `a`'s words with the second
+    /// side's as words ([`steps_words`]), not numbers.
+    fn by_words(a: &[u64]) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        return std::arch::is_x86_feature_detected!("avx2") && !a.contains(&B_PAD);
+        #[cfg(not(target_arch = "x86_64"))]
+        return false;
+    }
+
     /// Fills the matrix of `a` against `b`; returns the best score and
     /// its cell, the first in row order among equals (as
     /// [`Aligner::fill`]).
     fn fill(&mut self, a: &[u64], b: &[u64]) -> (i32, usize, usize) {
+        self.fill_as(a, b, Self::by_words(a))
+    }
+
+    /// [`Self::fill`], comparing words as words when `by_words` (which
+    /// [`Self::by_words`] must allow), else as numbers.
+    fn fill_as(&mut self, a: &[u64], b: &[u64], by_words: bool) -> (i32, usize, usize) {
         let (n, m) = (a.len(), b.len());
-        self.number(a, b);
+        if by_words {
+            self.lay_out(a, b);
+        } else {
+            self.number(a, b);
+        }
         self.steps = m + LANES - 1;
         let blocks = n.div_ceil(LANES);
         // Every cell is written: the buffer only grows.
@@ -329,7 +371,7 @@ impl Wave {
         }
         self.row_best.clear();
         for k in 0..blocks {
-            let best = self.block(k);
+            let best = self.block(k, by_words);
             self.row_best.extend_from_slice(&best);
         }
         self.row_best.truncate(n);
@@ -344,20 +386,29 @@ impl Wave {
         (i32::from(top), i, j)
     }
 
-    /// Fills block `k`; returns its rows' best scores.
-    fn block(&mut self, k: usize) -> Lanes {
-        let ids: &[u16; LANES] = self.ids_a[k * LANES..(k + 1) * LANES]
-            .try_into()
-            .unwrap_or(&[NONE; LANES]);
+    /// Fills block `k`, comparing words as words when `by_words`; returns
+    /// its rows' best scores.
+    fn block(&mut self, k: usize, by_words: bool) -> Lanes {
+        let rows = k * LANES..(k + 1) * LANES;
         let (done, rest) = self.cells.split_at_mut(k * self.steps);
         let cells = &mut rest[..self.steps];
         // The row above the block is the block before's last lane.
         let above = done.get((k.max(1) - 1) * self.steps..).filter(|_| k > 0);
         #[cfg(target_arch = "x86_64")]
+        if by_words {
+            let words = self.words_a[rows].try_into().unwrap_or(&[!B_PAD; LANES]);
+            // SAFETY: the processor has AVX2 (`by_words` says so).
+            return unsafe { steps_words(words, &self.words_b, above, cells) };
+        }
+        let ids = self.ids_a[rows].try_into().unwrap_or(&[NONE; LANES]);
+        #[cfg(target_arch = "x86_64")]
         // SAFETY: SSE2 is part of every x86-64 processor.
         let best = unsafe { steps(ids, &self.ids_b, above, cells) };
         #[cfg(not(target_arch = "x86_64"))]
-        let best = steps(ids, &self.ids_b, above, cells);
+        let best = {
+            let _ = by_words;
+            steps(ids, &self.ids_b, above, cells)
+        };
         best
     }
 
@@ -374,8 +425,8 @@ impl Wave {
 /// The steps of one block of [`Wave`]: `ids` its rows' words, `ids_b`
 /// the second sequence's (last first, padded), `above` the steps of the
 /// block above (none for the first: row 0 is zero); writes each step's
-/// cells into `cells` and returns each row's best score. One vector of eight 16-bit lanes per step (SSE2,
-/// part of every x86-64 processor).
+/// cells into `cells` and returns each row's best score. One vector of
+/// eight 16-bit lanes per step (SSE2, part of every x86-64 processor).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
 fn steps(ids: &[u16; LANES], ids_b: &[u16], above: Option<&[Lanes]>, cells: &mut [Lanes]) -> Lanes {
@@ -392,13 +443,68 @@ fn steps(ids: &[u16; LANES], ids_b: &[u16], above: Option<&[Lanes]>, cells: &mut
             .unwrap_or(&[PAD; LANES])
     };
     let ids = load(ids);
+    wave_steps(|t| _mm_cmpeq_epi16(ids, load(window(t))), above, cells)
+}
+
+/// [`steps`] with the words themselves, not numbers: `words` the rows'
+/// words, `words_b` the second sequence's, last first, between pads
+/// ([`Wave::lay_out`]). Each step compares eight 64-bit words with eight
+/// (AVX2), work beside the cells' chain of dependencies, which sets the
+/// pace: the two sides need not be numbered first, which cost as much
+/// as filling the matrix.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn steps_words(
+    words: &[u64; LANES],
+    words_b: &[u64],
+    above: Option<&[Lanes]>,
+    cells: &mut [Lanes],
+) -> Lanes {
+    use std::arch::x86_64::*;
+    let m = cells.len() + 1 - LANES;
+    let load = |four: &[u64]| -> __m256i {
+        let four: &[u64; 4] = four[..4].try_into().unwrap_or(&[B_PAD; 4]);
+        // SAFETY: an unaligned load of the array's 32 bytes.
+        unsafe { _mm256_loadu_si256(four.as_ptr().cast()) }
+    };
+    let (low, high) = (load(&words[..4]), load(&words[4..]));
+    // Lane r's bit of a mask of eight.
+    let bits = _mm_set_epi16(128, 64, 32, 16, 8, 4, 2, 1);
+    wave_steps(
+        |t| {
+            let from = LANES + m - 2 - t;
+            let window = &words_b[from..from + LANES];
+            let same_low = _mm256_cmpeq_epi64(low, load(&window[..4]));
+            let same_high = _mm256_cmpeq_epi64(high, load(&window[4..]));
+            let mask = _mm256_movemask_pd(_mm256_castsi256_pd(same_low))
+                | (_mm256_movemask_pd(_mm256_castsi256_pd(same_high)) << 4);
+            _mm_cmpeq_epi16(_mm_and_si128(_mm_set1_epi16(mask as i16), bits), bits)
+        },
+        above,
+        cells,
+    )
+}
+
+/// The steps of one block given, for each step `t`, the lanes whose two
+/// words are the same (`same(t)`: all ones there, zero elsewhere).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn wave_steps(
+    same: impl Fn(usize) -> std::arch::x86_64::__m128i,
+    above: Option<&[Lanes]>,
+    cells: &mut [Lanes],
+) -> Lanes {
+    use std::arch::x86_64::*;
     let (gap, zero) = (_mm_set1_epi16(-GAP as i16), _mm_setzero_si128());
     let span = _mm_set1_epi16((MATCH - MISMATCH) as i16);
     let (mut out, mut up_before, mut best) = (zero, zero, zero);
     for (t, slot) in cells.iter_mut().enumerate() {
-        let same = _mm_cmpeq_epi16(ids, load(window(t)));
         // MISMATCH, raised to MATCH where the words are the same.
-        let here = _mm_sub_epi16(_mm_and_si128(same, span), _mm_set1_epi16(-MISMATCH as i16));
+        let here = _mm_sub_epi16(
+            _mm_and_si128(same(t), span),
+            _mm_set1_epi16(-MISMATCH as i16),
+        );
         // Lane r's upper neighbour is lane r − 1's last cell; lane 0's is
         // the row above the block.
         let up = _mm_insert_epi16::<0>(_mm_slli_si128::<2>(out), i32::from(up_first(above, t)));
@@ -750,13 +856,17 @@ mod tests {
             proptest::prop_assert_eq!(best, expected);
             proptest::prop_assert_eq!(&aligner.scores[..scores.len()], &scores[..]);
             // The wavefront, reused too.
-            let mut wave = Wave::default();
-            wave.fill(&earlier, &b);
-            proptest::prop_assert_eq!(wave.fill(&a, &b), expected);
-            let width = b.len() + 1;
-            for i in 0..=a.len() {
-                for j in 0..=b.len() {
-                    proptest::prop_assert_eq!(wave.at(i, j), scores[i * width + j], "cell ({}, {})", i, j);
+            // Words compared as numbers, and as words where the processor
+            // can.
+            for by_words in [false, Wave::by_words(&a)] {
+                let mut wave = Wave::default();
+                wave.fill_as(&earlier, &b, by_words && Wave::by_words(&earlier));
+                proptest::prop_assert_eq!(wave.fill_as(&a, &b, by_words), expected);
+                let width = b.len() + 1;
+                for i in 0..=a.len() {
+                    for j in 0..=b.len() {
+                        proptest::prop_assert_eq!(wave.at(i, j), scores[i * width + j], "cell ({}, {})", i, j);
+                    }
                 }
             }
         }
