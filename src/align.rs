@@ -344,7 +344,10 @@ impl Wave {
         #[cfg(target_arch = "x86_64")]
         return std::arch::is_x86_feature_detected!("avx2") && !a.contains(&B_PAD);
         #[cfg(not(target_arch = "x86_64"))]
-        return false;
+        {
+            let _ = a;
+            false
+        }
     }
 
     /// Fills the matrix of `a` against `b`; returns the best score and
@@ -443,7 +446,12 @@ fn steps(ids: &[u16; LANES], ids_b: &[u16], above: Option<&[Lanes]>, cells: &mut
             .unwrap_or(&[PAD; LANES])
     };
     let ids = load(ids);
-    wave_steps(|t| _mm_cmpeq_epi16(ids, load(window(t))), above, cells)
+    wave_steps(
+        |t| _mm_cmpeq_epi16(ids, load(window(t))),
+        |v, w| _mm_insert_epi16::<0>(_mm_slli_si128::<2>(v), _mm_extract_epi16::<7>(w)),
+        above,
+        cells,
+    )
 }
 
 /// [`steps`] with the words themselves, not numbers: `words` the rows'
@@ -468,50 +476,77 @@ fn steps_words(
         unsafe { _mm256_loadu_si256(four.as_ptr().cast()) }
     };
     let (low, high) = (load(&words[..4]), load(&words[4..]));
-    // Lane r's bit of a mask of eight.
-    let bits = _mm_set_epi16(128, 64, 32, 16, 8, 4, 2, 1);
+    // The low 32 bits of each 64-bit lane, to the low half.
+    let evens = _mm256_set_epi32(7, 5, 3, 1, 6, 4, 2, 0);
     wave_steps(
         |t| {
             let from = LANES + m - 2 - t;
             let window = &words_b[from..from + LANES];
-            let same_low = _mm256_cmpeq_epi64(low, load(&window[..4]));
-            let same_high = _mm256_cmpeq_epi64(high, load(&window[4..]));
-            let mask = _mm256_movemask_pd(_mm256_castsi256_pd(same_low))
-                | (_mm256_movemask_pd(_mm256_castsi256_pd(same_high)) << 4);
-            _mm_cmpeq_epi16(_mm_and_si128(_mm_set1_epi16(mask as i16), bits), bits)
+            // Each 64-bit lane all ones or all zeros, narrowed to 16 bits.
+            let narrow =
+                |same: __m256i| _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(same, evens));
+            let same_low = narrow(_mm256_cmpeq_epi64(low, load(&window[..4])));
+            let same_high = narrow(_mm256_cmpeq_epi64(high, load(&window[4..])));
+            _mm_packs_epi32(same_low, same_high)
         },
+        |v, w| _mm_alignr_epi8::<14>(v, w),
         above,
         cells,
     )
 }
 
 /// The steps of one block given, for each step `t`, the lanes whose two
-/// words are the same (`same(t)`: all ones there, zero elsewhere).
+/// words are the same (`same(t)`: all ones there, zero elsewhere), and
+/// `shift_in(v, w)`: `v`'s lanes moved up one, `w`'s last lane into lane
+/// 0.
+///
+/// A step waits on the step before through its left and upper
+/// neighbours only, so that chain is kept short: both are taken after a
+/// gap and floored at zero in one saturating subtraction (scores are
+/// never negative), the upper ones shifted from the left ones, and the
+/// diagonal (from two steps back) joins off the chain.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
 #[inline]
 fn wave_steps(
     same: impl Fn(usize) -> std::arch::x86_64::__m128i,
+    shift_in: impl Fn(
+        std::arch::x86_64::__m128i,
+        std::arch::x86_64::__m128i,
+    ) -> std::arch::x86_64::__m128i,
     above: Option<&[Lanes]>,
     cells: &mut [Lanes],
 ) -> Lanes {
     use std::arch::x86_64::*;
+    const { assert!(GAP < 0 && MISMATCH < 0 && MATCH > 0) };
     let (gap, zero) = (_mm_set1_epi16(-GAP as i16), _mm_setzero_si128());
     let span = _mm_set1_epi16((MATCH - MISMATCH) as i16);
+    // The row above the block at step `t`: the block above's cells at
+    // `t + LANES − 1`, whose last lane is lane 0's upper neighbour (past
+    // the last column any value does: the cell is not one of the matrix).
+    let above_at = |t: usize| -> __m128i {
+        above.map_or(zero, |a| {
+            let cells = &a[(t + LANES - 1).min(a.len() - 1)];
+            // SAFETY: an unaligned load of the cells' 16 bytes.
+            unsafe { _mm_loadu_si128((cells as *const Lanes).cast()) }
+        })
+    };
     let (mut out, mut up_before, mut best) = (zero, zero, zero);
     for (t, slot) in cells.iter_mut().enumerate() {
         // MISMATCH, raised to MATCH where the words are the same.
-        let here = _mm_sub_epi16(
+        let here = _mm_add_epi16(
             _mm_and_si128(same(t), span),
-            _mm_set1_epi16(-MISMATCH as i16),
+            _mm_set1_epi16(MISMATCH as i16),
         );
+        let row_above = above_at(t);
         // Lane r's upper neighbour is lane r − 1's last cell; lane 0's is
-        // the row above the block.
-        let up = _mm_insert_epi16::<0>(_mm_slli_si128::<2>(out), i32::from(up_first(above, t)));
-        let next = _mm_max_epi16(
-            _mm_max_epi16(_mm_add_epi16(up_before, here), _mm_sub_epi16(up, gap)),
-            _mm_max_epi16(_mm_sub_epi16(out, gap), zero),
-        );
+        // the row above the block. Exact, for the next step's diagonal.
+        let up = shift_in(out, row_above);
+        // max(left + GAP, 0) and max(up + GAP, 0): scores are ≥ 0, and
+        // the unsigned saturating subtraction stops at zero.
+        let left = _mm_subs_epu16(out, gap);
+        let upper = shift_in(left, _mm_subs_epu16(row_above, gap));
+        let next = _mm_max_epi16(_mm_max_epi16(_mm_add_epi16(up_before, here), left), upper);
         best = _mm_max_epi16(best, next);
         // SAFETY: an unaligned store of the slot's 16 bytes.
         unsafe { _mm_storeu_si128((slot as *mut Lanes).cast(), next) };
@@ -556,6 +591,7 @@ fn steps(ids: &[u16; LANES], ids_b: &[u16], above: Option<&[Lanes]>, cells: &mut
 /// block above's last lane at step `t + LANES − 1`, where that is a cell
 /// of the matrix (past the last column, lane 0's cell is not one, and any
 /// value does).
+#[cfg(not(target_arch = "x86_64"))]
 #[inline]
 fn up_first(above: Option<&[Lanes]>, t: usize) -> i16 {
     above.map_or(0, |a| a[(t + LANES - 1).min(a.len() - 1)][LANES - 1])
