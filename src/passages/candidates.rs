@@ -198,18 +198,29 @@ impl AnchorIndex {
         }
     }
 
-    /// Asks the processor for group `g`'s runs and their members that
-    /// every unit of the group reads: its hub families' ([`hub_families`];
-    /// most units of a large group read two families' of it, and asking
-    /// for all its members cost 1% of a scan of 20,000 Markov articles).
+    /// Asks the processor for group `g`'s runs that every unit of the
+    /// group reads: its hub families' ([`hub_families`]). Reads only the
+    /// group's range (asked for earlier).
     fn prefetch_runs(&self, g: u32) {
-        let r = &self.groups[g as usize];
-        let runs = &self.runs[r.start as usize..r.end as usize];
-        let runs = &runs[..hub_families(runs.len())];
-        crate::prefetch::slice(runs);
+        crate::prefetch::slice(self.hub_runs(g));
+    }
+
+    /// Asks the processor for the members of group `g`'s hub runs (most
+    /// units of a large group read two families' of it, and asking for
+    /// all its members cost 1% of a scan of 20,000 Markov articles).
+    /// Reads the runs' bounds: ask for them first ([`Self::prefetch_runs`]).
+    fn prefetch_members(&self, g: u32) {
+        let runs = self.hub_runs(g);
         if let (Some(first), Some(last)) = (runs.first(), runs.last()) {
             crate::prefetch::slice(&self.members[first.0.start as usize..last.0.end as usize]);
         }
+    }
+
+    /// Group `g`'s runs of its hub families.
+    fn hub_runs(&self, g: u32) -> &[(Range<u32>, u32)] {
+        let r = &self.groups[g as usize];
+        let runs = &self.runs[r.start as usize..r.end as usize];
+        &runs[..hub_families(runs.len())]
     }
 
     /// Groups of one anchor's units that can pair them: found in two
@@ -278,14 +289,18 @@ pub(super) fn unit_candidates(st: &Stage, index: &AnchorIndex) -> Vec<(u32, u32)
         let fx = st.family[dx as usize];
         let own_family_too_large = !st.aligns_within(fx);
         for (t, &(_, g)) in of_x.iter().enumerate() {
-            // The anchors' postings lie anywhere in the index: ask for the
-            // runs of the anchor two ahead, whose group the one before
-            // asked for.
-            if let Some(&(_, next)) = of_x.get(t + 4) {
+            // The anchors' postings lie anywhere in the index, each found
+            // through the one before: ask for the group six anchors ahead,
+            // the runs of the one four ahead (its group asked for before),
+            // the members of the one two ahead (its runs asked for).
+            if let Some(&(_, next)) = of_x.get(t + 6) {
                 crate::prefetch::slice(std::slice::from_ref(&index.groups[next as usize]));
             }
-            if let Some(&(_, next)) = of_x.get(t + 2) {
+            if let Some(&(_, next)) = of_x.get(t + 4) {
                 index.prefetch_runs(next);
+            }
+            if let Some(&(_, next)) = of_x.get(t + 2) {
+                index.prefetch_members(next);
             }
             let partners = index.partner_runs(g, fx);
             for (members, f) in index.runs_of(g).take(partners) {
