@@ -143,3 +143,54 @@ fn a_file_that_panics_the_integrity_check_is_refused() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("the file is damaged"), "{err}");
 }
+
+/// A build killed while creating its index leaves no index without
+/// parameters: the file is made under another name and renamed into place
+/// whole. A leftover of such a build is replaced by the next one, and a
+/// database file without parameters (what a creation killed before its
+/// first commit left before that) is refused with a message naming it.
+#[test]
+fn an_index_appears_whole_and_one_without_parameters_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    std::fs::write(
+        corpus.join("a.txt"),
+        "The river rose overnight and the town's bridge was closed to traffic by the police.",
+    )
+    .unwrap();
+    let index = dir.path().join("i.redb");
+    let partial = dir.path().join("i.redb.partial");
+    std::fs::write(&partial, b"left by a build killed while creating the index").unwrap();
+    let run = |args: &[&str]| -> Output {
+        reprint()
+            .args(args)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let (i, c) = (index.to_str().unwrap(), corpus.to_str().unwrap());
+    let built = run(&["index", "build", i, c, "-q"]);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    assert!(
+        !partial.exists(),
+        "the partial file is gone once the index is in place"
+    );
+    let stats = run(&["index", "stats", i, "--format", "json"]);
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(stats["documents"], 1);
+
+    let bare = dir.path().join("bare.redb");
+    drop(redb::Database::create(&bare).unwrap());
+    let out = run(&["index", "stats", bare.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(bare.to_str().unwrap()) && err.contains("not a reprint index"),
+        "{err}"
+    );
+}

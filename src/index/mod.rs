@@ -174,11 +174,66 @@ fn db_err(path: &Path, e: impl Into<redb::Error>) -> Error {
     }
 }
 
+/// The error for a file that holds no index parameters.
+fn not_an_index(path: &Path) -> Error {
+    Error::Index {
+        path: path.to_path_buf(),
+        message: "not a reprint index (no parameters); build one with `reprint index build`, \
+                  or name another file"
+            .into(),
+    }
+}
+
+/// Creates a new index file at `path` with `params` and every table, by
+/// way of `<path>.partial` renamed into place (see [`Index::create`]).
+fn create_file(path: &Path, params: &IndexParams) -> Result<(), Error> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let io = |source| Error::Io {
+        path: partial.clone(),
+        source,
+    };
+    // A leftover of a creation killed before: never an index.
+    match std::fs::remove_file(&partial) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+        _ => {}
+    }
+    {
+        let db = Database::create(&partial).map_err(|e| db_err(&partial, e))?;
+        let txn = db.begin_write().map_err(|e| db_err(&partial, e))?;
+        {
+            let mut meta = txn.open_table(META).map_err(|e| db_err(&partial, e))?;
+            let json = serde_json::to_string(params).unwrap_or_default();
+            meta.insert("params", json.as_str())
+                .map_err(|e| db_err(&partial, e))?;
+        }
+        open_write_tables(&txn).map_err(|e| db_err(&partial, e))?;
+        txn.commit().map_err(|e| db_err(&partial, e))?;
+    }
+    std::fs::rename(&partial, path).map_err(io)?;
+    // The rename itself made durable: the directory's entry is written.
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Ok(dir) = std::fs::File::open(dir.unwrap_or(Path::new("."))) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
 impl Index {
     /// Opens the index at `path`, creating it with `params` if it does not
     /// exist. An existing index built with other parameters is refused
     /// with [`Error::IncompatibleIndex`] naming the differences.
+    ///
+    /// A new index appears whole: its file is made beside `path` (with
+    /// `.partial` added to the name), given its parameters and tables,
+    /// and only then renamed to `path`, so that a build killed while
+    /// creating it leaves no index without parameters (the next build
+    /// starts over).
     pub fn create(path: &Path, params: IndexParams) -> Result<Index, Error> {
+        if !path.exists() {
+            create_file(path, &params)?;
+        }
         let db = Database::create(path).map_err(|e| db_err(path, e))?;
         let txn = db.begin_write().map_err(|e| db_err(path, e))?;
         let stored = {
@@ -268,15 +323,15 @@ impl Index {
             })?
             .map_err(|e| db_err(path, e))?;
         let txn = db.begin_read().map_err(|e| db_err(path, e))?;
-        let meta = txn.open_table(META).map_err(|e| db_err(path, e))?;
+        let meta = txn.open_table(META).map_err(|e| match e {
+            redb::TableError::TableDoesNotExist(_) => not_an_index(path),
+            e => db_err(path, e),
+        })?;
         let json = meta
             .get("params")
             .map_err(|e| db_err(path, e))?
             .map(|v| v.value().to_owned())
-            .ok_or_else(|| Error::Index {
-                path: path.to_path_buf(),
-                message: "not a reprint index (no parameters)".into(),
-            })?;
+            .ok_or_else(|| not_an_index(path))?;
         drop(meta);
         drop(txn);
         let params: IndexParams = serde_json::from_str(&json).map_err(|e| Error::Index {
