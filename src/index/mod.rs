@@ -199,18 +199,9 @@ fn create_file(path: &Path, params: &IndexParams) -> Result<(), Error> {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
         _ => {}
     }
-    {
-        let db = Database::create(&partial).map_err(|e| db_err(&partial, e))?;
-        let txn = db.begin_write().map_err(|e| db_err(&partial, e))?;
-        {
-            let mut meta = txn.open_table(META).map_err(|e| db_err(&partial, e))?;
-            let json = serde_json::to_string(params).unwrap_or_default();
-            meta.insert("params", json.as_str())
-                .map_err(|e| db_err(&partial, e))?;
-        }
-        open_write_tables(&txn).map_err(|e| db_err(&partial, e))?;
-        txn.commit().map_err(|e| db_err(&partial, e))?;
-    }
+    let db = Database::create(&partial).map_err(|e| db_err(&partial, e))?;
+    stored_params(&db, &partial, params)?;
+    drop(db);
     std::fs::rename(&partial, path).map_err(io)?;
     // The rename itself made durable: the directory's entry is written.
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
@@ -218,6 +209,33 @@ fn create_file(path: &Path, params: &IndexParams) -> Result<(), Error> {
         let _ = dir.sync_all();
     }
     Ok(())
+}
+
+/// The parameters `db` (at `path`) was built with, or `None` when it has
+/// none yet and is given `params`; every table is created in the same
+/// transaction, so readers never meet a missing one.
+fn stored_params(
+    db: &Database,
+    path: &Path,
+    params: &IndexParams,
+) -> Result<Option<String>, Error> {
+    let txn = db.begin_write().map_err(|e| db_err(path, e))?;
+    let stored = {
+        let mut meta = txn.open_table(META).map_err(|e| db_err(path, e))?;
+        let existing = meta
+            .get("params")
+            .map_err(|e| db_err(path, e))?
+            .map(|v| v.value().to_owned());
+        if existing.is_none() {
+            let json = serde_json::to_string(params).unwrap_or_default();
+            meta.insert("params", json.as_str())
+                .map_err(|e| db_err(path, e))?;
+        }
+        existing
+    };
+    open_write_tables(&txn).map_err(|e| db_err(path, e))?;
+    txn.commit().map_err(|e| db_err(path, e))?;
+    Ok(stored)
 }
 
 impl Index {
@@ -235,26 +253,7 @@ impl Index {
             create_file(path, &params)?;
         }
         let db = Database::create(path).map_err(|e| db_err(path, e))?;
-        let txn = db.begin_write().map_err(|e| db_err(path, e))?;
-        let stored = {
-            let mut meta = txn.open_table(META).map_err(|e| db_err(path, e))?;
-            let existing = meta
-                .get("params")
-                .map_err(|e| db_err(path, e))?
-                .map(|v| v.value().to_owned());
-            match existing {
-                Some(json) => Some(json),
-                None => {
-                    let json = serde_json::to_string(&params).unwrap_or_default();
-                    meta.insert("params", json.as_str())
-                        .map_err(|e| db_err(path, e))?;
-                    None
-                }
-            }
-        };
-        // Create every table now, so readers never meet a missing one.
-        open_write_tables(&txn).map_err(|e| db_err(path, e))?;
-        txn.commit().map_err(|e| db_err(path, e))?;
+        let stored = stored_params(&db, path, &params)?;
         if let Some(json) = stored {
             let existing: IndexParams = serde_json::from_str(&json).map_err(|e| Error::Index {
                 path: path.to_path_buf(),

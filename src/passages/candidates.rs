@@ -174,11 +174,16 @@ impl AnchorIndex {
         index
     }
 
+    /// Group `g`'s runs, in family order: (members, family).
+    fn group_runs(&self, g: u32) -> &[(Range<u32>, u32)] {
+        let r = &self.groups[g as usize];
+        &self.runs[r.start as usize..r.end as usize]
+    }
+
     /// Group `g`'s runs: each family's members, (unit, document) in unit
     /// order, with the family.
     fn runs_of(&self, g: u32) -> impl Iterator<Item = (&[(u32, u32)], u32)> + '_ {
-        let r = &self.groups[g as usize];
-        self.runs[r.start as usize..r.end as usize]
+        self.group_runs(g)
             .iter()
             .map(|(m, f)| (&self.members[m.start as usize..m.end as usize], *f))
     }
@@ -187,14 +192,12 @@ impl AnchorIndex {
     /// group's) pairs with: all when `f` is a hub family of the group
     /// ([`hub_families`]), else the hubs'. Runs are in family order.
     fn partner_runs(&self, g: u32, f: u32) -> usize {
-        let r = &self.groups[g as usize];
-        let runs = &self.runs[r.start as usize..r.end as usize];
-        let hubs = hub_families(runs.len());
+        let (all, hubs) = (self.group_runs(g).len(), self.hub_runs(g));
         // Every family of a small group is a hub: no need to look.
-        if hubs == runs.len() || runs[..hubs].iter().any(|&(_, hf)| hf == f) {
-            runs.len()
+        if hubs.len() == all || hubs.iter().any(|&(_, hf)| hf == f) {
+            all
         } else {
-            hubs
+            hubs.len()
         }
     }
 
@@ -218,8 +221,7 @@ impl AnchorIndex {
 
     /// Group `g`'s runs of its hub families.
     fn hub_runs(&self, g: u32) -> &[(Range<u32>, u32)] {
-        let r = &self.groups[g as usize];
-        let runs = &self.runs[r.start as usize..r.end as usize];
+        let runs = self.group_runs(g);
         &runs[..hub_families(runs.len())]
     }
 

@@ -35,7 +35,7 @@ pub(super) fn align_candidates(st: &Stage, candidates: &[(u32, u32)]) -> Vec<Run
         let pairs: Vec<&[(u32, u32)]> = of_doc
             .chunk_by(|a, b| st.doc_of(a.1) == st.doc_of(b.1))
             .collect();
-        for (k, with_doc) in pairs.iter().enumerate() {
+        for (k, &with_doc) in pairs.iter().enumerate() {
             // The next pair's later units lie anywhere in the corpus's
             // words (a tenth of a gigabyte at 20,000 articles): asked for
             // one pair ahead, they arrive while this pair is aligned.
@@ -44,7 +44,6 @@ pub(super) fn align_candidates(st: &Stage, candidates: &[(u32, u32)]) -> Vec<Run
                     words.prefetch(y);
                 }
             }
-            let with_doc = *with_doc;
             if !may_share_a_passage(st, &words, with_doc) {
                 continue;
             }
